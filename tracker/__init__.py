@@ -1,0 +1,3 @@
+"""tracker: ceasefire-violation tracker and alerting service."""
+
+__version__ = "0.1.0"
