@@ -1,0 +1,1 @@
+"""Feed adapter: HTTP fetching (httpx) and parsing (feedparser, trafilatura) in worker processes."""

@@ -1,0 +1,174 @@
+"""Feed parsing and article extraction, run in worker processes with a time limit.
+
+feedparser and trafilatura are CPU-bound and, on hostile input, can be slow; a thread cannot
+be stopped, a process can. A worker that overruns is killed and the pool rebuilt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import concurrent.futures
+import logging
+import multiprocessing
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from tracker.core.feeds import ParsedEntry, ParsedFeed
+from tracker.core.htmltext import html_to_text
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_SAFE_HEADERS = ("content-type", "content-location", "content-language", "last-modified", "etag")
+
+
+class ParseTimeout(Exception):
+    pass
+
+
+def _struct_to_utc(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _entry_text(entry: Any) -> str:
+    contents = entry.get("content") or []
+    best = ""
+    for content in contents:
+        text = html_to_text(content.get("value") or "")
+        if len(text) > len(best):
+            best = text
+    return best
+
+
+def parse_feed_bytes(
+    body: bytes, headers: dict[str, str], base_url: str, max_entries: int
+) -> ParsedFeed:
+    """Parse a feed from bytes. feedparser is never given a URL, so it never fetches."""
+    import feedparser
+
+    safe = {k: v for k, v in headers.items() if k.lower() in _SAFE_HEADERS}
+    safe.setdefault("content-location", base_url)
+    parsed = feedparser.parse(body, response_headers=safe, sanitize_html=True)
+    raw_entries = parsed.get("entries") or []
+    bozo = None
+    if parsed.get("bozo"):
+        bozo = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
+    feed_meta = parsed.get("feed") or {}
+    language = feed_meta.get("language")
+    entries: list[ParsedEntry] = []
+    for raw in raw_entries[:max_entries]:
+        title = html_to_text(raw.get("title") or "")
+        summary = html_to_text(raw.get("summary") or raw.get("description") or "")
+        published = (
+            _struct_to_utc(raw.get("published_parsed"))
+            or _struct_to_utc(raw.get("updated_parsed"))
+            or _struct_to_utc(raw.get("created_parsed"))
+        )
+        link = raw.get("link")
+        guid = raw.get("id") or raw.get("guid")
+        entries.append(
+            ParsedEntry(
+                guid=str(guid) if guid else None,
+                link=str(link) if link else None,
+                title=title[:1000],
+                summary=summary[:20000],
+                content=_entry_text(raw)[:200000],
+                published=published,
+                language=(raw.get("language") or language or None),
+            )
+        )
+    is_feed = bool(parsed.get("version")) or bool(raw_entries)
+    return ParsedFeed(
+        entries=entries,
+        title=feed_meta.get("title"),
+        language=language,
+        bozo=bozo,
+        total_entries=len(raw_entries),
+        is_feed=is_feed,
+    )
+
+
+def extract_article_text(body: bytes, url: str) -> str:
+    """Main text of an article page (trafilatura), or '' when nothing readable is found."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        body, url=url, include_comments=False, include_tables=False, favor_precision=True
+    )
+    return text or ""
+
+
+def _warm() -> bool:
+    """Import the heavy modules once per worker so the first real task is not slow."""
+    import feedparser  # noqa: F401
+    import trafilatura  # noqa: F401
+
+    return True
+
+
+class ParserPool:
+    """A process pool with a per-task deadline."""
+
+    def __init__(self, workers: int, timeout_seconds: float) -> None:
+        self.workers = workers
+        self.timeout_seconds = timeout_seconds
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx)
+        return self._pool
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        await asyncio.gather(*(loop.run_in_executor(pool, _warm) for _ in range(self.workers)))
+
+    async def parse_feed(
+        self, body: bytes, headers: dict[str, str], base_url: str, max_entries: int
+    ) -> ParsedFeed:
+        return await self._run(parse_feed_bytes, body, headers, base_url, max_entries)
+
+    async def extract_article(self, body: bytes, url: str) -> str:
+        return await self._run(extract_article_text, body, url)
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        for attempt in (1, 2):
+            pool = self._executor()
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(pool, fn, *args)
+            try:
+                return await asyncio.wait_for(future, self.timeout_seconds)
+            except TimeoutError:
+                log.warning(
+                    "parse worker overran %.1f s; restarting the pool", self.timeout_seconds
+                )
+                self._kill(pool)
+                raise ParseTimeout(f"parsing took longer than {self.timeout_seconds:g} s") from None
+            except BrokenProcessPool:
+                # Another task's overrun killed the pool under us: retry once on a fresh one.
+                if self._pool is pool:
+                    self._pool = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _kill(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,1 @@
+"""Storage adapter: SQLModel tables, engine set-up and the queries the service needs."""

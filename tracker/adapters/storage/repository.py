@@ -1,0 +1,250 @@
+"""The queries of the service, in one place, as short transactions.
+
+Every method opens its own session so callers can run it in a worker thread without sharing
+connections across threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from tracker.adapters.storage.models import Feed, Item
+from tracker.core.feeds import FeedRef, FeedState, NewItem
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    url: str
+    name: str | None = None
+    interval_seconds: int | None = None
+    language: str | None = None
+
+
+def _ref(feed: Feed) -> FeedRef:
+    assert feed.id is not None
+    return FeedRef(
+        id=feed.id,
+        url=feed.url,
+        name=feed.name,
+        language=feed.language,
+        interval_seconds=feed.interval_seconds,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        consecutive_errors=feed.consecutive_errors,
+        state=feed.state,
+    )
+
+
+class Repository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- feeds ---------------------------------------------------------------------------
+
+    def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
+        """Insert configured feeds that are missing and refresh their descriptive fields.
+
+        A feed removed with `tracker feeds remove` stays disabled: configuration does not
+        silently re-enable what a person turned off.
+        """
+        with Session(self.engine) as session:
+            for spec in specs:
+                feed = session.exec(select(Feed).where(Feed.url == spec.url)).scalars().first()  # type: ignore[call-overload]
+                if feed is None:
+                    session.add(
+                        Feed(
+                            url=spec.url,
+                            name=spec.name,
+                            interval_seconds=spec.interval_seconds,
+                            language=spec.language,
+                            source="config",
+                            next_check_at=now,
+                            created_at=now,
+                        )
+                    )
+                else:
+                    feed.name = spec.name or feed.name
+                    feed.interval_seconds = spec.interval_seconds
+                    feed.language = spec.language or feed.language
+            session.commit()
+
+    def add_feed(self, spec: FeedSpec, now: datetime) -> tuple[Feed, bool]:
+        """Add (or re-enable) a feed; returns the feed and whether it was new."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            feed = session.exec(select(Feed).where(Feed.url == spec.url)).scalars().first()  # type: ignore[call-overload]
+            created = feed is None
+            if feed is None:
+                feed = Feed(url=spec.url, source="cli", next_check_at=now, created_at=now)
+                session.add(feed)
+            feed.enabled = True
+            feed.name = spec.name or feed.name
+            feed.interval_seconds = spec.interval_seconds or feed.interval_seconds
+            feed.language = spec.language or feed.language
+            session.commit()
+            session.refresh(feed)
+            return feed, created
+
+    def disable_feed(self, url: str) -> bool:
+        with Session(self.engine) as session:
+            result = session.execute(update(Feed).where(Feed.url == url).values(enabled=False))  # type: ignore[arg-type]
+            session.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def list_feeds(self) -> list[Feed]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.execute(select(Feed).order_by(Feed.id)).scalars())  # type: ignore[arg-type]
+
+    def claim_due(self, now: datetime, default_interval: int, limit: int = 10_000) -> list[FeedRef]:
+        """Pick the feeds that are due and push their next check forward *before* fetching,
+        so a duplicate tick or a second instance does not fetch them again meanwhile.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED so two instances split the work.
+        """
+        with Session(self.engine) as session:
+            query = (
+                select(Feed)
+                .where(Feed.enabled.is_(True), Feed.next_check_at <= now)  # type: ignore[attr-defined]
+                .order_by(Feed.next_check_at)
+                .limit(limit)
+            )
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            feeds = list(session.execute(query).scalars())
+            claimed = []
+            for feed in feeds:
+                lease = feed.interval_seconds or default_interval
+                if feed.state == FeedState.GONE:
+                    lease = max(lease, 86400)
+                # Compare-and-set: only the pass whose update still sees the feed as due owns
+                # it. This is what keeps two concurrent passes (or instances) apart on SQLite.
+                result = session.execute(
+                    update(Feed)
+                    .where(Feed.id == feed.id, Feed.next_check_at <= now)  # type: ignore[arg-type]
+                    .values(next_check_at=now + timedelta(seconds=lease), last_checked_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(_ref(feed))
+            session.commit()
+            return claimed
+
+    def record_success(
+        self,
+        feed_id: int,
+        now: datetime,
+        status: int | None,
+        etag: str | None,
+        last_modified: str | None,
+        next_check: datetime,
+        modified: bool,
+    ) -> None:
+        values: dict[str, Any] = {
+            "last_success_at": now,
+            "last_status": status,
+            "consecutive_errors": 0,
+            "state": FeedState.OK.value,
+            "next_check_at": next_check,
+        }
+        if modified:
+            values["etag"] = etag
+            values["last_modified"] = last_modified
+        self._update_feed(feed_id, values)
+
+    def record_failure(
+        self,
+        feed_id: int,
+        now: datetime,
+        error: str,
+        status: int | None,
+        next_check: datetime,
+        state: FeedState,
+        consecutive_errors: int,
+    ) -> None:
+        self._update_feed(
+            feed_id,
+            {
+                "last_error": error[:2000],
+                "last_error_at": now,
+                "last_status": status,
+                "consecutive_errors": consecutive_errors,
+                "state": state.value,
+                "next_check_at": next_check,
+                "total_errors": Feed.total_errors + 1,
+            },
+        )
+
+    def _update_feed(self, feed_id: int, values: dict[str, Any]) -> None:
+        with Session(self.engine) as session:
+            session.execute(update(Feed).where(Feed.id == feed_id).values(**values))  # type: ignore[arg-type]
+            session.commit()
+
+    # -- items ---------------------------------------------------------------------------
+
+    def store_items(self, feed_id: int, items: Sequence[NewItem]) -> list[int]:
+        """Insert items, ignoring ones already stored (unique feed + entry key).
+
+        Returns the ids of the rows that are new, so only they go on down the pipeline.
+        """
+        if not items:
+            return []
+        rows: dict[str, dict[str, Any]] = {}
+        for item in items:
+            rows.setdefault(item.entry_key, {**asdict(item), "feed_id": feed_id})
+        with Session(self.engine) as session:
+            existing = set(
+                session.execute(
+                    select(Item.entry_key).where(
+                        Item.feed_id == feed_id,
+                        Item.entry_key.in_(list(rows)),  # type: ignore[attr-defined]
+                    )
+                ).scalars()
+            )
+            fresh = [row for key, row in rows.items() if key not in existing]
+            if not fresh:
+                return []
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            stmt = (
+                dialect.insert(Item)
+                .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
+                .returning(Item.id)  # type: ignore[arg-type]
+            )
+            ids = [int(r) for r in session.execute(stmt, fresh).scalars()]
+            if ids:
+                session.execute(
+                    update(Feed)
+                    .where(Feed.id == feed_id)  # type: ignore[arg-type]
+                    .values(items_count=Feed.items_count + len(ids))
+                )
+            session.commit()
+            return sorted(ids)
+
+    def items_by_ids(self, ids: Sequence[int]) -> list[Item]:
+        if not ids:
+            return []
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.execute(select(Item).where(Item.id.in_(list(ids)))).scalars())  # type: ignore[union-attr]
+
+    def set_item_text(self, item_id: int, text: str, source: str) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                update(Item)
+                .where(Item.id == item_id)  # type: ignore[arg-type]
+                .values(text=text, text_source=source, article_fetched=True)
+            )
+            session.commit()
+
+    def mark_article_tried(self, item_id: int) -> None:
+        with Session(self.engine) as session:
+            session.execute(update(Item).where(Item.id == item_id).values(article_fetched=True))  # type: ignore[arg-type]
+            session.commit()
+
+    def count_items(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.execute(select(func.count()).select_from(Item)).scalar_one())

@@ -1,0 +1,257 @@
+"""The composition root: settings in, wired service out. Nothing else builds engines, clients
+or schedulers, so tests can build an App with any seam replaced."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from tracker import __version__
+from tracker.adapters.feeds.http import Fetcher, build_client
+from tracker.adapters.feeds.parse import ParserPool
+from tracker.adapters.metrics import Metrics
+from tracker.adapters.storage import db
+from tracker.adapters.storage.repository import FeedSpec, Repository
+from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
+from tracker.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class TickInfo:
+    at: datetime | None = None
+    duration_seconds: float | None = None
+    feeds: int = 0
+    new_items: int = 0
+    errors: int = 0
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        engine: Engine | None = None,
+        fetcher: FetcherPort | None = None,
+        parser: ParserPort | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = engine or db.create_db_engine(settings.database.url, settings.database.echo)
+        self.repo = Repository(self.engine)
+        self.prom = Metrics()
+        self._client = None
+        if fetcher is None:
+            p = settings.polling
+            self._client = build_client(p.timeout_seconds, p.user_agent, p.max_concurrency * 2)
+            fetcher = Fetcher(self._client, p.timeout_seconds, p.max_body_bytes)
+        self.fetcher = fetcher
+        self._pool: ParserPool | None = None
+        if parser is None:
+            self._pool = ParserPool(
+                workers=2, timeout_seconds=settings.polling.parse_timeout_seconds
+            )
+            parser = self._pool
+        self.parser = parser
+        self.poller = Poller(
+            self.repo, self.fetcher, self.parser, self._poll_config(), observer=self.prom
+        )
+        self.started_at = clock()
+        self._started_monotonic = time.monotonic()
+        self.last_tick = TickInfo()
+        self.scheduler_running = False
+        self._tick_lock = asyncio.Lock()
+
+    def _poll_config(self) -> PollConfig:
+        p = self.settings.polling
+        return PollConfig(
+            default_interval=p.interval_seconds,
+            max_concurrency=p.max_concurrency,
+            max_per_host=p.max_per_host,
+            max_entries_per_feed=p.max_entries_per_feed,
+            max_backoff_seconds=p.max_backoff_seconds,
+            degraded_after_errors=p.degraded_after_errors,
+            backlog_hours=self.settings.alerts.backlog_hours,
+            fetch_articles=p.fetch_articles,
+            article_min_summary_chars=p.article_min_summary_chars,
+            max_article_fetches_per_feed=p.max_article_fetches_per_feed,
+        )
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def upgrade_db(self) -> None:
+        db.upgrade(self.engine)
+
+    def sync_feeds(self) -> None:
+        specs = [
+            FeedSpec(f.url, f.name, f.interval_seconds, f.language) for f in self.settings.feeds
+        ]
+        self.repo.sync_feeds(specs, self.clock())
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.close)
+        self.engine.dispose()
+
+    # -- work ------------------------------------------------------------------------------
+
+    async def tick(self) -> PassReport:
+        """One scheduler tick: poll what is due. Never raises (the scheduler must go on)."""
+        async with self._tick_lock:
+            now = self.clock()
+            started = time.monotonic()
+            try:
+                report = await self.poller.run_once(now)
+            except Exception:
+                log.exception("tick failed")
+                report = PassReport(started_at=now)
+            self.prom.ticks.inc()
+            self.last_tick = TickInfo(
+                at=now,
+                duration_seconds=round(time.monotonic() - started, 3),
+                feeds=len(report.feeds),
+                new_items=len(report.new_item_ids),
+                errors=report.errors,
+            )
+            return report
+
+    async def _scheduled_tick(self) -> None:
+        await self.tick()
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """`tracker run`: migrate, sync feeds, poll on schedule, serve status until stopped."""
+        from tracker.adapters.scheduler import build_scheduler
+
+        await asyncio.to_thread(self.upgrade_db)
+        await asyncio.to_thread(self.sync_feeds)
+        if self._pool is not None:
+            await self._pool.start()
+        stop = stop or asyncio.Event()
+        scheduler = build_scheduler(self._scheduled_tick, self.settings.polling.tick_seconds)
+        scheduler.start()
+        self.scheduler_running = True
+        log.info("tracker %s started; database %s", __version__, self.engine.url.render_as_string())
+        try:
+            if self.settings.web.enabled:
+                await self._serve_web(stop)
+            else:
+                _install_signal_handlers(stop)
+                await stop.wait()
+        finally:
+            self.scheduler_running = False
+            scheduler.shutdown(wait=False)
+            await self.aclose()
+            log.info("tracker stopped")
+
+    async def _serve_web(self, stop: asyncio.Event) -> None:
+        import uvicorn
+
+        from tracker.adapters.web import create_web_app
+
+        web = create_web_app(self, __version__)
+        config = uvicorn.Config(
+            web,
+            host=self.settings.web.host,
+            port=self.settings.web.port,
+            log_level=self.settings.logging.level.lower(),
+            access_log=False,
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+
+        async def watch_stop() -> None:
+            await stop.wait()
+            server.should_exit = True
+
+        watcher = asyncio.create_task(watch_stop())
+        try:
+            await server.serve()
+        finally:
+            watcher.cancel()
+
+    # -- StatusSource ----------------------------------------------------------------------
+
+    def ready(self) -> tuple[bool, str]:
+        try:
+            db.ping(self.engine)
+        except Exception as exc:
+            return False, f"database unreachable: {type(exc).__name__}"
+        return True, "database reachable"
+
+    def status(self) -> dict[str, Any]:
+        feeds = self.repo.list_feeds()
+        states = {"ok": 0, "degraded": 0, "gone": 0}
+        rows = []
+        for feed in feeds:
+            if feed.enabled:
+                states[feed.state] = states.get(feed.state, 0) + 1
+            rows.append(
+                {
+                    "url": feed.url,
+                    "name": feed.name,
+                    "enabled": feed.enabled,
+                    "state": feed.state,
+                    "last_success": _iso(feed.last_success_at),
+                    "last_error": feed.last_error,
+                    "last_error_at": _iso(feed.last_error_at),
+                    "last_status": feed.last_status,
+                    "consecutive_errors": feed.consecutive_errors,
+                    "next_check": _iso(feed.next_check_at),
+                    "items_stored": feed.items_count,
+                }
+            )
+        for state, count in states.items():
+            self.prom.feeds.labels(state=state).set(count)
+        return {
+            "version": __version__,
+            "started_at": _iso(self.started_at),
+            "uptime_seconds": round(time.monotonic() - self._started_monotonic, 1),
+            "scheduler_running": self.scheduler_running,
+            "last_tick": {
+                "at": _iso(self.last_tick.at),
+                "duration_seconds": self.last_tick.duration_seconds,
+                "feeds_polled": self.last_tick.feeds,
+                "new_items": self.last_tick.new_items,
+                "errors": self.last_tick.errors,
+            },
+            "feeds": rows,
+            "totals": {
+                "feeds": len(feeds),
+                "feeds_enabled": sum(1 for f in feeds if f.enabled),
+                "feeds_ok": states["ok"],
+                "feeds_degraded": states["degraded"],
+                "feeds_gone": states["gone"],
+                "items": sum(f.items_count for f in feeds),
+            },
+        }
+
+    def metrics(self) -> tuple[bytes, str]:
+        return self.prom.render()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,168 @@
+"""Settings: built-in defaults < the TOML file < environment variables.
+
+Everything the service can be told lives here, so that `config.example.toml` can be checked
+against it and a wrong value is reported once, naming the key, before anything starts.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+CONFIG_ENV_VAR = "TRACKER_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased for a person (one line per problem)."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///tracker.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+
+class PollingSettings(_Section):
+    interval_seconds: int = Field(300, ge=30, le=7 * 86400)
+    tick_seconds: int = Field(15, ge=1, le=3600)
+    max_concurrency: int = Field(20, ge=1, le=1000)
+    max_per_host: int = Field(2, ge=1, le=100)
+    timeout_seconds: float = Field(20.0, gt=0, le=600)
+    max_body_bytes: int = Field(5_000_000, ge=1024, le=500_000_000)
+    parse_timeout_seconds: float = Field(20.0, gt=0, le=600)
+    max_entries_per_feed: int = Field(500, ge=1, le=100_000)
+    max_backoff_seconds: int = Field(6 * 3600, ge=60, le=7 * 86400)
+    degraded_after_errors: int = Field(5, ge=1, le=1000)
+    user_agent: str = "tracker/{version} (ceasefire-violation tracker; +https://github.com/)"
+    fetch_articles: bool = True
+    article_min_summary_chars: int = Field(300, ge=0, le=100_000)
+    max_article_fetches_per_feed: int = Field(5, ge=0, le=1000)
+
+
+class FeedSettings(_Section):
+    url: str
+    name: str | None = None
+    interval_seconds: int | None = Field(None, ge=30, le=7 * 86400)
+    language: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class WebSettings(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class AlertSettings(_Section):
+    backlog_hours: float = Field(48, ge=0)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_format: bool = False
+
+
+DEFAULT_FEEDS: tuple[FeedSettings, ...] = (
+    FeedSettings(
+        url="https://www.syriahr.com/en/feed/", name="Syrian Observatory for Human Rights"
+    ),
+    FeedSettings(url="https://npasyria.com/en/feed/", name="North Press Agency"),
+    FeedSettings(url="https://english.enabbaladi.net/feed/", name="Enab Baladi"),
+    FeedSettings(url="https://syrianobserver.com/feed", name="The Syrian Observer"),
+    FeedSettings(url="https://www.sana.sy/en/?feed=rss2", name="SANA"),
+    FeedSettings(
+        url="https://news.google.com/rss/search?q=Idlib+OR+Hama+OR+Latakia+attack&hl=en-US&gl=US&ceid=US:en",
+        name="Google News: Idlib front",
+    ),
+)
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Section and key names are a public contract."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRACKER_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    polling: PollingSettings = PollingSettings()
+    feeds: list[FeedSettings] = Field(default_factory=lambda: list(DEFAULT_FEEDS))
+    web: WebSettings = WebSettings()
+    alerts: AlertSettings = AlertSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; the environment must win over it.
+        return (env_settings, init_settings)
+
+
+def _format_errors(exc: ValidationError, origin: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        lines.append(f"config error in {origin}: {key}: {err['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read the TOML file, turning syntax errors into a one-line ConfigError."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config error: file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config error in {path}: invalid TOML: {exc}") from exc
+
+
+def resolve_config_path(
+    explicit: Path | None, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """`--config` wins over TRACKER_CONFIG; neither means built-in defaults."""
+    if explicit is not None:
+        return explicit
+    env = os.environ if environ is None else environ
+    value = env.get(CONFIG_ENV_VAR)
+    return Path(value) if value else None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Load and validate settings; raise ConfigError with one line per problem."""
+    data = read_toml(path) if path is not None else {}
+    origin = str(path) if path is not None else "environment/defaults"
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origin)) from exc
