@@ -4,10 +4,11 @@ or schedulers, so tests can build an App with any seam replaced."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -145,6 +146,7 @@ class App:
         if self._pool is not None:
             await self._pool.start()
         stop = stop or asyncio.Event()
+        _install_signal_handlers(stop)
         scheduler = build_scheduler(self._scheduled_tick, self.settings.polling.tick_seconds)
         scheduler.start()
         self.scheduler_running = True
@@ -153,7 +155,6 @@ class App:
             if self.settings.web.enabled:
                 await self._serve_web(stop)
             else:
-                _install_signal_handlers(stop)
                 await stop.wait()
         finally:
             self.scheduler_running = False
@@ -175,7 +176,7 @@ class App:
             access_log=False,
             lifespan="off",
         )
-        server = uvicorn.Server(config)
+        server = _quiet_server_class()(config)
 
         async def watch_stop() -> None:
             await stop.wait()
@@ -249,6 +250,20 @@ class App:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _quiet_server_class() -> type:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """uvicorn re-raises SIGTERM after serving, which would kill the process before the
+        parser workers and the database are closed; the App handles signals itself."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return QuietServer
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> None:

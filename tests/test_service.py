@@ -1,0 +1,105 @@
+"""`tracker run` as a real subprocess against the local feed server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.feedserver import FeedServer, Reply, rss
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(predicate, timeout: float = 30.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last_exc: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as exc:  # server not up yet
+            last_exc = exc
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_exc})")
+
+
+def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) -> None:
+    good = feed_server.route("/good", Reply(200, rss([
+        {"title": "Shelling on Kafranbel", "guid": "1", "link": "http://example.org/1"},
+        {"title": "Clashes on the Kabani axis", "guid": "2", "link": "http://example.org/2"},
+    ]), {"Content-Type": "application/rss+xml"}))
+    bad = feed_server.route("/bad", Reply(500, b"down"))
+    port = _free_port()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "t.db"}"\n'
+        f"[polling]\ntick_seconds = 1\ntimeout_seconds = 5\nfetch_articles = false\n"
+        f'[web]\nhost = "127.0.0.1"\nport = {port}\n'
+        f'[[feeds]]\nurl = "{good}"\nname = "Good"\n[[feeds]]\nurl = "{bad}"\n'
+    )
+    env = {**os.environ, "TRACKER_CONFIG": str(cfg)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "run"], env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: httpx.get(base + "/healthz").status_code == 200, what="/healthz")
+        assert httpx.get(base + "/readyz").json()["ready"] is True
+
+        def polled() -> dict | None:
+            data = httpx.get(base + "/status").json()
+            return data if data["totals"]["items"] == 2 and data["last_tick"]["at"] else None
+
+        status = _wait_for(polled, what="first poll in /status")
+        assert status["scheduler_running"] is True and status["version"]
+        feeds = {f["url"]: f for f in status["feeds"]}
+        assert feeds[good]["state"] == "ok" and feeds[good]["items_stored"] == 2
+        assert feeds[good]["name"] == "Good" and feeds[good]["last_success"]
+        assert feeds[bad]["consecutive_errors"] >= 1 and "HTTP 500" in feeds[bad]["last_error"]
+        assert feeds[bad]["next_check"] > feeds[bad]["last_error_at"]
+
+        metrics = httpx.get(base + "/metrics")
+        assert metrics.headers["content-type"].startswith("text/plain")
+        families = {f.name: f for f in text_string_to_metric_families(metrics.text)}
+        assert {"tracker_polls", "tracker_poll_errors", "tracker_items_stored",
+                "tracker_fetch_duration_seconds"} <= set(families)
+        stored = [s.value for s in families["tracker_items_stored"].samples if s.name.endswith("_total")]
+        assert stored == [2.0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "tracker stopped" in out
+
+
+def test_check_config_reports_errors_in_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[polling]\nmax_per_host = 0\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker", "--config", str(cfg), "check-config"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"config error in {cfg}: polling.max_per_host: Input should be greater than or equal to 1 (got 0)"
+    ]
+    ok = subprocess.run(
+        [sys.executable, "-m", "tracker", "--config", str(Path(__file__).parents[1] / "config.example.toml"),
+         "check-config"], capture_output=True, text=True, timeout=60,
+    )
+    assert ok.returncode == 0 and json.loads(ok.stdout)["web"]["port"] == 8080
