@@ -46,8 +46,11 @@ def sqlite_url(tmp_path: Path) -> str:
 
 def make_settings(db_url: str, **overrides: Any) -> Settings:
     polling = {
-        "interval_seconds": 300, "timeout_seconds": 3, "parse_timeout_seconds": 10,
-        "max_body_bytes": 2_000_000, "fetch_articles": False,
+        "interval_seconds": 300,
+        "timeout_seconds": 3,
+        "parse_timeout_seconds": 10,
+        "max_body_bytes": 2_000_000,
+        "fetch_articles": False,
     }
     polling.update(overrides.pop("polling", {}))
     data: dict[str, Any] = {
@@ -64,7 +67,9 @@ def _pg_available() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=3):
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=3
+        ):
             return None
     except Exception as exc:  # the reason goes into the skip message
         return f"PostgreSQL not reachable on 127.0.0.1:5432 ({type(exc).__name__}: {exc})"

@@ -13,7 +13,11 @@ from tests.support.feedserver import FeedServer, Reply
 from tracker.app import App
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "feedparser-6.0.14" / "tests"
-CONTENT_TYPES = {".xml": "application/xml", ".rdf": "application/rdf+xml", ".gz": "application/x-gzip"}
+CONTENT_TYPES = {
+    ".xml": "application/xml",
+    ".rdf": "application/rdf+xml",
+    ".gz": "application/x-gzip",
+}
 
 
 @pytest.mark.slow
@@ -27,9 +31,12 @@ def test_feedparser_corpus_is_ingested_without_failure(
     urls = []
     for i, path in enumerate(files):
         ctype = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
-        urls.append(feed_server.route(f"/c/{i}", Reply(200, path.read_bytes(), {"Content-Type": ctype})))
+        urls.append(
+            feed_server.route(f"/c/{i}", Reply(200, path.read_bytes(), {"Content-Type": ctype}))
+        )
     settings = make_settings(
-        sqlite_url, feeds=[{"url": u} for u in urls],
+        sqlite_url,
+        feeds=[{"url": u} for u in urls],
         polling={"max_concurrency": 32, "max_per_host": 32, "parse_timeout_seconds": 20},
     )
     app = App(settings, clock=clock)
@@ -50,8 +57,12 @@ def test_feedparser_corpus_is_ingested_without_failure(
     assert timeouts == []
     ok = [f for f in report.feeds if f.outcome == "ok"]
     errors = [f for f in report.feeds if f.outcome == "error"]
-    assert len(ok) + len(errors) + sum(f.outcome == "not_modified" for f in report.feeds) == len(files)
+    assert len(ok) + len(errors) + sum(f.outcome == "not_modified" for f in report.feeds) == len(
+        files
+    )
     assert len(ok) > len(files) // 2
     assert app.status()["totals"]["feeds"] == len(files)
-    print(f"corpus: {len(files)} files, {len(ok)} ok, {len(errors)} recorded errors, "
-          f"{len(report.new_item_ids)} items")
+    print(
+        f"corpus: {len(files)} files, {len(ok)} ok, {len(errors)} recorded errors, "
+        f"{len(report.new_item_ids)} items"
+    )

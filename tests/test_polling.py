@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,16 +56,34 @@ def items_of(app: App, url: str) -> list[Item]:
 
 
 RSS_ITEMS = [
-    {"title": "Shelling hits Kafranbel", "link": "http://example.org/a?utm_source=x&id=1#top",
-     "guid": "a-1", "description": "<p>Regime forces shelled the town.</p>",
-     "pubDate": "Sun, 03 Mar 2019 06:00:00 +0200"},
-    {"title": "Clashes near Kabani", "link": "http://example.org/b", "guid": "b-2",
-     "description": "Fighting on the Kabani axis.", "pubDate": "Tue, 05 Mar 2019 10:00:00 GMT"},
-    {"title": "Duplicate guid", "link": "http://example.org/b2", "guid": "b-2",
-     "description": "Same guid again in the same feed."},
+    {
+        "title": "Shelling hits Kafranbel",
+        "link": "http://example.org/a?utm_source=x&id=1#top",
+        "guid": "a-1",
+        "description": "<p>Regime forces shelled the town.</p>",
+        "pubDate": "Sun, 03 Mar 2019 06:00:00 +0200",
+    },
+    {
+        "title": "Clashes near Kabani",
+        "link": "http://example.org/b",
+        "guid": "b-2",
+        "description": "Fighting on the Kabani axis.",
+        "pubDate": "Tue, 05 Mar 2019 10:00:00 GMT",
+    },
+    {
+        "title": "Duplicate guid",
+        "link": "http://example.org/b2",
+        "guid": "b-2",
+        "description": "Same guid again in the same feed.",
+    },
     {"title": "No date at all", "link": "http://example.org/c", "description": "undated"},
-    {"title": "Odd date", "link": "http://example.org/d", "guid": "d-4",
-     "description": "odd", "pubDate": "yesterday-ish, not a date"},
+    {
+        "title": "Odd date",
+        "link": "http://example.org/d",
+        "guid": "d-4",
+        "description": "odd",
+        "pubDate": "yesterday-ish, not a date",
+    },
 ]
 
 
@@ -72,21 +91,80 @@ def test_formats_are_stored_once_across_restarts(
     feed_server: FeedServer, sqlite_url: str, clock: FakeClock, pool: ParserPool
 ) -> None:
     urls = [
-        feed_server.route("/rss", Reply(200, rss(RSS_ITEMS), {"Content-Type": "application/rss+xml"})),
-        feed_server.route("/atom", Reply(200, atom([
-            {"title": "Atom one", "id": "urn:1", "link": "http://example.org/x1", "summary": "s1"},
-            {"title": "Atom two", "id": "urn:2", "link": "http://example.org/x2", "summary": "s2"},
-        ]), {"Content-Type": "application/atom+xml"})),
-        feed_server.route("/rdf", Reply(200, rdf([
-            {"title": "RDF one", "link": "http://example.org/r1", "date": "2019-03-04T10:00:00+02:00"},
-        ]), {"Content-Type": "application/rdf+xml"})),
-        feed_server.route("/gzip", gzipped(rss([{"title": "Gzipped", "guid": "g1", "link": "http://example.org/g"}]))),
-        feed_server.route("/cp1251", Reply(200, rss(
-            [{"title": "Сирия: обстрел", "guid": "ru1", "description": "Идлиб"}], encoding="windows-1251"
-        ), {"Content-Type": "application/rss+xml"})),
-        feed_server.route("/latin1", Reply(200, rss(
-            [{"title": "Bombardement à Idleb", "guid": "fr1", "description": "Frappe aérienne près d'Ariha"}],
-            encoding="iso-8859-1"), {"Content-Type": "text/xml; charset=iso-8859-1"})),
+        feed_server.route(
+            "/rss", Reply(200, rss(RSS_ITEMS), {"Content-Type": "application/rss+xml"})
+        ),
+        feed_server.route(
+            "/atom",
+            Reply(
+                200,
+                atom(
+                    [
+                        {
+                            "title": "Atom one",
+                            "id": "urn:1",
+                            "link": "http://example.org/x1",
+                            "summary": "s1",
+                        },
+                        {
+                            "title": "Atom two",
+                            "id": "urn:2",
+                            "link": "http://example.org/x2",
+                            "summary": "s2",
+                        },
+                    ]
+                ),
+                {"Content-Type": "application/atom+xml"},
+            ),
+        ),
+        feed_server.route(
+            "/rdf",
+            Reply(
+                200,
+                rdf(
+                    [
+                        {
+                            "title": "RDF one",
+                            "link": "http://example.org/r1",
+                            "date": "2019-03-04T10:00:00+02:00",
+                        },
+                    ]
+                ),
+                {"Content-Type": "application/rdf+xml"},
+            ),
+        ),
+        feed_server.route(
+            "/gzip",
+            gzipped(rss([{"title": "Gzipped", "guid": "g1", "link": "http://example.org/g"}])),
+        ),
+        feed_server.route(
+            "/cp1251",
+            Reply(
+                200,
+                rss(
+                    [{"title": "Сирия: обстрел", "guid": "ru1", "description": "Идлиб"}],
+                    encoding="windows-1251",
+                ),
+                {"Content-Type": "application/rss+xml"},
+            ),
+        ),
+        feed_server.route(
+            "/latin1",
+            Reply(
+                200,
+                rss(
+                    [
+                        {
+                            "title": "Bombardement à Idleb",
+                            "guid": "fr1",
+                            "description": "Frappe aérienne près d'Ariha",
+                        }
+                    ],
+                    encoding="iso-8859-1",
+                ),
+                {"Content-Type": "text/xml; charset=iso-8859-1"},
+            ),
+        ),
     ]
     app = new_app(sqlite_url, clock, pool, urls)
     report = asyncio.run(tick(app))
@@ -122,13 +200,17 @@ def test_formats_are_stored_once_across_restarts(
 def test_two_concurrent_passes_claim_each_feed_once(
     feed_server: FeedServer, sqlite_url: str, clock: FakeClock, pool: ParserPool
 ) -> None:
-    urls = [feed_server.route(f"/f{i}", Reply(200, rss([{"title": f"t{i}", "guid": f"g{i}"}])))
-            for i in range(6)]
+    urls = [
+        feed_server.route(f"/f{i}", Reply(200, rss([{"title": f"t{i}", "guid": f"g{i}"}])))
+        for i in range(6)
+    ]
     app = new_app(sqlite_url, clock, pool, urls)
 
     async def both() -> list[Any]:
         try:
-            return await asyncio.gather(app.poller.run_once(clock.now), app.poller.run_once(clock.now))
+            return await asyncio.gather(
+                app.poller.run_once(clock.now), app.poller.run_once(clock.now)
+            )
         finally:
             await app.aclose()
 
@@ -144,17 +226,23 @@ def test_conditional_get_and_empty_200(
     etag_url = feed_server.route("/etag", static_feed(body, etag='W/"abc-1"'))
     lm = "Mon, 01 Apr 2024 10:00:00 GMT"
     lm_url = feed_server.route("/lm", static_feed(body, last_modified=lm))
-    empty_url = feed_server.route("/empty", Reply(200, b"", {"Content-Type": "application/rss+xml"}))
+    empty_url = feed_server.route(
+        "/empty", Reply(200, b"", {"Content-Type": "application/rss+xml"})
+    )
     app = new_app(sqlite_url, clock, pool, [etag_url, lm_url, empty_url])
     first = asyncio.run(tick(app))
     assert {f.url: f.outcome for f in first.feeds} == {
-        etag_url: "ok", lm_url: "ok", empty_url: "not_modified"
+        etag_url: "ok",
+        lm_url: "ok",
+        empty_url: "not_modified",
     }
     clock.advance(301)
     app = new_app(sqlite_url, clock, pool, [etag_url, lm_url, empty_url])
     second = asyncio.run(tick(app))
     assert {f.url: f.outcome for f in second.feeds} == {
-        etag_url: "not_modified", lm_url: "not_modified", empty_url: "not_modified"
+        etag_url: "not_modified",
+        lm_url: "not_modified",
+        empty_url: "not_modified",
     }
     etag_requests = [r for r in feed_server.requests if r.path == "/etag"]
     assert etag_requests[1].headers["if-none-match"] == 'W/"abc-1"'  # echoed verbatim
@@ -170,7 +258,7 @@ def _bomb_xml() -> bytes:
         f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
     ]
     return (
-        '<?xml version="1.0"?><!DOCTYPE rss [' + "".join(ents) + ']>'
+        '<?xml version="1.0"?><!DOCTYPE rss [' + "".join(ents) + "]>"
         '<rss version="2.0"><channel><title>&a9;</title><item><title>&a9;</title></item>'
         "</channel></rss>"
     ).encode()
@@ -188,13 +276,26 @@ def test_failures_are_recorded_never_raised(
         "/404": (Reply(404, b"nope"), "HTTP 404"),
         "/slow": (Reply(200, rss([{"title": "late", "guid": "l"}]), delay=6), "timed out"),
         "/drip": (Reply(200, rss([{"title": "d" * 9000, "guid": "d"}]), drip=0.5), "timed out"),
-        "/big": (Reply(200, big, {"Content-Type": "application/rss+xml"}), "larger than max_body_bytes"),
-        "/gzbomb": (Reply(200, bomb, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}),
-                    "larger than max_body_bytes"),
-        "/html": (Reply(200, b"<html><head><title>Home</title></head><body><p>Hello</p></body></html>",
-                        {"Content-Type": "text/html"}), "not a feed"),
-        "/broken": (Reply(200, b"<rss><channel><title>oops</chan", {"Content-Type": "application/rss+xml"}),
-                    "not a feed"),
+        "/big": (
+            Reply(200, big, {"Content-Type": "application/rss+xml"}),
+            "larger than max_body_bytes",
+        ),
+        "/gzbomb": (
+            Reply(200, bomb, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}),
+            "larger than max_body_bytes",
+        ),
+        "/html": (
+            Reply(
+                200,
+                b"<html><head><title>Home</title></head><body><p>Hello</p></body></html>",
+                {"Content-Type": "text/html"},
+            ),
+            "not a feed",
+        ),
+        "/broken": (
+            Reply(200, b"<rss><channel><title>oops</chan", {"Content-Type": "application/rss+xml"}),
+            "not a feed",
+        ),
         "/xmlbomb": (Reply(200, _bomb_xml(), {"Content-Type": "application/rss+xml"}), ""),
         "/badgzip": (Reply(200, b"not gzip at all", {"Content-Encoding": "gzip"}), "decode"),
     }
@@ -243,7 +344,7 @@ def test_backoff_degraded_recovery_and_gone(
         clock.now = row.next_check_at
     # exponential with jitter (±20 %) and capped at max_backoff_seconds (6 h)
     assert 240 <= delays[0] <= 360 and 480 <= delays[1] <= 720 and 960 <= delays[2] <= 1440
-    assert all(b > a for a, b in zip(delays[:4], delays[1:5], strict=True))
+    assert all(b > a for a, b in itertools.pairwise(delays[:5]))
     gone_row = feed_row(app, gone)
     assert gone_row.state == "gone" and gone_row.enabled  # visible, never silently dropped
     status = app.status()
@@ -273,18 +374,24 @@ def test_huge_and_illformed_feeds_give_bounded_results(
 ) -> None:
     many = rss([{"title": f"entry {i}", "guid": f"e{i}"} for i in range(10_000)])
     many_url = feed_server.route("/many", Reply(200, many, {"Content-Type": "application/rss+xml"}))
-    sloppy = (rss([{"title": "Good entry", "guid": "ok1"}]).decode()
-              .replace("</channel>", "<item><title>bad & worse</title></item></channel>")).encode()
-    sloppy_url = feed_server.route("/sloppy", Reply(200, sloppy, {"Content-Type": "application/rss+xml"}))
-    app = new_app(sqlite_url, clock, pool, [many_url, sloppy_url],
-                  polling={"max_entries_per_feed": 500})
+    sloppy = (
+        rss([{"title": "Good entry", "guid": "ok1"}])
+        .decode()
+        .replace("</channel>", "<item><title>bad & worse</title></item></channel>")
+    ).encode()
+    sloppy_url = feed_server.route(
+        "/sloppy", Reply(200, sloppy, {"Content-Type": "application/rss+xml"})
+    )
+    app = new_app(
+        sqlite_url, clock, pool, [many_url, sloppy_url], polling={"max_entries_per_feed": 500}
+    )
     report = asyncio.run(tick(app))
     by_url = {f.url: f for f in report.feeds}
     assert by_url[many_url].outcome == "ok" and len(by_url[many_url].new_item_ids) == 500
     assert "10000 entries; kept the first 500" in (by_url[many_url].warning or "")
     assert by_url[sloppy_url].outcome == "ok"  # bozo is a warning when entries were parsed
     assert "ill-formed" in (by_url[sloppy_url].warning or "")
-    assert [i.title for i in items_of(app, sloppy_url)][0] == "Good entry"
+    assert items_of(app, sloppy_url)[0].title == "Good entry"
 
 
 def test_backlog_items_are_stored_but_not_alertable(
@@ -292,9 +399,18 @@ def test_backlog_items_are_stored_but_not_alertable(
 ) -> None:
     old = (clock.now - timedelta(hours=72)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     fresh = (clock.now - timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    url = feed_server.route("/backlog", Reply(200, rss([
-        {"title": "old", "guid": "o", "pubDate": old}, {"title": "new", "guid": "n", "pubDate": fresh},
-    ])))
+    url = feed_server.route(
+        "/backlog",
+        Reply(
+            200,
+            rss(
+                [
+                    {"title": "old", "guid": "o", "pubDate": old},
+                    {"title": "new", "guid": "n", "pubDate": fresh},
+                ]
+            ),
+        ),
+    )
     app = new_app(sqlite_url, clock, pool, [url])
     asyncio.run(tick(app))
     assert {i.title: i.alert_eligible for i in items_of(app, url)} == {"old": False, "new": True}
@@ -309,10 +425,25 @@ def test_short_summaries_get_the_article_text_once(
         for i in range(6)
     )
     page = f"<html><head><title>Story</title></head><body><nav>menu</nav><article><h1>Story</h1>{paragraphs}</article><footer>footer</footer></body></html>"
-    feed_server.route("/story", Reply(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"}))
-    url = feed_server.route("/short", Reply(200, rss([
-        {"title": "Shelling", "guid": "s1", "link": feed_server.url("/story"), "description": "Short."},
-    ])))
+    feed_server.route(
+        "/story", Reply(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
+    )
+    url = feed_server.route(
+        "/short",
+        Reply(
+            200,
+            rss(
+                [
+                    {
+                        "title": "Shelling",
+                        "guid": "s1",
+                        "link": feed_server.url("/story"),
+                        "description": "Short.",
+                    },
+                ]
+            ),
+        ),
+    )
     app = new_app(sqlite_url, clock, pool, [url], polling={"fetch_articles": True})
     asyncio.run(tick(app))
     item = items_of(app, url)[0]

@@ -38,10 +38,23 @@ def _wait_for(predicate, timeout: float = 30.0, what: str = "condition"):  # typ
 
 
 def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) -> None:
-    good = feed_server.route("/good", Reply(200, rss([
-        {"title": "Shelling on Kafranbel", "guid": "1", "link": "http://example.org/1"},
-        {"title": "Clashes on the Kabani axis", "guid": "2", "link": "http://example.org/2"},
-    ]), {"Content-Type": "application/rss+xml"}))
+    good = feed_server.route(
+        "/good",
+        Reply(
+            200,
+            rss(
+                [
+                    {"title": "Shelling on Kafranbel", "guid": "1", "link": "http://example.org/1"},
+                    {
+                        "title": "Clashes on the Kabani axis",
+                        "guid": "2",
+                        "link": "http://example.org/2",
+                    },
+                ]
+            ),
+            {"Content-Type": "application/rss+xml"},
+        ),
+    )
     bad = feed_server.route("/bad", Reply(500, b"down"))
     port = _free_port()
     cfg = tmp_path / "config.toml"
@@ -53,8 +66,12 @@ def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) 
     )
     env = {**os.environ, "TRACKER_CONFIG": str(cfg)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "run"], env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "tracker", "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -76,9 +93,15 @@ def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) 
         metrics = httpx.get(base + "/metrics")
         assert metrics.headers["content-type"].startswith("text/plain")
         families = {f.name: f for f in text_string_to_metric_families(metrics.text)}
-        assert {"tracker_polls", "tracker_poll_errors", "tracker_items_stored",
-                "tracker_fetch_duration_seconds"} <= set(families)
-        stored = [s.value for s in families["tracker_items_stored"].samples if s.name.endswith("_total")]
+        assert {
+            "tracker_polls",
+            "tracker_poll_errors",
+            "tracker_items_stored",
+            "tracker_fetch_duration_seconds",
+        } <= set(families)
+        stored = [
+            s.value for s in families["tracker_items_stored"].samples if s.name.endswith("_total")
+        ]
         assert stored == [2.0]
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -92,14 +115,25 @@ def test_check_config_reports_errors_in_one_line(tmp_path: Path) -> None:
     cfg.write_text("[polling]\nmax_per_host = 0\n")
     result = subprocess.run(
         [sys.executable, "-m", "tracker", "--config", str(cfg), "check-config"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"config error in {cfg}: polling.max_per_host: Input should be greater than or equal to 1 (got 0)"
     ]
     ok = subprocess.run(
-        [sys.executable, "-m", "tracker", "--config", str(Path(__file__).parents[1] / "config.example.toml"),
-         "check-config"], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--config",
+            str(Path(__file__).parents[1] / "config.example.toml"),
+            "check-config",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert ok.returncode == 0 and json.loads(ok.stdout)["web"]["port"] == 8080

@@ -17,8 +17,17 @@ from tracker.core.feeds import NewItem
 
 def _new_item(key: str, now: datetime) -> NewItem:
     return NewItem(
-        entry_key=key, guid=key, url=None, title="t", summary="s", text="s", content_hash="h" * 64,
-        language=None, published_at=now, published_source="published", first_seen_at=now,
+        entry_key=key,
+        guid=key,
+        url=None,
+        title="t",
+        summary="s",
+        text="s",
+        content_hash="h" * 64,
+        language=None,
+        published_at=now,
+        published_source="published",
+        first_seen_at=now,
         alert_eligible=True,
     )
 
@@ -42,7 +51,9 @@ def _check_engine(url: str) -> None:
         feed = repo.list_feeds()[0]
         assert feed.next_check_at == now and feed.next_check_at.tzinfo is not None
         assert feed.id is not None
-        first = repo.store_items(feed.id, [_new_item("k1", now), _new_item("k2", now), _new_item("k1", now)])
+        first = repo.store_items(
+            feed.id, [_new_item("k1", now), _new_item("k2", now), _new_item("k1", now)]
+        )
         again = repo.store_items(feed.id, [_new_item("k1", now), _new_item("k3", now)])
         assert len(first) == 2 and len(again) == 1
         assert repo.count_items() == 3

@@ -97,8 +97,12 @@ class FeedServer:
         return self.url(path)
 
 
-def static_feed(body: bytes, content_type: str = "application/rss+xml", etag: str | None = None,
-                last_modified: str | None = None) -> Handler:
+def static_feed(
+    body: bytes,
+    content_type: str = "application/rss+xml",
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Handler:
     """Serve `body`, answering 304 when the client echoes the validators."""
 
     def handler(req: Request) -> Reply:
@@ -117,12 +121,16 @@ def static_feed(body: bytes, content_type: str = "application/rss+xml", etag: st
 
 
 def gzipped(body: bytes, content_type: str = "application/rss+xml") -> Reply:
-    return Reply(200, gzip.compress(body), {"Content-Type": content_type, "Content-Encoding": "gzip"})
+    return Reply(
+        200, gzip.compress(body), {"Content-Type": content_type, "Content-Encoding": "gzip"}
+    )
 
 
 def rss(items: list[dict[str, str]], title: str = "Test feed", encoding: str = "utf-8") -> bytes:
-    parts = [f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel>'
-             f"<title>{title}</title><link>http://example.org/</link><description>d</description>"]
+    parts = [
+        f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel>'
+        f"<title>{title}</title><link>http://example.org/</link><description>d</description>"
+    ]
     for it in items:
         parts.append("<item>")
         for key in ("title", "link", "guid", "description", "pubDate"):
@@ -134,12 +142,14 @@ def rss(items: list[dict[str, str]], title: str = "Test feed", encoding: str = "
 
 
 def atom(entries: list[dict[str, str]], title: str = "Atom test") -> bytes:
-    parts = ['<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-             f"<title>{title}</title><id>urn:test</id><updated>2024-01-01T00:00:00Z</updated>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{title}</title><id>urn:test</id><updated>2024-01-01T00:00:00Z</updated>"
+    ]
     for e in entries:
         parts.append(
             f"<entry><title>{e['title']}</title><id>{e['id']}</id>"
-            f"<link href=\"{e.get('link', '')}\"/><updated>{e.get('updated', '2024-01-01T00:00:00Z')}</updated>"
+            f'<link href="{e.get("link", "")}"/><updated>{e.get("updated", "2024-01-01T00:00:00Z")}</updated>'
             f"<summary>{e.get('summary', '')}</summary></entry>"
         )
     parts.append("</feed>")
@@ -147,10 +157,12 @@ def atom(entries: list[dict[str, str]], title: str = "Atom test") -> bytes:
 
 
 def rdf(items: list[dict[str, str]]) -> bytes:
-    parts = ['<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
-             ' xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-             '<channel rdf:about="http://example.org/"><title>RDF test</title><link>http://example.org/</link>'
-             "<description>d</description></channel>"]
+    parts = [
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<channel rdf:about="http://example.org/"><title>RDF test</title><link>http://example.org/</link>'
+        "<description>d</description></channel>"
+    ]
     for it in items:
         parts.append(
             f'<item rdf:about="{it["link"]}"><title>{it["title"]}</title><link>{it["link"]}</link>'

@@ -24,16 +24,16 @@ class Feed(SQLModel, table=True):
     state: str = Field(default="ok", max_length=16)
     etag: str | None = Field(default=None, max_length=1024)
     last_modified: str | None = Field(default=None, max_length=256)
-    next_check_at: datetime = Field(sa_type=UTCDateTime, index=True)  # type: ignore[call-overload]
-    last_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
-    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
-    last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
+    next_check_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    last_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=Text)
     last_status: int | None = None
     consecutive_errors: int = Field(default=0)
     total_errors: int = Field(default=0)
     items_count: int = Field(default=0)
-    created_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Item(SQLModel, table=True):
@@ -58,7 +58,7 @@ class Item(SQLModel, table=True):
     article_fetched: bool = Field(default=False)
     content_hash: str = Field(max_length=64)
     language: str | None = Field(default=None, max_length=16)
-    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # type: ignore[call-overload]
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_source: str = Field(default="published", max_length=16)
-    first_seen_at: datetime = Field(sa_type=UTCDateTime)  # type: ignore[call-overload]
+    first_seen_at: datetime = Field(sa_type=UTCDateTime)
     alert_eligible: bool = Field(default=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.adapters.storage.models import Feed, Item
 from tracker.core.feeds import FeedRef, FeedState, NewItem
@@ -25,6 +25,11 @@ class FeedSpec:
     name: str | None = None
     interval_seconds: int | None = None
     language: str | None = None
+
+
+def _rowcount(result: Any) -> int:
+    """DML results carry rowcount; the generic Result type does not say so."""
+    return int(result.rowcount)
 
 
 def _ref(feed: Feed) -> FeedRef:
@@ -56,7 +61,9 @@ class Repository:
         """
         with Session(self.engine) as session:
             for spec in specs:
-                feed = session.exec(select(Feed).where(Feed.url == spec.url)).scalars().first()  # type: ignore[call-overload]
+                feed = (
+                    session.execute(select(Feed).where(col(Feed.url) == spec.url)).scalars().first()
+                )
                 if feed is None:
                     session.add(
                         Feed(
@@ -78,7 +85,7 @@ class Repository:
     def add_feed(self, spec: FeedSpec, now: datetime) -> tuple[Feed, bool]:
         """Add (or re-enable) a feed; returns the feed and whether it was new."""
         with Session(self.engine, expire_on_commit=False) as session:
-            feed = session.exec(select(Feed).where(Feed.url == spec.url)).scalars().first()  # type: ignore[call-overload]
+            feed = session.execute(select(Feed).where(col(Feed.url) == spec.url)).scalars().first()
             created = feed is None
             if feed is None:
                 feed = Feed(url=spec.url, source="cli", next_check_at=now, created_at=now)
@@ -93,13 +100,13 @@ class Repository:
 
     def disable_feed(self, url: str) -> bool:
         with Session(self.engine) as session:
-            result = session.execute(update(Feed).where(Feed.url == url).values(enabled=False))  # type: ignore[arg-type]
+            result = session.execute(update(Feed).where(col(Feed.url) == url).values(enabled=False))
             session.commit()
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return bool(_rowcount(result))
 
     def list_feeds(self) -> list[Feed]:
         with Session(self.engine, expire_on_commit=False) as session:
-            return list(session.execute(select(Feed).order_by(Feed.id)).scalars())  # type: ignore[arg-type]
+            return list(session.execute(select(Feed).order_by(col(Feed.id))).scalars())
 
     def claim_due(self, now: datetime, default_interval: int, limit: int = 10_000) -> list[FeedRef]:
         """Pick the feeds that are due and push their next check forward *before* fetching,
@@ -110,8 +117,8 @@ class Repository:
         with Session(self.engine) as session:
             query = (
                 select(Feed)
-                .where(Feed.enabled.is_(True), Feed.next_check_at <= now)  # type: ignore[attr-defined]
-                .order_by(Feed.next_check_at)
+                .where(col(Feed.enabled).is_(True), col(Feed.next_check_at) <= now)
+                .order_by(col(Feed.next_check_at))
                 .limit(limit)
             )
             if self.engine.dialect.name == "postgresql":
@@ -126,11 +133,11 @@ class Repository:
                 # it. This is what keeps two concurrent passes (or instances) apart on SQLite.
                 result = session.execute(
                     update(Feed)
-                    .where(Feed.id == feed.id, Feed.next_check_at <= now)  # type: ignore[arg-type]
+                    .where(col(Feed.id) == feed.id, col(Feed.next_check_at) <= now)
                     .values(next_check_at=now + timedelta(seconds=lease), last_checked_at=now)
                     .execution_options(synchronize_session=False)
                 )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
+                if _rowcount(result) == 1:
                     claimed.append(_ref(feed))
             session.commit()
             return claimed
@@ -176,13 +183,13 @@ class Repository:
                 "consecutive_errors": consecutive_errors,
                 "state": state.value,
                 "next_check_at": next_check,
-                "total_errors": Feed.total_errors + 1,
+                "total_errors": col(Feed.total_errors) + 1,
             },
         )
 
     def _update_feed(self, feed_id: int, values: dict[str, Any]) -> None:
         with Session(self.engine) as session:
-            session.execute(update(Feed).where(Feed.id == feed_id).values(**values))  # type: ignore[arg-type]
+            session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**values))
             session.commit()
 
     # -- items ---------------------------------------------------------------------------
@@ -200,9 +207,9 @@ class Repository:
         with Session(self.engine) as session:
             existing = set(
                 session.execute(
-                    select(Item.entry_key).where(
-                        Item.feed_id == feed_id,
-                        Item.entry_key.in_(list(rows)),  # type: ignore[attr-defined]
+                    select(col(Item.entry_key)).where(
+                        col(Item.feed_id) == feed_id,
+                        col(Item.entry_key).in_(list(rows)),
                     )
                 ).scalars()
             )
@@ -213,14 +220,14 @@ class Repository:
             stmt = (
                 dialect.insert(Item)
                 .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
-                .returning(Item.id)  # type: ignore[arg-type]
+                .returning(col(Item.id))
             )
             ids = [int(r) for r in session.execute(stmt, fresh).scalars()]
             if ids:
                 session.execute(
                     update(Feed)
-                    .where(Feed.id == feed_id)  # type: ignore[arg-type]
-                    .values(items_count=Feed.items_count + len(ids))
+                    .where(col(Feed.id) == feed_id)
+                    .values(items_count=col(Feed.items_count) + len(ids))
                 )
             session.commit()
             return sorted(ids)
@@ -229,20 +236,22 @@ class Repository:
         if not ids:
             return []
         with Session(self.engine, expire_on_commit=False) as session:
-            return list(session.execute(select(Item).where(Item.id.in_(list(ids)))).scalars())  # type: ignore[union-attr]
+            return list(session.execute(select(Item).where(col(Item.id).in_(list(ids)))).scalars())
 
     def set_item_text(self, item_id: int, text: str, source: str) -> None:
         with Session(self.engine) as session:
             session.execute(
                 update(Item)
-                .where(Item.id == item_id)  # type: ignore[arg-type]
+                .where(col(Item.id) == item_id)
                 .values(text=text, text_source=source, article_fetched=True)
             )
             session.commit()
 
     def mark_article_tried(self, item_id: int) -> None:
         with Session(self.engine) as session:
-            session.execute(update(Item).where(Item.id == item_id).values(article_fetched=True))  # type: ignore[arg-type]
+            session.execute(
+                update(Item).where(col(Item.id) == item_id).values(article_fetched=True)
+            )
             session.commit()
 
     def count_items(self) -> int:

@@ -1,0 +1,156 @@
+"""Poll benchmark: 1,000 feeds of 20 entries served from 127.0.0.1, one cold pass and one
+warm pass (half the feeds answer 304 the second time, the rest re-serve the same entries).
+
+Prints feeds per second, CPU seconds and peak RSS, and writes bench/results/poll.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.feedserver import FeedServer, Reply, rss, static_feed  # noqa: E402
+from tracker.app import App  # noqa: E402
+from tracker.settings import Settings  # noqa: E402
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _hwm_mb(pid: int) -> float:
+    """Peak RSS of a live process (parser workers are not our direct children)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _feed(i: int, entries: int) -> bytes:
+    return rss(
+        [
+            {
+                "title": f"Feed {i} story {j}: shelling reported near Kafranbel",
+                "link": f"http://news.example/{i}/{j}?utm_source=rss",
+                "guid": f"urn:{i}:{j}",
+                "description": "Regime forces shelled villages in southern Idlib countryside on Sunday. "
+                * 3,
+                "pubDate": "Sun, 03 Mar 2019 06:00:00 +0200",
+            }
+            for j in range(entries)
+        ]
+    )
+
+
+async def _pass(app: App) -> tuple[float, float, int, int]:
+    cpu0, t0 = _cpu(), time.perf_counter()
+    report = await app.tick()
+    return time.perf_counter() - t0, _cpu() - cpu0, len(report.feeds), len(report.new_item_ids)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--feeds", type=int, default=1000)
+    ap.add_argument("--entries", type=int, default=20)
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--database", default=None, help="database URL (default: a temp SQLite file)")
+    args = ap.parse_args()
+
+    server = FeedServer().start()
+    urls = []
+    for i in range(args.feeds):
+        body = _feed(i, args.entries)
+        if i % 2 == 0:
+            urls.append(server.route(f"/feed/{i}", static_feed(body, etag=f'"v{i}"')))
+        else:
+            urls.append(
+                server.route(
+                    f"/feed/{i}", Reply(200, body, {"Content-Type": "application/rss+xml"})
+                )
+            )
+    tmp = tempfile.TemporaryDirectory()
+    db_url = args.database or f"sqlite:///{tmp.name}/bench.db"
+    settings = Settings(
+        database={"url": db_url},
+        polling={
+            "max_concurrency": args.concurrency,
+            "max_per_host": args.concurrency,
+            "fetch_articles": False,
+            "timeout_seconds": 60,
+        },
+        feeds=[{"url": u} for u in urls],
+        web={"enabled": False},
+    )
+    clock = Clock()
+    app = App(settings, clock=clock)
+    app.upgrade_db()
+    app.sync_feeds()
+
+    async def run() -> dict[str, object]:
+        try:
+            assert app._pool is not None
+            await app._pool.start()
+            cold = await _pass(app)
+            clock.now += timedelta(seconds=301)
+            warm = await _pass(app)
+            workers = list(getattr(app._pool._pool, "_processes", {}).values())
+            peaks["workers"] = max((_hwm_mb(p.pid) for p in workers), default=0.0)
+        finally:
+            await app.aclose()
+        return {"cold": cold, "warm": warm}
+
+    peaks: dict[str, float] = {}
+    results = asyncio.run(run())
+    server.stop()
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_kids = peaks.get("workers", 0.0)
+    out: dict[str, object] = {
+        "feeds": args.feeds,
+        "entries_per_feed": args.entries,
+        "database": db_url.split(":")[0],
+    }
+    for name, (wall, cpu, feeds, items) in results.items():  # type: ignore[misc]
+        out[name] = {
+            "seconds": round(wall, 2),
+            "feeds_per_second": round(feeds / wall, 1),
+            "cpu_seconds": round(cpu, 2),
+            "feeds": feeds,
+            "new_items": items,
+        }
+        print(
+            f"{name:5} pass: {feeds} feeds in {wall:.2f} s = {feeds / wall:.0f} feeds/s, "
+            f"CPU {cpu:.2f} s, {items} new items"
+        )
+    out["peak_rss_mb"] = {"main": round(peak_self, 1), "largest_worker": round(peak_kids, 1)}
+    print(f"peak RSS: main process {peak_self:.0f} MB, largest parser worker {peak_kids:.0f} MB")
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / "poll.json").write_text(json.dumps(out, indent=2))
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
