@@ -20,6 +20,14 @@ from tracker.adapters.storage.models import Feed, Item
 from tracker.app import App
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """Run a test on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'poll.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture(scope="module")
 def pool() -> Iterator[ParserPool]:
     p = ParserPool(workers=2, timeout_seconds=10)
@@ -88,7 +96,7 @@ RSS_ITEMS = [
 
 
 def test_formats_are_stored_once_across_restarts(
-    feed_server: FeedServer, sqlite_url: str, clock: FakeClock, pool: ParserPool
+    feed_server: FeedServer, any_db: str, clock: FakeClock, pool: ParserPool
 ) -> None:
     urls = [
         feed_server.route(
@@ -166,7 +174,7 @@ def test_formats_are_stored_once_across_restarts(
             ),
         ),
     ]
-    app = new_app(sqlite_url, clock, pool, urls)
+    app = new_app(any_db, clock, pool, urls)
     report = asyncio.run(tick(app))
     assert [f.outcome for f in report.feeds] == ["ok"] * 6, [f.error for f in report.feeds]
     counts = {u: len(items_of(app, u)) for u in urls}
@@ -186,25 +194,25 @@ def test_formats_are_stored_once_across_restarts(
 
     # Restart: a new App on the same file; everything is due again after the interval.
     clock.advance(301)
-    app2 = new_app(sqlite_url, clock, pool, urls)
+    app2 = new_app(any_db, clock, pool, urls)
     report2 = asyncio.run(tick(app2))
     assert len(report2.feeds) == 6
     assert report2.new_item_ids == []
     assert {u: len(items_of(app2, u)) for u in urls} == counts
 
     # A duplicate tick at the same instant finds nothing due.
-    app3 = new_app(sqlite_url, clock, pool, urls)
+    app3 = new_app(any_db, clock, pool, urls)
     assert asyncio.run(tick(app3)).feeds == []
 
 
 def test_two_concurrent_passes_claim_each_feed_once(
-    feed_server: FeedServer, sqlite_url: str, clock: FakeClock, pool: ParserPool
+    feed_server: FeedServer, any_db: str, clock: FakeClock, pool: ParserPool
 ) -> None:
     urls = [
         feed_server.route(f"/f{i}", Reply(200, rss([{"title": f"t{i}", "guid": f"g{i}"}])))
         for i in range(6)
     ]
-    app = new_app(sqlite_url, clock, pool, urls)
+    app = new_app(any_db, clock, pool, urls)
 
     async def both() -> list[Any]:
         try:

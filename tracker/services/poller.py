@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -322,8 +322,8 @@ class Poller:
     ) -> None:
         errors = feed.consecutive_errors + 1
         if gone:
-            state = FeedState.GONE
-            next_check = next_check_after_failure(now, self._policy, 30, self.rand())
+            state = FeedState.GONE  # kept and shown; re-checked once a day in case it returns
+            next_check = now + timedelta(days=1)
         else:
             state = state_after_errors(errors, self.config.degraded_after_errors)
             next_check = next_check_after_failure(
