@@ -58,6 +58,7 @@ def make_settings(db_url: str, **overrides: Any) -> Settings:
         "polling": polling,
         "feeds": overrides.pop("feeds", []),
         "web": {"enabled": False},
+        "classifier": {"enabled": False},
     }
     data.update(overrides)
     return Settings(**data)

@@ -10,7 +10,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -21,6 +21,7 @@ from tracker.adapters.feeds.parse import ParserPool
 from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
 from tracker.adapters.storage.repository import FeedSpec, Repository
+from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
 from tracker.settings import Settings
 
@@ -51,6 +52,7 @@ class App:
         engine: Engine | None = None,
         fetcher: FetcherPort | None = None,
         parser: ParserPort | None = None,
+        classifier_factory: Callable[[], ClassifierPort] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -70,8 +72,19 @@ class App:
             )
             parser = self._pool
         self.parser = parser
+        self.classification = ClassificationService(
+            self.repo,
+            classifier_factory or self._build_classifier,
+            clock,
+            on_error=self.prom.classify_errors.inc,
+        )
         self.poller = Poller(
-            self.repo, self.fetcher, self.parser, self._poll_config(), observer=self.prom
+            self.repo,
+            self.fetcher,
+            self.parser,
+            self._poll_config(),
+            observer=self.prom,
+            on_new_items=self._classify_new if settings.classifier.enabled else None,
         )
         self.started_at = clock()
         self._started_monotonic = time.monotonic()
@@ -93,6 +106,49 @@ class App:
             article_min_summary_chars=p.article_min_summary_chars,
             max_article_fetches_per_feed=p.max_article_fetches_per_feed,
         )
+
+    def _build_classifier(self) -> ClassifierPort:
+        """The registries load once per process (about a second); user additions apply."""
+        from tracker.core.classifier import Classifier
+        from tracker.reference import load_reference
+
+        started = time.monotonic()
+        ref = load_reference(**load_reference_extras(self.settings))
+        log.info("reference data loaded in %.2f s", time.monotonic() - started)
+        return Classifier(ref)
+
+    async def _classify_new(self, item_ids: list[int]) -> None:
+        try:
+            stats = await asyncio.to_thread(self.classification.classify_ids, item_ids)
+        except Exception:
+            # Items stay stored and unclassified; the next tick's catch-up retries them.
+            log.exception("classification of %d new items failed", len(item_ids))
+            self.prom.classify_errors.inc()
+            return
+        self._record_classified(stats)
+
+    async def _classify_pending(self) -> None:
+        batch = self.settings.classifier.catch_up_batch
+        try:
+            stats = await asyncio.to_thread(self.classification.classify_pending, batch)
+        except Exception:
+            log.exception("catch-up classification failed")
+            self.prom.classify_errors.inc()
+            return
+        if stats.items:
+            log.info("caught up on %d unclassified items", stats.items)
+            self._record_classified(stats)
+
+    def _record_classified(self, stats: Any) -> None:
+        self.prom.incidents.inc(stats.incidents)
+        self.prom.violations.inc(stats.violations)
+        if stats.items:
+            log.info(
+                "classified %d items: %d incidents, %d violations",
+                stats.items,
+                stats.incidents,
+                stats.violations,
+            )
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -121,6 +177,8 @@ class App:
             started = time.monotonic()
             try:
                 report = await self.poller.run_once(now)
+                if self.settings.classifier.enabled:
+                    await self._classify_pending()
             except Exception:
                 log.exception("tick failed")
                 report = PassReport(started_at=now)
@@ -234,7 +292,9 @@ class App:
                 "errors": self.last_tick.errors,
             },
             "feeds": rows,
+            "classifier_enabled": self.settings.classifier.enabled,
             "totals": {
+                **self.repo.incident_counts(self.clock() - timedelta(hours=24)),
                 "feeds": len(feeds),
                 "feeds_enabled": sum(1 for f in feeds if f.enabled),
                 "feeds_ok": states["ok"],
@@ -246,6 +306,26 @@ class App:
 
     def metrics(self) -> tuple[bytes, str]:
         return self.prom.render()
+
+
+def load_reference_extras(settings: Settings) -> dict[str, Any]:
+    """Read the user's reference files named in [reference] (I/O stays out of the core)."""
+    import csv
+    import json
+    from pathlib import Path
+
+    from tracker.settings import read_toml
+
+    ref = settings.reference
+    extras: dict[str, Any] = {}
+    if ref.agreements_file:
+        extras["extra_agreements"] = read_toml(Path(ref.agreements_file).expanduser())
+    if ref.zones_file:
+        extras["extra_zones"] = json.loads(Path(ref.zones_file).expanduser().read_text("utf-8"))
+    if ref.places_file:
+        with Path(ref.places_file).expanduser().open(encoding="utf-8", newline="") as fh:
+            extras["extra_places"] = list(csv.DictReader(fh))
+    return extras
 
 
 def _iso(value: datetime | None) -> str | None:

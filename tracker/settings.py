@@ -79,6 +79,27 @@ class AlertSettings(_Section):
     backlog_hours: float = Field(48, ge=0)
 
 
+class ClassifierSettings(_Section):
+    enabled: bool = True
+    # Stored items classified per catch-up round (items left unclassified by a crash).
+    catch_up_batch: int = Field(500, ge=1, le=100_000)
+
+
+class ReferenceSettings(_Section):
+    """User additions to the shipped reference data; an empty string means none."""
+
+    agreements_file: str = ""
+    zones_file: str = ""
+    places_file: str = ""
+
+    @field_validator("agreements_file", "zones_file", "places_file")
+    @classmethod
+    def _exists(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_format: bool = False
@@ -111,6 +132,8 @@ class Settings(BaseSettings):
     feeds: list[FeedSettings] = Field(default_factory=lambda: list(DEFAULT_FEEDS))
     web: WebSettings = WebSettings()
     alerts: AlertSettings = AlertSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    reference: ReferenceSettings = ReferenceSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

@@ -24,6 +24,15 @@ class Metrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
             registry=self.registry,
         )
+        self.incidents = Counter(
+            "tracker_incidents_recorded", "Incidents recorded", registry=self.registry
+        )
+        self.violations = Counter(
+            "tracker_violations_recorded", "Violations recorded", registry=self.registry
+        )
+        self.classify_errors = Counter(
+            "tracker_classify_errors", "Items whose classification failed", registry=self.registry
+        )
         self.feeds = Gauge("tracker_feeds", "Feeds by state", ["state"], registry=self.registry)
 
     # PollObserver

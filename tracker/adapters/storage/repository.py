@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.models import Feed, Item
+from tracker.adapters.storage.models import Feed, IncidentRow, Item
 from tracker.core.feeds import FeedRef, FeedState, NewItem
 
 
@@ -257,3 +257,107 @@ class Repository:
     def count_items(self) -> int:
         with Session(self.engine) as session:
             return int(session.execute(select(func.count()).select_from(Item)).scalar_one())
+
+    # -- incidents -----------------------------------------------------------------------
+
+    def unclassified_item_ids(self, limit: int) -> list[int]:
+        with Session(self.engine) as session:
+            query = (
+                select(col(Item.id))
+                .where(col(Item.classified_at).is_(None))
+                .order_by(col(Item.id))
+                .limit(limit)
+            )
+            return [int(i) for i in session.execute(query).scalars()]
+
+    def item_ids_first_seen_since(self, since: datetime) -> list[int]:
+        with Session(self.engine) as session:
+            query = (
+                select(col(Item.id)).where(col(Item.first_seen_at) >= since).order_by(col(Item.id))
+            )
+            return [int(i) for i in session.execute(query).scalars()]
+
+    def save_classifications(
+        self, results: Sequence[tuple[int, Sequence[dict[str, Any]]]], now: datetime
+    ) -> int:
+        """Replace the incidents of each item and mark it classified, in one transaction.
+
+        Returns the number of incident rows written.
+        """
+        written = 0
+        with Session(self.engine) as session:
+            for item_id, incidents in results:
+                session.execute(delete(IncidentRow).where(col(IncidentRow.item_id) == item_id))
+                for seq, data in enumerate(incidents):
+                    session.add(incident_row(item_id, seq, data, now))
+                    written += 1
+                session.execute(
+                    update(Item).where(col(Item.id) == item_id).values(classified_at=now)
+                )
+            session.commit()
+        return written
+
+    def incidents_of_item(self, item_id: int) -> list[IncidentRow]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = (
+                select(IncidentRow)
+                .where(col(IncidentRow.item_id) == item_id)
+                .order_by(col(IncidentRow.seq))
+            )
+            return list(session.execute(query).scalars())
+
+    def incident_counts(self, since: datetime) -> dict[str, int]:
+        """Totals for /status: incidents, violations, and violations recorded since `since`."""
+        with Session(self.engine) as session:
+            total = session.execute(select(func.count()).select_from(IncidentRow)).scalar_one()
+            violations = session.execute(
+                select(func.count()).where(col(IncidentRow.violation).is_(True))
+            ).scalar_one()
+            recent = session.execute(
+                select(func.count()).where(
+                    col(IncidentRow.violation).is_(True), col(IncidentRow.created_at) >= since
+                )
+            ).scalar_one()
+            pending = session.execute(
+                select(func.count()).where(col(Item.classified_at).is_(None))
+            ).scalar_one()
+        return {
+            "incidents": int(total),
+            "violations": int(violations),
+            "violations_last_24h": int(recent),
+            "items_awaiting_classification": int(pending),
+        }
+
+
+def incident_row(item_id: int, seq: int, data: dict[str, Any], now: datetime) -> IncidentRow:
+    """Flatten one incident of the classifier's JSON contract into a row."""
+    from datetime import date as date_type
+
+    location = data.get("location") or {}
+    day = data.get("date")
+    return IncidentRow(
+        item_id=item_id,
+        seq=seq,
+        violation=bool(data["violation"]),
+        event_type=data["event_type"],
+        sub_event_type=data["sub_event_type"],
+        event_date=date_type.fromisoformat(day) if day else None,
+        date_precision=int(data.get("date_precision") or 1),
+        place_name=location.get("name"),
+        admin1=location.get("admin1"),
+        lat=location.get("lat"),
+        lon=location.get("lon"),
+        location_precision=location.get("precision"),
+        fatalities=data.get("fatalities"),
+        fatalities_low=data.get("fatalities_low"),
+        fatalities_high=data.get("fatalities_high"),
+        injured=data.get("injured"),
+        actors=list(data.get("actors") or []),
+        agreements=list(data.get("agreements") or []),
+        zones=list(data.get("zones") or []),
+        severity=data.get("severity") or "low",
+        confidence=float(data.get("confidence") or 0.0),
+        reasons=list(data.get("reasons") or []),
+        evidence=list(data.get("evidence") or []),
+        created_at=now,
+    )

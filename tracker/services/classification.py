@@ -1,0 +1,118 @@
+"""Classification of stored items into incidents: new items after each poll, items left
+unclassified by a crash on the next tick, and `tracker reclassify` after a rule change."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from tracker.core.incident import ItemInput
+
+log = logging.getLogger(__name__)
+
+
+class IncidentLike(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class ClassifierPort(Protocol):
+    def classify(self, item: ItemInput) -> Sequence[IncidentLike]: ...
+
+
+class ItemSource(Protocol):
+    """What the service needs from storage (the Repository implements it)."""
+
+    def items_by_ids(self, ids: Sequence[int]) -> list[Any]: ...
+
+    def save_classifications(
+        self, results: Sequence[tuple[int, Sequence[dict[str, Any]]]], now: datetime
+    ) -> int: ...
+
+    def unclassified_item_ids(self, limit: int) -> list[int]: ...
+
+    def item_ids_first_seen_since(self, since: datetime) -> list[int]: ...
+
+
+@dataclass
+class ClassifyStats:
+    items: int = 0
+    incidents: int = 0
+    violations: int = 0
+    failed: int = 0
+
+    def add(self, other: ClassifyStats) -> None:
+        self.items += other.items
+        self.incidents += other.incidents
+        self.violations += other.violations
+        self.failed += other.failed
+
+
+class ClassificationService:
+    def __init__(
+        self,
+        store: ItemSource,
+        classifier_factory: Callable[[], ClassifierPort],
+        clock: Callable[[], datetime],
+        batch_size: int = 200,
+        on_error: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self._factory = classifier_factory
+        self._classifier: ClassifierPort | None = None
+        self._lock = threading.Lock()
+        self.clock = clock
+        self.batch_size = batch_size
+        self.on_error = on_error
+
+    @property
+    def classifier(self) -> ClassifierPort:
+        """Built on first use (the registries take a moment to load), then kept."""
+        with self._lock:
+            if self._classifier is None:
+                self._classifier = self._factory()
+            return self._classifier
+
+    def classify_ids(self, ids: Sequence[int]) -> ClassifyStats:
+        stats = ClassifyStats()
+        for start in range(0, len(ids), self.batch_size):
+            stats.add(self._batch(ids[start : start + self.batch_size]))
+        return stats
+
+    def classify_pending(self, limit: int = 1000) -> ClassifyStats:
+        """Catch up on items stored but never classified (e.g. the process died in between)."""
+        return self.classify_ids(self.store.unclassified_item_ids(limit))
+
+    def reclassify_since(self, since: datetime) -> ClassifyStats:
+        return self.classify_ids(self.store.item_ids_first_seen_since(since))
+
+    def _batch(self, ids: Sequence[int]) -> ClassifyStats:
+        stats = ClassifyStats()
+        results: list[tuple[int, list[dict[str, Any]]]] = []
+        for item in self.store.items_by_ids(ids):
+            stats.items += 1
+            published = item.published_at or item.first_seen_at
+            text = item.text or item.summary
+            try:
+                incidents = [
+                    i.to_dict()
+                    for i in self.classifier.classify(
+                        ItemInput(item.title, text, published, item.url, item.language)
+                    )
+                ]
+            except Exception:
+                # The item stays stored; `tracker reclassify` can retry it after a fix.
+                log.exception("item %s: classification failed", item.id)
+                stats.failed += 1
+                if self.on_error is not None:
+                    self.on_error()
+                incidents = []
+            stats.incidents += len(incidents)
+            stats.violations += sum(1 for i in incidents if i["violation"])
+            results.append((item.id, incidents))
+        if results:
+            self.store.save_classifications(results, self.clock())
+        return stats
