@@ -1,0 +1,72 @@
+"""load_reference() with the real package data."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from tracker.reference import ReferenceData, load_reference
+
+
+def test_load_reference_real_data():
+    t0 = time.perf_counter()
+    ref = load_reference()
+    elapsed = time.perf_counter() - t0
+    assert isinstance(ref, ReferenceData)
+    assert elapsed < 2.0  # budget is 1 s on a warm machine; leave slack for slow CI
+    assert len(ref.agreements) == 6
+    assert set(ref.zones.zone_ids) == {
+        "idlib-deescalation",
+        "idlib-dmz",
+        "m4-corridor",
+        "al-tanf-55km",
+        "ne-syria-peace-spring",
+    }
+    assert ref.actors.get("Hayat Tahrir al-Sham") is not None
+
+
+def test_end_to_end_lookup():
+    ref = load_reference()
+    text = "Regime forces shelled Kabana and Ma'arrat an-Nu'man on Tuesday."
+    places = ref.gazetteer.resolve(ref.gazetteer.find(text), text)
+    assert [p.place.name for p in places] == ["Kabani", "Maarat al-Numan"]
+    kabani = places[0].place
+    zone_ids = [h.zone_id for h in ref.zones.zones_at(kabani.lat, kabani.lon)]
+    assert "idlib-dmz" in zone_ids
+    in_force = ref.agreements.in_force(zone_ids, date(2019, 5, 1))
+    assert [a.id for a in in_force] == ["sochi-2018"]
+
+
+def test_geonames_places_present():
+    ref = load_reference()
+    # Not in the curated supplement: only GeoNames knows these.
+    for name in ("Yabroud", "Manbij", "Tartus", "Salkhad"):
+        found = ref.gazetteer.find(f"Fighting near {name} today")
+        assert found and found[0].place.country == "SY", name
+
+
+def test_geonames_common_words_filtered():
+    ref = load_reference()
+    text = "SANA reported that China sent a tall official; sarin was not used."
+    assert ref.gazetteer.find(text) == []
+
+
+def test_user_extras():
+    ref = load_reference(
+        extra_agreements={"agreements": {"moscow-2020": {"end": "2024-12-07"}}},
+        extra_places=[
+            {
+                "name": "Tell Test",
+                "aliases": ["Tal Test"],
+                "admin1": "Idlib",
+                "lat": 35.9,
+                "lon": 36.6,
+                "precision": 1,
+                "kind": "settlement",
+            }
+        ],
+        extra_zones={"type": "FeatureCollection", "features": []},
+    )
+    assert [m.place.name for m in ref.gazetteer.find("shelling on Tal Test")] == ["Tell Test"]
+    moscow = ref.agreements.get("moscow-2020")
+    assert moscow is not None and moscow.end == date(2024, 12, 7)

@@ -1,0 +1,152 @@
+"""Armed-actor registry: which side a named group is on, and where it is named in a text.
+
+Pure code (no I/O).  Names are matched with one Aho-Corasick automaton over the same folded text
+as the gazetteer (so "Hurras Al Deen" finds Hurras al-Din and "Hayat Tahrir Al Sham" finds HTS).
+Very short all-capital acronyms (IS, HTS, SNA, TIP, SAA ...) are the exception: as ordinary words
+they collide with English ("is", "tip"), so they only count when written exactly as the acronym.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from tracker.core.gazetteer import FoldedText, fold_key, fold_text
+
+__all__ = ["SIDES", "Actor", "ActorMention", "ActorRegistry", "is_case_sensitive_alias"]
+
+SIDES = frozenset({"government", "opposition", "other"})
+# Acronyms up to this length, written in capitals, must match case-sensitively.
+_MAX_STRICT_ACRONYM = 3
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An armed actor: ``side`` is government / opposition / other; ``excluded`` marks groups
+    the agreements exclude as terrorist (attacks on them still count, but callers filter)."""
+
+    name: str
+    side: str
+    excluded: bool
+    aliases: tuple[str, ...] = ()
+    arabic: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    """An actor named in a text; ``start``/``end`` index the ORIGINAL text."""
+
+    actor: Actor
+    start: int
+    end: int
+    surface: str
+
+
+def is_case_sensitive_alias(alias: str) -> bool:
+    """Short all-capital acronyms ("IS", "HTS", "SNA") must be matched exactly as written."""
+    letters = [c for c in alias if c.isalnum()]
+    return 0 < len(letters) <= _MAX_STRICT_ACRONYM and all(c.isupper() for c in letters)
+
+
+def _alnum(s: str) -> str:
+    """Letters and digits only, possessive 's removed (for exact acronym comparison)."""
+    for suffix in ("'s", "’s"):
+        if s.endswith(suffix):
+            s = s[: -len(suffix)]
+    return "".join(c for c in s if c.isalnum())
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One automaton key; ``exact`` lists the case-sensitive spellings ("" = any case)."""
+
+    key: str
+    actor: Actor
+    exact: frozenset[str]
+    any_case: bool
+
+
+class ActorRegistry:
+    """All actor names and aliases compiled into one automaton."""
+
+    def __init__(
+        self, actors: list[Actor], keys: list[_Key], automaton: ahocorasick.Automaton
+    ) -> None:
+        """Use :meth:`build`."""
+        self._actors = actors
+        self._by_name = {a.name.casefold(): a for a in actors}
+        self._keys = keys
+        self._automaton = automaton
+
+    @classmethod
+    def build(cls, actors: Iterable[Actor]) -> ActorRegistry:
+        """Compile the actors once; on an alias clash the earlier actor wins."""
+        actor_list = list(actors)
+        for a in actor_list:
+            if a.side not in SIDES:
+                raise ValueError(f"actor {a.name!r}: side {a.side!r} not in {sorted(SIDES)}")
+        collected: dict[str, tuple[Actor, set[str], bool]] = {}
+        for a in actor_list:
+            for alias in dict.fromkeys((a.name, *a.aliases, *a.arabic)):
+                key = fold_key(alias)
+                if not key:
+                    continue
+                owner, exact, any_case = collected.get(key, (a, set(), False))
+                if owner is not a:
+                    continue
+                if is_case_sensitive_alias(alias):
+                    exact.add(_alnum(alias))
+                else:
+                    any_case = True
+                collected[key] = (owner, exact, any_case)
+        automaton = ahocorasick.Automaton()
+        keys: list[_Key] = []
+        for key, (actor, exact, any_case) in collected.items():
+            keys.append(_Key(key, actor, frozenset(exact), any_case))
+            automaton.add_word(f" {key} ", len(keys) - 1)
+        if keys:
+            automaton.make_automaton()
+        return cls(actor_list, keys, automaton)
+
+    @property
+    def actors(self) -> tuple[Actor, ...]:
+        """All registered actors in registry order."""
+        return tuple(self._actors)
+
+    def get(self, name: str) -> Actor | None:
+        """Actor by canonical name (case-insensitive), or None."""
+        return self._by_name.get(name.casefold())
+
+    def find(self, text: str, folded: FoldedText | None = None) -> list[ActorMention]:
+        """Actor mentions, non-overlapping, longest match wins, in text order.
+
+        ``folded`` (from :func:`tracker.core.gazetteer.fold_text` on the same text) lets the
+        caller fold a text once for both the gazetteer and this registry.
+        """
+        if not self._keys:
+            return []
+        ft = folded if folded is not None and folded.text is text else fold_text(text)
+        hits: list[tuple[int, int, _Key]] = []
+        for end_idx, key_id in self._automaton.iter(ft.folded):
+            k = self._keys[key_id]
+            last = ft.word_at_space(end_idx)
+            first = last - k.key.count(" ")
+            if not k.any_case:
+                s, e = ft.span(first, last)
+                if _alnum(text[s:e]) not in k.exact:
+                    continue
+            hits.append((first, last, k))
+        hits.sort(key=lambda h: (-(h[1] - h[0]), -len(h[2].key), h[0]))
+        taken: list[tuple[int, int]] = []
+        out: list[ActorMention] = []
+        for first, last, k in hits:
+            if any(first <= tl and tf <= last for tf, tl in taken):
+                continue
+            taken.append((first, last))
+            s, e = ft.span(first, last)
+            out.append(ActorMention(k.actor, s, e, text[s:e]))
+        out.sort(key=lambda m: m.start)
+        return out

@@ -1,0 +1,583 @@
+"""Place-name matching for Syrian conflict reports (pure: no I/O).
+
+Reports spell the same village half a dozen ways (Kabani / Kabana / Kabanah, Maarat al-Numan /
+Ma'arrat an-Nu'man).  Instead of listing every spelling, both the gazetteer keys and the text are
+folded by one word-level normaliser (:func:`normalise_word`) and matched with a single
+Aho-Corasick automaton over the folded text.  Every folded word keeps the character span it came
+from, so matches are reported with offsets into the ORIGINAL text.
+
+The module also provides the text folding used by :mod:`tracker.core.actors`, so that actor names
+and place names are tolerant in the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from itertools import accumulate
+
+import ahocorasick
+
+from tracker.core.geo import haversine_km
+
+__all__ = [
+    "DIRECTIONS",
+    "FoldedText",
+    "Gazetteer",
+    "Place",
+    "PlaceMention",
+    "expand_regions",
+    "fold_key",
+    "fold_text",
+    "normalise_word",
+]
+
+# --------------------------------------------------------------------------------------------
+# Text folding
+# --------------------------------------------------------------------------------------------
+
+# A word is a run of letters/digits, possibly joined by apostrophe-like characters
+# (Ma'arrat, Nu'man, Jolani's).  Hyphens and spaces separate words, so "al-Numan" and
+# "al Numan" fold to the same two words.
+_WORD_RE = re.compile(r"[^\W_]+(?:['’‘`´ʼ′][^\W_]+)*")
+
+_APOSTROPHES = "'’‘`´ʼ′ʿʾ"
+_TRANSLATE = str.maketrans(
+    {
+        **{c: None for c in _APOSTROPHES},
+        "ı": "i",
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ß": "ss",
+        "æ": "ae",
+        # Arabic: hamza carriers, ta marbuta, alef maqsura, tatweel
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ـ": None,
+    }
+)
+_DOUBLED_RE = re.compile(r"(.)\1+")
+_TRAILING_H_RE = re.compile(r"(?<=[aiu])h$")
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+# Arabic definite-article forms.  Hyphenated ("an-Nu'man") they are always the article;
+# before a space they are the article only when assimilated to the next consonant ("ash Shughur").
+_ARTICLES = frozenset({"al", "an", "as", "ash", "at", "ath", "ad", "adh", "ar", "az", "ul"})
+_HYPHENS = "-‐‑–"
+
+
+@lru_cache(maxsize=200_000)
+def normalise_word(word: str) -> str:
+    """Fold one word so that common transliteration variants compare equal.
+
+    Why each step: casefold + accent stripping (Ḩ -> h), apostrophes/ayn dropped (Ma'arrat ->
+    maarrat), possessive 's dropped (Jolani's -> jolani), ou/oo -> u and ee -> i (Nouman, Sarmeen),
+    e -> a and o -> u (Maaret / Maarat, Morek / Murak), q -> k (Saraqeb / Sarakeb), ai/ei -> ay
+    (Sheikh / Shaykh, Deir / Dayr), doubled letters collapsed (Ma'arrat / Maarat), and a final h
+    after a vowel dropped (Kabanah / Kabana).  The same function folds keys and text, so it only
+    has to be consistent, not linguistically correct.
+    """
+    w = _POSSESSIVE_RE.sub("", word)
+    w = unicodedata.normalize("NFKD", w.casefold())
+    w = "".join(c for c in w if not unicodedata.combining(c))
+    w = w.translate(_TRANSLATE)
+    w = w.replace("ou", "u").replace("oo", "u").replace("ee", "i")
+    w = w.replace("e", "a").replace("o", "u").replace("q", "k")
+    w = w.replace("ai", "ay")
+    w = _DOUBLED_RE.sub(r"\1", w)
+    return _TRAILING_H_RE.sub("", w) if len(w) > 3 else w
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """A text folded word by word, with each folded word's span in the original text.
+
+    ``folded`` is ``" " + " ".join(words) + " "``: the padding lets keys be stored as
+    ``" key "`` so that every automaton hit is automatically on word boundaries.  Build it
+    once per text with :func:`fold_text` and pass it to both the gazetteer and the actor
+    registry to fold each text only once.
+    """
+
+    text: str
+    folded: str
+    word_starts: Sequence[int]  # original start offset of each word
+    word_ends: Sequence[int]  # original end offset (exclusive) of each word
+
+    def span(self, first_word: int, last_word: int) -> tuple[int, int]:
+        """Original (start, end) of words first_word..last_word inclusive."""
+        return self.word_starts[first_word], self.word_ends[last_word]
+
+    def word_at_space(self, folded_index: int) -> int:
+        """Index of the word whose trailing space is at ``folded_index``."""
+        return self.folded.count(" ", 0, folded_index) - 1
+
+
+_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
+_OTHER_ARTICLES = _ARTICLES - {"al"}
+
+
+def _fold_words(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Tokenise and fold ``text``; articles get the canonical form "al".
+
+    Written with split/accumulate/map rather than a per-match loop: folding is the hot path
+    (every article of every feed item).
+    """
+    parts = _SPLIT_RE.split(text)
+    raw = parts[1::2]
+    offsets = list(accumulate(map(len, parts)))
+    starts = offsets[0::2][: len(raw)]
+    ends = offsets[1::2]
+    words = list(map(normalise_word, raw))
+    last = len(words) - 1
+    for i in [i for i, w in enumerate(words) if w in _OTHER_ARTICLES]:
+        if i == last:
+            continue
+        hyphenated = ends[i] < len(text) and text[ends[i]] in _HYPHENS
+        if hyphenated or _assimilated(words[i], words[i + 1]):
+            words[i] = "al"
+    return words, starts, ends
+
+
+def _assimilated(article: str, next_word: str) -> bool:
+    """True for "an Numan", "ash Shughur", "at Tanf": article assimilated to a sun letter."""
+    consonant = article[1:]
+    return next_word.startswith(consonant) and len(next_word) > len(consonant)
+
+
+def fold_text(text: str) -> FoldedText:
+    """Fold ``text`` for matching and keep the offset map back into ``text``."""
+    words, starts, ends = _fold_words(text)
+    folded = " " + " ".join(words) + " " if words else " "
+    return FoldedText(text, folded, starts, ends)
+
+
+def fold_key(name: str) -> str:
+    """Fold a gazetteer/actor name into its matching key (words joined by single spaces)."""
+    return " ".join(_fold_words(name)[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Places and mentions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named location with a UCDP ``where_prec`` precision (1 exact ... 6 country).
+
+    ``country`` is ISO 3166 alpha-2; non-Syrian places exist only as disambiguation candidates
+    (Ma'an in Jordan, Sinjar in Iraq) and are never returned by :meth:`Gazetteer.resolve`.
+    ``curated`` is False for bulk GeoNames entries, whose single-word names must appear
+    capitalised in the text before they count (GeoNames carries many common-word names).
+    """
+
+    name: str
+    admin1: str
+    lat: float
+    lon: float
+    precision: int
+    kind: str
+    country: str = "SY"
+    aliases: tuple[str, ...] = ()
+    curated: bool = True
+    admin2: str = ""
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A place found in a text; ``start``/``end`` index the ORIGINAL text.
+
+    ``candidates`` lists every place sharing the matched key (Syrian ones first, in priority
+    order); more than one means the surface is ambiguous and :meth:`Gazetteer.resolve` should
+    be applied.
+    """
+
+    place: Place
+    start: int
+    end: int
+    surface: str
+    candidates: tuple[Place, ...] = field(default=(), compare=False)
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when the surface names more than one place."""
+        return len(self.candidates) > 1
+
+
+# --------------------------------------------------------------------------------------------
+# Region generation ("northern Hama countryside", "southern Idlib", "Idlib province")
+# --------------------------------------------------------------------------------------------
+
+# direction -> (adjective forms, unit offset (dlat, dlon))
+DIRECTIONS: dict[str, tuple[tuple[str, ...], tuple[float, float]]] = {
+    "north": (("north", "northern"), (1.0, 0.0)),
+    "south": (("south", "southern"), (-1.0, 0.0)),
+    "east": (("east", "eastern"), (0.0, 1.0)),
+    "west": (("west", "western"), (0.0, -1.0)),
+    "northwest": (
+        ("northwest", "north-west", "northwestern", "north-western"),
+        (0.7071, -0.7071),
+    ),
+    "northeast": (
+        ("northeast", "north-east", "northeastern", "north-eastern"),
+        (0.7071, 0.7071),
+    ),
+    "southwest": (
+        ("southwest", "south-west", "southwestern", "south-western"),
+        (-0.7071, -0.7071),
+    ),
+    "southeast": (
+        ("southeast", "south-east", "southeastern", "south-eastern"),
+        (-0.7071, 0.7071),
+    ),
+}
+# How far (degrees) a generated "northern X" region is moved from the governorate centroid.
+# A fixed ~30 km: these are precision-5 fuzzy regions, never used as exact positions.
+_REGION_SHIFT_DEG = 0.3
+_GOV_SUFFIX_RE = re.compile(r"\s+(?:governorate|province)$", re.IGNORECASE)
+_DIRECTIONAL_PATTERNS = (
+    "{d} {b}",
+    "{d} {b} countryside",
+    "{d} countryside of {b}",
+    "{d} rural {b}",
+    "{d} {b} province",
+    "{d} {b} governorate",
+    "{d} {b} region",
+    "{d} part of {b} province",
+    "{d} parts of {b} province",
+)
+_GOVERNORATE_PATTERNS = (
+    "{b} province",
+    "{b} governorate",
+    "province of {b}",
+    "governorate of {b}",
+)
+_COUNTRYSIDE_PATTERNS = ("{b} countryside", "countryside of {b}", "rural {b}")
+
+
+def _direction_of(name: str) -> str | None:
+    """Direction word a region name starts with ("north-western Hama ..." -> "northwest")."""
+    key = fold_key(name)
+    best: tuple[int, str] | None = None
+    for direction, (forms, _) in DIRECTIONS.items():
+        for form in forms:
+            f = fold_key(form)
+            if key.startswith(f + " ") and (best is None or len(f) > best[0]):
+                best = (len(f), direction)
+    return best[1] if best else None
+
+
+def _governorate_bases(gov: Place) -> list[str]:
+    """Bare governorate names ("Idlib", "Idleb") from "Idlib province"-style names."""
+    bases: list[str] = []
+    for n in (gov.name, *gov.aliases):
+        b = _GOV_SUFFIX_RE.sub("", n.strip())
+        if b != n.strip() and b not in bases:
+            bases.append(b)
+    return bases or [gov.admin1]
+
+
+def expand_regions(places: Sequence[Place]) -> list[Place]:
+    """Add generated governorate / countryside / directional region names.
+
+    Why: reports locate events as "southern Idlib", "the countryside of Hama" or "Idlib
+    province"; listing every combination by hand is error-prone.  Curated regions (kind
+    "region" whose name starts with a direction, e.g. "northern Hama countryside") keep their
+    coordinates and only gain the generated phrasings; directions without a curated region get
+    a new precision-5 place shifted ~30 km from the governorate centroid.  Governorates are the
+    places of kind "governorate" (precision 4).
+    """
+    out = list(places)
+    index = {id(p): i for i, p in enumerate(out)}
+    # Phrases a curated place already owns ("Damascus countryside" = Rif Dimashq) are not
+    # generated again for another place.
+    taken = {fold_key(n) for p in places for n in (p.name, *p.aliases)}
+    govs = [p for p in places if p.kind == "governorate"]
+    curated_dir: dict[tuple[str, str], Place] = {}
+    for p in places:
+        if p.kind == "region" and p.admin1:
+            d = _direction_of(p.name)
+            if d and (p.admin1, d) not in curated_dir:
+                curated_dir[(p.admin1, d)] = p
+    extra: list[Place] = []
+    for gov in govs:
+        bases = _governorate_bases(gov)
+        gov_aliases = [pat.format(b=b) for b in bases for pat in _GOVERNORATE_PATTERNS]
+        out[index[id(gov)]] = _with_aliases(gov, gov_aliases)
+        countryside = [pat.format(b=b) for b in bases for pat in _COUNTRYSIDE_PATTERNS]
+        countryside = [a for a in countryside if fold_key(a) not in taken]
+        taken.update(fold_key(a) for a in countryside)
+        if countryside:
+            extra.append(
+                Place(
+                    name=countryside[0],
+                    admin1=gov.admin1,
+                    lat=gov.lat,
+                    lon=gov.lon,
+                    precision=5,
+                    kind="region",
+                    aliases=tuple(countryside[1:]),
+                )
+            )
+        for direction, (forms, (dlat, dlon)) in DIRECTIONS.items():
+            aliases = [
+                pat.format(d=f, b=b) for f in forms for b in bases for pat in _DIRECTIONAL_PATTERNS
+            ]
+            aliases = [a for a in aliases if fold_key(a) not in taken]
+            taken.update(fold_key(a) for a in aliases)
+            cur = curated_dir.get((gov.admin1, direction))
+            if cur is not None:
+                out[index[id(cur)]] = _with_aliases(out[index[id(cur)]], aliases)
+                continue
+            name = f"{forms[1] if len(forms) > 1 else forms[0]} {gov.admin1} countryside"
+            if fold_key(name) in taken - {fold_key(a) for a in aliases}:
+                name = aliases[0] if aliases else ""
+            if not name:
+                continue
+            taken.add(fold_key(name))
+            extra.append(
+                Place(
+                    name=name,
+                    admin1=gov.admin1,
+                    lat=round(gov.lat + dlat * _REGION_SHIFT_DEG, 4),
+                    lon=round(gov.lon + dlon * _REGION_SHIFT_DEG, 4),
+                    precision=5,
+                    kind="region",
+                    aliases=tuple(a for a in aliases if a != name),
+                )
+            )
+    return out + extra
+
+
+def _with_aliases(place: Place, aliases: Iterable[str]) -> Place:
+    """Copy of ``place`` with extra aliases (duplicates by folded key dropped)."""
+    seen = {fold_key(a) for a in (place.name, *place.aliases)}
+    new = list(place.aliases)
+    for a in aliases:
+        k = fold_key(a)
+        if k not in seen:
+            seen.add(k)
+            new.append(a)
+    return replace(place, aliases=tuple(new))
+
+
+# --------------------------------------------------------------------------------------------
+# The gazetteer
+# --------------------------------------------------------------------------------------------
+
+_MIN_KEY_CHARS = 3
+_SAME_PLACE_KM = 10.0
+# resolve(): how far (characters) a governorate / country name may be from an ambiguous
+# mention to count as "named nearby", and how far other places count as geographic context.
+_ADMIN1_WINDOW = 200
+_CONTEXT_WINDOW = 600
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One automaton key: its candidates and whether a capitalised surface is required."""
+
+    key: str
+    candidates: tuple[Place, ...]
+    needs_capital: bool
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    """Whether two entries for one key describe the same place (e.g. curated vs GeoNames)."""
+    if a.country != b.country or a.admin1 != b.admin1:
+        return False
+    if a.precision >= 4 and b.precision >= 4:
+        return True
+    return haversine_km(a.lat, a.lon, b.lat, b.lon) <= _SAME_PLACE_KM
+
+
+def _long_enough(key: str) -> bool:
+    """Keys need 3+ characters, except road codes such as "M4" / "M-4"."""
+    compact = key.replace(" ", "")
+    return len(compact) >= _MIN_KEY_CHARS or (len(compact) == 2 and compact[1].isdigit())
+
+
+def _ordered(cands: list[Place]) -> tuple[Place, ...]:
+    """Syrian candidates first (priority order kept), then foreign ones."""
+    return tuple([c for c in cands if c.country == "SY"] + [c for c in cands if c.country != "SY"])
+
+
+def _looks_like_name(surface: str) -> bool:
+    """Capitalised like a proper name ("Sarmin", not "sarmin" or the acronym "SANA").
+
+    Caseless scripts (Arabic) always pass.
+    """
+    letters = [c for c in surface if c.isalpha()]
+    if not any(c.isupper() or c.islower() for c in letters):
+        return True
+    return letters[0].isupper() and not all(c.isupper() for c in letters)
+
+
+class Gazetteer:
+    """All place names compiled into one Aho-Corasick automaton over folded keys."""
+
+    def __init__(self, entries: list[_Entry], automaton: ahocorasick.Automaton) -> None:
+        """Use :meth:`build`; the constructor only stores the compiled parts."""
+        self._entries = entries
+        self._automaton = automaton
+
+    @classmethod
+    def build(cls, places: Iterable[Place], stop_phrases: Iterable[str] = ()) -> Gazetteer:
+        """Compile ``places`` (in priority order: earlier wins on duplicates) once.
+
+        ``stop_phrases`` (e.g. armed-group names such as "Ahrar al-Sham") are matched like
+        places but never reported, so a place name inside them ("al-Sham") does not count.
+        """
+        by_key: dict[str, list[Place]] = {}
+        curated_key: dict[str, bool] = {}
+        for p in places:
+            for name in dict.fromkeys((p.name, *p.aliases)):
+                key = fold_key(name)
+                if not _long_enough(key):
+                    continue
+                cands = by_key.setdefault(key, [])
+                curated_key[key] = curated_key.get(key, False) or p.curated
+                if not any(_same_place(c, p) for c in cands):
+                    cands.append(p)
+        automaton = ahocorasick.Automaton()
+        entries: list[_Entry] = []
+        for key, cands in by_key.items():
+            needs_capital = not curated_key[key] and " " not in key
+            entries.append(_Entry(key, _ordered(cands), needs_capital))
+            automaton.add_word(f" {key} ", len(entries) - 1)
+        for phrase in stop_phrases:
+            key = fold_key(phrase)
+            if " " in key and key not in by_key:
+                by_key[key] = []
+                entries.append(_Entry(key, (), False))
+                automaton.add_word(f" {key} ", len(entries) - 1)
+        if entries:
+            automaton.make_automaton()
+        return cls(entries, automaton)
+
+    def __len__(self) -> int:
+        """Number of distinct folded keys."""
+        return len(self._entries)
+
+    def lookup(self, name: str) -> tuple[Place, ...]:
+        """Candidates for an exact (folded) name; empty when unknown."""
+        key = fold_key(name)
+        for e in self._entries:
+            if e.key == key:
+                return e.candidates
+        return ()
+
+    def _hits(self, text: str, ft: FoldedText) -> Iterator[tuple[int, int, _Entry]]:
+        """All (first_word, last_word, entry) hits, boundaries guaranteed by the padding."""
+        if not self._entries:
+            return
+        for end_idx, entry_id in self._automaton.iter(ft.folded):
+            entry = self._entries[entry_id]
+            last = ft.word_at_space(end_idx)
+            first = last - entry.key.count(" ")
+            if entry.needs_capital:
+                s, e = ft.span(first, last)
+                if not _looks_like_name(text[s:e]):
+                    continue
+            yield first, last, entry
+
+    def _scan(self, text: str, ft: FoldedText) -> list[tuple[int, int, _Entry]]:
+        """Non-overlapping hits, longest (most words, then most characters) first."""
+        ft_hits = sorted(self._hits(text, ft), key=lambda h: (-(h[1] - h[0]), -len(h[2].key), h[0]))
+        taken: list[tuple[int, int]] = []
+        chosen: list[tuple[int, int, _Entry]] = []
+        for first, last, entry in ft_hits:
+            if any(first <= t_last and t_first <= last for t_first, t_last in taken):
+                continue
+            taken.append((first, last))
+            chosen.append((first, last, entry))
+        return chosen
+
+    def _mentions(self, text: str, folded: FoldedText | None = None) -> list[PlaceMention]:
+        """All selected hits as mentions, including foreign-only ones (used as context)."""
+        ft = folded if folded is not None and folded.text is text else fold_text(text)
+        out: list[PlaceMention] = []
+        for first, last, entry in self._scan(text, ft):
+            if not entry.candidates:
+                continue  # stop phrase
+            s, e = ft.span(first, last)
+            out.append(PlaceMention(entry.candidates[0], s, e, text[s:e], entry.candidates))
+        out.sort(key=lambda m: m.start)
+        return out
+
+    def find(self, text: str, folded: FoldedText | None = None) -> list[PlaceMention]:
+        """Syrian place mentions in ``text`` (non-overlapping, longest match wins).
+
+        Ambiguous surfaces carry all their ``candidates``; ``place`` is the default (curated
+        first).  Names that only denote foreign places (e.g. "Jordan") are not returned.
+        ``folded`` (from :func:`fold_text` on the same text) saves re-folding the text.
+        """
+        return [m for m in self._mentions(text, folded) if m.place.country == "SY"]
+
+    def resolve(
+        self, mentions: list[PlaceMention], text: str, folded: FoldedText | None = None
+    ) -> list[PlaceMention]:
+        """Pick one candidate per ambiguous mention; never return a place outside Syria.
+
+        Order of evidence: a candidate whose governorate (or, for a foreign homonym, country)
+        is named within ~200 characters; then the candidate nearest (km) to the unambiguous
+        places mentioned around it; then the curated/default order.  A mention whose best
+        candidate is foreign ("Sinjar, Iraq") is dropped.
+        """
+        if not any(m.ambiguous or m.place.country != "SY" for m in mentions):
+            return list(mentions)
+        context = [c for c in self._mentions(text, folded) if not c.ambiguous]
+        out: list[PlaceMention] = []
+        for m in mentions:
+            if not m.ambiguous:
+                if m.place.country == "SY":
+                    out.append(m)
+                continue
+            best = self._choose(m, context)
+            if best.country == "SY":
+                out.append(replace(m, place=best))
+        return out
+
+    @staticmethod
+    def _choose(m: PlaceMention, context: list[PlaceMention]) -> Place:
+        """Best candidate for an ambiguous mention given unambiguous context mentions."""
+        near = [c for c in context if c.end <= m.start or c.start >= m.end]
+
+        def char_gap(c: PlaceMention) -> int:
+            return m.start - c.end if c.end <= m.start else c.start - m.end
+
+        def score(item: tuple[int, Place]) -> tuple[float, float, float, int]:
+            order, cand = item
+            label = cand.admin1 if cand.country == "SY" else cand.admin1 or cand.country
+            admin_gaps = [
+                char_gap(c)
+                for c in near
+                if label
+                and char_gap(c) <= _ADMIN1_WINDOW
+                and (c.place.admin1 == label or c.place.name == label)
+            ]
+            geo = [
+                haversine_km(cand.lat, cand.lon, c.place.lat, c.place.lon)
+                for c in near
+                if char_gap(c) <= _CONTEXT_WINDOW
+                and c.place.precision <= 5
+                and c.place.country == cand.country
+            ]
+            return (
+                0.0 if admin_gaps else 1.0,
+                float(min(admin_gaps)) if admin_gaps else 0.0,
+                min(geo) if geo else math.inf,
+                order,
+            )
+
+        return min(enumerate(m.candidates), key=score)[1]

