@@ -109,13 +109,15 @@ class App:
 
     def _build_classifier(self) -> ClassifierPort:
         """The registries load once per process (about a second); user additions apply."""
+        from zoneinfo import ZoneInfo
+
         from tracker.core.classifier import Classifier
         from tracker.reference import load_reference
 
         started = time.monotonic()
         ref = load_reference(**load_reference_extras(self.settings))
         log.info("reference data loaded in %.2f s", time.monotonic() - started)
-        return Classifier(ref)
+        return Classifier(ref, ZoneInfo("Asia/Damascus"))
 
     async def _classify_new(self, item_ids: list[int]) -> None:
         try:

@@ -166,6 +166,35 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@app.command()
+def reclassify(
+    since: Annotated[
+        str, typer.Option("--since", help="Items first seen on or after this date (YYYY-MM-DD).")
+    ],
+) -> None:
+    """Apply the current rules and registries to stored items again."""
+    from datetime import UTC, datetime
+
+    settings = get_settings()
+    _setup_logging(settings)
+    try:
+        day = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise _fail(f"--since: expected YYYY-MM-DD, got {since!r}") from None
+    tracker_app = _build_app(settings)
+    try:
+        tracker_app.upgrade_db()
+        stats = tracker_app.classification.reclassify_since(day)
+    finally:
+        asyncio.run(tracker_app.aclose())
+    typer.echo(
+        f"reclassified {stats.items} items: {stats.incidents} incidents, "
+        f"{stats.violations} violations, {stats.failed} failures"
+    )
+    if stats.failed:
+        raise typer.Exit(1)
+
+
 def _repo(settings: Settings) -> Any:
     from tracker.adapters.storage import db
     from tracker.adapters.storage.repository import Repository

@@ -1,0 +1,45 @@
+"""`tracker eval` on the labelled set must stay above the agreed thresholds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tracker.commands.classify import register
+
+CASES = Path(__file__).parent / "data" / "eval_cases.jsonl"
+THRESHOLDS = {
+    "violation_f1": 0.9,
+    "date_accuracy": 0.85,
+    "location_within_15km": 0.85,
+    "fatalities_exact": 0.8,
+}
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def test_eval_meets_thresholds() -> None:
+    if not CASES.exists():
+        pytest.skip(f"{CASES} is absent")
+    result = CliRunner().invoke(_app(), ["eval", str(CASES), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["n"] >= 70
+    for key, minimum in THRESHOLDS.items():
+        assert summary[key] is not None and summary[key] >= minimum, (key, summary)
+
+
+def test_eval_table_output() -> None:
+    if not CASES.exists():
+        pytest.skip(f"{CASES} is absent")
+    result = CliRunner().invoke(_app(), ["eval", str(CASES)])
+    assert result.exit_code == 0
+    assert "violation_f1" in result.output and "items_per_second" in result.output

@@ -1,0 +1,188 @@
+"""`tracker classify` and `tracker eval`: the I/O edge of the classifier.
+
+Reference data and the time zone database are loaded once per command; the pure core
+(:mod:`tracker.core.classifier`) does the work.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from tracker.core.classifier import Classifier
+from tracker.core.evaluation import format_table, score_case, summarise
+from tracker.core.incident import Incident, ItemInput
+
+PLACE_TZ = "Asia/Damascus"
+
+
+def build_classifier() -> Classifier:
+    """Load the shipped reference data and build the classifier once."""
+    from tracker.reference import load_reference
+
+    return Classifier(load_reference(), ZoneInfo(PLACE_TZ))
+
+
+def parse_published(value: str) -> datetime:
+    """YYYY-MM-DD, YYYY-MM-DDTHH:MM or full ISO 8601; naive = local time at the place."""
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date or ISO datetime: {value!r}") from exc
+
+
+def _read(path: str) -> str:
+    """Text of PATH, or stdin for '-'."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc}") from exc
+
+
+def item_from_object(obj: dict[str, Any], published: datetime | None) -> ItemInput:
+    """An ItemInput from a JSON object (title, text, published, url, language)."""
+    pub = published
+    if pub is None:
+        if not obj.get("published"):
+            raise typer.BadParameter("the item has no 'published' and --published is not given")
+        pub = parse_published(str(obj["published"]))
+    return ItemInput(
+        title=str(obj.get("title") or ""),
+        text=str(obj.get("text") or ""),
+        published=pub,
+        url=obj.get("url"),
+        language=obj.get("language"),
+    )
+
+
+def item_from_text(raw: str, title: str | None, published: datetime | None) -> ItemInput:
+    """A JSON object item, or plain text whose first line is the title (unless given)."""
+    stripped = raw.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            item = item_from_object(obj, published)
+            return item if title is None else ItemInput(title, item.text, item.published,
+                                                         item.url, item.language)
+    if title is None:
+        first, _, rest = stripped.partition("\n")
+        title, body = first.strip(), rest
+    else:
+        body = stripped
+    if published is None:
+        published = datetime.now(UTC)
+        typer.echo("note: no --published given; using the current time", err=True)
+    return ItemInput(title=title, text=body, published=published)
+
+
+def explain(incidents: list[Incident]) -> str:
+    """Readable account of each incident and its reasons."""
+    if not incidents:
+        return "No hostile act reported: no incidents."
+    blocks: list[str] = []
+    for n, inc in enumerate(incidents, 1):
+        loc = inc.location
+        where = f"{loc.name} ({loc.admin1}, precision {loc.precision})" if loc else "unknown place"
+        verdict = "VIOLATION" if inc.violation else "not a violation"
+        toll = "unknown" if inc.fatalities is None else str(inc.fatalities)
+        lines = [
+            f"Incident {n}: {verdict}",
+            f"  what:  {inc.event_type} / {inc.sub_event_type}",
+            f"  when:  {inc.date} (precision {inc.date_precision})",
+            f"  where: {where}",
+            f"  killed: {toll}; injured: "
+            f"{'unknown' if inc.injured is None else inc.injured}",
+            "  actors: " + (", ".join(f"{a.name} [{a.side}, {a.role or 'role unknown'}]"
+                                       for a in inc.actors) or "none identified"),
+            f"  agreements: {', '.join(inc.agreements) or 'none'}; zones: "
+            f"{', '.join(inc.zones) or 'none'}",
+            f"  severity: {inc.severity}; confidence: {inc.confidence}",
+            "  reasons:",
+            *[f"    - {r}" for r in inc.reasons],
+            "  evidence:",
+            *[f"    > {e}" for e in inc.evidence],
+        ]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _jsonl_objects(raw: str) -> Iterator[dict[str, Any]]:
+    """JSON objects of a JSONL text, blank lines skipped."""
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise typer.BadParameter(f"line {n}: not JSON ({exc})") from exc
+        if not isinstance(obj, dict):
+            raise typer.BadParameter(f"line {n}: not a JSON object")
+        yield obj
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `classify` and `eval` commands to the main app."""
+
+    @app.command("classify")
+    def classify_cmd(
+        path: Annotated[str, typer.Argument(help="File to classify, or - for stdin.")],
+        published: Annotated[str | None, typer.Option(
+            help="Publication time, YYYY-MM-DD[THH:MM] (local Damascus time if no offset).")
+        ] = None,
+        title: Annotated[str | None, typer.Option(help="Title (else the first line).")] = None,
+        explain_: Annotated[bool, typer.Option("--explain", help="Readable output.")] = False,
+        jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON item per line.")] = False,
+    ) -> None:
+        """Classify a news item (plain text or JSON) and print its incidents."""
+        raw = _read(path)
+        pub = parse_published(published) if published else None
+        clf = build_classifier()
+        if jsonl:
+            for obj in _jsonl_objects(raw):
+                incidents = clf.classify(item_from_object(obj, pub))
+                if explain_:
+                    typer.echo(f"== {obj.get('id')}\n{explain(incidents)}\n")
+                else:
+                    typer.echo(json.dumps({"id": obj.get("id"),
+                                           "incidents": [i.to_dict() for i in incidents]},
+                                          ensure_ascii=False))
+            return
+        incidents = clf.classify(item_from_text(raw, title, pub))
+        if explain_:
+            typer.echo(explain(incidents))
+        else:
+            typer.echo(json.dumps({"incidents": [i.to_dict() for i in incidents]},
+                                  ensure_ascii=False, indent=2))
+
+    @app.command("eval")
+    def eval_cmd(
+        cases: Annotated[Path, typer.Argument(help="Labelled cases, JSONL.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Score the classifier on labelled cases."""
+        objs = list(_jsonl_objects(_read(str(cases))))
+        clf = build_classifier()
+        items = [item_from_object(o, None) for o in objs]
+        started = time.perf_counter()
+        outputs = [[i.to_dict() for i in clf.classify(item)] for item in items]
+        elapsed = time.perf_counter() - started
+        scores = [score_case(str(o.get("id")), o.get("label") or {}, out)
+                  for o, out in zip(objs, outputs, strict=True)]
+        summary = summarise(scores, elapsed)
+        if as_json:
+            typer.echo(json.dumps(summary))
+        else:
+            typer.echo(format_table(summary))

@@ -1,0 +1,943 @@
+"""Turn one news item into incidents and decide, for each, whether it is a violation.
+
+Pipeline (each step explains itself in the incident's reasons):
+
+1. split the text into sentences; find the act sentences (:mod:`tracker.core.events`);
+2. per act, the place nearest the act in its sentence (a place introduced as a reference
+   point, "50 km north-east of Aleppo", is penalised); an act with no place of its own is
+   an elaboration of the act reported before it, or takes a neighbouring sentence's or the
+   title's place;
+3. the date phrase governing the act sentence (:mod:`tracker.core.dates`), then neighbours,
+   then the title, then the report date;
+4. actors (registry names plus generic nouns such as "militants", "regime") and their
+   roles in the clause;
+5. acts of the same event (same day, same or containing place, compatible type) are merged;
+6. fatalities over the event's sentences (:mod:`tracker.core.numbers`);
+7. zones at the place, agreements in force on the day, and the violation rule of
+   ``agreements.md``.
+
+Pure: the reference data and the publication time are passed in; nothing is read here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
+
+from tracker.core.dates import (
+    DatePhrase,
+    DateResolution,
+    find_date_phrases,
+    is_background_phrase,
+    report_date,
+    resolve_phrase,
+    to_local,
+)
+from tracker.core.events import (
+    AIR,
+    ARMED_CLASH,
+    ATTACK,
+    IED,
+    SHELLING,
+    SUICIDE,
+    Act,
+    SentenceScan,
+    Span,
+    assign_roles,
+    clause_of,
+    clauses,
+    dominant_type,
+    scan_sentence,
+)
+from tracker.core.gazetteer import Place, PlaceMention
+from tracker.core.incident import ActorRole, Incident, ItemInput, Location
+from tracker.core.numbers import Toll, extract_toll
+from tracker.core.text import Sentence, in_spans, normalise, quoted_spans, split_sentences
+
+if TYPE_CHECKING:
+    from tracker.reference import ReferenceData
+
+# Damascus has kept UTC+3 all year since October 2022; callers that need exact historic
+# daylight-saving offsets pass ZoneInfo("Asia/Damascus").
+DEFAULT_TZ = timezone(timedelta(hours=3), "Asia/Damascus (fixed +03:00)")
+
+GOV, OPP, OTHER, CIV, UNKNOWN = "government", "opposition", "other", "civilian", "unknown"
+NE_ZONE = "ne-syria-peace-spring"
+GUARANTORS = ("Turkish Armed Forces", "Russian forces")
+_RELATIVE = ("today", "yesterday", "last_night", "days_ago", "weekday", "few_days")
+_ANCHOR_KINDS = ("iso", "dmy", "mdy", "weekday", "today", "yesterday")
+
+
+@dataclass(frozen=True, slots=True)
+class _ActorInfo:
+    """An actor as the classifier sees it: registry actor or generic noun."""
+
+    name: str
+    side: str
+    excluded: bool
+    generic: bool
+
+
+# Generic nouns that identify a side without naming a group. Registry names win on overlap.
+_GENERIC: tuple[tuple[re.Pattern[str], _ActorInfo], ...] = (
+    (re.compile(r"\b(?:pro-)?regime(?:-held|-controlled)?\b|\bForces\s+loyal\s+"
+                r"to\s+(?:President\s+)?(?:Bashar\s+)?(?:al-)?Assad\b|\bgovernment(?:-held|"
+                r"-controlled)\b|\bgovernment\s+(?:forces|troops|positions|artillery|warplanes|"
+                r"jets|helicopters|army|soldiers)\b|\bSyrian\s+(?:army|troops|soldiers|forces|"
+                r"military|air\s+forces?|warplanes|jets|helicopters|artillery|government\s+forces)"
+                r"\b|\bDamascus(?:'s)?\s+forces\b|\bour\s+armed\s+forces\b", re.I),
+     _ActorInfo("Syrian government forces", GOV, False, True)),
+    (re.compile(r"\bRussia\b|\bRussian(?=\s+(?:air|war|jets?|planes?|aircraft|forces|troops|"
+                r"military|soldiers|patrols?|drones?|helicopters?|strikes?|airstrikes?|air\s*"
+                r"strikes?|raids?|bombing|bombardment|shelling|bases?|aviation|missiles?)\b)|"
+                r"\bbelieved\s+(?:to\s+be\s+)?Russian\b", re.I),
+     _ActorInfo("Russian forces", GOV, False, True)),
+    (re.compile(r"\bTurk(?:ey|iye)\b|\bTurkish(?=\s+(?:military|army|armed|forces|troops|"
+                r"soldiers|bases?|posts?|observation|positions?|patrols?|convoys?|drones?|"
+                r"artillery|howitzers|tanks|jets|warplanes|personnel|outposts?|points?)\b)",
+                re.I),
+     _ActorInfo("Turkish Armed Forces", OPP, False, True)),
+    (re.compile(r"\b(?:Turk(?:ish|ey)-backed|Ankara-backed)\b", re.I),
+     _ActorInfo("Syrian National Army", OPP, False, True)),
+    (re.compile(r"\b(?:militants?|militant\s+groups?|jihadists?|jihadi(?:st)?\s+(?:groups?|"
+                r"fighters|factions)|terrorists?|terrorist\s+groups?|rebels?|rebel\s+(?:groups?|"
+                r"factions|fighters)|insurgents?|extremists?|extremist\s+(?:groups?|factions)|"
+                r"opposition\s+(?:fighters|factions|forces|groups)|armed\s+(?:groups|factions|"
+                r"opposition)|Islamists?|(?:opposition|rebel|insurgent|militant)-(?:held|"
+                r"controlled))\b", re.I),
+     _ActorInfo("Opposition armed groups (unnamed)", OPP, False, True)),
+    (re.compile(r"\b(?:gunmen|unknown\s+(?:assailants|attackers|gunmen|persons)|unidentified\s+"
+                r"(?:gunmen|assailants|attackers|persons|drones?|aircraft|warplanes))\b", re.I),
+     _ActorInfo("Unidentified attackers", UNKNOWN, False, True)),
+    (re.compile(r"\b(?:US|U\.S\.|American|United\s+States|US-led|coalition)(?=\s+(?:forces|"
+                r"troops|military|drones?|strikes?|air\s*strikes?|warplanes|jets|aircraft|"
+                r"-led))|\bUS-led\s+coalition\b|\bThe\s+US\b", re.I),
+     _ActorInfo("US-led coalition", OTHER, False, True)),
+    (re.compile(r"\bIsrael(?:i)?(?=\s+(?:jets|warplanes|strikes?|air\s*strikes?|forces|"
+                r"military|missiles?|aircraft)\b)|\bIsrael\b", re.I),
+     _ActorInfo("Israeli forces", OTHER, False, True)),
+    (re.compile(r"\bKurdish(?:-led)?\s+(?:fighters|forces|militia|militants|YPG)\b|\bAsayish\b",
+                re.I),
+     _ActorInfo("Syrian Democratic Forces", OTHER, False, True)),
+    (re.compile(r"\b(?:civilians?|residents|villagers|shepherds?|farmers?|children|families|"
+                r"displaced\s+people|a\s+(?:man|woman|child|boy|girl))\b", re.I),
+     _ActorInfo("Civilians", CIV, False, True)),
+)
+
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\b\d+\s*(?:km|kilometres|kilometers|miles)\b[^,;]{0,30}?\b(?:of|from)|\b(?:north|south|"
+    r"east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|"
+    r"south-west|outside|away\s+from|from|towards?|to)\b(?:\s+of)?)\s+(?:the\s+)?(?:city\s+of\s+|"
+    r"town\s+of\s+)?$",
+    re.I,
+)
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|at|near|on|inside|around|outskirts\s+of|village\s+of|town\s+of|city\s+of|area\s+of|"
+    r"countryside\s+of|district\s+of|neighbourhood\s+of|vicinity\s+of|axis|front|targeting|"
+    r"targeted|hit|struck|shelled|bombed|pounded)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$",
+    re.I,
+)
+_KIND_RANK = {"military_site": 0, "neighbourhood": 0, "settlement": 1, "road": 2, "region": 3}
+_IMPRECISE_RADIUS_KM = {3: 40.0, 4: 80.0, 5: 45.0, 6: 400.0}
+
+
+@dataclass(slots=True)
+class _Record:
+    """Acts of one sentence that share a place (one event mention)."""
+
+    sent: int
+    acts: list[Act]
+    place: PlaceMention | None
+    place_note: str
+    date: DateResolution | None
+    roles: dict[str, str]
+    actors: dict[str, _ActorInfo]
+
+
+@dataclass(slots=True)
+class _Cluster:
+    """Records merged into one incident."""
+
+    records: list[_Record] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[int]:
+        """Sentence indexes of the member records, in order, de-duplicated."""
+        return sorted({r.sent for r in self.records})
+
+
+class Classifier:
+    """Classifies news items; holds the reference registries, built once."""
+
+    def __init__(self, ref: ReferenceData, tz: tzinfo | None = None) -> None:
+        """Keep the registries; ``tz`` is the place's time zone (default fixed +03:00)."""
+        self._ref = ref
+        self._tz = tz or DEFAULT_TZ
+
+    # ------------------------------------------------------------------ public
+
+    def classify(self, item: ItemInput) -> list[Incident]:
+        """All incidents the item reports, violations and non-violations alike."""
+        text = normalise(item.text or "")
+        title = normalise(item.title or "").strip()
+        published = to_local(item.published, self._tz)
+        doc = _Document(self, text, title, published)
+        return doc.incidents()
+
+    # ------------------------------------------------------------ lookups used by _Document
+
+    def places(self, text: str) -> list[PlaceMention]:
+        """Resolved Syrian place mentions of a text."""
+        gaz = self._ref.gazetteer
+        return gaz.resolve(gaz.find(text), text)
+
+    def actor_mentions(self, text: str) -> list[tuple[int, int, _ActorInfo]]:
+        """Registry and generic actor mentions, registry first, no overlaps, in order."""
+        found: list[tuple[int, int, _ActorInfo]] = []
+        for m in self._ref.actors.find(text):
+            a = m.actor
+            found.append((m.start, m.end, _ActorInfo(a.name, a.side, a.excluded, False)))
+        for pattern, info in _GENERIC:
+            for g in pattern.finditer(text):
+                if any(g.start() < e and s < g.end() for s, e, _ in found):
+                    continue
+                found.append((g.start(), g.end(), info))
+        found.sort(key=lambda x: x[0])
+        return found
+
+    @property
+    def ref(self) -> ReferenceData:
+        """The reference data the classifier was built with."""
+        return self._ref
+
+    @property
+    def tz(self) -> tzinfo:
+        """Time zone used to localise publication times."""
+        return self._tz
+
+
+class _Document:
+    """State for classifying one item (sentences, mentions, scans)."""
+
+    def __init__(self, clf: Classifier, text: str, title: str, published: datetime) -> None:
+        self.clf = clf
+        self.ref = clf.ref
+        self.title = title
+        self.published = published
+        self.pub_date = published.date()
+        self.sentences: list[Sentence] = split_sentences(text)
+        self.text = text
+        all_places = clf.places(text) if text else []
+        all_actors = clf.actor_mentions(text) if text else []
+        self.places: list[list[PlaceMention]] = [[] for _ in self.sentences]
+        self.actors: list[list[tuple[int, int, _ActorInfo]]] = [[] for _ in self.sentences]
+        for pm in all_places:
+            i = self._sentence_at(pm.start)
+            if i is not None:
+                s = self.sentences[i]
+                self.places[i].append(PlaceMention(pm.place, pm.start - s.start,
+                                                   pm.end - s.start, pm.surface, pm.candidates))
+        for start, end, info in all_actors:
+            i = self._sentence_at(start)
+            if i is not None:
+                s = self.sentences[i]
+                self.actors[i].append((start - s.start, end - s.start, info))
+        self.scans: list[SentenceScan] = [
+            scan_sentence(s.text, self.pub_date) if len(s.text.split()) >= 5
+            else SentenceScan((), (), None, False, False)
+            for s in self.sentences
+        ]
+        self.title_places = clf.places(title) if title else []
+
+    def _sentence_at(self, pos: int) -> int | None:
+        """Index of the sentence containing text offset ``pos``."""
+        for i, s in enumerate(self.sentences):
+            if s.start <= pos < s.end:
+                return i
+        return None
+
+    # ------------------------------------------------------------------ records
+
+    def records(self) -> list[_Record]:
+        """One record per (sentence, place) group of accepted acts."""
+        out: list[_Record] = []
+        for i, scan in enumerate(self.scans):
+            if not scan.acts:
+                continue
+            out.extend(self._sentence_records(i, scan, bool(out)))
+        return out
+
+    def _sentence_records(
+        self, i: int, scan: SentenceScan, has_previous: bool = False
+    ) -> list[_Record]:
+        """Accepted acts of sentence ``i`` grouped by the place each act is nearest to."""
+        sent = self.sentences[i].text
+        spans = clauses(sent)
+        actors = self.actors[i]
+        groups: dict[str, tuple[PlaceMention | None, str, list[Act]]] = {}
+        for act in scan.acts:
+            if act.weak and not self._agent_before(i, act):
+                continue
+            place, note = self._place_for(i, act, spans)
+            if scan.perfect_only and (not _specific_place(place) or self._coordinated(i)):
+                continue
+            key = place.place.name if place else ""
+            groups.setdefault(key, (place, note, []))[2].append(act)
+        if "" in groups and len(groups) > 1:
+            # Acts of the sentence with no place of their own belong to its placed act.
+            placeless = groups.pop("")[2]
+            next(iter(groups.values()))[2].extend(placeless)
+        records: list[_Record] = []
+        for place, note, acts in groups.values():
+            if place is not None and note.endswith("(a reference point)") and has_previous:
+                # "fired from ... south of Aleppo": the place locates something else; the
+                # sentence elaborates the act reported before it.
+                place, note = None, ""
+            own = [(s, e, info) for s, e, info in actors]
+            span_objs = [Span(s, e, info.name) for s, e, info in own]
+            roles = assign_roles(sent, acts, span_objs)
+            infos = {info.name: info for _, _, info in own}
+            if place is None and not roles and not any(a.specific or a.definite for a in acts):
+                continue
+            date_res = self._own_date(i, acts[0])
+            records.append(_Record(i, acts, place, note, date_res, roles, infos))
+        return records
+
+    def _coordinated(self, i: int) -> bool:
+        """Places joined by "and"/"," ("around Saraqib and in the Ghab"): a general claim."""
+        sent = self.sentences[i].text
+        pms = self.places[i]
+        return any(re.fullmatch(r"[\s,]*(?:and\s+)?(?:in|around|on|near|at)?\s*(?:the\s+)?",
+                                sent[a.end : b.start], re.I) is not None
+                   for a, b in itertools.pairwise(pms))
+
+    def _agent_before(self, i: int, act: Act) -> bool:
+        """A killing verb is an act only with an actor before it in its clause."""
+        return any(act.clause[0] <= s < act.start for s, _, info in self.actors[i]
+                   if info.side not in (CIV,))
+
+    def _place_for(
+        self, i: int, act: Act, spans: Sequence[tuple[int, int]]
+    ) -> tuple[PlaceMention | None, str]:
+        """The place nearest the act in its sentence, scored by clause and context."""
+        sent = self.sentences[i].text
+        candidates = self.places[i]
+        if act.definite:
+            candidates = [p for p in candidates if act.clause[0] <= p.start < act.clause[1]]
+        best: tuple[float, PlaceMention] | None = None
+        act_clause = clause_of(spans, act.start)
+        for pm in candidates:
+            if any(s <= pm.start < e for s, e, _ in self.actors[i]):
+                continue  # part of an actor's name
+            if pm.end <= act.start:
+                gap = act.start - pm.end
+                lo, hi = pm.end, act.start
+            else:
+                gap = max(0, pm.start - act.end)
+                lo, hi = act.end, pm.start
+            cuts = sum(1 for s, _ in spans if lo < s <= hi)
+            score = gap + 45.0 * cuts
+            before = sent[max(0, pm.start - 45) : pm.start]
+            if _REFERENCE_BEFORE.search(before):
+                score += 90
+            elif _LOCATIVE_BEFORE.search(before):
+                score -= 15
+            if pm.place.precision >= 4:
+                score += 25
+            if not pm.place.curated:
+                score += 30  # bulk GeoNames names collide with ordinary words more often
+                others = {o.place.admin1 for o in candidates if o is not pm}
+                if others and pm.place.admin1 not in others:
+                    score += 30
+            if clause_of(spans, pm.start) == act_clause:
+                score -= 10
+            if best is None or score < best[0]:
+                best = (score, pm)
+        if best is None:
+            return None, ""
+        pm = best[1]
+        ref_point = bool(_REFERENCE_BEFORE.search(sent[max(0, pm.start - 45) : pm.start]))
+        note = f"place {pm.place.name} from '{pm.surface}' in the act sentence"
+        return pm, note + (" (a reference point)" if ref_point else "")
+
+    # ------------------------------------------------------------------ dates
+
+    def _own_date(self, i: int, act: Act) -> DateResolution | None:
+        """The date phrase of the act's own sentence nearest the act, quote-anchored."""
+        sent = self.sentences[i].text
+        phrases = [p for p in find_date_phrases(sent) if not is_background_phrase(p)]
+        if not phrases:
+            return None
+        def cost(p: DatePhrase) -> int:
+            outside = not (act.clause[0] <= p.start < act.clause[1])
+            return min(abs(p.start - act.start), abs(p.end - act.start)) + 150 * outside
+
+        phrase = min(phrases, key=cost)
+        ref = self.published
+        anchor_note = ""
+        quotes = quoted_spans(sent)
+        if phrase.kind in _RELATIVE and in_spans(phrase.start, quotes):
+            anchor = self._statement_date(i, phrase, quotes)
+            if anchor is not None:
+                ref = datetime.combine(anchor, time(0))
+                anchor_note = f" (inside a statement made on {anchor})"
+        res = resolve_phrase(phrase, ref)
+        if res.date is None or res.date > self.pub_date + timedelta(days=1):
+            return None
+        if anchor_note:
+            res = DateResolution(res.date, res.precision, res.words, res.reason + anchor_note)
+        return res
+
+    def _statement_date(
+        self, i: int, phrase: DatePhrase, quotes: list[tuple[int, int]]
+    ) -> date | None:
+        """The day a quoted statement was made: a date outside the quotes, here or before."""
+        sent = self.sentences[i].text
+        candidates = [(sent, p, quotes) for p in find_date_phrases(sent)
+                      if p is not phrase and not in_spans(p.start, quotes)]
+        if i > 0:
+            prev = self.sentences[i - 1].text
+            pq = quoted_spans(prev)
+            candidates += [(prev, p, pq) for p in find_date_phrases(prev)
+                           if not in_spans(p.start, pq)]
+        for _, p, _ in candidates:
+            if p.kind in _ANCHOR_KINDS:
+                res = resolve_phrase(p, self.published)
+                if res.date is not None and res.date <= self.pub_date:
+                    return res.date
+        return None
+
+    def _neighbour_date(self, i: int, taken: set[int]) -> DateResolution | None:
+        """A recent date phrase in the sentence before/after ``i`` that has no other act."""
+        for j in (i - 1, i + 1):
+            if j < 0 or j >= len(self.sentences) or j in taken:
+                continue
+            if self.scans[j].background:
+                continue
+            res = self._recent_phrase(self.sentences[j].text)
+            if res is not None:
+                return DateResolution(res.date, res.precision, res.words,
+                                      res.reason + " (from a neighbouring sentence)")
+        return None
+
+    def _recent_phrase(self, text: str) -> DateResolution | None:
+        """First date phrase of ``text`` naming a day or week within 31 days of the report."""
+        for p in find_date_phrases(text):
+            if is_background_phrase(p):
+                continue
+            res = resolve_phrase(p, self.published)
+            if res.date is None or res.precision > 3:
+                continue
+            if self.pub_date - timedelta(days=31) <= res.date <= self.pub_date:
+                return res
+        return None
+
+    # ------------------------------------------------------------------ merging
+
+    def clusters(self, records: list[_Record]) -> list[_Cluster]:
+        """Merge records of the same event (same day, same or containing place, type)."""
+        clusters: list[_Cluster] = []
+        for rec in records:
+            target: _Cluster | None = None
+            if rec.place is None:
+                # An act without a place elaborates the latest event unless it names a
+                # different day of its own ("another 20 were killed a week ago").
+                for c in reversed(clusters):
+                    if rec.date is None or any(_same_day_or_undated(rec.date, r.date)
+                                               for r in c.records):
+                        target = c
+                        break
+            else:
+                for c in clusters:
+                    if self._compatible(c, rec):
+                        target = c
+                        break
+            if target is None:
+                if rec.place is None and all(a.definite for a in rec.acts):
+                    continue  # "the attack" with nothing before it to refer to
+                clusters.append(_Cluster([rec]))
+            else:
+                target.records.append(rec)
+        return clusters
+
+    @staticmethod
+    def _compatible(c: _Cluster, rec: _Record) -> bool:
+        """Whether ``rec`` reports the same event as cluster ``c``."""
+        for r in c.records:
+            if not _dates_compatible(rec.date, r.date):
+                return False
+            if r.place is not None and rec.place is not None and not _places_compatible(
+                r.place.place, rec.place.place
+            ):
+                return False
+        rec_types = {a.sub_event_type for a in rec.acts if a.specific}
+        c_types = {a.sub_event_type for r in c.records for a in r.acts if a.specific}
+        return not rec_types or not c_types or bool(rec_types & c_types)
+
+    # ------------------------------------------------------------------ incidents
+
+    def incidents(self) -> list[Incident]:
+        """Build every incident of the document."""
+        records = self.records()
+        from_title = False
+        if not records and self.title:
+            records = self._title_records()
+            from_title = True
+        clusters = self.clusters(records)
+        taken = {r.sent for r in records}
+        owner = {r.sent: ci for ci, c in enumerate(clusters) for r in c.records}
+        out = [self._incident(c, ci, taken, owner, from_title) for ci, c in enumerate(clusters)]
+        return [inc for inc in out if inc is not None]
+
+    def _title_records(self) -> list[_Record]:
+        """Acts of the title, used only when the body reports none."""
+        scan = scan_sentence(self.title, self.pub_date)
+        acts = [a for a in scan.acts if not a.weak]
+        if not acts:
+            return []
+        actors = self.clf.actor_mentions(self.title)
+        spans = [Span(s, e, info.name) for s, e, info in actors]
+        roles = assign_roles(self.title, acts, spans)
+        place = self.title_places[0] if self.title_places else None
+        note = f"place {place.place.name} from '{place.surface}' in the title" if place else ""
+        return [_Record(-1, acts, place, note, None, roles,
+                        {info.name: info for _, _, info in actors})]
+
+    def _sentence_text(self, i: int) -> str:
+        """Sentence text by index; -1 is the title."""
+        return self.title if i < 0 else self.sentences[i].text
+
+    def _incident(
+        self, c: _Cluster, ci: int, taken: set[int], owner: dict[int, int], from_title: bool
+    ) -> Incident | None:
+        """One incident from a cluster: place, date, actors, toll, zones and the decision."""
+        reasons: list[str] = []
+        place, place_note, place_src = self._cluster_place(c, taken)
+        date_res, date_src = self._cluster_date(c, taken)
+        subs = [a.sub_event_type for r in c.records for a in r.acts if a.specific] or [
+            a.sub_event_type for r in c.records for a in r.acts]
+        event_type, sub = dominant_type(subs)
+        actors, roles = _cluster_actors(c)
+        toll = self._cluster_toll(c, ci, owner, from_title)
+        loc = (Location(place.name, place.admin1, place.lat, place.lon, place.precision)
+               if place else None)
+        zone_ids, zone_notes, approx = self._zones(place)
+        day = date_res.date
+        agreements = self.ref.agreements.in_force(zone_ids, day) if day and zone_ids else []
+        attackers = {actors[n].side for n, r in roles.items() if r == "attacker"}
+        targets = {actors[n].side for n, r in roles.items() if r == "target"}
+        guarantor = any(r == "target" and n in GUARANTORS for n, r in roles.items())
+        violation, rule, inferred = _decide(attackers, targets, zone_ids, agreements, sub, day,
+                                            place is not None, self._covering(zone_ids, day),
+                                            guarantor)
+        reasons.append(rule)
+        if violation:
+            reasons.extend(_article_reasons(agreements, zone_ids, sub, roles, actors))
+        reasons.extend(zone_notes)
+        reasons.append(f"date {day} (precision {date_res.precision}) from "
+                       f"{_words(date_res)}: {date_res.reason}" if day else
+                       "date unknown")
+        if place_note:
+            reasons.append(place_note)
+        reasons.extend(_role_reasons(roles, actors))
+        excluded_targets = [n for n, r in roles.items() if r == "target" and actors[n].excluded]
+        if violation and excluded_targets:
+            reasons.append("target is a group the agreements exclude ("
+                           + ", ".join(excluded_targets)
+                           + "); counted, but Russia and Iran contest this")
+        reasons.extend(toll.notes)
+        severity = _severity(sub, toll, roles, actors, place, c, self)
+        confidence = _confidence(place, place_src, date_res, date_src, roles, inferred, approx,
+                                 from_title)
+        evidence = tuple(dict.fromkeys(self._sentence_text(i).strip() for i in c.sentences))[:4]
+        actor_list = tuple(
+            ActorRole(n, actors[n].side, roles.get(n)) for n in actors
+            if roles.get(n) or not actors[n].generic
+        )
+        return Incident(
+            violation=violation,
+            event_type=event_type,
+            sub_event_type=sub,
+            date=day,
+            date_precision=date_res.precision,
+            location=loc,
+            fatalities=toll.best,
+            fatalities_low=toll.low,
+            fatalities_high=toll.high,
+            injured=toll.injured,
+            actors=actor_list,
+            agreements=tuple(a.id for a in agreements),
+            zones=tuple(zone_ids),
+            severity=severity,
+            confidence=confidence,
+            reasons=tuple(reasons),
+            evidence=evidence,
+        )
+
+    def _cluster_place(self, c: _Cluster, taken: set[int]) -> tuple[Place | None, str, str]:
+        """Most specific member place, else a neighbour's, else the title's."""
+        placed = [r for r in c.records if r.place is not None]
+        if placed:
+            best = min(placed, key=lambda r: (
+                r.place.place.precision if r.place else 9,
+                _KIND_RANK.get(r.place.place.kind, 1) if r.place else 9,
+            ))
+            assert best.place is not None
+            src = "title" if best.sent < 0 else "sentence"
+            return best.place.place, best.place_note, src
+        first = c.records[0].sent
+        for j in (first - 1, first + 1):
+            if 0 <= j < len(self.sentences) and j not in taken and self.places[j]:
+                pm = self.places[j][-1] if j < first else self.places[j][0]
+                return pm.place, (f"place {pm.place.name} from '{pm.surface}' in a neighbouring "
+                                  "sentence (the act sentence names none)"), "neighbour"
+        if self.title_places:
+            pm = self.title_places[0]
+            return pm.place, (f"place {pm.place.name} from '{pm.surface}' in the title (no place "
+                              "near the act)"), "title"
+        return None, "no place named for the act", "none"
+
+    def _cluster_date(self, c: _Cluster, taken: set[int]) -> tuple[DateResolution, str]:
+        """Most precise member date, else a neighbour's, the title's or the report date."""
+        dated = [r.date for r in c.records if r.date is not None]
+        if dated:
+            return min(dated, key=lambda d: d.precision), "sentence"
+        first = c.records[0].sent
+        if first >= 0:
+            res = self._neighbour_date(first, taken)
+            if res is not None:
+                return res, "neighbour"
+        if self.title:
+            res = self._recent_phrase(self.title)
+            if res is not None:
+                return DateResolution(res.date, res.precision, res.words,
+                                      res.reason + " (from the title)"), "title"
+        return report_date(self.published, self.clf.tz), "report"
+
+    def _cluster_toll(
+        self, c: _Cluster, ci: int, owner: dict[int, int], from_title: bool
+    ) -> Toll:
+        """Casualty figures over the cluster's sentences and the sentence after each."""
+        idx: list[int] = []
+        for i in c.sentences:
+            idx.append(i)
+            j = i + 1
+            if i >= 0 and j < len(self.sentences) and owner.get(j, ci) == ci \
+                    and not self.scans[j].background and not self.scans[j].acts:
+                idx.append(j)
+        texts = [self._sentence_text(i) for i in dict.fromkeys(idx)]
+        if ci == 0 and self.title and not from_title:
+            texts = [self.title, *texts]
+        return extract_toll(texts)
+
+    def _zones(self, place: Place | None) -> tuple[list[str], list[str], bool]:
+        """Zone ids at the place, with notes on approximate or region-level decisions."""
+        if place is None:
+            return [], [], False
+        hits = self.ref.zones.zones_at(place.lat, place.lon)
+        ids = list(dict.fromkeys(h.zone_id for h in hits))
+        notes: list[str] = []
+        approx = False
+        if place.precision >= 4:
+            approx = True
+            level = "governorate" if place.precision == 4 else "region or road"
+            notes.append(f"approximate zone: {place.name} is a {level} (precision "
+                         f"{place.precision}); zones decided from its centroid, not an exact "
+                         "point")
+        for h in hits:
+            if h.near_edge:
+                approx = True
+                notes.append(f"approximate zone: {h.zone_id} ({h.edge_distance_km:.1f} km inside "
+                             "its approximate edge)")
+            else:
+                notes.append(f"zone {h.zone_id}" + (" (approximate geometry)" if h.approximate
+                                                    else ""))
+        if not hits:
+            notes.append(f"{place.name} is outside every agreement zone")
+        return ids, notes, approx
+
+    def _covering(self, zone_ids: list[str], day: date | None) -> str:
+        """Why no agreement is in force for zones/day (for the reasons), or ""."""
+        if not zone_ids or day is None:
+            return ""
+        covering = [a for a in self.ref.agreements if set(a.zone_ids) & set(zone_ids)]
+        if not covering:
+            return "no agreement covers these zones"
+        parts = []
+        for a in covering:
+            if day < a.start.date():
+                parts.append(f"{a.id} only from {a.start.date()}")
+            elif a.end is not None and day > a.end:
+                parts.append(f"{a.id} ended {a.end}")
+        return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _specific_place(pm: PlaceMention | None) -> bool:
+    """A settlement-level place that is not also a governorate's name ("in Idlib")."""
+    if pm is None or pm.place.precision > 2:
+        return False
+    return pm.place.name.casefold() != pm.place.admin1.casefold()
+
+
+def _words(res: DateResolution) -> str:
+    """Quoted source words of a date, or a note that none were found."""
+    return f"'{res.words}'" if res.words else "no date words"
+
+
+def _same_day_or_undated(a: DateResolution | None, b: DateResolution | None) -> bool:
+    """Stricter than overlap: no own date, or the very same day."""
+    if a is None or a.date is None:
+        return True
+    if b is None or b.date is None:
+        return False
+    return a.date == b.date and a.precision == b.precision == 1
+
+
+def _span_days(res: DateResolution) -> int:
+    """Length in days of the window a date resolution stands for."""
+    return {1: 1, 2: 4, 3: 8, 4: 31, 5: 366}.get(res.precision, 1)
+
+
+def _dates_compatible(a: DateResolution | None, b: DateResolution | None) -> bool:
+    """Two act dates may be the same event: equal days, or overlapping windows."""
+    if a is None or b is None or a.date is None or b.date is None:
+        return True
+    if a.precision == 1 and b.precision == 1:
+        return a.date == b.date
+    a_end = a.date + timedelta(days=_span_days(a))
+    b_end = b.date + timedelta(days=_span_days(b))
+    return a.date < b_end and b.date < a_end
+
+
+def _km(p: Place, q: Place) -> float:
+    """Great-circle distance between two places."""
+    r = 6371.0
+    p1, p2 = math.radians(p.lat), math.radians(q.lat)
+    dp, dl = p2 - p1, math.radians(q.lon - p.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _places_compatible(p: Place, q: Place) -> bool:
+    """Same place, a district/site of a town, or a precise place inside an imprecise one."""
+    if p.name == q.name:
+        return True
+    d = _km(p, q)
+    worst = max(p.precision, q.precision)
+    if worst >= 3:
+        return d <= _IMPRECISE_RADIUS_KM.get(worst, 40.0)
+    fine = {"neighbourhood", "military_site"}
+    return (p.kind in fine or q.kind in fine) and d <= 8.0
+
+
+def _cluster_actors(c: _Cluster) -> tuple[dict[str, _ActorInfo], dict[str, str]]:
+    """All actors of a cluster and each one's majority role (first seen wins ties)."""
+    actors: dict[str, _ActorInfo] = {}
+    votes: dict[str, list[str]] = {}
+    for r in c.records:
+        for name, info in r.actors.items():
+            actors.setdefault(name, info)
+        for name, role in r.roles.items():
+            votes.setdefault(name, []).append(role)
+    roles: dict[str, str] = {}
+    for name, vs in votes.items():
+        a, t = vs.count("attacker"), vs.count("target")
+        roles[name] = "attacker" if a > t else "target" if t > a else vs[0]
+        if actors.get(name) and actors[name].side == CIV:
+            roles[name] = "target"  # civilians are victims, never perpetrators
+    # A named group makes an unnamed "militants" redundant on the same side and role.
+    for name, info in list(actors.items()):
+        if info.generic and info.side == OPP and name in roles:
+            same = [n for n, i in actors.items() if not i.generic and i.side == OPP
+                    and roles.get(n) == roles[name]]
+            if same:
+                roles.pop(name)
+    return actors, roles
+
+
+def _blocs(sides: set[str], ne: bool) -> set[str]:
+    """Map actor sides onto the two parties of the agreement (NE: SDF joins the government)."""
+    out: set[str] = set()
+    for s in sides:
+        if s in (GOV, OPP):
+            out.add(s)
+        elif ne and s == OTHER:
+            out.add(GOV)
+    return out
+
+
+def _decide(
+    attackers: set[str],
+    targets: set[str],
+    zone_ids: list[str],
+    agreements: Sequence[object],
+    sub: str,
+    day: date | None,
+    has_place: bool,
+    covering_note: str,
+    guarantor_target: bool = False,
+) -> tuple[bool, str, bool]:
+    """(violation, the rule that decided, whether a side was inferred).
+
+    Attacks on a guarantor's forces (Turkish or Russian troops, posts, patrols) by any
+    identified armed actor breach the agreement those forces guarantee, even when the
+    attacker is nominally on the same side (jihadists attacking Turkish posts).
+    """
+    if not has_place:
+        return False, "not a violation: no place named for the act, so no zone applies", False
+    if not zone_ids:
+        return False, "not a violation: hostile act outside every agreement zone", False
+    if day is None or not agreements:
+        note = f" ({covering_note})" if covering_note else ""
+        return False, f"not a violation: no covering agreement in force on {day}{note}", False
+    ne = NE_ZONE in zone_ids
+    att, tgt = _blocs(attackers, ne), _blocs(targets, ne)
+    inferred = False
+    if OTHER in attackers and not att:
+        return False, "not a violation: the attacker is not a party to the agreement", False
+    if UNKNOWN in attackers and not att:
+        return False, "not a violation: attack by unidentified perpetrators", False
+    remote_or_clash = sub in (AIR, SHELLING, ARMED_CLASH)
+    if not att and tgt and remote_or_clash:
+        att = {GOV if OPP in tgt else OPP}
+        inferred = True
+    elif att and not tgt and (remote_or_clash or (sub in (SUICIDE, IED, ATTACK) and bool(targets))):
+        tgt = {OPP if GOV in att else GOV}
+        inferred = True
+    elif not att and not tgt and sub == AIR and not ne:
+        att, tgt = {GOV}, {OPP}
+        inferred = True
+    if not att:
+        return False, "not a violation: perpetrator unknown", False
+    if not tgt:
+        return False, "not a violation: target side unknown", False
+    if guarantor_target and att:
+        return True, ("violation: attack on a guarantor's forces inside an agreement zone on a "
+                      "day the agreement was in force"), inferred
+    if any(a != t for a in att for t in tgt):
+        how = " (one side inferred: an act against the other party's area in the zone)" \
+            if inferred else ""
+        return True, (f"violation: hostile act between opposing sides ({', '.join(sorted(att))} "
+                      f"against {', '.join(sorted(tgt))}) inside an agreement zone on a day the "
+                      f"agreement was in force{how}"), inferred
+    return False, f"not a violation: intra-side fighting ({', '.join(sorted(att))})", inferred
+
+
+def _article_reasons(
+    agreements: Sequence[object],
+    zone_ids: list[str],
+    sub: str,
+    roles: dict[str, str],
+    actors: dict[str, _ActorInfo],
+) -> list[str]:
+    """Which article of each agreement in force the act breaches."""
+    out: list[str] = []
+    guarantor_target = any(r == "target" and n in GUARANTORS for n, r in roles.items())
+    del actors
+    for a in agreements:
+        aid = getattr(a, "id", "")
+        article = getattr(a, "article", lambda n: "")
+        numbers: list[str] = []
+        if aid == "sochi-2018":
+            if guarantor_target:
+                numbers.append("1")
+            numbers.append("2")
+            if "idlib-dmz" in zone_ids:
+                numbers.append("3")
+                if sub == SHELLING:
+                    numbers.append("6")
+        elif aid == "moscow-2020":
+            numbers.append("1")
+            if "m4-corridor" in zone_ids:
+                numbers.extend(["2", "3"])
+        else:
+            numbers.append("1")
+        for n in numbers:
+            text = article(n)
+            out.append(f"{aid} art. {n}" + (f": {text}" if text else ""))
+    return out
+
+
+def _role_reasons(roles: dict[str, str], actors: dict[str, _ActorInfo]) -> list[str]:
+    """Readable attacker/target lines."""
+    out = []
+    for role in ("attacker", "target"):
+        names = [f"{n} ({actors[n].side})" for n, r in roles.items() if r == role]
+        if names:
+            out.append(f"{role}: " + ", ".join(names))
+    if not any(r == "attacker" for r in roles.values()):
+        out.append("attacker: not identified in the report")
+    return out
+
+
+def _severity(
+    sub: str,
+    toll: Toll,
+    roles: dict[str, str],
+    actors: dict[str, _ActorInfo],
+    place: Place | None,
+    c: _Cluster,
+    doc: _Document,
+) -> str:
+    """low/medium/high/critical from the act, the toll and the target."""
+    killed = toll.best or 0
+    guarantor = any(r == "target" and n in GUARANTORS for n, r in roles.items()) or bool(
+        place and "observation post" in place.name.lower())
+    if killed >= 20 or (guarantor and killed > 0):
+        return "critical"
+    car_bomb = any(re.search(r"car|truck|vehicle|VBIED", a.trigger, re.I)
+                   for r in c.records for a in r.acts)
+    if killed >= 5 or sub in (AIR, SUICIDE) or (sub == IED and car_bomb):
+        return "high"
+    words = " ".join(doc._sentence_text(i) for i in c.sentences)
+    small_arms = bool(re.search(r"\bsnip|\bgunfire|\bsmall\s+arms|\bmachine\s*gun", words, re.I))
+    if small_arms and not killed and not toll.injured:
+        return "low"
+    del actors
+    return "medium"
+
+
+def _confidence(
+    place: Place | None,
+    place_src: str,
+    date_res: DateResolution,
+    date_src: str,
+    roles: dict[str, str],
+    inferred: bool,
+    approx: bool,
+    from_title: bool,
+) -> float:
+    """A 0-1 score of how sure the extraction is (place, date, sides, zone edge)."""
+    score = 0.55
+    if place is None:
+        score -= 0.25
+    else:
+        if place_src == "sentence" and place.precision <= 2:
+            score += 0.1
+        if place.precision >= 4:
+            score -= 0.15
+        if place_src in ("title", "neighbour"):
+            score -= 0.1
+    if date_res.precision == 1:
+        score += 0.1
+    elif date_src == "report":
+        score -= 0.05
+    has_att = any(r == "attacker" for r in roles.values())
+    has_tgt = any(r == "target" for r in roles.values())
+    if has_att and has_tgt:
+        score += 0.1
+    if inferred:
+        score -= 0.1
+    if approx:
+        score -= 0.1
+    if from_title:
+        score -= 0.1
+    return round(min(0.98, max(0.05, score)), 2)

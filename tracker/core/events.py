@@ -1,0 +1,484 @@
+"""Hostile-act detection, ACLED event typing and attacker/target roles within a sentence.
+
+An *act* is a hostile-act word (verb or noun: attack, shell, strike, clash, infiltrate,
+repel, ...) in a clause that reports something that happened. Clauses that only threaten,
+plan, condition or recall attacks in general terms are not acts: news about Syria is full
+of "warned of more attacks", "to end the fighting", "have frequently targeted" and
+"in 2019, the army clashed with ...", and those must never become incidents.
+
+The event type follows ACLED: the weapon or mode named in the act's clause decides the
+sub-event type (suicide bomb > air/drone strike > IED > grenade > shelling), otherwise an
+armed clash; direct attacks on civilians without such a weapon are violence against
+civilians.
+
+Roles come from clause structure: "X attacked Y" (X attacker), "Y were killed in an attack
+by X" (by-phrase attacker, passive subject target), "Y repelled X's infiltration"
+(defensive verbs reverse the roles), "X's/Russian airstrikes" (possessive or adjective
+before the act noun is the attacker), "on/against/targeting Y" (target).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tracker.core.dates import find_date_phrases, resolve_phrase, years_mentioned
+
+_I = re.IGNORECASE
+
+BATTLES = "Battles"
+EXPLOSIONS = "Explosions/Remote violence"
+VAC = "Violence against civilians"
+
+ARMED_CLASH = "Armed clash"
+AIR = "Air/drone strike"
+SHELLING = "Shelling/artillery/missile attack"
+SUICIDE = "Suicide bomb"
+IED = "Remote explosive/landmine/IED"
+GRENADE = "Grenade"
+ATTACK = "Attack"
+
+SUB_TO_TYPE = {
+    ARMED_CLASH: BATTLES,
+    AIR: EXPLOSIONS,
+    SHELLING: EXPLOSIONS,
+    SUICIDE: EXPLOSIONS,
+    IED: EXPLOSIONS,
+    GRENADE: EXPLOSIONS,
+    ATTACK: VAC,
+}
+
+# Sub-event types by how specific the evidence for them is; used when merging acts.
+TYPE_PRIORITY = (SUICIDE, AIR, IED, GRENADE, SHELLING, ATTACK, ARMED_CLASH)
+
+# (pattern, defensive) — hostile-act words. Defensive verbs make their subject the target.
+_TRIGGERS: tuple[tuple[re.Pattern[str], bool], ...] = (
+    (re.compile(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|drone\s+(?:strikes?|attacks?)"
+                r"|aerial\s+(?:bombardment|attacks?|bombing|strikes?)|barrel\s+bombs?)\b", _I),
+     False),
+    (re.compile(r"\b(?:suicide\s+)?(?:car|truck|vehicle)[-\s]bombs?(?:\s+attacks?)?\b|\bVBIEDs?\b"
+                r"|\bIEDs?\b|\broadside\s+bombs?\b|\blandmines?\b|\bsuicide\s+(?:bombing|bomber|"
+                r"attack)s?\b", _I), False),
+    (re.compile(r"\b(?:attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|offensive|raid(?:s|ed)?|"
+                r"bombard(?:s|ed|ing|ments?)?|bomb(?:s|ed|ing|ings)?|shell(?:s|ed|ing)|"
+                r"strikes?|struck|striking|pound(?:s|ed|ing)|clash(?:es|ed)?|fighting|fought|"
+                r"battles?|skirmish(?:es)?|infiltrat(?:e|es|ed|ing|ion|ions)|ambush(?:es|ed)?|"
+                r"storm(?:s|ed|ing)|snip(?:ed|ing)|sniper\s+(?:fire|attacks?|bullets?)|"
+                r"targe?t(?:s|ed|ing)|opened\s+fire|fired|firing|detonat(?:ed|es|ion)|"
+                r"explo(?:ded|sions?|sive\s+device)|blasts?|blew\s+up|shot|hit|rocket\s+fire|"
+                r"artillery\s+fire|mortar\s+fire|rocket\s+attacks?|missile\s+attacks?|"
+                r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing))\b", _I), False),
+    (re.compile(r"\b(?:repel(?:s|led|ling)?|repuls(?:e|ed|es|ing)|thwart(?:s|ed|ing)?|"
+                r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
+                r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b", _I), True),
+)
+# Killing verbs count as acts only in the active voice with an agent ("a group killed 21").
+_KILL = re.compile(r"\b(?:killed|killing)\b(?!\s+(?:in|by|during|when|while|and|or|as)\b)", _I)
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)?$", _I)
+
+# Hostile-act words that are not acts in a given context.
+_NOT_ACT = re.compile(
+    r"\b(?:targeted\s+killings?|fighters?|strike\s+a\s+deal|hunger\s+strike|"
+    r"brainstorm\w*|attack\s+helicopters?|shot\s+(?:a|the)\s+video|"
+    r"target(?:s|ed)?\s+(?:date|audience|market)|fired\s+(?:from|by)\s+(?:his|her|their)\s+job|"
+    r"hit\s+(?:back|out|list)|advanced\s+(?:weapons|systems|technology))\b", _I)
+
+# Weapon or mode cues deciding the sub-event type, in priority order.
+_TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (SUICIDE, re.compile(r"\bsuicide\b(?![\w\s-]{0,20}\bdrones?\b)|\bself-detonat|"
+                         r"\bblew\s+(?:him|her|them)sel(?:f|ves)\s+up"
+                         r"|\binghimasi", _I)),
+    (AIR, re.compile(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|warplanes?|war\s+planes?|"
+                     r"jets?|aircraft|helicopters?|barrel\s+bombs?|drones?|aerial|air\s+forces?|"
+                     r"aviation|bombers?|sorties?|UAVs?)\b", _I)),
+    (IED, re.compile(r"\b(?:IEDs?|VBIEDs?|roadside\s+bombs?|landmines?|mines?|explosive\s+"
+                     r"devices?|car[-\s]bombs?|truck[-\s]bombs?|booby[-\s]trap\w*|"
+                     r"packed\s+with\s+explosives|explosives?-laden|bomb-laden|motorcycle\s+bomb|"
+                     r"explosions?|blasts?|detonat\w*|exploded|blew\s+up|bomb)\b", _I)),
+    (GRENADE, re.compile(r"\bgrenades?\b", _I)),
+    (SHELLING, re.compile(r"\b(?:shell(?:s|ed|ing)?|artillery|mortars?|rockets?|missiles?|"
+                          r"howitzers?|launchers?|bombard\w*|heavy\s+weapons|ATGMs?|"
+                          r"anti-tank|tank\s+fire|projectiles?|Grad|shrapnel)\b", _I)),
+)
+_CIVILIAN_TARGET = re.compile(r"\b(?:civilians?|residents?|villagers?|shepherds?|farmers?|"
+                              r"children|child|women|woman|family|families|man|men|boy|girl|"
+                              r"worker|workers|doctor|teacher|displaced)\b", _I)
+_DIRECT_VIOLENCE = re.compile(r"\b(?:shot|gunmen|gunfire|executed|stabbed|opened\s+fire|"
+                              r"killed|killing|murdered|beat|abducted)\b", _I)
+
+# Words that make a hostile-act word hypothetical, planned, denied or a statement topic.
+_MODAL = re.compile(
+    r"\b(?:will|would|could|might|(?-i:may)|shall|threat\w*|warn\w*|vow\w*|"
+    r"plan(?:s|ned|ning)?|expect\w*|"
+    r"looming|imminent|possible|potential|prepar\w*|fear\w*|intend\w*|aim\w*\s+to|ready\s+to|"
+    r"prevent\w*|avoid\w*|deter(?:s|red|ring|rence)?|stave\s+off|held\s+off|halt\w*|"
+    r"cease|ceased|ceasing|called\s+for|urg(?:e|ed|es|ing)|"
+    r"if|unless|whether|future|possibility|risk\w*|demand\w*|"
+    r"end(?:ed|ing|s)?|stop\w*|against\s+(?:any|a\s+possible)|refrain\w*|"
+    r"rule\s+out|ruled\s+out|no\s+longer|never|deny|denied|denies|rejected|"
+    r"in\s+response\s+to\s+(?:any|future)|calls?\s+for|protest\w*|condemn\w*\s+(?:any|all))\b",
+    _I,
+)
+_FUTURE_ADJ = re.compile(r"\b(?:more(?!\s+than)|new|further|fresh|renewed|another\s+round\s+of)\b",
+                         _I)
+_HELD_OFF = re.compile(r"\b(?:has|have|had|was|were)\s+(?:\w+\s+)?been\s+(?:averted|postponed|"
+                       r"prevented|called\s+off|held\s+off|delayed|put\s+off)\b", _I)
+_NEGATION_AFTER = re.compile(r"^\W*(?:was|were|is|are|has|have|had)?\s*(?:been\s+)?"
+                             r"(?:averted|postponed|prevented|called\s+off|expected|planned|"
+                             r"feared|imminent|looming|likely|would|will|could|to\s+come|"
+                             r"does\s+not\s+cease|do\s+not\s+stop)\b", _I)
+_GENERAL = re.compile(
+    r"\b(?:frequently|repeatedly|regularly|often|periodic(?:ally)?|sporadic(?:ally)?|sparodic|"
+    r"occasional(?:ly)?|continuous(?:ly)?|constantly|routinely|daily|almost\s+daily|every\s+day|"
+    r"time\s+and\s+again|increase\s+in|increasing|wave\s+of|"
+    r"series\s+of|spate\s+of|string\s+of|breaches|numerous|recent\s+(?:weeks|months|years|days)|"
+    r"in\s+recent\s+\w+|over\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:days|weeks|months|years)|"
+    r"in\s+the\s+past\s+(?:\w+\s+)?(?:days|weeks|months|years)|this\s+year|last\s+year|"
+    r"earlier\s+this\s+year|for\s+years|for\s+months|since|used\s+to|history\s+of|"
+    r"throughout|at\s+times|tend\s+to|usually|"
+    r"have\s+seen|has\s+seen|had\s+seen|past\s+attacks|earlier\s+attacks|"
+    r"years?\s+ago|months\s+ago|(?:comes?|came)\s+(?:\w+\s+){0,3}?(?:after|since))\b",
+    _I,
+)
+_COMES_AFTER = re.compile(r"\b(?:comes?|came)\s+(?:\w+\s+){0,3}?(?:after|since)\b", _I)
+_PERFECT = re.compile(r"\b(?:has|have|'ve)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|ught|uck)\b",
+                      _I)
+_PAST_PERFECT = re.compile(r"\bhad\s+(?:\w+\s+)?(?:been\s+)?\w+(?:ed|en|ught|uck)\b", _I)
+_TOPIC = re.compile(
+    r"\b(?:talks|negotiat\w*|summit|humanitarian|aid\s+(?:groups|agencies|convoy)|refugees?|"
+    r"displaced|forced\s+from\s+their\s+homes|fled|reinforcements|convoys?|deployment|"
+    r"deployed|massing|protests?|protesters|demonstrat\w*|sit-in|rall(?:y|ies)|"
+    r"agreement\s+was\s+reached|agreed|memorandum|signed|elections?|anniversary|documentary|"
+    r"analysis|analysts?|video\s+showing|published\s+a\s+video)\b",
+    _I,
+)
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those|their|its|his|her|such|said|both)\s+"
+                       r"(?:[\w'\"-]+\s+){0,2}$", _I)
+_CLAUSE_SPLIT = re.compile(
+    r"[;:()\[\]]|,|\s-\s|\s(?=(?:which|where|who|whom|while|whereas|although|though|but|"
+    r"because|after|before|when|as\s+well\s+as|amid|despite)\b)|"
+    r"\s(?=and\s+(?:warned|said|added|indicated|claimed|threatened|called|urged|stressed|"
+    r"noted|vowed)\b)",
+    _I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """A hostile act reported in a sentence (offsets into that sentence).
+
+    ``specific`` means a weapon or mode word fixed the type (not just "attack");
+    ``definite`` means the act noun is introduced as already known ("the attack"), so it
+    may restate an act reported elsewhere; ``weak`` marks a killing verb that is an act
+    only when an agent stands before it.
+    """
+
+    start: int
+    end: int
+    trigger: str
+    event_type: str
+    sub_event_type: str
+    specific: bool
+    defensive: bool
+    definite: bool
+    weak: bool
+    clause: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceScan:
+    """The acts of one sentence, or why the sentence's hostile-act words were discarded.
+
+    ``perfect_only`` marks a present-perfect report without a day ("X has launched
+    airstrikes on Y"): an act only when it names a precise place, which the caller knows.
+    """
+
+    acts: tuple[Act, ...]
+    rejected: tuple[str, ...]
+    background: str | None
+    perfect_only: bool
+    day_phrase: bool
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """Clause spans of a sentence, cut at punctuation and subordinating words."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _CLAUSE_SPLIT.finditer(sentence):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(sentence):
+        spans.append((start, len(sentence)))
+    return spans or [(0, len(sentence))]
+
+
+def clause_of(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
+    """The clause span containing ``pos`` (the nearest one when ``pos`` is on a cut)."""
+    for s, e in spans:
+        if s <= pos < e:
+            return (s, e)
+    return min(spans, key=lambda sp: min(abs(sp[0] - pos), abs(sp[1] - pos)))
+
+
+def classify_type(clause_text: str, sentence: str) -> tuple[str, str, bool]:
+    """(event_type, sub_event_type, specific) from the weapon cues of the act's clause."""
+    for sub, pattern in _TYPE_CUES:
+        if pattern.search(clause_text):
+            return SUB_TO_TYPE[sub], sub, True
+    if _CIVILIAN_TARGET.search(clause_text) and _DIRECT_VIOLENCE.search(clause_text):
+        return VAC, ATTACK, True
+    if re.search(r"\bsnip(?:er|ing|ed)\b|\bgunfire\b|\bopened\s+fire\b|\bclash", clause_text, _I):
+        return BATTLES, ARMED_CLASH, True
+    del sentence
+    return BATTLES, ARMED_CLASH, False
+
+
+_TRIGGER_GATE = re.compile(
+    r"(?i)attack|assault|offensive|raid|bomb|shell|strike|struck|pound|clash|fight|fought|"
+    r"battle|skirmish|infiltrat|ambush|storm|snip|targ|fire|firing|detonat|explo|blast|blew|"
+    r"shot|hit|rocket|artillery|mortar|missile|grenade|captur|seiz|repel|repuls|thwart|foil|"
+    r"confront|intercept|downed|destroy|kill|IED|landmine"
+)
+
+
+def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
+    """(start, end, defensive, weak) for every hostile-act word, overlaps removed."""
+    if not _TRIGGER_GATE.search(sentence):
+        return []
+    blocked = [(m.start(), m.end()) for m in _NOT_ACT.finditer(sentence)]
+    hits: list[tuple[int, int, bool, bool]] = []
+    for pattern, defensive in _TRIGGERS:
+        for m in pattern.finditer(sentence):
+            hits.append((m.start(), m.end(), defensive, False))
+    for m in _KILL.finditer(sentence):
+        if not _PASSIVE_BEFORE.search(sentence[: m.start()]):
+            hits.append((m.start(), m.end(), False, True))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[tuple[int, int, bool, bool]] = []
+    for h in hits:
+        if any(s <= h[0] < e for s, e in blocked):
+            continue
+        if out and h[0] < out[-1][1]:
+            continue
+        out.append(h)
+    return out
+
+
+def _negated(
+    sentence: str, clause: tuple[int, int], start: int, end: int, day_phrase: bool
+) -> str | None:
+    """Why the act word at start:end is hypothetical/planned/a topic, or None.
+
+    "more/new/further attacks" is read as a threat only when no recent day is named:
+    "a new attack on Sunday" is a report.
+    """
+    before = sentence[clause[0] : start]
+    window = " ".join(before.split()[-5:])
+    word = sentence[start:end].lower()
+    if word.endswith("ing") or re.search(r"\bto\s+$", before):
+        # A gerund or infinitive belongs to the sentence's main verb: "we will not allow
+        # ... attacking", "plans to attack".
+        window = sentence[:start]
+    m = _MODAL.search(window) or (None if day_phrase else _FUTURE_ADJ.search(window))
+    if m:
+        return f"'{m.group(0)} ... {sentence[start:end]}' is not a reported act"
+    after = sentence[end : clause[1]]
+    held = _HELD_OFF.search(after)
+    if held:
+        return f"'{sentence[start:end]} ... {held.group(0)}' is not a reported act"
+    m2 = _NEGATION_AFTER.search(after)
+    if m2:
+        return f"'{sentence[start:end]} {m2.group(0).strip()}' is not a reported act"
+    return None
+
+
+def _day_level(sentence: str, published: date | None) -> tuple[bool, str | None]:
+    """(has a recent day/week phrase, background reason from an old date phrase)."""
+    day_phrase = False
+    background: str | None = None
+    for phrase in find_date_phrases(sentence):
+        if phrase.kind == "year" or (phrase.kind in ("month", "weekday")
+                                     and phrase.values[0] == -2):
+            background = f"'{phrase.words}' dates background, not a new act"
+            continue
+        if published is None:
+            day_phrase = day_phrase or phrase.kind not in ("month",)
+            continue
+        res = resolve_phrase(phrase, datetime(published.year, published.month, published.day))
+        if res.date is None:
+            continue
+        if res.date < published - timedelta(days=45) or res.date > published + timedelta(days=1):
+            background = f"'{phrase.words}' ({res.date}) is long before the report"
+        elif res.precision <= 3:
+            day_phrase = True
+    return day_phrase, background
+
+
+def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
+    """Find the acts of a sentence and the reasons some hostile-act words were discarded.
+
+    ``published`` (the local report date) lets old dates ("in December" in a February
+    report, "in 2019") mark background; a recent day phrase overrides generality cues.
+    """
+    hits = _trigger_hits(sentence)
+    if not hits:
+        return SentenceScan((), (), None, False, False)
+    if _COMES_AFTER.search(sentence):
+        m = _COMES_AFTER.search(sentence)
+        assert m is not None
+        return SentenceScan((), (), f"'{m.group(0)}' recalls an earlier event", False, False)
+    day_phrase, background = _day_level(sentence, published)
+    if background is None and published is not None:
+        for year in years_mentioned(sentence):
+            if year < published.year and re.search(
+                rf"\b(?:in|since|during|of|from|by)\s+(?:early\s+|late\s+|mid-)?{year}\b", sentence,
+                _I
+            ):
+                background = f"'{year}' dates background, not a new act"
+    general = _GENERAL.search(sentence)
+    if background is None and general and not day_phrase:
+        background = f"'{general.group(0)}' describes attacks in general terms"
+    topic = _TOPIC.search(sentence)
+    spans = clauses(sentence)
+    acts: list[Act] = []
+    rejected: list[str] = []
+    for start, end, defensive, weak in hits:
+        clause = clause_of(spans, start)
+        why = _negated(sentence, clause, start, end, day_phrase)
+        if why:
+            rejected.append(why)
+            continue
+        clause_text = sentence[clause[0] : clause[1]]
+        event_type, sub, specific = classify_type(clause_text, sentence)
+        definite = not sentence[start:end].lower().endswith("ed") and bool(
+            _DEFINITE.search(sentence[max(0, start - 40) : start]))
+        acts.append(Act(start, end, sentence[start:end], event_type, sub, specific, defensive,
+                        definite, weak, clause))
+    if acts and topic and not day_phrase and not any(a.specific for a in acts):
+        rejected.append(f"'{topic.group(0)}': the sentence is about {topic.group(0)}, not an act")
+        acts = []
+    perfect = bool(_PERFECT.search(sentence) or _PAST_PERFECT.search(sentence)) and not day_phrase
+    if background:
+        return SentenceScan((), tuple(rejected), background, False, day_phrase)
+    return SentenceScan(tuple(acts), tuple(rejected), None, perfect and bool(acts), day_phrase)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An actor mention inside a sentence (offsets into the sentence) with an id."""
+
+    start: int
+    end: int
+    key: str
+
+
+_SOURCE_BEFORE = re.compile(r"(?:according\s+to|a\s+source\s+(?:with)?in|sources?\s+(?:in|from|"
+                            r"close\s+to|within)|outlet\s+(?:run\s+by|linked\s+to)|linked\s+to|"
+                            r"affiliated\s+with|run\s+by|close\s+to|told)\s+(?:the\s+)?"
+                            r"(?:[\w'-]+\s+){0,2}$", _I)
+_SOURCE_AFTER = re.compile(r"^(?:-linked|-affiliated|-run|\s+(?:said|says|reported|announced|"
+                           r"stated|added|told|media|news|outlet|sources?|statement|"
+                           r"spokes\w*|officials?|commander\s+said))\b", _I)
+_CLAIM_AFTER = re.compile(r"^(?:\W+\w+){0,3}?\W+(?:that\s+|which\s+|who\s+)?claimed\s+"
+                          r"(?:responsibility|the\s+attack|an\s+attack|the\s+bombing)", _I)
+_BY_BEFORE = re.compile(r"\bby\s+(?:[\w'-]+\s+){0,4}$", _I)
+# "positions held by X": X owns what was hit; "fired from territory held by X": X fired.
+_HELD_BY = re.compile(r"\b(?:held|controlled|run|occupied|manned)\s+by\s+(?:[\w'-]+\s+){0,4}$", _I)
+_FIRED_FROM = re.compile(r"\bfrom\s+(?:the\s+)?(?:territory|areas?|positions?|regions?|"
+                         r"parts?)\s+(?:held|controlled)\s+by\s+(?:[\w'-]+\s+){0,4}$", _I)
+_TARGET_BEFORE = re.compile(r"\b(?:on|against|targeting|targeted|at|toward|towards|into|of|hit|"
+                            r"hitting|struck|striking)\s+(?:[\w'\"-]+\s+){0,4}$", _I)
+_VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+){0,2}?"
+                             r"(?:killed|wounded|injured|attacked|targeted|shelled|hit|struck|"
+                             r"bombed|ambushed|shot|besieged)\b", _I)
+
+
+def _is_source(sentence: str, span: Span) -> bool:
+    """A mention that attributes the report ("according to X", "X-linked outlet")."""
+    if _CLAIM_AFTER.search(sentence[span.end : span.end + 60]):
+        return False
+    return bool(_SOURCE_BEFORE.search(sentence[max(0, span.start - 50) : span.start])
+                or _SOURCE_AFTER.search(sentence[span.end : span.end + 30]))
+
+
+_ALLY_BEFORE = re.compile(r"\b(?:with\s+the\s+help\s+of|backed\s+by|supported\s+by|alongside|"
+                          r"together\s+with|with\s+support\s+from|covered\s+by)\s+(?:the\s+)?"
+                          r"(?:[\w'-]+\s+){0,2}$", _I)
+_DENIED_AFTER = re.compile(r"^\s+(?:did\s+not|didn't|do\s+not|does\s+not|denied|deny|denies|"
+                           r"were\s+not|was\s+not|had\s+no)\b", _I)
+
+
+def _role_for(sentence: str, span: Span, act: Act) -> str | None:
+    """Role of one mention relative to one act in the same clause (or None)."""
+    if _CLAIM_AFTER.search(sentence[span.end : span.end + 60]):
+        return "attacker"
+    if _DENIED_AFTER.search(sentence[span.end : span.end + 20]):
+        return None
+    before = sentence[max(0, span.start - 40) : span.start]
+    if _ALLY_BEFORE.search(before):
+        return "attacker"
+    wide = sentence[max(0, span.start - 70) : span.start]
+    if _FIRED_FROM.search(wide):
+        return "attacker"
+    if _HELD_BY.search(before):
+        return "target"
+    if span.start >= act.end:
+        if _BY_BEFORE.search(before):
+            return "attacker"
+        return "attacker" if act.defensive else "target"
+    # Mention left of the act word.
+    between = sentence[span.end : act.start]
+    if _BY_BEFORE.search(before):
+        return "attacker"
+    if _TARGET_BEFORE.search(before) and not re.search(r"\b(?:said|says)\b", between, _I):
+        return "target"
+    if _VICTIM_BETWEEN.search(between):
+        return "target"
+    return "target" if act.defensive else "attacker"
+
+
+def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> dict[str, str]:
+    """Roles ("attacker"/"target") of the actor spans of one sentence, by key.
+
+    Each mention takes its role from the nearest act in its own clause; a mention in a
+    clause without an act only gets a role from an explicit marker ("by X", "claimed").
+    Source attributions ("according to X", "X-linked outlet") get no role.
+    """
+    roles: dict[str, str] = {}
+    if not acts:
+        return roles
+    cl = clauses(sentence)
+    for span in spans:
+        if _is_source(sentence, span):
+            continue
+        clause = clause_of(cl, span.start)
+        local = [a for a in acts if a.clause == clause or (clause[0] <= a.start < clause[1])]
+        role: str | None = None
+        if local:
+            act = min(local, key=lambda a: min(abs(a.start - span.end), abs(span.start - a.end)))
+            role = _role_for(sentence, span, act)
+        elif _CLAIM_AFTER.search(sentence[span.end : span.end + 60]) or _BY_BEFORE.search(
+            sentence[max(0, span.start - 25) : span.start]
+        ):
+            role = "attacker"
+        elif span.start < acts[0].start and clause[0] == 0:
+            # Sentence subject standing in its own clause before the first act.
+            between = sentence[span.end : acts[0].start]
+            if _VICTIM_BETWEEN.search(between):
+                role = "target"
+            else:
+                role = "target" if acts[0].defensive else "attacker"
+        if role and span.key not in roles:
+            roles[span.key] = role
+    return roles
+
+
+def dominant_type(subs: Sequence[str]) -> tuple[str, str]:
+    """(event_type, sub_event_type) of merged acts: the most specific sub-type wins."""
+    if not subs:
+        return BATTLES, ARMED_CLASH
+    best = min(subs, key=TYPE_PRIORITY.index)
+    return SUB_TO_TYPE[best], best

@@ -1,0 +1,161 @@
+"""Sentence splitting and light normalisation for English news text.
+
+Every later stage (gazetteer, actors, dates, numbers) works with character offsets into
+the text it was given, so the normalisation here is strictly one character for one
+character: offsets computed on the normalised text are valid in the original.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Typographic characters mapped to ASCII look-alikes, one to one, so that offsets survive.
+_TRANSLATION = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2012": "-",
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": " ",
+        "\t": " ",
+    }
+)
+
+# Lower-cased tokens that end with a full stop but do not end a sentence.
+ABBREVIATIONS = frozenset(
+    {
+        "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cpt", "sgt",
+        "brig", "adm", "cmdr", "st", "jr", "sr", "no", "nos", "vs", "etc", "approx", "est",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "e.g", "i.e",
+        "u.s", "u.k", "u.n", "a.m", "p.m", "km", "govt", "dept", "gov", "sen", "rep", "pres",
+    }
+)
+
+_BOUNDARY = re.compile(r"[.!?]+['\")\]]*(?=\s)|\n\s*\n|\n")
+_WORD_BEFORE = re.compile(r"([A-Za-z.]+)\.$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence with its offsets in the source text (``text == source[start:end]``)."""
+
+    text: str
+    start: int
+    end: int
+
+
+def normalise(text: str) -> str:
+    """Map curly quotes, dashes and odd spaces to ASCII without changing the length.
+
+    Length preservation matters more than beauty: mentions found on the normalised text
+    are reported with offsets into the caller's original string.
+    """
+    return text.translate(_TRANSLATION)
+
+
+def fold(text: str) -> str:
+    """Case-fold and normalise for comparisons (not length-preserving for all scripts)."""
+    return normalise(text).casefold()
+
+
+def _is_abbreviation(chunk: str) -> bool:
+    """True when the full stop closing ``chunk`` belongs to an abbreviation or initial."""
+    match = _WORD_BEFORE.search(chunk)
+    if not match:
+        return False
+    word = match.group(1).lower().strip(".")
+    if word in ABBREVIATIONS:
+        return True
+    # Single initials ("A. Smith") and dotted acronyms ("U.S.") do not end sentences.
+    return len(word) == 1 or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]?", word))
+
+
+def _next_starts_sentence(text: str, pos: int) -> bool:
+    """A sentence starts where the next visible character is upper case, a digit or a quote."""
+    rest = text[pos : pos + 3].lstrip()
+    if not rest:
+        return True
+    return rest[0].isupper() or rest[0].isdigit() or rest[0] in "\"'([*-|"
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split text into sentences, keeping offsets.
+
+    Line breaks always end a sentence (news pages put headlines, captions and datelines on
+    their own lines). A full stop ends one only when it does not close an abbreviation and
+    the following word starts like a sentence; a closing quote after the stop stays with
+    the sentence it closes.
+    """
+    norm = normalise(text)
+    sentences: list[Sentence] = []
+    start = 0
+    for match in _BOUNDARY.finditer(norm):
+        end = match.end()
+        piece = match.group(0)
+        if "\n" not in piece:
+            stop = norm[start : match.start() + 1]
+            if piece.startswith(".") and _is_abbreviation(stop):
+                continue
+            if not _next_starts_sentence(norm, end):
+                continue
+        _append(sentences, text, start, end)
+        start = end
+    _append(sentences, text, start, len(norm))
+    return sentences
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    """Append the stripped span ``text[start:end]`` when it contains any word."""
+    chunk = text[start:end]
+    left = len(chunk) - len(chunk.lstrip())
+    right = len(chunk.rstrip())
+    if right <= left:
+        return
+    s, e = start + left, start + right
+    if re.search(r"\w", text[s:e]):
+        out.append(Sentence(text[s:e], s, e))
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) spans of double-quoted passages, an open quote runs to the end.
+
+    Used to tell a reporter's words from a quoted statement: "today" inside a statement
+    refers to the day of the statement.
+    """
+    norm = normalise(text)
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for i, ch in enumerate(norm):
+        if ch != '"':
+            continue
+        if open_at is None:
+            open_at = i
+        else:
+            spans.append((open_at, i + 1))
+            open_at = None
+    if open_at is not None:
+        spans.append((open_at, len(norm)))
+    return spans
+
+
+def in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
+    """True when ``pos`` falls inside one of ``spans``."""
+    return any(s <= pos < e for s, e in spans)
