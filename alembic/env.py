@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 
+from alembic import context
 from sqlmodel import SQLModel
 
 import tracker.adapters.storage.models  # noqa: F401  (registers the tables)
-from alembic import context
 from tracker.adapters.storage.db import create_db_engine
 
 config = context.config
