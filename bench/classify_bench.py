@@ -32,8 +32,9 @@ def peak_rss_mb() -> float:
 
 def main(n_items: int = 10_000) -> dict[str, object]:
     """Run the benchmark and return the figures."""
-    objs = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    objs = [
+        json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     items = [item_from_object(o, None) for o in objs]
     started = time.perf_counter()
     ref = load_reference()

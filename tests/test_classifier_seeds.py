@@ -15,8 +15,13 @@ from tracker.reference import load_reference
 
 SEEDS = Path(__file__).parent / "data" / "seeds"
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
-PUBLISHED = {"000": "2020-09-02", "001": "2019-03-04", "002": "2023-07-08", "003": "2018-09-01",
-             "004": "2020-02-01"}
+PUBLISHED = {
+    "000": "2020-09-02",
+    "001": "2019-03-04",
+    "002": "2023-07-08",
+    "003": "2018-09-01",
+    "004": "2020-02-01",
+}
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +86,10 @@ def test_004_car_bombs_on_jamiyat_al_zahraa_and_al_bab_outside(classifier: Class
     assert inc["violation"] is True
     assert inc["agreements"] == ["sochi-2018"]
     assert inc["date"] == "2020-02-01"
-    assert (inc["event_type"], inc["sub_event_type"]) == ("Explosions/Remote violence",
-                                                          "Suicide bomb")
+    assert (inc["event_type"], inc["sub_event_type"]) == (
+        "Explosions/Remote violence",
+        "Suicide bomb",
+    )
     assert inc["fatalities"] is None
     bab = _at(incidents, "al-Bab")
     assert bab["violation"] is False and bab["zones"] == []
@@ -91,8 +98,11 @@ def test_004_car_bombs_on_jamiyat_al_zahraa_and_al_bab_outside(classifier: Class
 
 def test_000_attack_on_turkish_base_and_kabana_airstrikes(classifier: Classifier) -> None:
     incidents = _classify(classifier, "000")
-    base = next(i for i in incidents if any(a["name"] == "Turkish Armed Forces"
-                                            and a["role"] == "target" for a in i["actors"]))
+    base = next(
+        i
+        for i in incidents
+        if any(a["name"] == "Turkish Armed Forces" and a["role"] == "target" for a in i["actors"])
+    )
     assert base["violation"] is True
     assert base["agreements"] == ["sochi-2018", "moscow-2020"]
     assert base["date_precision"] == 3 and base["date"] == str(date(2020, 8, 26))

@@ -12,10 +12,25 @@ from typer.testing import CliRunner
 from tracker.commands.classify import register
 
 SEED_001 = next((Path(__file__).parent / "data" / "seeds").glob("001_*.txt"))
-INCIDENT_KEYS = ["violation", "event_type", "sub_event_type", "date", "date_precision",
-                 "location", "fatalities", "fatalities_low", "fatalities_high", "injured",
-                 "actors", "agreements", "zones", "severity", "confidence", "reasons",
-                 "evidence"]
+INCIDENT_KEYS = [
+    "violation",
+    "event_type",
+    "sub_event_type",
+    "date",
+    "date_precision",
+    "location",
+    "fatalities",
+    "fatalities_low",
+    "fatalities_high",
+    "injured",
+    "actors",
+    "agreements",
+    "zones",
+    "severity",
+    "confidence",
+    "reasons",
+    "evidence",
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +55,12 @@ def test_plain_text_first_line_is_title(app: typer.Typer) -> None:
 
 
 def test_json_object_from_stdin(app: typer.Typer) -> None:
-    item = {"title": "Jets strike Ariha", "published": "2021-06-10T10:00:00+03:00",
-            "text": "Russian warplanes struck the town of Ariha on Thursday, killing four "
-                    "civilians, the civil defence said."}
+    item = {
+        "title": "Jets strike Ariha",
+        "published": "2021-06-10T10:00:00+03:00",
+        "text": "Russian warplanes struck the town of Ariha on Thursday, killing four "
+        "civilians, the civil defence said.",
+    }
     result = CliRunner().invoke(app, ["classify", "-"], input=json.dumps(item))
     assert result.exit_code == 0, result.output
     incidents = json.loads(result.output)["incidents"]
@@ -53,10 +71,18 @@ def test_json_object_from_stdin(app: typer.Typer) -> None:
 
 def test_jsonl_keeps_input_order(app: typer.Typer) -> None:
     lines = [
-        {"id": "b", "title": "Talks", "published": "2020-03-05",
-         "text": "Leaders met for talks in Moscow and agreed a ceasefire."},
-        {"id": "a", "title": "Shelling", "published": "2019-11-24",
-         "text": "Government artillery shelled Jarjanaz on Saturday, killing seven civilians."},
+        {
+            "id": "b",
+            "title": "Talks",
+            "published": "2020-03-05",
+            "text": "Leaders met for talks in Moscow and agreed a ceasefire.",
+        },
+        {
+            "id": "a",
+            "title": "Shelling",
+            "published": "2019-11-24",
+            "text": "Government artillery shelled Jarjanaz on Saturday, killing seven civilians.",
+        },
         {"id": "c", "title": "", "published": "2019-11-24", "text": ""},
     ]
     raw = "\n".join(json.dumps(x) for x in lines) + "\n"
@@ -70,7 +96,8 @@ def test_jsonl_keeps_input_order(app: typer.Typer) -> None:
 
 def test_explain_is_readable(app: typer.Typer) -> None:
     result = CliRunner().invoke(
-        app, ["classify", str(SEED_001), "--published", "2019-03-04T09:00", "--explain"])
+        app, ["classify", str(SEED_001), "--published", "2019-03-04T09:00", "--explain"]
+    )
     assert result.exit_code == 0, result.output
     assert "VIOLATION" in result.output and "Masasna" in result.output
     assert "reasons:" in result.output and "evidence:" in result.output

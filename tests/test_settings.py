@@ -132,5 +132,7 @@ def test_missing_file_and_config_path_resolution(tmp_path: Path) -> None:
 
 def test_environment_error_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRACKER_WEB__PORT", "99999")
-    with pytest.raises(ConfigError, match=r"web\.port: Input should be less than or equal to 65535"):
+    with pytest.raises(
+        ConfigError, match=r"web\.port: Input should be less than or equal to 65535"
+    ):
         load_settings(None)

@@ -10,7 +10,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,8 +20,12 @@ from tracker.adapters.feeds.http import Fetcher, build_client
 from tracker.adapters.feeds.parse import ParserPool
 from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
+from tracker.adapters.storage.alerts import AlertStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
+from tracker.core.alerts import DestinationSpec, Filters
+from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
+from tracker.services.digest import DigestConfig, DigestService, Format, PeriodKind
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
 from tracker.settings import Settings
 
@@ -53,6 +57,7 @@ class App:
         fetcher: FetcherPort | None = None,
         parser: ParserPort | None = None,
         classifier_factory: Callable[[], ClassifierPort] | None = None,
+        notifier: NotifierPort | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -78,6 +83,13 @@ class App:
             clock,
             on_error=self.prom.classify_errors.inc,
         )
+        # Outbox rows are written in the transaction that stores incidents.
+        self.alert_store = AlertStore(self.engine)
+        self.repo.classification_hooks.append(self.alert_store.write_outbox)
+        self.notifier = notifier or self._build_notifier()
+        self.alerts = AlertService(
+            self.alert_store, self.notifier, self._delivery_config(), clock, self.status
+        )
         self.poller = Poller(
             self.repo,
             self.fetcher,
@@ -91,6 +103,7 @@ class App:
         self.last_tick = TickInfo()
         self.scheduler_running = False
         self._tick_lock = asyncio.Lock()
+        self._digests: DigestService | None = None
 
     def _poll_config(self) -> PollConfig:
         p = self.settings.polling
@@ -106,6 +119,55 @@ class App:
             article_min_summary_chars=p.article_min_summary_chars,
             max_article_fetches_per_feed=p.max_article_fetches_per_feed,
         )
+
+    def _build_notifier(self) -> NotifierPort:
+        """Telegram when a token is set, else the console (so a bare `tracker run` shows
+        what it would send)."""
+        t = self.settings.telegram
+        if not t.token:
+            from tracker.adapters.notify.console import ConsoleNotifier
+
+            return ConsoleNotifier()
+        from tracker.adapters.notify.telegram import TelegramNotifier
+
+        return TelegramNotifier(t.token, t.api_base_url, t.timeout_seconds, t.long_poll_seconds)
+
+    def _delivery_config(self) -> DeliveryConfig:
+        t = self.settings.telegram
+        return DeliveryConfig(
+            max_attempts=t.max_attempts,
+            retry_base_seconds=t.retry_base_seconds,
+            retry_max_seconds=t.retry_max_seconds,
+            per_chat_interval_seconds=t.per_chat_interval_seconds,
+            delivery_interval_seconds=t.delivery_interval_seconds,
+            digest_interval=timedelta(hours=t.digest_interval_hours),
+            commands=t.commands,
+            long_poll_seconds=t.long_poll_seconds,
+            allowed_chat_ids=frozenset(t.allowed_chat_ids),
+            # Longer than a batch of sends can take, so a live sender never loses its rows;
+            # after a crash the rows it held wait this long before another sender takes them.
+            lease_seconds=2 * 5 * (t.timeout_seconds + t.per_chat_interval_seconds) + 5,
+            per_chat_batch=5,
+        )
+
+    def destination_specs(self) -> list[DestinationSpec]:
+        """Configured destinations; without a token and without destinations, one console
+        destination with the default filters."""
+        t = self.settings.telegram
+        specs = [
+            DestinationSpec(
+                d.chat_id,
+                d.name or str(d.chat_id),
+                Filters.from_mapping(d.model_dump(exclude={"chat_id", "name"})),
+            )
+            for d in t.destinations
+        ]
+        if not specs and not t.token:
+            specs.append(DestinationSpec(0, "console", Filters()))
+        return specs
+
+    def sync_destinations(self) -> None:
+        self.alert_store.sync_destinations(self.destination_specs(), self.clock())
 
     def _build_classifier(self) -> ClassifierPort:
         """The registries load once per process (about a second); user additions apply."""
@@ -128,6 +190,7 @@ class App:
             self.prom.classify_errors.inc()
             return
         self._record_classified(stats)
+        self.alerts.wake()
 
     async def _classify_pending(self) -> None:
         batch = self.settings.classifier.catch_up_batch
@@ -140,6 +203,7 @@ class App:
         if stats.items:
             log.info("caught up on %d unclassified items", stats.items)
             self._record_classified(stats)
+            self.alerts.wake()
 
     def _record_classified(self, stats: Any) -> None:
         self.prom.incidents.inc(stats.incidents)
@@ -168,6 +232,7 @@ class App:
             await self._client.aclose()
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
+        await self.notifier.close()
         self.engine.dispose()
 
     # -- work ------------------------------------------------------------------------------
@@ -203,6 +268,7 @@ class App:
 
         await asyncio.to_thread(self.upgrade_db)
         await asyncio.to_thread(self.sync_feeds)
+        await asyncio.to_thread(self.sync_destinations)
         if self._pool is not None:
             await self._pool.start()
         stop = stop or asyncio.Event()
@@ -211,12 +277,17 @@ class App:
         scheduler.start()
         self.scheduler_running = True
         log.info("tracker %s started; database %s", __version__, self.engine.url.render_as_string())
+        delivery = asyncio.create_task(self.alerts.run_delivery(stop))
+        updates = asyncio.create_task(self.alerts.run_updates(stop))
         try:
             if self.settings.web.enabled:
                 await self._serve_web(stop)
             else:
                 await stop.wait()
         finally:
+            stop.set()
+            updates.cancel()
+            await asyncio.gather(delivery, updates, return_exceptions=True)
             self.scheduler_running = False
             scheduler.shutdown(wait=False)
             await self.aclose()
@@ -247,6 +318,32 @@ class App:
             await server.serve()
         finally:
             watcher.cancel()
+
+    # -- digests ---------------------------------------------------------------------------
+
+    def digest_service(self) -> DigestService:
+        """Built on first use: the chart pulls in matplotlib, which most commands never need."""
+        if self._digests is None:
+            from zoneinfo import ZoneInfo
+
+            from tracker.adapters.charts import load_layers, render_png
+            from tracker.adapters.digest_render import DigestRenderer
+            from tracker.adapters.storage.digests import DigestStore
+
+            d = self.settings.digest
+            layers = load_layers()
+            self._digests = DigestService(
+                DigestStore(self.engine),
+                DigestRenderer(lambda digest: render_png(digest, layers)),
+                DigestConfig(ZoneInfo(d.timezone), d.period, d.top_incidents, d.late_report_days),
+            )
+        return self._digests
+
+    def digest(self, day: date, fmt: Format, period: PeriodKind | None = None) -> tuple[bytes, str]:
+        """DigestSource for the web app: the digest of the period containing `day`."""
+        service = self.digest_service()
+        rendered = service.render(service.build(day, period), fmt)
+        return rendered.body, rendered.media_type
 
     # -- StatusSource ----------------------------------------------------------------------
 
@@ -295,6 +392,7 @@ class App:
             },
             "feeds": rows,
             "classifier_enabled": self.settings.classifier.enabled,
+            "alerts": {"notifier": self.notifier.name, **self.alert_store.outbox_counts()},
             "totals": {
                 **self.repo.incident_counts(self.clock() - timedelta(hours=24)),
                 "feeds": len(feeds),

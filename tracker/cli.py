@@ -307,10 +307,12 @@ def feeds_check(url: str) -> None:
 def _register_optional() -> None:
     """Commands from other parts of the package register themselves here."""
     try:
-        from tracker.commands import classify
+        from tracker.commands import classify, digest
     except ImportError:
         return
     classify.register(app)
+    __import__("tracker.commands.incidents", fromlist=["register"]).register(app)
+    digest.register(app)
 
 
 _register_optional()

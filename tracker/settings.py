@@ -100,6 +100,86 @@ class ReferenceSettings(_Section):
         return value
 
 
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class DestinationSettings(_Section):
+    """One chat that receives alerts, with the filters an incident must pass to reach it.
+
+    List filters match when empty or when the incident shares one entry with them; keywords
+    are plain case-insensitive substrings of the incident's text and its sources' titles.
+    """
+
+    chat_id: int
+    name: str = ""
+    agreements: list[str] = Field(default_factory=list)
+    zones: list[str] = Field(default_factory=list)
+    min_severity: Severity = "low"
+    violations_only: bool = True
+    actors: list[str] = Field(default_factory=list)
+    include_keywords: list[str] = Field(default_factory=list)
+    exclude_keywords: list[str] = Field(default_factory=list)
+    mode: Literal["immediate", "digest", "both"] = "immediate"
+    review: bool = False
+
+
+class TelegramSettings(_Section):
+    """Alert delivery. Without a token alerts are printed by a console notifier instead."""
+
+    token: str = ""
+    api_base_url: str = "https://api.telegram.org/bot"
+    allowed_chat_ids: list[int] = Field(default_factory=list)
+    max_attempts: int = Field(8, ge=1, le=1000)
+    timeout_seconds: float = Field(10.0, gt=0, le=300)
+    retry_base_seconds: float = Field(2.0, gt=0, le=3600)
+    retry_max_seconds: float = Field(600.0, gt=0, le=86400)
+    per_chat_interval_seconds: float = Field(1.0, ge=0, le=3600)
+    delivery_interval_seconds: float = Field(1.0, gt=0, le=3600)
+    digest_interval_hours: float = Field(24.0, gt=0, le=24 * 31)
+    commands: bool = True
+    long_poll_seconds: int = Field(25, ge=0, le=50)
+    destinations: list[DestinationSettings] = Field(default_factory=list)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class DigestSettings(_Section):
+    """Digests cover local days (or Monday-to-Sunday weeks) in `timezone`. `time` is for the
+    scheduled send, which is not wired yet; it is validated so configs stay forward-valid."""
+
+    time: str = "08:00"
+    timezone: str = "Asia/Damascus"
+    period: Literal["day", "week"] = "day"
+    top_incidents: int = Field(10, ge=1, le=100)
+    late_report_days: int = Field(2, ge=0, le=365)
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+            raise ValueError("must be HH:MM, e.g. 08:00")
+        if int(hours) > 23 or int(minutes) > 59:
+            raise ValueError("must be a time of day between 00:00 and 23:59")
+        return f"{int(hours):02d}:{minutes}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_format: bool = False
@@ -134,6 +214,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     reference: ReferenceSettings = ReferenceSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    digest: DigestSettings = DigestSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

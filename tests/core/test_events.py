@@ -71,16 +71,26 @@ def _roles(sentence: str, names: list[str]) -> dict[str, str]:
 
 
 ROLES = [
-    ("Ansar Abu Bakr claimed an attack on a Turkish base last week.",
-     {"Ansar Abu Bakr": "attacker", "Turkish base": "target"}),
-    ("21 soldiers were killed in an attack by Ansar al-Tawhid on Sunday.",
-     {"soldiers": "target", "Ansar al-Tawhid": "attacker"}),
-    ("The Syrian army confronted HTS militants trying to infiltrate on Friday.",
-     {"Syrian army": "target", "HTS": "attacker"}),
-    ("Russian warplanes bombed rebel positions in Idlib on Monday.",
-     {"Russian warplanes": "attacker", "rebel": "target"}),
-    ("Army artillery on Saturday hit positions held by the TIP near Kabani.",
-     {"Army": "attacker", "TIP": "target"}),
+    (
+        "Ansar Abu Bakr claimed an attack on a Turkish base last week.",
+        {"Ansar Abu Bakr": "attacker", "Turkish base": "target"},
+    ),
+    (
+        "21 soldiers were killed in an attack by Ansar al-Tawhid on Sunday.",
+        {"soldiers": "target", "Ansar al-Tawhid": "attacker"},
+    ),
+    (
+        "The Syrian army confronted HTS militants trying to infiltrate on Friday.",
+        {"Syrian army": "target", "HTS": "attacker"},
+    ),
+    (
+        "Russian warplanes bombed rebel positions in Idlib on Monday.",
+        {"Russian warplanes": "attacker", "rebel": "target"},
+    ),
+    (
+        "Army artillery on Saturday hit positions held by the TIP near Kabani.",
+        {"Army": "attacker", "TIP": "target"},
+    ),
 ]
 
 

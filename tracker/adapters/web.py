@@ -3,9 +3,10 @@ knows nothing of the database or the scheduler."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from datetime import date
+from typing import Any, Literal, Protocol
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
 
@@ -15,6 +16,12 @@ class StatusSource(Protocol):
     def status(self) -> dict[str, Any]: ...
 
     def metrics(self) -> tuple[bytes, str]: ...
+
+
+class DigestSource(Protocol):
+    """Optional: a source that can render digests serves GET /digests/YYYY-MM-DD."""
+
+    def digest(self, day: date, fmt: Any, period: Any = None) -> tuple[bytes, str]: ...
 
 
 def create_web_app(source: StatusSource, version: str) -> FastAPI:
@@ -37,6 +44,19 @@ def create_web_app(source: StatusSource, version: str) -> FastAPI:
     @app.get("/metrics")
     def metrics() -> Response:
         body, content_type = source.metrics()
+        return Response(content=body, media_type=content_type)
+
+    @app.get("/digests/{day}")
+    def digest(
+        day: date,
+        format: Literal["html", "json", "md", "png", "telegram"] = "html",
+        period: Literal["day", "week"] | None = Query(None),
+    ) -> Response:
+        """The digest of the day (or of the week containing it), rendered from stored data."""
+        render = getattr(source, "digest", None)
+        if render is None:
+            raise HTTPException(404, "digests are not available here")
+        body, content_type = render(day, format, period)
         return Response(content=body, media_type=content_type)
 
     return app

@@ -54,10 +54,18 @@ from tracker.core.events import (
     dominant_type,
     scan_sentence,
 )
-from tracker.core.gazetteer import Place, PlaceMention
+from tracker.core.gazetteer import FoldedText, Place, PlaceMention, fold_text
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
 from tracker.core.numbers import Toll, extract_toll
-from tracker.core.text import Sentence, in_spans, normalise, quoted_spans, split_sentences
+from tracker.core.text import (
+    CaselessPattern,
+    LiteralGate,
+    Sentence,
+    in_spans,
+    normalise,
+    quoted_spans,
+    split_sentences,
+)
 
 if TYPE_CHECKING:
     from tracker.reference import ReferenceData
@@ -84,63 +92,72 @@ class _ActorInfo:
 
 
 # Generic nouns that identify a side without naming a group. Registry names win on overlap.
-_GENERIC: tuple[tuple[re.Pattern[str], _ActorInfo], ...] = (
-    (re.compile(r"\b(?:pro-)?regime(?:-held|-controlled)?\b|\bForces\s+loyal\s+"
-                r"to\s+(?:President\s+)?(?:Bashar\s+)?(?:al-)?Assad\b|\bgovernment(?:-held|"
-                r"-controlled)\b|\bgovernment\s+(?:forces|troops|positions|artillery|warplanes|"
-                r"jets|helicopters|army|soldiers)\b|\bSyrian\s+(?:army|troops|soldiers|forces|"
-                r"military|air\s+forces?|warplanes|jets|helicopters|artillery|government\s+forces)"
-                r"\b|\bDamascus(?:'s)?\s+forces\b|\bour\s+armed\s+forces\b", re.I),
-     _ActorInfo("Syrian government forces", GOV, False, True)),
-    (re.compile(r"\bRussia\b|\bRussian(?=\s+(?:air|war|jets?|planes?|aircraft|forces|troops|"
-                r"military|soldiers|patrols?|drones?|helicopters?|strikes?|airstrikes?|air\s*"
-                r"strikes?|raids?|bombing|bombardment|shelling|bases?|aviation|missiles?)\b)|"
-                r"\bbelieved\s+(?:to\s+be\s+)?Russian\b", re.I),
-     _ActorInfo("Russian forces", GOV, False, True)),
-    (re.compile(r"\bTurk(?:ey|iye)\b|\bTurkish(?=\s+(?:military|army|armed|forces|troops|"
-                r"soldiers|bases?|posts?|observation|positions?|patrols?|convoys?|drones?|"
-                r"artillery|howitzers|tanks|jets|warplanes|personnel|outposts?|points?)\b)",
-                re.I),
-     _ActorInfo("Turkish Armed Forces", OPP, False, True)),
-    (re.compile(r"\b(?:Turk(?:ish|ey)-backed|Ankara-backed)\b", re.I),
-     _ActorInfo("Syrian National Army", OPP, False, True)),
-    (re.compile(r"\b(?:militants?|militant\s+groups?|jihadists?|jihadi(?:st)?\s+(?:groups?|"
-                r"fighters|factions)|terrorists?|terrorist\s+groups?|rebels?|rebel\s+(?:groups?|"
-                r"factions|fighters)|insurgents?|extremists?|extremist\s+(?:groups?|factions)|"
-                r"opposition\s+(?:fighters|factions|forces|groups)|armed\s+(?:groups|factions|"
-                r"opposition)|Islamists?|(?:opposition|rebel|insurgent|militant)-(?:held|"
-                r"controlled))\b", re.I),
-     _ActorInfo("Opposition armed groups (unnamed)", OPP, False, True)),
-    (re.compile(r"\b(?:gunmen|unknown\s+(?:assailants|attackers|gunmen|persons)|unidentified\s+"
-                r"(?:gunmen|assailants|attackers|persons|drones?|aircraft|warplanes))\b", re.I),
-     _ActorInfo("Unidentified attackers", UNKNOWN, False, True)),
-    (re.compile(r"\b(?:US|U\.S\.|American|United\s+States|US-led|coalition)(?=\s+(?:forces|"
-                r"troops|military|drones?|strikes?|air\s*strikes?|warplanes|jets|aircraft|"
-                r"-led))|\bUS-led\s+coalition\b|\bThe\s+US\b", re.I),
-     _ActorInfo("US-led coalition", OTHER, False, True)),
-    (re.compile(r"\bIsrael(?:i)?(?=\s+(?:jets|warplanes|strikes?|air\s*strikes?|forces|"
-                r"military|missiles?|aircraft)\b)|\bIsrael\b", re.I),
-     _ActorInfo("Israeli forces", OTHER, False, True)),
-    (re.compile(r"\bKurdish(?:-led)?\s+(?:fighters|forces|militia|militants|YPG)\b|\bAsayish\b",
-                re.I),
-     _ActorInfo("Syrian Democratic Forces", OTHER, False, True)),
-    (re.compile(r"\b(?:civilians?|residents|villagers|shepherds?|farmers?|children|families|"
-                r"displaced\s+people|a\s+(?:man|woman|child|boy|girl))\b", re.I),
-     _ActorInfo("Civilians", CIV, False, True)),
+# Case-insensitive; written in lower case as CaselessPattern requires.  The optional gate
+# lists words every match contains, so a text without them skips the pattern.
+_GENERIC: tuple[tuple[CaselessPattern, _ActorInfo, LiteralGate | None], ...] = (
+    (CaselessPattern(
+        r"\b(?:pro-)?regime(?:-held|-controlled)?\b|\bforces\s+loyal\s+"
+        r"to\s+(?:president\s+)?(?:bashar\s+)?(?:al-)?assad\b|\bgovernment(?:-held|"
+        r"-controlled)\b|\bgovernment\s+(?:forces|troops|positions|artillery|warplanes|"
+        r"jets|helicopters|army|soldiers)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
+        r"military|air\s+forces?|warplanes|jets|helicopters|artillery|government\s+forces)"
+        r"\b|\bdamascus(?:'s)?\s+forces\b|\bour\s+armed\s+forces\b"),
+     _ActorInfo("Syrian government forces", GOV, False, True), None),
+    (CaselessPattern(
+        r"\brussia\b|\brussian(?=\s+(?:air|war|jets?|planes?|aircraft|forces|troops|"
+        r"military|soldiers|patrols?|drones?|helicopters?|strikes?|airstrikes?|air\s*"
+        r"strikes?|raids?|bombing|bombardment|shelling|bases?|aviation|missiles?)\b)|"
+        r"\bbelieved\s+(?:to\s+be\s+)?russian\b"),
+     _ActorInfo("Russian forces", GOV, False, True), LiteralGate(("russia",))),
+    (CaselessPattern(
+        r"\bturk(?:ey|iye)\b|\bturkish(?=\s+(?:military|army|armed|forces|troops|"
+        r"soldiers|bases?|posts?|observation|positions?|patrols?|convoys?|drones?|"
+        r"artillery|howitzers|tanks|jets|warplanes|personnel|outposts?|points?)\b)"),
+     _ActorInfo("Turkish Armed Forces", OPP, False, True), LiteralGate(("turk",))),
+    (CaselessPattern(r"\b(?:turk(?:ish|ey)-backed|ankara-backed)\b"),
+     _ActorInfo("Syrian National Army", OPP, False, True), LiteralGate(("-backed",))),
+    (CaselessPattern(
+        r"\b(?:militants?|militant\s+groups?|jihadists?|jihadi(?:st)?\s+(?:groups?|"
+        r"fighters|factions)|terrorists?|terrorist\s+groups?|rebels?|rebel\s+(?:groups?|"
+        r"factions|fighters)|insurgents?|extremists?|extremist\s+(?:groups?|factions)|"
+        r"opposition\s+(?:fighters|factions|forces|groups)|armed\s+(?:groups|factions|"
+        r"opposition)|islamists?|(?:opposition|rebel|insurgent|militant)-(?:held|"
+        r"controlled))\b"),
+     _ActorInfo("Opposition armed groups (unnamed)", OPP, False, True), None),
+    (CaselessPattern(
+        r"\b(?:gunmen|unknown\s+(?:assailants|attackers|gunmen|persons)|unidentified\s+"
+        r"(?:gunmen|assailants|attackers|persons|drones?|aircraft|warplanes))\b"),
+     _ActorInfo("Unidentified attackers", UNKNOWN, False, True),
+     LiteralGate(("gunmen", "unknown", "unidentified"))),
+    (CaselessPattern(
+        r"\b(?:us|u\.s\.|american|united\s+states|us-led|coalition)(?=\s+(?:forces|"
+        r"troops|military|drones?|strikes?|air\s*strikes?|warplanes|jets|aircraft|"
+        r"-led))|\bus-led\s+coalition\b|\bthe\s+us\b"),
+     _ActorInfo("US-led coalition", OTHER, False, True), None),
+    (CaselessPattern(
+        r"\bisrael(?:i)?(?=\s+(?:jets|warplanes|strikes?|air\s*strikes?|forces|"
+        r"military|missiles?|aircraft)\b)|\bisrael\b"),
+     _ActorInfo("Israeli forces", OTHER, False, True), LiteralGate(("israel",))),
+    (CaselessPattern(
+        r"\bkurdish(?:-led)?\s+(?:fighters|forces|militia|militants|ypg)\b|\basayish\b"),
+     _ActorInfo("Syrian Democratic Forces", OTHER, False, True),
+     LiteralGate(("kurdish", "asayish"))),
+    (CaselessPattern(
+        r"\b(?:civilians?|residents|villagers|shepherds?|farmers?|children|families|"
+        r"displaced\s+people|a\s+(?:man|woman|child|boy|girl))\b"),
+     _ActorInfo("Civilians", CIV, False, True), None),
 )
 
-_REFERENCE_BEFORE = re.compile(
+_REFERENCE_BEFORE = CaselessPattern(
     r"(?:\b\d+\s*(?:km|kilometres|kilometers|miles)\b[^,;]{0,30}?\b(?:of|from)|\b(?:north|south|"
     r"east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|"
     r"south-west|outside|away\s+from|from|towards?|to)\b(?:\s+of)?)\s+(?:the\s+)?(?:city\s+of\s+|"
     r"town\s+of\s+)?$",
-    re.I,
 )
-_LOCATIVE_BEFORE = re.compile(
+_LOCATIVE_BEFORE = CaselessPattern(
     r"\b(?:in|at|near|on|inside|around|outskirts\s+of|village\s+of|town\s+of|city\s+of|area\s+of|"
     r"countryside\s+of|district\s+of|neighbourhood\s+of|vicinity\s+of|axis|front|targeting|"
     r"targeted|hit|struck|shelled|bombed|pounded)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$",
-    re.I,
 )
 _KIND_RANK = {"military_site": 0, "neighbourhood": 0, "settlement": 1, "road": 2, "region": 3}
 _IMPRECISE_RADIUS_KM = {3: 40.0, 4: 80.0, 5: 45.0, 6: 400.0}
@@ -191,18 +208,27 @@ class Classifier:
 
     # ------------------------------------------------------------ lookups used by _Document
 
-    def places(self, text: str) -> list[PlaceMention]:
-        """Resolved Syrian place mentions of a text."""
-        gaz = self._ref.gazetteer
-        return gaz.resolve(gaz.find(text), text)
+    def places(self, text: str, folded: FoldedText | None = None) -> list[PlaceMention]:
+        """Resolved Syrian place mentions of a text.
 
-    def actor_mentions(self, text: str) -> list[tuple[int, int, _ActorInfo]]:
+        ``folded`` (:func:`fold_text` of the same text) is shared with :meth:`actor_mentions`
+        so that a text is folded once.
+        """
+        gaz = self._ref.gazetteer
+        ft = folded if folded is not None and folded.text is text else fold_text(text)
+        return gaz.resolve(gaz.find(text, ft), text, ft)
+
+    def actor_mentions(
+        self, text: str, folded: FoldedText | None = None
+    ) -> list[tuple[int, int, _ActorInfo]]:
         """Registry and generic actor mentions, registry first, no overlaps, in order."""
         found: list[tuple[int, int, _ActorInfo]] = []
-        for m in self._ref.actors.find(text):
+        for m in self._ref.actors.find(text, folded):
             a = m.actor
             found.append((m.start, m.end, _ActorInfo(a.name, a.side, a.excluded, False)))
-        for pattern, info in _GENERIC:
+        for pattern, info, gate in _GENERIC:
+            if gate is not None and not gate(text):
+                continue
             for g in pattern.finditer(text):
                 if any(g.start() < e and s < g.end() for s, e, _ in found):
                     continue
@@ -232,8 +258,9 @@ class _Document:
         self.pub_date = published.date()
         self.sentences: list[Sentence] = split_sentences(text)
         self.text = text
-        all_places = clf.places(text) if text else []
-        all_actors = clf.actor_mentions(text) if text else []
+        folded = fold_text(text) if text else None
+        all_places = clf.places(text, folded) if text else []
+        all_actors = clf.actor_mentions(text, folded) if text else []
         self.places: list[list[PlaceMention]] = [[] for _ in self.sentences]
         self.actors: list[list[tuple[int, int, _ActorInfo]]] = [[] for _ in self.sentences]
         for pm in all_places:
@@ -248,11 +275,13 @@ class _Document:
                 s = self.sentences[i]
                 self.actors[i].append((start - s.start, end - s.start, info))
         self.scans: list[SentenceScan] = [
-            scan_sentence(s.text, self.pub_date) if len(s.text.split()) >= 5
+            scan_sentence(s.text, self.pub_date) if len(s.text.split(None, 5)) >= 5
             else SentenceScan((), (), None, False, False)
             for s in self.sentences
         ]
-        self.title_places = clf.places(title) if title else []
+        self._context_memo: dict[tuple[int, int], str] = {}
+        self.title_folded = fold_text(title) if title else None
+        self.title_places = clf.places(title, self.title_folded) if title else []
 
     def _sentence_at(self, pos: int) -> int | None:
         """Index of the sentence containing text offset ``pos``."""
@@ -325,7 +354,6 @@ class _Document:
         self, i: int, act: Act, spans: Sequence[tuple[int, int]]
     ) -> tuple[PlaceMention | None, str]:
         """The place nearest the act in its sentence, scored by clause and context."""
-        sent = self.sentences[i].text
         candidates = self.places[i]
         if act.definite:
             candidates = [p for p in candidates if act.clause[0] <= p.start < act.clause[1]]
@@ -342,10 +370,10 @@ class _Document:
                 lo, hi = act.end, pm.start
             cuts = sum(1 for s, _ in spans if lo < s <= hi)
             score = gap + 45.0 * cuts
-            before = sent[max(0, pm.start - 45) : pm.start]
-            if _REFERENCE_BEFORE.search(before):
+            context = self._place_context(i, pm.start)
+            if context == "reference":
                 score += 90
-            elif _LOCATIVE_BEFORE.search(before):
+            elif context == "locative":
                 score -= 15
             if pm.place.precision >= 4:
                 score += 25
@@ -361,9 +389,27 @@ class _Document:
         if best is None:
             return None, ""
         pm = best[1]
-        ref_point = bool(_REFERENCE_BEFORE.search(sent[max(0, pm.start - 45) : pm.start]))
+        ref_point = self._place_context(i, pm.start) == "reference"
         note = f"place {pm.place.name} from '{pm.surface}' in the act sentence"
         return pm, note + (" (a reference point)" if ref_point else "")
+
+    def _place_context(self, i: int, start: int) -> str:
+        """"reference" or "locative" by the 45 characters before a place mention, or "".
+
+        Memoised per mention: every act of a sentence scores every place of it.
+        """
+        key = (i, start)
+        found = self._context_memo.get(key)
+        if found is None:
+            before = self.sentences[i].text[max(0, start - 45) : start]
+            if _REFERENCE_BEFORE.search(before):
+                found = "reference"
+            elif _LOCATIVE_BEFORE.search(before):
+                found = "locative"
+            else:
+                found = ""
+            self._context_memo[key] = found
+        return found
 
     # ------------------------------------------------------------------ dates
 
@@ -500,7 +546,7 @@ class _Document:
         acts = [a for a in scan.acts if not a.weak]
         if not acts:
             return []
-        actors = self.clf.actor_mentions(self.title)
+        actors = self.clf.actor_mentions(self.title, self.title_folded)
         spans = [Span(s, e, info.name) for s, e, info in actors]
         roles = assign_roles(self.title, acts, spans)
         place = self.title_places[0] if self.title_places else None

@@ -23,8 +23,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from tracker.core.dates import find_date_phrases, resolve_phrase, years_mentioned
+from tracker.core.text import CaselessPattern, LiteralGate
 
 _I = re.IGNORECASE
 
@@ -54,63 +56,66 @@ SUB_TO_TYPE = {
 TYPE_PRIORITY = (SUICIDE, AIR, IED, GRENADE, SHELLING, ATTACK, ARMED_CLASH)
 
 # (pattern, defensive) — hostile-act words. Defensive verbs make their subject the target.
-_TRIGGERS: tuple[tuple[re.Pattern[str], bool], ...] = (
-    (re.compile(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|drone\s+(?:strikes?|attacks?)"
-                r"|aerial\s+(?:bombardment|attacks?|bombing|strikes?)|barrel\s+bombs?)\b", _I),
+_TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
+    (CaselessPattern(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|"
+                     r"drone\s+(?:strikes?|attacks?)"
+                     r"|aerial\s+(?:bombardment|attacks?|bombing|strikes?)|barrel\s+bombs?)\b"),
      False),
-    (re.compile(r"\b(?:suicide\s+)?(?:car|truck|vehicle)[-\s]bombs?(?:\s+attacks?)?\b|\bVBIEDs?\b"
-                r"|\bIEDs?\b|\broadside\s+bombs?\b|\blandmines?\b|\bsuicide\s+(?:bombing|bomber|"
-                r"attack)s?\b", _I), False),
-    (re.compile(r"\b(?:attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|offensive|raid(?:s|ed)?|"
-                r"bombard(?:s|ed|ing|ments?)?|bomb(?:s|ed|ing|ings)?|shell(?:s|ed|ing)|"
-                r"strikes?|struck|striking|pound(?:s|ed|ing)|clash(?:es|ed)?|fighting|fought|"
-                r"battles?|skirmish(?:es)?|infiltrat(?:e|es|ed|ing|ion|ions)|ambush(?:es|ed)?|"
-                r"storm(?:s|ed|ing)|snip(?:ed|ing)|sniper\s+(?:fire|attacks?|bullets?)|"
-                r"targe?t(?:s|ed|ing)|opened\s+fire|fired|firing|detonat(?:ed|es|ion)|"
-                r"explo(?:ded|sions?|sive\s+device)|blasts?|blew\s+up|shot|hit|rocket\s+fire|"
-                r"artillery\s+fire|mortar\s+fire|rocket\s+attacks?|missile\s+attacks?|"
-                r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing))\b", _I), False),
-    (re.compile(r"\b(?:repel(?:s|led|ling)?|repuls(?:e|ed|es|ing)|thwart(?:s|ed|ing)?|"
-                r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
-                r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b", _I), True),
+    (CaselessPattern(r"\b(?:suicide\s+)?(?:car|truck|vehicle)[-\s]bombs?(?:\s+attacks?)?\b"
+                     r"|\bvbieds?\b|\bieds?\b|\broadside\s+bombs?\b|\blandmines?\b"
+                     r"|\bsuicide\s+(?:bombing|bomber|attack)s?\b"), False),
+    (CaselessPattern(r"\b(?:attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|offensive|raid(?:s|ed)?|"
+                     r"bombard(?:s|ed|ing|ments?)?|bomb(?:s|ed|ing|ings)?|shell(?:s|ed|ing)|"
+                     r"strikes?|struck|striking|pound(?:s|ed|ing)|clash(?:es|ed)?|fighting|fought|"
+                     r"battles?|skirmish(?:es)?|infiltrat(?:e|es|ed|ing|ion|ions)|ambush(?:es|ed)?|"
+                     r"storm(?:s|ed|ing)|snip(?:ed|ing)|sniper\s+(?:fire|attacks?|bullets?)|"
+                     r"targe?t(?:s|ed|ing)|opened\s+fire|fired|firing|detonat(?:ed|es|ion)|"
+                     r"explo(?:ded|sions?|sive\s+device)|blasts?|blew\s+up|shot|hit|rocket\s+fire|"
+                     r"artillery\s+fire|mortar\s+fire|rocket\s+attacks?|missile\s+attacks?|"
+                     r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing))\b"), False),
+    (CaselessPattern(r"\b(?:repel(?:s|led|ling)?|repuls(?:e|ed|es|ing)|thwart(?:s|ed|ing)?|"
+                     r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
+                     r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True),
 )
 # Killing verbs count as acts only in the active voice with an agent ("a group killed 21").
-_KILL = re.compile(r"\b(?:killed|killing)\b(?!\s+(?:in|by|during|when|while|and|or|as)\b)", _I)
-_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)?$", _I)
+_KILL = CaselessPattern(r"\b(?:killed|killing)\b(?!\s+(?:in|by|during|when|while|and|or|as)\b)")
+_PASSIVE_BEFORE = CaselessPattern(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)?$")
 
 # Hostile-act words that are not acts in a given context.
-_NOT_ACT = re.compile(
+_NOT_ACT = CaselessPattern(
     r"\b(?:targeted\s+killings?|fighters?|strike\s+a\s+deal|hunger\s+strike|"
     r"brainstorm\w*|attack\s+helicopters?|shot\s+(?:a|the)\s+video|"
     r"target(?:s|ed)?\s+(?:date|audience|market)|fired\s+(?:from|by)\s+(?:his|her|their)\s+job|"
-    r"hit\s+(?:back|out|list)|advanced\s+(?:weapons|systems|technology))\b", _I)
+    r"hit\s+(?:back|out|list)|advanced\s+(?:weapons|systems|technology))\b")
 
 # Weapon or mode cues deciding the sub-event type, in priority order.
-_TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (SUICIDE, re.compile(r"\bsuicide\b(?![\w\s-]{0,20}\bdrones?\b)|\bself-detonat|"
-                         r"\bblew\s+(?:him|her|them)sel(?:f|ves)\s+up"
-                         r"|\binghimasi", _I)),
-    (AIR, re.compile(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|warplanes?|war\s+planes?|"
-                     r"jets?|aircraft|helicopters?|barrel\s+bombs?|drones?|aerial|air\s+forces?|"
-                     r"aviation|bombers?|sorties?|UAVs?)\b", _I)),
-    (IED, re.compile(r"\b(?:IEDs?|VBIEDs?|roadside\s+bombs?|landmines?|mines?|explosive\s+"
-                     r"devices?|car[-\s]bombs?|truck[-\s]bombs?|booby[-\s]trap\w*|"
-                     r"packed\s+with\s+explosives|explosives?-laden|bomb-laden|motorcycle\s+bomb|"
-                     r"explosions?|blasts?|detonat\w*|exploded|blew\s+up|bomb)\b", _I)),
-    (GRENADE, re.compile(r"\bgrenades?\b", _I)),
-    (SHELLING, re.compile(r"\b(?:shell(?:s|ed|ing)?|artillery|mortars?|rockets?|missiles?|"
-                          r"howitzers?|launchers?|bombard\w*|heavy\s+weapons|ATGMs?|"
-                          r"anti-tank|tank\s+fire|projectiles?|Grad|shrapnel)\b", _I)),
+_TYPE_CUES: tuple[tuple[str, CaselessPattern], ...] = (
+    (SUICIDE, CaselessPattern(r"\bsuicide\b(?![\w\s-]{0,20}\bdrones?\b)|\bself-detonat|"
+                              r"\bblew\s+(?:him|her|them)sel(?:f|ves)\s+up"
+                              r"|\binghimasi")),
+    (AIR, CaselessPattern(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|warplanes?|"
+                          r"war\s+planes?|jets?|aircraft|helicopters?|barrel\s+bombs?|drones?|"
+                          r"aerial|air\s+forces?|aviation|bombers?|sorties?|uavs?)\b")),
+    (IED, CaselessPattern(r"\b(?:ieds?|vbieds?|roadside\s+bombs?|landmines?|mines?|explosive\s+"
+                          r"devices?|car[-\s]bombs?|truck[-\s]bombs?|booby[-\s]trap\w*|"
+                          r"packed\s+with\s+explosives|explosives?-laden|bomb-laden|"
+                          r"motorcycle\s+bomb|explosions?|blasts?|detonat\w*|exploded|blew\s+up|"
+                          r"bomb)\b")),
+    (GRENADE, CaselessPattern(r"\bgrenades?\b")),
+    (SHELLING, CaselessPattern(r"\b(?:shell(?:s|ed|ing)?|artillery|mortars?|rockets?|missiles?|"
+                               r"howitzers?|launchers?|bombard\w*|heavy\s+weapons|atgms?|"
+                               r"anti-tank|tank\s+fire|projectiles?|grad|shrapnel)\b")),
 )
-_CIVILIAN_TARGET = re.compile(r"\b(?:civilians?|residents?|villagers?|shepherds?|farmers?|"
-                              r"children|child|women|woman|family|families|man|men|boy|girl|"
-                              r"worker|workers|doctor|teacher|displaced)\b", _I)
-_DIRECT_VIOLENCE = re.compile(r"\b(?:shot|gunmen|gunfire|executed|stabbed|opened\s+fire|"
-                              r"killed|killing|murdered|beat|abducted)\b", _I)
+_CIVILIAN_TARGET = CaselessPattern(r"\b(?:civilians?|residents?|villagers?|shepherds?|farmers?|"
+                                   r"children|child|women|woman|family|families|man|men|boy|girl|"
+                                   r"worker|workers|doctor|teacher|displaced)\b")
+_DIRECT_VIOLENCE = CaselessPattern(r"\b(?:shot|gunmen|gunfire|executed|stabbed|opened\s+fire|"
+                                   r"killed|killing|murdered|beat|abducted)\b")
 
 # Words that make a hostile-act word hypothetical, planned, denied or a statement topic.
-_MODAL = re.compile(
-    r"\b(?:will|would|could|might|(?-i:may)|shall|threat\w*|warn\w*|vow\w*|"
+# Case-sensitive "may" ("May" is the month) is searched separately by _modal_search.
+_MODAL = CaselessPattern(
+    r"\b(?:will|would|could|might|shall|threat\w*|warn\w*|vow\w*|"
     r"plan(?:s|ned|ning)?|expect\w*|"
     r"looming|imminent|possible|potential|prepar\w*|fear\w*|intend\w*|aim\w*\s+to|ready\s+to|"
     r"prevent\w*|avoid\w*|deter(?:s|red|ring|rence)?|stave\s+off|held\s+off|halt\w*|"
@@ -119,8 +124,21 @@ _MODAL = re.compile(
     r"end(?:ed|ing|s)?|stop\w*|against\s+(?:any|a\s+possible)|refrain\w*|"
     r"rule\s+out|ruled\s+out|no\s+longer|never|deny|denied|denies|rejected|"
     r"in\s+response\s+to\s+(?:any|future)|calls?\s+for|protest\w*|condemn\w*\s+(?:any|all))\b",
-    _I,
 )
+_MAY = re.compile(r"\bmay\b")
+
+
+def _modal_search(window: str) -> re.Match[str] | None:
+    """First modal word of ``window``, as one search over _MODAL's words and "may" gives.
+
+    No other _MODAL word can match where "may" does, so the leftmost of the two
+    searches is the leftmost match of the combined alternation.
+    """
+    m = _MODAL.search(window)
+    may = _MAY.search(window)
+    if may is not None and (m is None or may.start() < m.start()):
+        return may
+    return m
 _FUTURE_ADJ = re.compile(r"\b(?:more(?!\s+than)|new|further|fresh|renewed|another\s+round\s+of)\b",
                          _I)
 _HELD_OFF = re.compile(r"\b(?:has|have|had|was|were)\s+(?:\w+\s+)?been\s+(?:averted|postponed|"
@@ -129,7 +147,7 @@ _NEGATION_AFTER = re.compile(r"^\W*(?:was|were|is|are|has|have|had)?\s*(?:been\s
                              r"(?:averted|postponed|prevented|called\s+off|expected|planned|"
                              r"feared|imminent|looming|likely|would|will|could|to\s+come|"
                              r"does\s+not\s+cease|do\s+not\s+stop)\b", _I)
-_GENERAL = re.compile(
+_GENERAL = CaselessPattern(
     r"\b(?:frequently|repeatedly|regularly|often|periodic(?:ally)?|sporadic(?:ally)?|sparodic|"
     r"occasional(?:ly)?|continuous(?:ly)?|constantly|routinely|daily|almost\s+daily|every\s+day|"
     r"time\s+and\s+again|increase\s+in|increasing|wave\s+of|"
@@ -140,28 +158,25 @@ _GENERAL = re.compile(
     r"throughout|at\s+times|tend\s+to|usually|"
     r"have\s+seen|has\s+seen|had\s+seen|past\s+attacks|earlier\s+attacks|"
     r"years?\s+ago|months\s+ago|(?:comes?|came)\s+(?:\w+\s+){0,3}?(?:after|since))\b",
-    _I,
 )
-_COMES_AFTER = re.compile(r"\b(?:comes?|came)\s+(?:\w+\s+){0,3}?(?:after|since)\b", _I)
-_PERFECT = re.compile(r"\b(?:has|have|'ve)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|ught|uck)\b",
-                      _I)
-_PAST_PERFECT = re.compile(r"\bhad\s+(?:\w+\s+)?(?:been\s+)?\w+(?:ed|en|ught|uck)\b", _I)
-_TOPIC = re.compile(
+_COMES_AFTER = CaselessPattern(r"\b(?:comes?|came)\s+(?:\w+\s+){0,3}?(?:after|since)\b")
+_PERFECT = CaselessPattern(
+    r"\b(?:has|have|'ve)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|ught|uck)\b")
+_PAST_PERFECT = CaselessPattern(r"\bhad\s+(?:\w+\s+)?(?:been\s+)?\w+(?:ed|en|ught|uck)\b")
+_TOPIC = CaselessPattern(
     r"\b(?:talks|negotiat\w*|summit|humanitarian|aid\s+(?:groups|agencies|convoy)|refugees?|"
     r"displaced|forced\s+from\s+their\s+homes|fled|reinforcements|convoys?|deployment|"
     r"deployed|massing|protests?|protesters|demonstrat\w*|sit-in|rall(?:y|ies)|"
     r"agreement\s+was\s+reached|agreed|memorandum|signed|elections?|anniversary|documentary|"
     r"analysis|analysts?|video\s+showing|published\s+a\s+video)\b",
-    _I,
 )
 _DEFINITE = re.compile(r"\b(?:the|this|that|these|those|their|its|his|her|such|said|both)\s+"
                        r"(?:[\w'\"-]+\s+){0,2}$", _I)
-_CLAUSE_SPLIT = re.compile(
+_CLAUSE_SPLIT = CaselessPattern(
     r"[;:()\[\]]|,|\s-\s|\s(?=(?:which|where|who|whom|while|whereas|although|though|but|"
     r"because|after|before|when|as\s+well\s+as|amid|despite)\b)|"
     r"\s(?=and\s+(?:warned|said|added|indicated|claimed|threatened|called|urged|stressed|"
     r"noted|vowed)\b)",
-    _I,
 )
 
 
@@ -204,6 +219,13 @@ class SentenceScan:
 
 def clauses(sentence: str) -> list[tuple[int, int]]:
     """Clause spans of a sentence, cut at punctuation and subordinating words."""
+    return list(_clauses(sentence))
+
+
+@lru_cache(maxsize=64)
+def _clauses(sentence: str) -> tuple[tuple[int, int], ...]:
+    """:func:`clauses`, cached (small LRU): one item asks about the same sentence up to
+    four times (act scan, place choice, roles per record)."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _CLAUSE_SPLIT.finditer(sentence):
@@ -212,7 +234,7 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
         start = m.end()
     if start < len(sentence):
         spans.append((start, len(sentence)))
-    return spans or [(0, len(sentence))]
+    return tuple(spans) or ((0, len(sentence)),)
 
 
 def clause_of(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
@@ -236,17 +258,19 @@ def classify_type(clause_text: str, sentence: str) -> tuple[str, str, bool]:
     return BATTLES, ARMED_CLASH, False
 
 
-_TRIGGER_GATE = re.compile(
-    r"(?i)attack|assault|offensive|raid|bomb|shell|strike|struck|pound|clash|fight|fought|"
-    r"battle|skirmish|infiltrat|ambush|storm|snip|targ|fire|firing|detonat|explo|blast|blew|"
-    r"shot|hit|rocket|artillery|mortar|missile|grenade|captur|seiz|repel|repuls|thwart|foil|"
-    r"confront|intercept|downed|destroy|kill|IED|landmine"
-)
+# Any of these words (case-insensitive) must occur for a sentence to hold a hostile act.
+_TRIGGER_GATE = LiteralGate((
+    "attack", "assault", "offensive", "raid", "bomb", "shell", "strike", "struck", "pound",
+    "clash", "fight", "fought", "battle", "skirmish", "infiltrat", "ambush", "storm", "snip",
+    "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
+    "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
+    "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
+))
 
 
 def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
     """(start, end, defensive, weak) for every hostile-act word, overlaps removed."""
-    if not _TRIGGER_GATE.search(sentence):
+    if not _TRIGGER_GATE(sentence):
         return []
     blocked = [(m.start(), m.end()) for m in _NOT_ACT.finditer(sentence)]
     hits: list[tuple[int, int, bool, bool]] = []
@@ -282,7 +306,7 @@ def _negated(
         # A gerund or infinitive belongs to the sentence's main verb: "we will not allow
         # ... attacking", "plans to attack".
         window = sentence[:start]
-    m = _MODAL.search(window) or (None if day_phrase else _FUTURE_ADJ.search(window))
+    m = _modal_search(window) or (None if day_phrase else _FUTURE_ADJ.search(window))
     if m:
         return f"'{m.group(0)} ... {sentence[start:end]}' is not a reported act"
     after = sentence[end : clause[1]]
@@ -338,10 +362,10 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
                 _I
             ):
                 background = f"'{year}' dates background, not a new act"
-    general = _GENERAL.search(sentence)
-    if background is None and general and not day_phrase:
-        background = f"'{general.group(0)}' describes attacks in general terms"
-    topic = _TOPIC.search(sentence)
+    if background is None and not day_phrase:
+        general = _GENERAL.search(sentence)
+        if general:
+            background = f"'{general.group(0)}' describes attacks in general terms"
     spans = clauses(sentence)
     acts: list[Act] = []
     rejected: list[str] = []
@@ -357,13 +381,16 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
             _DEFINITE.search(sentence[max(0, start - 40) : start]))
         acts.append(Act(start, end, sentence[start:end], event_type, sub, specific, defensive,
                         definite, weak, clause))
-    if acts and topic and not day_phrase and not any(a.specific for a in acts):
+    # The topic and perfect-tense searches only matter without a recent day phrase.
+    topic = _TOPIC.search(sentence) if acts and not day_phrase else None
+    if topic and not any(a.specific for a in acts):
         rejected.append(f"'{topic.group(0)}': the sentence is about {topic.group(0)}, not an act")
         acts = []
-    perfect = bool(_PERFECT.search(sentence) or _PAST_PERFECT.search(sentence)) and not day_phrase
     if background:
         return SentenceScan((), tuple(rejected), background, False, day_phrase)
-    return SentenceScan(tuple(acts), tuple(rejected), None, perfect and bool(acts), day_phrase)
+    perfect = bool(acts) and not day_phrase and bool(
+        _PERFECT.search(sentence) or _PAST_PERFECT.search(sentence))
+    return SentenceScan(tuple(acts), tuple(rejected), None, perfect, day_phrase)
 
 
 @dataclass(frozen=True, slots=True)

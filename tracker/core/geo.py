@@ -32,6 +32,7 @@ NEAR_EDGE_KM = 5.0
 _EARTH_RADIUS_KM = 6371.0088
 _METRIC_CRS = "EPSG:32637"  # UTM zone 37N: covers north-west Syria with < 0.1 % scale error
 _GEOD = Geod(ellps="WGS84")
+_HITS_MEMO_SIZE = 4096  # points remembered by ZoneIndex.zones_at (cleared when full)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -105,6 +106,9 @@ class ZoneIndex:
         """Use :meth:`from_geojson`."""
         self._zones = zones
         self._to_metric = transformer
+        # zones_at() results by point: the classifier asks about the same few hundred
+        # gazetteer places over and over, and each answer costs shapely/pyproj calls.
+        self._hits_memo: dict[tuple[float, float], tuple[ZoneHit, ...]] = {}
 
     @classmethod
     def from_geojson(cls, data: Mapping[str, Any]) -> ZoneIndex:
@@ -171,6 +175,17 @@ class ZoneIndex:
 
     def zones_at(self, lat: float, lon: float) -> list[ZoneHit]:
         """Zones that contain (lat, lon), boundary included."""
+        key = (lat, lon)
+        hits = self._hits_memo.get(key)
+        if hits is None:
+            hits = tuple(self._compute_zones_at(lat, lon))
+            if len(self._hits_memo) >= _HITS_MEMO_SIZE:
+                self._hits_memo.clear()
+            self._hits_memo[key] = hits
+        return list(hits)
+
+    def _compute_zones_at(self, lat: float, lon: float) -> list[ZoneHit]:
+        """:meth:`zones_at` without the memo."""
         hits: list[ZoneHit] = []
         for z in self._zones:
             minx, miny, maxx, maxy = z.bounds

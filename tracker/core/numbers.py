@@ -22,8 +22,11 @@ How figures combine, and why:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from tracker.core.text import CaselessPattern, LiteralGate
 
 UNITS = {
     "zero": 0, "no": 0, "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "three": 3,
@@ -44,13 +47,21 @@ _WORDNUM = (
     rf"(?:(?:{_UNIT_ALT}|{_TENS_ALT})\s+hundred(?:\s+and)?(?:\s+(?:{_TENS_ALT})(?:[-\s](?:{_UNIT_ALT}))?"
     rf"|\s+(?:{_UNIT_ALT}))?|(?:{_TENS_ALT})(?:[-\s](?:{_UNIT_ALT}))?|{_UNIT_ALT})"
 )
-_NUM = (
-    rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|a\s+dozen|dozens(?:\s+of)?|tens\s+of|hundreds(?:\s+of)?"
-    rf"|scores\s+of|a\s+number\s+of|several|many|numerous|a\s+few|{_WORDNUM})"
+_NUM_WORDS = (
+    r"a\s+dozen", r"dozens(?:\s+of)?", r"tens\s+of", r"hundreds(?:\s+of)?", r"scores\s+of",
+    r"a\s+number\s+of", "several", "many", "numerous", r"a\s+few",
 )
-_QUAL = (
-    r"(?:(?:at\s+least|more\s+than|over|about|around|nearly|almost|up\s+to|some|approximately"
-    r"|roughly|as\s+many\s+as|an\s+estimated|another|a\s+further|further|other|also)\s+)*"
+_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|{'|'.join(_NUM_WORDS)}|{_WORDNUM})"
+_QUAL_WORDS = (
+    r"at\s+least", r"more\s+than", "over", "about", "around", "nearly", "almost", r"up\s+to",
+    "some", "approximately", "roughly", r"as\s+many\s+as", r"an\s+estimated", "another",
+    r"a\s+further", "further", "other", "also",
+)
+_QUAL = rf"(?:(?:{'|'.join(_QUAL_WORDS)})\s+)*"
+# The first word of every match of a pattern that starts with "\b{_QUAL}{_NUM}" is a digit
+# run or one of these words (see _figure_starts).
+_FIGURE_FIRST_WORDS = frozenset(
+    {w.split("\\")[0].split("(")[0] for w in _QUAL_WORDS + _NUM_WORDS} | set(UNITS) | set(TENS)
 )
 PERSON_NOUNS = (
     "people|persons|person|civilians|civilian|soldiers|soldier|troops|trooper|fighters|"
@@ -74,34 +85,33 @@ _INJURED = r"(?:injured|wounded|hurt)"
 _BOTH = rf"(?:{_KILLED}\s+(?:and|or)\s+{_INJURED}|{_INJURED}\s+(?:and|or)\s+{_KILLED})"
 
 _I = re.IGNORECASE
-_SUBJECT_BOTH = re.compile(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_BOTH}\b", _I)
-_SUBJECT_KILLED = re.compile(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_KILLED}\b", _I)
-_SUBJECT_INJURED = re.compile(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_INJURED}\b", _I)
-_BARE = re.compile(rf"\b{_QUAL}(?P<num>\d+|{_WORDNUM})\b(?:\s+(?:were|have\s+been|had\s+been|"
+_SUBJECT_BOTH = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_BOTH}\b")
+_SUBJECT_KILLED = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_KILLED}\b")
+_SUBJECT_INJURED = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_INJURED}\b")
+_BARE = CaselessPattern(rf"\b{_QUAL}(?P<num>\d+|{_WORDNUM})\b(?:\s+(?:were|have\s+been|had\s+been|"
                    rf"also|reportedly))*\s+(?P<verb>killed|dead|injured|wounded)"
-                   rf"(?!\s+(?:and|or)\b)", _I)
-_OBJECT_BOTH = re.compile(
+                   rf"(?!\s+(?:and|or)\b)")
+_OBJECT_BOTH = CaselessPattern(
     rf"\b(?:killing|killed|killed)\s+and\s+(?:wounding|injuring|wounded|injured)\s+"
-    rf"(?:of\s+)?{_QUAL}(?P<num>{_NUM})\b", _I)
-_OBJECT_KILLED = re.compile(
+    rf"(?:of\s+)?{_QUAL}(?P<num>{_NUM})\b")
+_OBJECT_KILLED = CaselessPattern(
     rf"\b(?:killing|killed|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of"
     rf"|left|leaving|the\s+deaths?\s+of|the\s+killing\s+of)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}"
-    rf"(?P<dead>\s+dead)?", _I)
-_OBJECT_INJURED = re.compile(
-    rf"\b(?:injuring|wounding|injured|wounded|injures|wounds)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}",
-    _I)
-_TOLL = re.compile(rf"\b(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+"
+    rf"(?P<dead>\s+dead)?")
+_OBJECT_INJURED = CaselessPattern(
+    rf"\b(?:injuring|wounding|injured|wounded|injures|wounds)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}")
+_TOLL = CaselessPattern(rf"\b(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+"
                    rf"(?:\w+\s+){{0,4}}?(?:to|at|of|reached|is|was|stands\s+at)\s+"
-                   rf"{_QUAL}(?P<num>\d+|{_WORDNUM})\b\b", _I)
-_ZERO = re.compile(r"\b(?:(?:nobody|no\s+one)\s+(?:was|were|had\s+been)\s+(?:killed|hurt\s+"
+                   rf"{_QUAL}(?P<num>\d+|{_WORDNUM})\b\b")
+_ZERO = CaselessPattern(r"\b(?:(?:nobody|no\s+one)\s+(?:was|were|had\s+been)\s+(?:killed|hurt\s+"
                    r"fatally)|no\s+(?:one|deaths?|casualties|fatalities|lives)\s+(?:\w+\s+){0,2}?"
                    r"(?:killed|reported|lost|recorded|dead)|without\s+(?:causing\s+)?"
                    r"(?:any\s+)?(?:casualties|deaths|fatalities)|no\s+casualties|"
-                   r"no\s+(?:deaths|fatalities))\b", _I)
+                   r"no\s+(?:deaths|fatalities))\b")
 
 # "soldiers were killed" with no number: a death is claimed but not counted.
-_UNCOUNTED = re.compile(rf"\b(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_KILLED}\b"
-                        rf"(?!\s+(?:and|or)\s+(?:wounded|injured))", _I)
+_UNCOUNTED = CaselessPattern(rf"\b(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_KILLED}\b"
+                        rf"(?!\s+(?:and|or)\s+(?:wounded|injured))")
 _SUBSET_BEFORE = re.compile(r"(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|"
                             r"amongst\s+them)\s+(?:\w+\s+){0,2}$", _I)
 _ADDITIVE = re.compile(r"\b(?:also|another|in\s+addition|additional|a\s+further|further|"
@@ -198,17 +208,53 @@ def _is_subset(sentence: str, start: int) -> bool:
     return bool(_SUBSET_BEFORE.search(sentence[max(0, start - 40) : start]))
 
 
-_VERB = re.compile(rf"\b(?:{_KILLED}|{_INJURED})\b", _I)
+_VERB = CaselessPattern(rf"\b(?:{_KILLED}|{_INJURED})\b")
 
 
-def _near_verbs(pattern: re.Pattern[str], sentence: str) -> list[re.Match[str]]:
+_TOKEN = re.compile(r"\w+")
+
+
+def _figure_starts(sentence: str) -> list[int] | None:
+    """Offsets where a "\b{_QUAL}{_NUM}..." pattern can match in an ASCII ``sentence``.
+
+    Such a match starts at a word that is a digit run or in _FIGURE_FIRST_WORDS (every
+    alternative of _QUAL and _NUM begins with one and ends it with a space, hyphen, comma
+    or word boundary), so trying only these offsets finds the same leftmost match as a
+    scan of every offset.  None for non-ASCII text (plain search then).
+    """
+    if not sentence.isascii():
+        return None
+    words = _FIGURE_FIRST_WORDS
+    return [m.start() for m in _TOKEN.finditer(sentence.lower())
+            if m.group(0) in words or m.group(0).isdigit()]
+
+
+def _near_verbs(
+    pattern: CaselessPattern,
+    sentence: str,
+    verbs: Sequence[tuple[int, int]] | None = None,
+    starts: Sequence[int] | None = None,
+) -> list[re.Match[str]]:
     """Matches of a subject-first pattern, searched only in the 160 characters up to each
     casualty verb: the same results as ``finditer`` on these patterns, far faster, since
-    they all end at such a verb."""
+    they all end at such a verb.  ``verbs`` are the verb spans when already known;
+    ``starts`` (from :func:`_figure_starts`) the only offsets where a match can start."""
     out: list[re.Match[str]] = []
-    for verb in _VERB.finditer(sentence):
-        end = min(len(sentence), verb.end() + 40)
-        m = pattern.search(sentence, max(0, verb.start() - 160), end)
+    if verbs is None:
+        verbs = [m.span() for m in _VERB.finditer(sentence)]
+    for v_start, v_end in verbs:
+        end = min(len(sentence), v_end + 40)
+        lo = max(0, v_start - 160)
+        if starts is None:
+            m = pattern.search(sentence, lo, end)
+        else:
+            m = None
+            for pos in starts[bisect_left(starts, lo) :]:
+                if pos >= end:
+                    break
+                m = pattern.match(sentence, pos, end)
+                if m is not None:
+                    break
         if m and not any(m.start() == o.start() for o in out):
             out.append(m)
     return out
@@ -231,8 +277,10 @@ def _active_voice(m: re.Match[str], sentence: str) -> bool:
     )
 
 
-_CASUALTY_GATE = re.compile(r"(?i)kill|dead|died|death|wound|injur|hurt|slain|martyr|lives|"
-                            r"life|perish|toll|casualt|fatalit")
+_CASUALTY_GATE = LiteralGate((
+    "kill", "dead", "died", "death", "wound", "injur", "hurt", "slain", "martyr", "lives", "life",
+    "perish", "toll", "casualt", "fatalit",
+))
 _APPOSITIVE = re.compile(r",\s+(?:(?:\w+|\d+)\s+of\s+(?:them|whom)\s+[\w\s'-]+?|including\s+"
                          r"[\w\s'-]+?|among\s+them\s+[\w\s'-]+?),")
 _AND_MORE = re.compile(rf"^\s*(?:,\s*|\s+and\s+|,\s+and\s+){_QUAL}(?P<num>{_NUM})\b\s+"
@@ -245,11 +293,13 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
     Appositions ("seven civilians, five of them children, were killed") are removed first:
     they restate part of a figure and would break the noun phrase.
     """
-    if not _CASUALTY_GATE.search(sentence):
+    if not _CASUALTY_GATE(sentence):
         return []
     sentence = _APPOSITIVE.sub(" ", sentence)
     figures: list[tuple[int, Figure]] = []
     taken: list[tuple[int, int]] = []
+    verbs = [m.span() for m in _VERB.finditer(sentence)]
+    starts = _figure_starts(sentence) if verbs else None
 
     def add(m: re.Match[str], kind: str, group_text: str | None = None) -> None:
         if any(m.start() < e and s < m.end() for s, e in taken):
@@ -276,9 +326,9 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
 
     for m in _OBJECT_BOTH.finditer(sentence):
         add(m, "killed_or_injured")
-    for m in _near_verbs(_SUBJECT_BOTH, sentence):
+    for m in _near_verbs(_SUBJECT_BOTH, sentence, verbs, starts):
         add(m, "killed_or_injured")
-    for m in _near_verbs(_SUBJECT_KILLED, sentence):
+    for m in _near_verbs(_SUBJECT_KILLED, sentence, verbs, starts):
         if _active_voice(m, sentence):
             continue
         add(m, "killed", m.group("np"))
@@ -294,13 +344,13 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
             figures.append((m.end() + more.start(), Figure(value, "killed", f"and{len(figures)}",
                                                            True, False, more.group(0).strip(),
                                                            index)))
-    for m in _near_verbs(_SUBJECT_INJURED, sentence):
+    for m in _near_verbs(_SUBJECT_INJURED, sentence, verbs, starts):
         add(m, "injured", m.group("np"))
     for m in _OBJECT_INJURED.finditer(sentence):
         add(m, "injured", m.group("np"))
     for m in _TOLL.finditer(sentence):
         add(m, "killed", "")
-    for m in _near_verbs(_BARE, sentence):
+    for m in _near_verbs(_BARE, sentence, verbs, starts):
         verb = m.group("verb").lower()
         add(m, "killed" if verb in ("killed", "dead") else "injured", "")
     for m in _UNCOUNTED.finditer(sentence):

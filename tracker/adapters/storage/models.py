@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from tracker.adapters.storage.types import UTCDateTime
@@ -108,6 +117,16 @@ class IncidentRow(SQLModel, table=True):
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
     evidence: list[str] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # The merged event this report belongs to (tracker.services.events keeps it up to date).
+    event_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("events.id", ondelete="SET NULL", name="fk_incidents_event_id"),
+            nullable=True,
+            index=True,
+        ),
+    )
 
     def to_contract(self) -> dict[str, Any]:
         """Back to the `tracker classify` JSON shape."""
@@ -139,3 +158,155 @@ class IncidentRow(SQLModel, table=True):
             "reasons": self.reasons,
             "evidence": self.evidence,
         }
+
+
+class AlertIncident(SQLModel, table=True):
+    """An incident as alerts know it: stable across reclassification and across sources.
+
+    Its reports are (item, seq) pairs; a reclassified item keeps its pairs, so its incidents
+    keep their alert (and get the message edited) instead of being sent again. The analyst's
+    decision lives here for the same reason.
+    """
+
+    __tablename__ = "alert_incidents"
+    __table_args__ = (Index("ix_alert_incidents_type_date", "event_type", "event_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_type: str = Field(max_length=64)
+    event_date: date | None = None
+    place_name: str | None = Field(default=None, max_length=200)
+    lat: float | None = None
+    lon: float | None = None
+    review_status: str | None = Field(default=None, max_length=16)
+    reviewed_by: str | None = Field(default=None, max_length=200)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AlertReport(SQLModel, table=True):
+    """Incident `seq` of item `item_id` is a report of alert incident `incident_id`."""
+
+    __tablename__ = "alert_reports"
+    __table_args__ = (UniqueConstraint("item_id", "seq", name="uq_alert_reports_item_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False)
+    )
+    seq: int = 0
+    incident_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("alert_incidents.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+
+
+class AlertDestination(SQLModel, table=True):
+    """A chat that receives alerts, from configuration (`source` config) or /subscribe (bot)."""
+
+    __tablename__ = "alert_destinations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    name: str = Field(default="", max_length=200)
+    source: str = Field(default="config", max_length=16)
+    active: bool = Field(default=True)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    consecutive_failures: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    next_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OutboxRow(SQLModel, table=True):
+    """One alert to deliver: (incident, destination, kind) is unique, so nothing is sent twice.
+
+    `status` is pending, sent, dead or skipped. `next_attempt_at` is both the retry time and
+    the lease a sender takes before sending (compare-and-set), which keeps two instances
+    from sending the same row.
+    """
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "destination_id", "kind", name="uq_alert_outbox_key"),
+        Index("ix_alert_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("alert_incidents.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    destination_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("alert_destinations.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    kind: str = Field(default="immediate", max_length=16)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    edit_pending: bool = Field(default=False)
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    content_hash: str | None = Field(default=None, max_length=64)
+    plain: bool = Field(default=False)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EventRow(SQLModel, table=True):
+    """One hostile act merged from all its reports (incidents rows) across feeds.
+
+    Values follow the classifier's contract. `report_keys` are the content-derived keys of its
+    reports (so a recomputation can tell which stored event a new cluster continues, even after
+    the reports' rows were replaced by a reclassification). `revision` grows whenever members
+    or merged values change; `split_from` names the event a wrong merge was carved out of and
+    `status` is active, merged (its reports now belong to `merged_into`) or gone: what an alert
+    already sent for the event must be edited to say.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_status_date", "status", "event_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="active", max_length=16)
+    revision: int = 1
+    split_from: int | None = Field(default=None, index=True)
+    merged_into: int | None = None
+    violation: bool = False
+    event_type: str = Field(max_length=64)
+    sub_event_type: str = Field(max_length=64)
+    event_date: date | None = None
+    date_precision: int = 1
+    place_name: str | None = Field(default=None, max_length=200)
+    admin1: str | None = Field(default=None, max_length=100)
+    lat: float | None = None
+    lon: float | None = None
+    location_precision: int | None = None
+    fatalities: int | None = None
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    injured: int | None = None
+    actors: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    agreements: list[str] = Field(default_factory=list, sa_type=JSON)
+    zones: list[str] = Field(default_factory=list, sa_type=JSON)
+    severity: str = Field(default="low", max_length=16)
+    confidence: float = 0.0
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    evidence: list[str] = Field(default_factory=list, sa_type=JSON)
+    source_count: int = 0
+    report_count: int = 0
+    report_keys: list[str] = Field(default_factory=list, sa_type=JSON)
+    merge_reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

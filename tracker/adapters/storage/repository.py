@@ -6,16 +6,16 @@ connections across threads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.models import Feed, IncidentRow, Item
+from tracker.adapters.storage.models import AlertIncident, AlertReport, Feed, IncidentRow, Item
 from tracker.core.feeds import FeedRef, FeedState, NewItem
 
 
@@ -47,9 +47,15 @@ def _ref(feed: Feed) -> FeedRef:
     )
 
 
+# Called inside the transaction that stores incidents (session, item ids, now), so that what
+# depends on incidents (the alert outbox) is written atomically with them.
+ClassificationHook = Callable[[Session, list[int], datetime], None]
+
+
 class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.classification_hooks: list[ClassificationHook] = []
 
     # -- feeds ---------------------------------------------------------------------------
 
@@ -294,6 +300,10 @@ class Repository:
                 session.execute(
                     update(Item).where(col(Item.id) == item_id).values(classified_at=now)
                 )
+            if self.classification_hooks and results:
+                session.flush()
+                for hook in self.classification_hooks:
+                    hook(session, [item_id for item_id, _ in results], now)
             session.commit()
         return written
 
@@ -307,16 +317,22 @@ class Repository:
             return list(session.execute(query).scalars())
 
     def incident_counts(self, since: datetime) -> dict[str, int]:
-        """Totals for /status: incidents, violations, and violations recorded since `since`."""
+        """Totals for /status: incidents, violations, and violations recorded since `since`.
+
+        Incidents an analyst dismissed ("Not a violation") do not count as violations.
+        """
+        dismissed = exists().where(
+            col(AlertReport.item_id) == col(IncidentRow.item_id),
+            col(AlertReport.seq) == col(IncidentRow.seq),
+            col(AlertIncident.id) == col(AlertReport.incident_id),
+            col(AlertIncident.review_status) == "dismissed",
+        )
+        is_violation = and_(col(IncidentRow.violation).is_(True), ~dismissed)
         with Session(self.engine) as session:
             total = session.execute(select(func.count()).select_from(IncidentRow)).scalar_one()
-            violations = session.execute(
-                select(func.count()).where(col(IncidentRow.violation).is_(True))
-            ).scalar_one()
+            violations = session.execute(select(func.count()).where(is_violation)).scalar_one()
             recent = session.execute(
-                select(func.count()).where(
-                    col(IncidentRow.violation).is_(True), col(IncidentRow.created_at) >= since
-                )
+                select(func.count()).where(is_violation, col(IncidentRow.created_at) >= since)
             ).scalar_one()
             pending = session.execute(
                 select(func.count()).where(col(Item.classified_at).is_(None))

@@ -1,0 +1,277 @@
+"""The pure alert rules: message text, escaping, splitting, filters, merging, commands."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tracker.core.alerts import (
+    MAX_MESSAGE_CHARS,
+    EventKey,
+    Filters,
+    Report,
+    Review,
+    Source,
+    date_text,
+    describe_filters,
+    map_url,
+    matches,
+    merge_reports,
+    parse_command,
+    parse_filter_args,
+    parse_review_data,
+    render_alert,
+    render_list,
+    render_status,
+    retry_delay,
+    same_event,
+    split_message,
+)
+
+CONTRACT: dict[str, Any] = {
+    "violation": True,
+    "event_type": "Explosions/Remote violence",
+    "sub_event_type": "Air/drone strike",
+    "date": "2020-03-10",
+    "date_precision": 1,
+    "location": {"name": "Ariha", "admin1": "Idlib", "lat": 35.81, "lon": 36.61, "precision": 1},
+    "fatalities": 3,
+    "fatalities_low": 2,
+    "fatalities_high": 4,
+    "injured": 6,
+    "actors": [
+        {"name": "Russian forces", "side": "russia", "role": "attacker"},
+        {"name": "civilians", "side": "civilians", "role": "target"},
+    ],
+    "agreements": ["moscow-2020"],
+    "zones": ["idlib-deescalation"],
+    "severity": "high",
+    "confidence": 0.7,
+    "reasons": ["moscow-2020 art. 1: cessation of all military actions along the line of contact."],
+    "evidence": ["Russian warplanes struck Ariha, killing three <civilians> & wounding six."],
+}
+
+
+def report(source: Source | None = None, **changes: Any) -> Report:
+    data = {**CONTRACT, **changes}
+    return Report.from_contract(data, source or Source("Strike on Ariha", "https://a.example/1"))
+
+
+def view(**changes: Any) -> Any:
+    return merge_reports(17, [report(**changes)])
+
+
+def test_message_has_every_part_and_escapes_outside_text() -> None:
+    r = report(Source('Ariha <b>"strike"</b> & more', "https://a.example/x?a=1&b=2", "Feed"))
+    text = render_alert(merge_reports(17, [r])).chunks[0]
+    assert text.startswith(
+        "🟠 <b>HIGH</b> · violation\n<b>Explosions/Remote violence</b> — Air/drone strike"
+    )
+    assert "📍 <b>Ariha</b>, Idlib governorate" in text
+    assert "📅 2020-03-10" in text
+    assert "⚖️ moscow-2020 (art. 1); zone idlib-deescalation" in text
+    assert "☠️ 3 killed (2–4), 6 injured" in text
+    assert "👥 Russian forces (russia, attacker); civilians (civilians, target)" in text
+    assert (
+        "<i>“Russian warplanes struck Ariha, killing three &lt;civilians&gt; &amp; wounding six.”</i>"
+        in text
+    )
+    assert "🔗 Sources (1):" in text
+    assert (
+        '<a href="https://a.example/x?a=1&amp;b=2">Ariha &lt;b&gt;"strike"&lt;/b&gt; &amp; more</a>'
+        in text
+    )
+    assert (
+        '<a href="https://www.openstreetmap.org/?mlat=35.81000&amp;mlon=36.61000#map=11/35.81000/36.61000">map</a>'
+        in text
+    )
+    assert "🆔 incident <code>17</code>" in text
+    # only our own tags remain once outside text is escaped
+    assert set(re.findall(r"</?([a-z]+)", text)) == {"b", "i", "a", "code"}
+
+
+def test_plain_rendering_has_no_markup() -> None:
+    message = render_alert(view(), as_html=False, review=True)
+    assert not message.html and "<b>" not in message.chunks[0]
+    assert "three <civilians> & wounding" in message.chunks[0]
+    assert "Strike on Ariha: https://a.example/1" in message.chunks[0]
+    assert [b.text for b in message.buttons] == ["Confirm", "Not a violation"]
+
+
+def test_not_exact_date_shows_its_precision() -> None:
+    assert date_text(date(2020, 3, 1), 4) == "the month of 2020-03-01 (date precision 4, not exact)"
+    assert date_text(date(2020, 3, 1), 1) == "2020-03-01"
+    assert date_text(None, 1) == "date unknown"
+    assert "the week of 2020-03-10" in render_alert(view(date_precision=3)).chunks[0]
+
+
+def test_map_link_format() -> None:
+    assert map_url(35.5, 36.25) == (
+        "https://www.openstreetmap.org/?mlat=35.50000&mlon=36.25000#map=11/35.50000/36.25000"
+    )
+
+
+def test_review_decision_is_shown() -> None:
+    decided = merge_reports(
+        17, [report()], Review("dismissed", "@ana (7)", datetime(2024, 5, 1, 12, 30, tzinfo=UTC))
+    )
+    text = render_alert(decided).chunks[0]
+    assert "<b>❌ Not a violation</b> by @ana (7) at 2024-05-01 12:30 UTC" in text
+    assert not matches(Filters(), decided)
+
+
+@given(st.text(min_size=0, max_size=12000))
+def test_split_never_exceeds_the_limit_and_loses_nothing(text: str) -> None:
+    chunks = split_message(text, 500)
+    assert all(len(c) <= 500 for c in chunks)
+    assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
+
+
+def test_split_prefers_paragraph_boundaries() -> None:
+    paragraphs = [f"p{i} " + "x" * 1500 for i in range(6)]
+    chunks = split_message("\n\n".join(paragraphs))
+    assert len(chunks) == 3
+    assert all(c.startswith("p") and len(c) <= MAX_MESSAGE_CHARS for c in chunks)
+
+
+def test_many_sources_split_into_valid_messages() -> None:
+    reports = [
+        report(Source(f"Report {i} " + "<&>" * 80, f"https://a.example/{i}")) for i in range(80)
+    ]
+    message = render_alert(merge_reports(1, reports))
+    assert len(message.chunks) > 1
+    assert all(len(c) <= MAX_MESSAGE_CHARS for c in message.chunks)
+    for chunk in message.chunks:  # no tag is cut in half
+        assert chunk.count("<a ") == chunk.count("</a>")
+    assert "Sources (80)" in message.chunks[0] or "Sources (80)" in message.chunks[1]
+
+
+def test_merge_keeps_the_highest_toll_and_every_source() -> None:
+    a = report()
+    b = report(
+        Source("Second outlet", "https://b.example/2"),
+        fatalities=5,
+        fatalities_low=5,
+        fatalities_high=5,
+        severity="critical",
+        agreements=["sochi-2018"],
+    )
+    merged = merge_reports(3, [a, b, report()])
+    assert merged.fatalities == 5 and merged.severity == "critical"
+    assert [s.url for s in merged.sources] == ["https://a.example/1", "https://b.example/2"]
+    assert merged.agreements == ("moscow-2020", "sochi-2018")
+    assert merged.primary is a
+    with pytest.raises(ValueError):
+        merge_reports(1, [])
+
+
+def test_fingerprint_changes_only_with_content() -> None:
+    assert render_alert(view()).fingerprint() == render_alert(view()).fingerprint()
+    assert render_alert(view()).fingerprint() != render_alert(view(fatalities=4)).fingerprint()
+    assert render_alert(view()).fingerprint() != render_alert(view(), review=True).fingerprint()
+
+
+def test_same_event() -> None:
+    k = EventKey("Battles", date(2020, 1, 2), "Saraqib", 35.86, 36.8)
+    assert same_event(k, EventKey("Battles", date(2020, 1, 3), "saraqib", None, None))
+    assert same_event(k, EventKey("Battles", date(2020, 1, 1), "Saraqeb", 35.87, 36.81))
+    assert not same_event(k, EventKey("Battles", date(2020, 1, 5), "Saraqib", 35.86, 36.8))
+    assert not same_event(k, EventKey("Riots", date(2020, 1, 2), "Saraqib", 35.86, 36.8))
+    assert not same_event(k, EventKey("Battles", date(2020, 1, 2), "Ariha", 35.81, 36.61))
+    assert not same_event(k, EventKey("Battles", None, "Saraqib", 35.86, 36.8))
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(), True),
+        (Filters(min_severity="critical"), False),
+        (Filters(agreements=("moscow-2020", "x")), True),
+        (Filters(agreements=("sochi-2018",)), False),
+        (Filters(zones=("idlib-deescalation",)), True),
+        (Filters(zones=("southern-zone",)), False),
+        (Filters(actors=("russia",)), True),
+        (Filters(actors=("Turkish",)), False),
+        (Filters(include_keywords=("WARPLANES",)), True),
+        (Filters(include_keywords=("car bomb",)), False),
+        (Filters(exclude_keywords=("ariha",)), False),
+    ],
+)
+def test_filters(filters: Filters, expected: bool) -> None:
+    assert matches(filters, view()) is expected
+
+
+def test_violations_only() -> None:
+    assert not matches(Filters(), view(violation=False))
+    assert matches(Filters(violations_only=False), view(violation=False))
+    assert "incident (not a violation)" in render_alert(view(violation=False)).chunks[0]
+
+
+def test_filter_arguments_round_trip() -> None:
+    f = parse_filter_args(
+        'zones=idlib-deescalation min_severity=high include="air strike",shelling '
+        "violations_only=false mode=both actors=government"
+    )
+    assert f == Filters(
+        zones=("idlib-deescalation",),
+        min_severity="high",
+        include_keywords=("air strike", "shelling"),
+        violations_only=False,
+        mode="both",
+        actors=("government",),
+    )
+    assert f.kinds == ("immediate", "digest")
+    again = parse_filter_args(" ".join(describe_filters(f).replace("(any)", "").split("\n")))
+    assert again == f
+    assert Filters.from_mapping(f.to_mapping()) == f
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("min_severity=huge", "min_severity must be one of"),
+        ("mode=weekly", "mode must be one of"),
+        ("colour=red", "unknown filter"),
+        ("shelling", "expected key=value"),
+        ('include="open', "could not read"),
+        ("violations_only=maybe", "true or false"),
+        ("review=true", "unknown filter"),  # analysts' chats come from the configuration
+    ],
+)
+def test_bad_filter_arguments(args: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_filter_args(args)
+
+
+def test_commands_and_buttons_parse() -> None:
+    assert parse_command("/latest@tracker_bot 5") == ("latest", "5")
+    assert parse_command("/Subscribe  zones=a") == ("subscribe", "zones=a")
+    assert parse_command("hello") is None
+    assert parse_review_data("rv:12:c") == (12, "confirmed")
+    assert parse_review_data("rv:12:d") == (12, "dismissed")
+    assert parse_review_data("rv:x:d") is None
+
+
+def test_digest_list_and_status_text() -> None:
+    msg = render_list("Digest", [view(), view(fatalities=None, injured=None)])
+    lines = msg.chunks[0].split("\n")
+    assert lines[0] == "<b>Digest</b>" and len(lines) == 3
+    assert (
+        "Air/drone strike — Ariha, Idlib" in lines[1]
+        and '<a href="https://a.example/1">#17</a>' in lines[1]
+    )
+    assert "nothing to report" in render_list("Latest", []).chunks[0]
+    text = render_status(
+        {"version": "1", "uptime_seconds": 5, "totals": {"feeds_ok": 2}, "alerts": {"dead": 1}}
+    )
+    assert "feeds: 2 ok" in text and "1 dead" in html.unescape(text)
+
+
+def test_retry_delay_grows_to_a_cap() -> None:
+    assert [retry_delay(n, 2, 20) for n in range(1, 6)] == [2, 4, 8, 16, 20]

@@ -1,0 +1,604 @@
+"""The outbox and its delivery against the fake Bot API, through the real python-telegram-bot.
+
+Incidents are stored with `Repository.save_classifications` (the path classification takes),
+so the outbox rows come from the same transaction as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import io
+import itertools
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FakeClock, make_settings
+from tests.support.fake_telegram import FakeTelegram
+from tracker.adapters.notify.console import ConsoleNotifier
+from tracker.app import App
+from tracker.core.feeds import NewItem
+
+TOKEN = "123:TEST"
+ANALYSTS, PUBLIC, CRITICAL_ONLY = -1001, 2002, 3003
+
+VIOLATION: dict[str, Any] = {
+    "violation": True,
+    "event_type": "Explosions/Remote violence",
+    "sub_event_type": "Shelling/artillery/missile attack",
+    "date": "2019-06-09",
+    "date_precision": 1,
+    "location": {
+        "name": "Kafranbel",
+        "admin1": "Idlib",
+        "lat": 35.6139,
+        "lon": 36.5611,
+        "precision": 1,
+    },
+    "fatalities": 5,
+    "fatalities_low": 5,
+    "fatalities_high": 5,
+    "injured": None,
+    "actors": [{"name": "Syrian government forces", "side": "government", "role": "attacker"}],
+    "agreements": ["sochi-2018"],
+    "zones": ["idlib-deescalation"],
+    "severity": "high",
+    "confidence": 0.65,
+    "reasons": ["sochi-2018 art. 2: Russia takes all necessary steps to avoid attacks."],
+    "evidence": ["Syrian government forces shelled the town of Kafranbel, killing five."],
+}
+
+
+@pytest.fixture
+def fake_tg() -> Iterator[FakeTelegram]:
+    server = FakeTelegram(TOKEN).start()
+    yield server
+    server.stop()
+
+
+def incident(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(VIOLATION)
+    data.update(changes)
+    return data
+
+
+def tg_settings(
+    fake: FakeTelegram, destinations: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    return {
+        "token": TOKEN,
+        "api_base_url": fake.base_url,
+        "timeout_seconds": 1.0,
+        "retry_base_seconds": 1.0,
+        "retry_max_seconds": 60.0,
+        "per_chat_interval_seconds": 0.0,
+        "max_attempts": 3,
+        "destinations": destinations,
+        **extra,
+    }
+
+
+DEFAULT_DESTINATIONS = [
+    {"chat_id": ANALYSTS, "name": "analysts", "review": True},
+    {"chat_id": PUBLIC, "name": "public"},
+    {"chat_id": CRITICAL_ONLY, "name": "critical", "min_severity": "critical"},
+]
+
+
+_OPEN: list[Harness] = []
+
+
+class Harness:
+    """An App on a real SQLite file with one feed; items and incidents are added by hand."""
+
+    def __init__(self, app: App, clock: FakeClock) -> None:
+        self.app = app
+        self.clock = clock
+        self.app.upgrade_db()
+        self.app.sync_destinations()
+        self.app.repo.sync_feeds([_spec()], clock())
+        feed = self.app.repo.list_feeds()[0]
+        assert feed.id is not None
+        self.feed_id = feed.id
+        self._n = 0
+        _OPEN.append(self)
+
+    def add_item(
+        self, *incidents: dict[str, Any], title: str = "Shelling", eligible: bool = True
+    ) -> int:
+        self._n += 1
+        now = self.clock()
+        item = NewItem(
+            entry_key=f"k{self._n}",
+            guid=f"k{self._n}",
+            url=f"https://news.example/{self._n}?a=1&b=<2>",
+            title=title,
+            summary="s",
+            text="s",
+            content_hash=f"{self._n:064d}",
+            language="en",
+            published_at=now,
+            published_source="published",
+            first_seen_at=now,
+            alert_eligible=eligible,
+        )
+        (item_id,) = self.app.repo.store_items(self.feed_id, [item])
+        self.classify(item_id, *incidents)
+        return item_id
+
+    def classify(self, item_id: int, *incidents: dict[str, Any]) -> None:
+        self.app.repo.save_classifications([(item_id, list(incidents))], self.clock())
+
+    async def deliver(self) -> None:
+        await self.app.alerts.deliver_once()
+
+    def rows(self) -> list[Any]:
+        return self.app.alert_store.outbox()
+
+
+def _spec() -> Any:
+    from tracker.adapters.storage.repository import FeedSpec
+
+    return FeedSpec("https://news.example/feed", "Example News")
+
+
+@pytest.fixture
+def build(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Harness]]:
+    apps: list[App] = []
+
+    def _build(telegram: dict[str, Any], notifier: Any = None) -> Harness:
+        settings = make_settings(f"sqlite:///{tmp_path / 't.db'}", telegram=telegram)
+        app = App(settings, clock=clock, fetcher=object(), parser=object(), notifier=notifier)  # type: ignore[arg-type]
+        apps.append(app)
+        return Harness(app, clock)
+
+    yield _build
+    for app in apps:
+        app.engine.dispose()
+
+
+@pytest.fixture
+def harness(build: Callable[..., Harness], fake_tg: FakeTelegram) -> Harness:
+    return build(tg_settings(fake_tg, DEFAULT_DESTINATIONS))
+
+
+def async_test(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    """Run the test in one event loop and close the Telegram clients in that same loop."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        async def main() -> None:
+            try:
+                await fn(*args, **kwargs)
+            finally:
+                while _OPEN:
+                    await _OPEN.pop().app.notifier.close()
+
+        asyncio.run(main())
+
+    return wrapper
+
+
+def _texts(fake: FakeTelegram, chat_id: int) -> list[str]:
+    return [m.text for m in fake.sent_to(chat_id)]
+
+
+# -- one alert per destination, never twice -------------------------------------------------
+
+
+@async_test
+async def test_violation_is_sent_once_to_each_matching_destination(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    harness.add_item(incident())
+    await harness.deliver()
+    sends = fake_tg.calls_to("sendMessage", ok=True)
+    assert sorted(int(c.params["chat_id"]) for c in sends) == [ANALYSTS, PUBLIC]
+    assert all(c.params["parse_mode"] == "HTML" for c in sends)
+    public = fake_tg.sent_to(PUBLIC)[0]
+    assert "<b>Kafranbel</b>, Idlib governorate" in public.text
+    assert "sochi-2018 (art. 2)" in public.text and "5 killed" in public.text
+    assert (
+        "https://www.openstreetmap.org/?mlat=35.61390&amp;mlon=36.56110#map=11/35.61390/36.56110"
+        in public.text
+    )
+    assert 'href="https://news.example/1?a=1&amp;b=&lt;2&gt;"' in public.text
+    assert public.reply_markup is None
+    analysts = fake_tg.sent_to(ANALYSTS)[0]
+    buttons = analysts.reply_markup["inline_keyboard"][0]
+    assert [b["text"] for b in buttons] == ["Confirm", "Not a violation"]
+    rows = {r.destination_id: r for r in harness.rows()}
+    assert {r.status for r in rows.values()} == {"sent"}
+    assert sorted(r.message_ids[0] for r in rows.values()) == [1, 1]
+
+    await harness.deliver()  # nothing left to do
+    assert len(fake_tg.calls_to("sendMessage")) == 2
+    assert harness.app.status()["alerts"]["sent"] == 2
+
+
+@async_test
+async def test_reclassification_neither_resends_nor_edits_when_nothing_changed(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    item_id = harness.add_item(incident())
+    await harness.deliver()
+    harness.classify(item_id, incident())  # deletes and re-inserts the incident rows
+    await harness.deliver()
+    assert len(fake_tg.calls_to("sendMessage")) == 2
+    assert fake_tg.calls_to("editMessageText") == []
+    assert all(not r.edit_pending for r in harness.rows())
+
+
+@async_test
+async def test_higher_toll_edits_the_sent_message(harness: Harness, fake_tg: FakeTelegram) -> None:
+    item_id = harness.add_item(incident())
+    await harness.deliver()
+    harness.classify(item_id, incident(fatalities=9, fatalities_low=9, fatalities_high=9))
+    await harness.deliver()
+    assert len(fake_tg.calls_to("sendMessage")) == 2
+    edits = fake_tg.calls_to("editMessageText", ok=True)
+    assert sorted(int(c.params["chat_id"]) for c in edits) == [ANALYSTS, PUBLIC]
+    assert "9 killed" in fake_tg.sent_to(PUBLIC)[0].text
+    # the analysts' buttons survive the edit
+    assert fake_tg.sent_to(ANALYSTS)[0].reply_markup["inline_keyboard"]
+
+
+@async_test
+async def test_second_source_edits_instead_of_sending(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    harness.add_item(incident(), title="Regime shelling kills five in Kafranbel")
+    await harness.deliver()
+    harness.clock.advance(3600)
+    harness.add_item(
+        incident(date="2019-06-10", fatalities=7, fatalities_low=7, fatalities_high=7),
+        title="Seven dead in Kafr Nabl shelling",
+    )
+    await harness.deliver()
+    assert len(fake_tg.calls_to("sendMessage")) == 2
+    text = fake_tg.sent_to(PUBLIC)[0].text
+    assert "Sources (2)" in text and "Seven dead in Kafr Nabl shelling" in text
+    assert "7 killed" in text
+
+
+@async_test
+async def test_different_place_is_a_new_alert(harness: Harness, fake_tg: FakeTelegram) -> None:
+    harness.add_item(incident())
+    other = incident()
+    other["location"] = {
+        "name": "Ariha",
+        "admin1": "Idlib",
+        "lat": 35.81,
+        "lon": 36.61,
+        "precision": 1,
+    }
+    harness.add_item(other)
+    await harness.deliver()
+    assert len(fake_tg.sent_to(PUBLIC)) == 2
+
+
+@async_test
+async def test_filters_and_backlog(harness: Harness, fake_tg: FakeTelegram) -> None:
+    harness.add_item(incident(violation=False))  # violations_only by default
+    harness.add_item(incident(severity="critical"), eligible=False)  # too old to alert
+    await harness.deliver()
+    assert fake_tg.calls_to("sendMessage") == []
+    harness.add_item(incident(severity="critical", date="2019-07-01"))
+    await harness.deliver()
+    assert len(fake_tg.sent_to(CRITICAL_ONLY)) == 1
+
+
+# -- failures -------------------------------------------------------------------------------
+
+
+@async_test
+async def test_retry_after_waits_what_telegram_says(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    fake_tg.fail("sendMessage", "retry_after", chat_id=PUBLIC, retry_after=30)
+    harness.add_item(incident())
+    await harness.deliver()
+    row = next(r for r in harness.rows() if r.status == "pending")
+    assert row.attempts == 0 and row.next_attempt_at == harness.clock() + timedelta(seconds=30)
+    harness.clock.advance(29)
+    harness.app.alerts._paused_until.clear()  # the pause is in memory; the row says the same
+    await harness.deliver()
+    assert _texts(fake_tg, PUBLIC) == []
+    harness.clock.advance(1)
+    await harness.deliver()
+    assert len(_texts(fake_tg, PUBLIC)) == 1
+    assert len(fake_tg.calls_to("sendMessage", ok=False)) == 1
+
+
+@async_test
+async def test_5xx_retries_with_backoff_then_dies(harness: Harness, fake_tg: FakeTelegram) -> None:
+    fake_tg.fail("sendMessage", "bad_gateway", chat_id=PUBLIC, times=None)
+    harness.add_item(incident())
+    await harness.deliver()
+    delays = []
+    for _ in range(3):
+        row = next(r for r in harness.rows() if r.destination_id == 2)
+        if row.status == "dead":
+            break
+        delays.append((row.next_attempt_at - harness.clock()).total_seconds())
+        harness.clock.advance(delays[-1])
+        await harness.deliver()
+    assert delays == [1.0, 2.0]
+    row = next(r for r in harness.rows() if r.destination_id == 2)
+    assert row.status == "dead" and row.attempts == 3 and "Bad Gateway" in (row.last_error or "")
+    assert harness.app.status()["alerts"]["dead"] == 1
+    assert len(_texts(fake_tg, ANALYSTS)) == 1  # other chats are unaffected
+
+
+@async_test
+async def test_stall_past_timeout_is_retried(harness: Harness, fake_tg: FakeTelegram) -> None:
+    fake_tg.fail("sendMessage", "stall", chat_id=PUBLIC, stall=2.5)
+    harness.add_item(incident())
+    await harness.deliver()
+    row = next(r for r in harness.rows() if r.destination_id == 2)
+    assert row.status == "pending" and row.attempts == 1 and "TimedOut" in (row.last_error or "")
+    harness.clock.advance(1)
+    await harness.deliver()
+    # the stalled request may have been stored by the server: that is the documented window
+    assert harness.rows()[1].status == "sent"
+
+
+@pytest.mark.parametrize("kind", ["forbidden", "chat_not_found"])
+@async_test
+async def test_refusing_chat_is_deactivated_after_three_failures(
+    harness: Harness, fake_tg: FakeTelegram, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_tg.fail("sendMessage", kind, chat_id=PUBLIC, times=None)
+    harness.add_item(incident())
+    for _ in range(3):
+        await harness.deliver()
+        harness.clock.advance(600)
+    dest = harness.app.alert_store.destination(PUBLIC)
+    assert dest is not None and not dest.active and dest.consecutive_failures == 3
+    assert "deactivated" in caplog.text
+    assert [r.status for r in harness.rows() if r.destination_id == 2] == ["dead"]
+    harness.add_item(incident(date="2019-08-01"))
+    await harness.deliver()
+    assert len(fake_tg.calls_to("sendMessage", ok=False)) == 3  # no more tries
+
+
+@async_test
+async def test_unparseable_html_is_resent_as_plain_text(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    fake_tg.fail("sendMessage", "parse", chat_id=PUBLIC)
+    harness.add_item(incident())
+    await harness.deliver()
+    sent = fake_tg.sent_to(PUBLIC)
+    assert len(sent) == 1 and sent[0].parse_mode is None
+    assert "<b>" not in sent[0].text and "Kafranbel, Idlib governorate" in sent[0].text
+    row = next(r for r in harness.rows() if r.destination_id == 2)
+    assert row.status == "sent" and row.plain
+
+
+@async_test
+async def test_migrated_group_follows_to_the_new_chat(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    fake_tg.fail("sendMessage", "migrate", chat_id=ANALYSTS, migrate_to=-1009)
+    harness.add_item(incident())
+    await harness.deliver()
+    assert len(fake_tg.sent_to(-1009)) == 1 and fake_tg.sent_to(ANALYSTS) == []
+    dest = harness.app.alert_store.destination(-1009)
+    assert dest is not None and dest.name == "analysts"
+    assert harness.app.alert_store.destination(ANALYSTS) is None
+
+
+@async_test
+async def test_long_alert_is_split_on_paragraphs(harness: Harness, fake_tg: FakeTelegram) -> None:
+    first = harness.add_item(incident(), title="T" * 180)
+    for n in range(40):
+        harness.add_item(incident(), title=f"Report {n} " + "x" * 150)
+    del first
+    await harness.deliver()
+    parts = fake_tg.sent_to(ANALYSTS)
+    assert len(parts) >= 2 and all(len(p.text) <= 4096 for p in parts)
+    assert parts[-1].reply_markup and not parts[0].reply_markup
+    assert "Sources (41)" in "".join(p.text for p in parts)
+
+
+@async_test
+async def test_two_senders_never_take_the_same_row(harness: Harness) -> None:
+    harness.add_item(incident())
+    store = harness.app.alert_store
+    first = store.claim(harness.clock(), 60, per_chat=5)
+    second = store.claim(harness.clock(), 60, per_chat=5)
+    assert len(first) == 2 and second == []
+    harness.clock.advance(61)  # an expired lease (the sender died) is taken over
+    assert len(store.claim(harness.clock(), 60, per_chat=5)) == 2
+
+
+# -- review, commands, digests --------------------------------------------------------------
+
+
+async def _updates_until(harness: Harness, fake: FakeTelegram, done: Callable[[], bool]) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(harness.app.alerts.run_updates(stop))
+    try:
+        for _ in range(200):
+            if done():
+                break
+            await asyncio.sleep(0.05)
+        assert done()
+    finally:
+        stop.set()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@async_test
+async def test_review_buttons_record_once_and_edit(harness: Harness, fake_tg: FakeTelegram) -> None:
+    harness.add_item(incident())
+    await harness.deliver()
+    message = fake_tg.sent_to(ANALYSTS)[0]
+    data = message.reply_markup["inline_keyboard"][0][0]["callback_data"]
+    fake_tg.push_press(ANALYSTS, message.message_id, data, username="ana")
+    await _updates_until(
+        harness, fake_tg, lambda: len(fake_tg.calls_to("answerCallbackQuery")) == 1
+    )
+    assert fake_tg.calls_to("answerCallbackQuery")[0].params["text"] == "Recorded: confirmed."
+    assert fake_tg.calls_to("setMyCommands") and fake_tg.calls_to("deleteWebhook")
+    await harness.deliver()
+    assert (
+        "Confirmed" in fake_tg.sent_to(ANALYSTS)[0].text
+        and "@ana" in fake_tg.sent_to(ANALYSTS)[0].text
+    )
+    assert "Confirmed" in fake_tg.sent_to(PUBLIC)[0].text
+    edits = len(fake_tg.calls_to("editMessageText"))
+
+    dismiss = message.reply_markup["inline_keyboard"][0][1]["callback_data"]
+    fake_tg.push_press(ANALYSTS, message.message_id, dismiss, username="bob")
+    await _updates_until(
+        harness, fake_tg, lambda: len(fake_tg.calls_to("answerCallbackQuery")) == 2
+    )
+    answer = fake_tg.calls_to("answerCallbackQuery")[1].params["text"]
+    assert answer.startswith("Already confirmed by @ana")
+    await harness.deliver()
+    assert len(fake_tg.calls_to("editMessageText")) == edits
+
+
+@async_test
+async def test_dismissal_leaves_counts_digests_and_pending_alerts(
+    build: Callable[..., Harness], fake_tg: FakeTelegram
+) -> None:
+    h = build(
+        tg_settings(
+            fake_tg,
+            [
+                {"chat_id": ANALYSTS, "name": "analysts", "review": True},
+                {"chat_id": PUBLIC, "name": "digest", "mode": "digest"},
+            ],
+        )
+    )
+    h.add_item(incident())
+    h.add_item(incident(date="2019-07-01", fatalities=2))
+    await h.deliver()
+    assert h.app.repo.incident_counts(h.clock() - timedelta(days=1))["violations"] == 2
+    first = fake_tg.sent_to(ANALYSTS)[0]
+    fake_tg.push_press(
+        ANALYSTS, first.message_id, first.reply_markup["inline_keyboard"][0][1]["callback_data"]
+    )
+    await _updates_until(h, fake_tg, lambda: bool(fake_tg.calls_to("answerCallbackQuery")))
+    await h.deliver()
+    assert "Not a violation" in fake_tg.sent_to(ANALYSTS)[0].text
+    assert h.app.repo.incident_counts(h.clock() - timedelta(days=1))["violations"] == 1
+    assert "Not a violation" not in fake_tg.sent_to(ANALYSTS)[1].text
+
+    assert await h.app.alerts.send_digests() == 0  # not due yet
+    h.clock.advance(24 * 3600)
+    assert await h.app.alerts.send_digests() == 1
+    (digest,) = fake_tg.sent_to(PUBLIC)
+    assert digest.text.startswith("<b>Digest: 1 incident(s)")
+    assert "2019-07-01" in digest.text and "2019-06-09" not in digest.text
+    assert {r.status for r in h.rows() if r.kind == "digest"} == {"sent", "skipped"}
+    assert await h.app.alerts.send_digests() == 0
+    h.app.engine.dispose()
+
+
+@async_test
+async def test_commands(build: Callable[..., Harness], fake_tg: FakeTelegram) -> None:
+    h = build(tg_settings(fake_tg, DEFAULT_DESTINATIONS, allowed_chat_ids=[555, PUBLIC]))
+    h.add_item(incident())
+
+    def replies(chat: int) -> list[str]:
+        return _texts(fake_tg, chat)
+
+    script = [
+        (555, "/start"),
+        (555, '/subscribe zones=idlib-deescalation min_severity=high include="shelled the town"'),
+        (555, "/filters"),
+        (666, "/subscribe"),
+        (555, "/subscribe mode=sometimes"),
+        (PUBLIC, "/unsubscribe"),
+        (555, "/latest 3"),
+        (555, "/status"),
+        (555, "/unsubscribe"),
+    ]
+    for chat, text in script:
+        fake_tg.push_command(chat, text)
+    await _updates_until(
+        h,
+        fake_tg,
+        lambda: len(replies(555)) >= 7 and len(replies(666)) == 1 and len(replies(PUBLIC)) == 1,
+    )
+    out = replies(555)
+    assert "/subscribe" in out[0]
+    assert out[1].startswith("Subscribed.") and "zones=idlib-deescalation" in out[1]
+    assert "include='shelled the town'" in out[2] and "min_severity=high" in out[2]
+    assert "mode must be one of" in out[3]
+    assert "Latest 1 violation(s)" in out[4] and "Kafranbel" in out[4]
+    assert out[5].startswith("tracker ") and "alerts:" in out[5]
+    assert out[6].startswith("Unsubscribed")
+    assert "may not subscribe" in replies(666)[0]
+    assert "configuration" in replies(PUBLIC)[0]
+    assert h.app.alert_store.destination(666) is None
+    dest = h.app.alert_store.destination(555)
+    assert dest is not None and dest.source == "bot" and not dest.active
+
+
+@async_test
+async def test_subscribed_chat_gets_matching_alerts(
+    build: Callable[..., Harness], fake_tg: FakeTelegram
+) -> None:
+    h = build(tg_settings(fake_tg, []))
+    fake_tg.push_command(555, "/subscribe include=kafranbel")
+    fake_tg.push_command(556, "/subscribe include=aleppo")
+    await _updates_until(h, fake_tg, lambda: len(fake_tg.calls_to("sendMessage")) == 2)
+    h.add_item(incident())
+    await h.deliver()
+    assert len(_texts(fake_tg, 555)) == 2 and len(_texts(fake_tg, 556)) == 1
+
+
+@async_test
+async def test_per_chat_pacing(build: Callable[..., Harness], fake_tg: FakeTelegram) -> None:
+    h = build(tg_settings(fake_tg, [{"chat_id": PUBLIC}], per_chat_interval_seconds=0.3))
+    for day in range(1, 4):
+        h.add_item(incident(date=f"2019-06-{day * 5:02d}"))
+    await h.deliver()
+    calls = fake_tg.calls_to("sendMessage")
+    assert len(calls) == 3
+    assert all(b.at - a.at >= 0.29 for a, b in itertools.pairwise(calls))
+
+
+@async_test
+async def test_console_notifier_without_token(build: Callable[..., Harness]) -> None:
+    out = io.StringIO()
+    h = build({}, notifier=ConsoleNotifier(out))
+    assert [d.chat_id for d in h.app.alert_store.list_destinations()] == [0]
+    h.add_item(incident())
+    await h.deliver()
+    text = out.getvalue()
+    assert (
+        "alert to chat 0" in text and "Kafranbel, Idlib governorate" in text and "<b>" not in text
+    )
+    assert h.app.status()["alerts"]["notifier"] == "console"
+
+
+def test_postgres_outbox(postgres_url: str, clock: FakeClock) -> None:
+    settings = make_settings(
+        postgres_url, telegram={"destinations": [{"chat_id": -100123456789012}]}
+    )
+    out = io.StringIO()
+    app = App(
+        settings, clock=clock, fetcher=object(), parser=object(), notifier=ConsoleNotifier(out)
+    )  # type: ignore[arg-type]
+    try:
+        h = Harness(app, clock)
+        item_id = h.add_item(incident())
+        h.classify(item_id, incident())
+        asyncio.run(h.deliver())
+        rows = h.rows()
+        assert len(rows) == 1 and rows[0].status == "sent" and rows[0].chat_id == -100123456789012
+        assert out.getvalue().count("alert to chat") == 1
+    finally:
+        app.engine.dispose()

@@ -1,0 +1,119 @@
+"""Digest text through Jinja2 templates (tracker/templates/).
+
+Wording lives in the templates so it can change without touching the numbers; this module
+only sets up escaping per format: HTML and Telegram HTML autoescape every value, Markdown
+escapes the characters that would turn outside text (titles, place names) into markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from tracker.core.digest import Digest, TopIncident, split_telegram
+
+PRECISION_TEXT = {2: "around", 3: "week of", 4: "month of", 5: "year of"}
+SEVERITY_MARK = {"low": "⚪", "medium": "🟡", "high": "🟠", "critical": "🔴"}
+MAX_TITLE_CHARS = 200
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def md_escape(value: object) -> str:
+    """Outside text must not become Markdown links, emphasis or table cells."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def cut(value: object, limit: int = MAX_TITLE_CHARS) -> str:
+    """Shorten before escaping, so that no line can approach Telegram's message limit."""
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def web_url(value: str | None) -> bool:
+    """Only http(s) links are rendered as links; anything else (javascript:, data:) is text."""
+    return bool(value) and str(value).lower().startswith(("http://", "https://"))
+
+
+def when(day: date | None, precision: int = 1) -> str:
+    if day is None:
+        return "date unknown"
+    prefix = PRECISION_TEXT.get(precision)
+    return f"{prefix} {day.isoformat()}" if prefix else day.isoformat()
+
+
+def signed(value: float) -> str:
+    return f"{value:+g}"
+
+
+def change_text(d: Digest) -> str:
+    c = d.comparison
+    base = f"{signed(c.change)} against the average of {c.average:g} over the previous "
+    base += f"{len(c.previous)} {d.period.kind}s"
+    return f"{base} ({signed(c.change_pct)}%)" if c.change_pct is not None else base
+
+
+def place_text(t: TopIncident) -> str:
+    parts = [p for p in (t.place_name, t.admin1) if p]
+    return ", ".join(parts) if parts else "place unknown"
+
+
+@cache
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("tracker", "templates"),
+        autoescape=select_autoescape(default=autoescape, default_for_string=autoescape),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md_escape, cut=cut, when=when, signed=signed, web_url=web_url)
+    env.globals.update(change_text=change_text, place_text=place_text, severity_mark=SEVERITY_MARK)
+    return env
+
+
+def _render(name: str, autoescape: bool, **context: Any) -> str:
+    return _environment(autoescape).get_template(name).render(**context)
+
+
+def render_markdown(d: Digest) -> str:
+    return _render("digest.md.j2", False, d=d)
+
+
+def render_html(d: Digest, png: bytes | None = None) -> str:
+    """A standalone page; the chart is embedded as a data URI so the file travels alone."""
+    src = None
+    if png is not None:
+        src = Markup("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
+    return _render("digest.html.j2", True, d=d, chart_src=src)
+
+
+def render_telegram(d: Digest, limit: int = 4096) -> list[str]:
+    """Telegram HTML (only the tags the Bot API accepts), split under `limit` characters."""
+    return split_telegram(_render("digest.telegram.j2", True, d=d), limit)
+
+
+class DigestRenderer:
+    """Every output format of a digest in one object, for the digest service."""
+
+    def __init__(self, chart: Callable[[Digest], bytes] | None = None) -> None:
+        self._chart = chart
+
+    def markdown(self, d: Digest) -> str:
+        return render_markdown(d)
+
+    def html(self, d: Digest) -> str:
+        return render_html(d, self.png(d))
+
+    def telegram(self, d: Digest) -> list[str]:
+        return render_telegram(d)
+
+    def png(self, d: Digest) -> bytes | None:
+        return self._chart(d) if self._chart is not None else None

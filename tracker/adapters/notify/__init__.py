@@ -1,0 +1,1 @@
+"""Notifiers: where alerts go (Telegram through python-telegram-bot, or the console)."""

@@ -1,0 +1,60 @@
+"""The notifier used without a Telegram token: alerts are printed, so `tracker run` shows
+what it would send. It never fails, so the outbox drains as if Telegram had accepted."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+
+
+class ConsoleNotifier:
+    name = "console"
+    supports_html = False
+    supports_updates = False
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._ids = itertools.count(1)
+
+    def _print(self, header: str, text: str, buttons: Sequence[Button]) -> int:
+        message_id = next(self._ids)
+        out = self._stream or sys.stdout
+        lines = [f"--- {header} (message {message_id}) ---", text]
+        if buttons:
+            lines.append("[" + "] [".join(b.text for b in buttons) + "]")
+        out.write("\n".join(lines) + "\n\n")
+        out.flush()
+        return message_id
+
+    async def send(
+        self, chat_id: int, text: str, *, html: bool, buttons: Sequence[Button] = ()
+    ) -> SendResult:
+        return SendResult(Outcome.OK, self._print(f"alert to chat {chat_id}", text, buttons))
+
+    async def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        html: bool,
+        buttons: Sequence[Button] = (),
+    ) -> SendResult:
+        self._print(f"edit of message {message_id} in chat {chat_id}", text, buttons)
+        return SendResult(Outcome.OK, message_id)
+
+    async def prepare_updates(self, commands: Sequence[tuple[str, str]]) -> None:
+        return None
+
+    async def get_updates(self, offset: int | None, timeout: int) -> list[BotUpdate]:
+        return []
+
+    async def answer_callback(self, callback_id: str, text: str) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

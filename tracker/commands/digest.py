@@ -1,0 +1,78 @@
+"""`tracker digest`: render the digest of any period from stored data (and send it).
+
+Settings and the App come from the main command line module, imported when the command
+runs so that registering the command stays cheap and free of import cycles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import date
+from typing import Annotated, cast
+
+import typer
+
+from tracker.services.digest import Format, PeriodKind
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `digest` command to the main app."""
+
+    @app.command("digest")
+    def digest_cmd(
+        day: Annotated[str, typer.Option("--date", help="A day of the period, YYYY-MM-DD.")],
+        period: Annotated[
+            str | None, typer.Option(help="day or week (default: [digest] period).")
+        ] = None,
+        fmt: Annotated[
+            str, typer.Option("--format", help="md, html, json, telegram or png.")
+        ] = "md",
+        output: Annotated[
+            str | None, typer.Option("--output", "-o", help="Write to this file.")
+        ] = None,
+        send: Annotated[bool, typer.Option("--send", help="Also send it to Telegram.")] = False,
+    ) -> None:
+        """Render the digest of the day (or week) containing --date from stored data."""
+        from tracker.cli import _build_app, get_settings
+
+        when = parse_day(day)
+        kind = _choice(period, ("day", "week"), "--period")
+        chosen = _choice(fmt, ("md", "html", "json", "telegram", "png"), "--format") or "md"
+        if send:
+            raise typer.BadParameter(
+                "--send is not available yet: digests are not wired to the Telegram notifier",
+                param_hint="--send",
+            )
+        tracker_app = _build_app(get_settings())
+        try:
+            tracker_app.upgrade_db()
+            body, _ = tracker_app.digest(when, cast(Format, chosen), cast(PeriodKind, kind))
+        finally:
+            asyncio.run(tracker_app.aclose())
+        _write(body, output, chosen)
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], name: str) -> str | None:
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
+    return value
+
+
+def _write(body: bytes, output: str | None, fmt: str) -> None:
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(body)
+        return
+    if fmt == "png":
+        raise typer.BadParameter("a PNG needs --output FILE", param_hint="--format")
+    sys.stdout.write(body.decode("utf-8"))
+    if not body.endswith(b"\n"):
+        sys.stdout.write("\n")

@@ -1,0 +1,246 @@
+"""`tracker incidents list|show` and `tracker eval-merge`: merged events at the command line.
+
+Listing first links any stored incident that is in no event yet, so the commands show the
+truth even when the running service has not merged the latest items.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tracker.core.feeds import content_hash
+from tracker.core.incident import ItemInput
+from tracker.core.merge import PairScores, Report, cluster, pairwise_scores
+
+CONTRACT_KEYS = (
+    "violation",
+    "event_type",
+    "sub_event_type",
+    "date",
+    "date_precision",
+    "location",
+    "fatalities",
+    "fatalities_low",
+    "fatalities_high",
+    "injured",
+    "actors",
+    "agreements",
+    "zones",
+    "severity",
+    "confidence",
+    "reasons",
+    "evidence",
+)
+
+
+def _store() -> Any:
+    """The event store of the configured database, migrated and caught up."""
+    from tracker.adapters.storage import db
+    from tracker.adapters.storage.events import EventStore
+    from tracker.cli import get_settings
+    from tracker.services.events import EventService
+
+    engine = db.create_db_engine(get_settings().database.url)
+    db.upgrade(engine)
+    store = EventStore(engine)
+    EventService(store, lambda: datetime.now(UTC)).catch_up()
+    return store
+
+
+def event_contract(row: Any, sources: list[str]) -> dict[str, Any]:
+    """An events row as the classify contract plus id, source_count and sources."""
+    location = None
+    if row.place_name is not None and row.lat is not None and row.lon is not None:
+        location = {
+            "name": row.place_name,
+            "admin1": row.admin1 or "",
+            "lat": row.lat,
+            "lon": row.lon,
+            "precision": row.location_precision,
+        }
+    values = {
+        **{k: getattr(row, k) for k in CONTRACT_KEYS if hasattr(row, k)},
+        "date": row.event_date.isoformat() if row.event_date else None,
+        "location": location,
+    }
+    return {
+        "id": row.id,
+        **{k: values[k] for k in CONTRACT_KEYS},
+        "source_count": row.source_count,
+        "sources": sources,
+        "revision": row.revision,
+        "split_from": row.split_from,
+    }
+
+
+def _line(event: dict[str, Any]) -> str:
+    where = (event["location"] or {}).get("name") or "unknown place"
+    toll = "?" if event["fatalities"] is None else str(event["fatalities"])
+    flag = "VIOLATION" if event["violation"] else "-"
+    return (
+        f"{event['id']:5} {event['date'] or '?':10} {flag:9} {event['sub_event_type'][:30]:30} "
+        f"{where[:24]:24} killed {toll:>3}  {event['source_count']} source(s)"
+    )
+
+
+def _describe(event: dict[str, Any], reports: list[tuple[Any, Any, str | None]], row: Any) -> str:
+    loc = event["location"]
+    where = f"{loc['name']} ({loc['admin1']}, precision {loc['precision']})" if loc else "unknown"
+    lines = [
+        f"Incident {event['id']} (revision {event['revision']})"
+        + (f", split from {event['split_from']}" if event["split_from"] else ""),
+        f"  what:   {event['event_type']} / {event['sub_event_type']}",
+        f"  when:   {event['date']} (precision {event['date_precision']})",
+        f"  where:  {where}",
+        f"  killed: {event['fatalities']} (range {event['fatalities_low']}"
+        f"-{event['fatalities_high']}); injured: {event['injured']}",
+        f"  violation: {event['violation']}; severity {event['severity']}; "
+        f"confidence {event['confidence']}",
+        f"  sources: {event['source_count']} independent, {len(reports)} report(s)",
+        "  reports:",
+    ]
+    for incident, item, outlet in reports:
+        lines.append(
+            f"    - [{outlet or 'feed'}] {item.title} <{item.url or 'no url'}> "
+            f"({incident.event_date}, {incident.place_name}, killed {incident.fatalities})"
+        )
+    lines.append("  why merged:")
+    lines += [f"    * {why}" for why in row.merge_reasons] or ["    * a single report"]
+    return "\n".join(lines)
+
+
+# -- eval-merge ------------------------------------------------------------------------------
+
+
+def labelled_reports(
+    groups: list[dict[str, Any]], classify: Any
+) -> tuple[list[Report], dict[str, str]]:
+    """Classify every report of the labelled groups; gold label = group + event letter."""
+    from tracker.commands.classify import parse_published
+
+    reports: list[Report] = []
+    gold: dict[str, str] = {}
+    for group in groups:
+        for n, raw in enumerate(group["reports"]):
+            url = raw.get("url") or f"{group['group']}/{n}"
+            item = ItemInput(raw["title"], raw["text"], parse_published(raw["published"]), url)
+            for seq, incident in enumerate(classify(item)):
+                key = f"{url}#{seq}"
+                reports.append(
+                    Report(
+                        key=key,
+                        incident=incident,
+                        origin=url,
+                        url=url,
+                        title=raw["title"],
+                        content_hash=content_hash(raw["title"], raw["text"]),
+                        outlet=raw.get("source"),
+                    )
+                )
+                gold[key] = f"{group['group']}/{raw['event']}"
+    return reports, gold
+
+
+def evaluate_merge(groups: list[dict[str, Any]], classify: Any) -> tuple[PairScores, list[str]]:
+    """Pairwise precision and recall over all reports pooled, plus the mistakes."""
+    reports, gold = labelled_reports(groups, classify)
+    clusters = cluster(reports)
+    scores = pairwise_scores(gold, [[r.key for r in c] for c in clusters])
+    mistakes = [
+        "merged across events: " + ", ".join(r.key for r in c)
+        for c in clusters
+        if len({gold[r.key] for r in c}) > 1
+    ]
+    owner = {r.key: i for i, c in enumerate(clusters) for r in c}
+    for label in sorted(set(gold.values())):
+        keys = [k for k, v in gold.items() if v == label]
+        if len({owner[k] for k in keys}) > 1:
+            mistakes.append(f"event {label} split: " + ", ".join(keys))
+    return scores, mistakes
+
+
+def read_groups(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc}") from exc
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `incidents list|show` and `eval-merge` to the main app."""
+    incidents = typer.Typer(help="Incidents merged across feeds.", no_args_is_help=True)
+    app.add_typer(incidents, name="incidents")
+
+    @incidents.command("list")
+    def list_cmd(
+        since: Annotated[
+            str | None, typer.Option("--since", help="Events on or after YYYY-MM-DD.")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    ) -> None:
+        """List stored incidents, one per event, newest first."""
+        try:
+            day = date.fromisoformat(since) if since else None
+        except ValueError:
+            raise typer.BadParameter(f"--since: expected YYYY-MM-DD, got {since!r}") from None
+        store = _store()
+        rows = store.list_events(day)
+        sources = store.sources([r.id for r in rows])
+        events = [event_contract(r, sources[r.id]) for r in rows]
+        if as_json:
+            typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
+            return
+        for event in events:
+            typer.echo(_line(event))
+        typer.echo(f"{len(events)} incident(s)", err=True)
+
+    @incidents.command("show")
+    def show_cmd(
+        event_id: Annotated[int, typer.Argument(help="Incident id from `incidents list`.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """One incident with its reports and why they were merged."""
+        store = _store()
+        row = store.get_event(event_id)
+        if row is None:
+            typer.echo(f"no such incident: {event_id}", err=True)
+            raise typer.Exit(1)
+        if row.status != "active":
+            typer.echo(f"incident {event_id} is {row.status} (into {row.merged_into})", err=True)
+        reports = store.reports_of(event_id)
+        event = event_contract(row, store.sources([event_id])[event_id])
+        if as_json:
+            event["reports"] = [
+                {"url": item.url, "title": item.title, "source": outlet, **inc.to_contract()}
+                for inc, item, outlet in reports
+            ]
+            event["merge_reasons"] = row.merge_reasons
+            typer.echo(json.dumps(event, ensure_ascii=False, indent=2))
+            return
+        typer.echo(_describe(event, reports, row))
+
+    @app.command("eval-merge")
+    def eval_merge_cmd(
+        path: Annotated[Path, typer.Argument(help="Labelled report groups, JSONL.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Pairwise precision and recall of merging reports into incidents."""
+        from tracker.commands.classify import build_classifier
+
+        scores, mistakes = evaluate_merge(read_groups(path), build_classifier().classify)
+        if as_json:
+            typer.echo(json.dumps({**scores.to_dict(), "mistakes": mistakes}))
+            return
+        typer.echo(
+            f"pairs: {scores.true_pairs} true, {scores.predicted_pairs} merged, "
+            f"{scores.correct_pairs} correct\nprecision {scores.precision:.3f}  "
+            f"recall {scores.recall:.3f}"
+        )
+        for mistake in mistakes:
+            typer.echo(f"  {mistake}")

@@ -1,0 +1,546 @@
+"""The daily (or weekly) digest as a pure function of stored records.
+
+A digest covers what *came in* during its period: incidents whose item was first seen in the
+period, each still shown with its own event date. Counting by arrival rather than by event
+date keeps yesterday's digest stable (a late report never changes a digest already sent) and
+makes every incident appear in exactly one digest; reports of old events are marked as late.
+
+Nothing here reads the clock, the database or the environment: the caller passes the period
+(with its time zone) and the records, so every number is testable from known incidents.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Literal
+
+PeriodKind = Literal["day", "week"]
+PERIOD_KINDS: tuple[str, ...] = ("day", "week")
+SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+COMPARISON_PERIODS = 7
+CHART_DAYS = 30
+TELEGRAM_LIMIT = 4096
+UNKNOWN = "unknown"
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """One incident read from one item, with what the digest needs of its item and feed."""
+
+    id: int
+    item_id: int
+    recorded_at: datetime
+    violation: bool
+    event_type: str
+    sub_event_type: str = ""
+    event_date: date | None = None
+    date_precision: int = 1
+    place_name: str | None = None
+    admin1: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    fatalities: int | None = None
+    injured: int | None = None
+    actors: tuple[Mapping[str, Any], ...] = ()
+    agreements: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    severity: str = "low"
+    confidence: float = 0.0
+    source_title: str = ""
+    source_url: str | None = None
+    feed_name: str | None = None
+    review_status: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    name: str
+    url: str
+    state: str
+    enabled: bool = True
+    consecutive_errors: int = 0
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    last_success_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """An analyst's decision on an alert incident (confirmed / dismissed)."""
+
+    incident_id: int
+    status: str
+    by: str
+    at: datetime
+    event_type: str = ""
+    place_name: str | None = None
+
+
+# -- the period ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days [start, end) in time zone `tz`; a week runs Monday to Sunday."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+    tz: tzinfo
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time(), tzinfo=self.tz)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.combine(self.end, time(), tzinfo=self.tz)
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+    def shifted(self, periods: int) -> Period:
+        """The period `periods` lengths earlier (positive) or later (negative)."""
+        delta = self.length * periods
+        return Period(self.kind, self.start - delta, self.end - delta, self.tz)
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start_at <= moment < self.end_at
+
+    @property
+    def label(self) -> str:
+        if self.kind == "day":
+            return self.start.isoformat()
+        return f"{self.start.isoformat()} to {self.last_day.isoformat()}"
+
+
+def period_of(day: date, kind: PeriodKind, tz: tzinfo) -> Period:
+    """The day itself, or the Monday-to-Sunday week containing it."""
+    if kind == "day":
+        return Period("day", day, day + timedelta(days=1), tz)
+    if kind == "week":
+        monday = day - timedelta(days=day.weekday())
+        return Period("week", monday, monday + timedelta(days=7), tz)
+    raise ValueError(f"unknown period kind: {kind!r}")
+
+
+def last_complete_period(now: datetime, kind: PeriodKind, tz: tzinfo) -> Period:
+    """What a digest sent at `now` covers: the previous local day or the previous week."""
+    today = now.astimezone(tz).date()
+    return period_of(today, kind, tz).shifted(1)
+
+
+def load_window(period: Period) -> tuple[datetime, datetime]:
+    """The span of records a digest needs: its comparison periods and its 30-day chart."""
+    comparison_start = period.shifted(COMPARISON_PERIODS).start
+    chart_start = period.end - timedelta(days=CHART_DAYS)
+    start = min(comparison_start, chart_start)
+    return datetime.combine(start, time(), tzinfo=period.tz), period.end_at
+
+
+# -- outputs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    incidents: int
+    violations: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "incidents": self.incidents, "violations": self.violations}
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    incidents: int
+    violations: int
+
+
+@dataclass(frozen=True)
+class TopIncident:
+    id: int
+    item_id: int
+    violation: bool
+    severity: str
+    event_type: str
+    sub_event_type: str
+    event_date: date | None
+    date_precision: int
+    late: bool
+    place_name: str | None
+    admin1: str | None
+    fatalities: int | None
+    injured: int | None
+    agreements: tuple[str, ...]
+    zones: tuple[str, ...]
+    attackers: tuple[str, ...]
+    source_title: str
+    source_url: str | None
+    feed_name: str | None
+    review_status: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "item_id": self.item_id,
+            "violation": self.violation,
+            "severity": self.severity,
+            "event_type": self.event_type,
+            "sub_event_type": self.sub_event_type,
+            "event_date": self.event_date.isoformat() if self.event_date else None,
+            "date_precision": self.date_precision,
+            "late_report": self.late,
+            "place": self.place_name,
+            "governorate": self.admin1,
+            "fatalities": self.fatalities,
+            "injured": self.injured,
+            "agreements": list(self.agreements),
+            "zones": list(self.zones),
+            "attacker_sides": list(self.attackers),
+            "source": {"title": self.source_title, "url": self.source_url, "feed": self.feed_name},
+            "review_status": self.review_status,
+        }
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    lat: float
+    lon: float
+    severity: str
+    violation: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This period's violations against the mean of the previous periods."""
+
+    previous: tuple[int, ...]
+    average: float
+    change: float
+    change_pct: float | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    period: Period
+    violations: int
+    incidents: int
+    fatalities: int
+    violation_fatalities: int
+    injured: int
+    late_reports: int
+    comparison: Comparison
+    by_agreement: tuple[Count, ...]
+    by_zone: tuple[Count, ...]
+    by_governorate: tuple[Count, ...]
+    by_event_type: tuple[Count, ...]
+    by_attacker_side: tuple[Count, ...]
+    top_incidents: tuple[TopIncident, ...]
+    decisions: tuple[DecisionRecord, ...] | None
+    feeds_failing: tuple[FeedRecord, ...]
+    feeds_total: int
+    daily: tuple[DayCount, ...]
+    points: tuple[MapPoint, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        """No violations: the digest says so plainly and still shows the health part."""
+        return self.violations == 0
+
+    def to_json(self) -> dict[str, Any]:
+        return digest_json(self)
+
+
+# -- building -----------------------------------------------------------------------------
+
+
+def attacker_sides(actors: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Sides of the actors in the attacker role, or ('unknown',) when nobody is named so."""
+    sides = sorted({str(a.get("side") or UNKNOWN) for a in actors if a.get("role") == "attacker"})
+    return tuple(sides) or (UNKNOWN,)
+
+
+def is_late(record: IncidentRecord, period: Period, late_after_days: int) -> bool:
+    """Reported well after it happened: the event date is more than `late_after_days`
+    before the period began."""
+    if record.event_date is None:
+        return False
+    return record.event_date < period.start - timedelta(days=late_after_days)
+
+
+def _count(records: Sequence[IncidentRecord], keys_of: Any) -> tuple[Count, ...]:
+    """Incidents and violations per key; a record with several keys counts under each."""
+    incidents: Counter[str] = Counter()
+    violations: Counter[str] = Counter()
+    for r in records:
+        for key in keys_of(r):
+            incidents[key] += 1
+            violations[key] += int(r.violation)
+    ordered = sorted(incidents, key=lambda k: (-violations[k], -incidents[k], k))
+    return tuple(Count(k, incidents[k], violations[k]) for k in ordered)
+
+
+def _severity_key(r: IncidentRecord) -> tuple[int, int, int, float, int]:
+    return (
+        int(r.violation),
+        SEVERITY_ORDER.get(r.severity, 0),
+        r.fatalities or 0,
+        r.confidence,
+        -r.id,
+    )
+
+
+def _top(
+    records: Sequence[IncidentRecord], period: Period, limit: int, late_after_days: int
+) -> tuple[TopIncident, ...]:
+    """Violations first, then by severity, toll and confidence; ties by id for stability."""
+    ranked = sorted(records, key=_severity_key, reverse=True)[:limit]
+    return tuple(_top_incident(r, period, late_after_days) for r in ranked)
+
+
+def _top_incident(r: IncidentRecord, period: Period, late_after_days: int) -> TopIncident:
+    return TopIncident(
+        id=r.id,
+        item_id=r.item_id,
+        violation=r.violation,
+        severity=r.severity,
+        event_type=r.event_type,
+        sub_event_type=r.sub_event_type,
+        event_date=r.event_date,
+        date_precision=r.date_precision,
+        late=is_late(r, period, late_after_days),
+        place_name=r.place_name,
+        admin1=r.admin1,
+        fatalities=r.fatalities,
+        injured=r.injured,
+        agreements=r.agreements,
+        zones=r.zones,
+        attackers=attacker_sides(r.actors),
+        source_title=r.source_title,
+        source_url=r.source_url,
+        feed_name=r.feed_name,
+        review_status=r.review_status,
+    )
+
+
+def compare(current: int, previous: Sequence[int]) -> Comparison:
+    """Change against the mean of earlier periods; no percentage against a zero mean."""
+    average = sum(previous) / len(previous) if previous else 0.0
+    change = current - average
+    pct = round(100.0 * change / average, 1) if average else None
+    return Comparison(tuple(previous), round(average, 2), round(change, 2), pct)
+
+
+def violations_in(records: Iterable[IncidentRecord], period: Period) -> int:
+    return sum(1 for r in records if r.violation and period.contains(r.recorded_at))
+
+
+def daily_counts(
+    records: Iterable[IncidentRecord], last_day: date, tz: tzinfo, days: int = CHART_DAYS
+) -> tuple[DayCount, ...]:
+    """Incidents and violations per local day of arrival over `days` days ending `last_day`."""
+    first = last_day - timedelta(days=days - 1)
+    incidents: Counter[date] = Counter()
+    violations: Counter[date] = Counter()
+    for r in records:
+        day = r.recorded_at.astimezone(tz).date()
+        if first <= day <= last_day:
+            incidents[day] += 1
+            violations[day] += int(r.violation)
+    span = (first + timedelta(days=i) for i in range(days))
+    return tuple(DayCount(d, incidents[d], violations[d]) for d in span)
+
+
+def failing_feeds(feeds: Iterable[FeedRecord]) -> tuple[FeedRecord, ...]:
+    """Enabled feeds that are not healthy now: degraded, gone or with a recent error."""
+    bad = [f for f in feeds if f.enabled and (f.state != "ok" or f.consecutive_errors > 0)]
+    return tuple(sorted(bad, key=lambda f: (-f.consecutive_errors, f.name, f.url)))
+
+
+DISMISSED = "dismissed"
+
+
+def effective(record: IncidentRecord) -> IncidentRecord:
+    """An analyst's "not a violation" overrides the classifier, as everywhere else."""
+    if record.violation and record.review_status == DISMISSED:
+        return replace(record, violation=False)
+    return record
+
+
+def build_digest(
+    period: Period,
+    records: Iterable[IncidentRecord],
+    feeds: Iterable[FeedRecord],
+    decisions: Iterable[DecisionRecord] | None = None,
+    *,
+    top_limit: int = 10,
+    late_after_days: int = 2,
+) -> Digest:
+    """The digest of `period` from every record of its load window (see `load_window`)."""
+    all_records = [effective(r) for r in records]
+    feed_list = list(feeds)
+    current = [r for r in all_records if period.contains(r.recorded_at)]
+    violations = [r for r in current if r.violation]
+    previous = [
+        violations_in(all_records, period.shifted(n)) for n in range(1, COMPARISON_PERIODS + 1)
+    ]
+    chosen = None
+    if decisions is not None:
+        chosen = tuple(sorted((d for d in decisions if period.contains(d.at)), key=lambda d: d.at))
+    return Digest(
+        period=period,
+        violations=len(violations),
+        incidents=len(current),
+        fatalities=sum(r.fatalities or 0 for r in current),
+        violation_fatalities=sum(r.fatalities or 0 for r in violations),
+        injured=sum(r.injured or 0 for r in current),
+        late_reports=sum(1 for r in current if is_late(r, period, late_after_days)),
+        comparison=compare(len(violations), previous),
+        by_agreement=_count(current, lambda r: r.agreements),
+        by_zone=_count(current, lambda r: r.zones),
+        by_governorate=_count(current, lambda r: (r.admin1 or UNKNOWN,)),
+        by_event_type=_count(current, lambda r: (r.event_type,)),
+        by_attacker_side=_count(current, lambda r: attacker_sides(r.actors)),
+        top_incidents=_top(current, period, top_limit, late_after_days),
+        decisions=chosen,
+        feeds_failing=failing_feeds(feed_list),
+        feeds_total=sum(1 for f in feed_list if f.enabled),
+        daily=daily_counts(all_records, period.last_day, period.tz),
+        points=tuple(
+            MapPoint(r.lat, r.lon, r.severity, r.violation)
+            for r in current
+            if r.lat is not None and r.lon is not None
+        ),
+    )
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _counts_json(counts: Sequence[Count]) -> list[dict[str, Any]]:
+    return [c.to_json() for c in counts]
+
+
+def digest_json(d: Digest) -> dict[str, Any]:
+    """The JSON contract. `period_start`/`period_end` are a half-open local interval."""
+    c = d.comparison
+    return {
+        "period": d.period.kind,
+        "period_start": d.period.start_at.isoformat(),
+        "period_end": d.period.end_at.isoformat(),
+        "timezone": str(d.period.tz),
+        "violations": d.violations,
+        "incidents": d.incidents,
+        "fatalities": d.fatalities,
+        "violation_fatalities": d.violation_fatalities,
+        "injured": d.injured,
+        "late_reports": d.late_reports,
+        "no_violations": d.empty,
+        "comparison": {
+            "previous_periods": list(c.previous),
+            "average": c.average,
+            "change": c.change,
+            "change_pct": c.change_pct,
+        },
+        "by_agreement": _counts_json(d.by_agreement),
+        "by_zone": _counts_json(d.by_zone),
+        "by_governorate": _counts_json(d.by_governorate),
+        "by_event_type": _counts_json(d.by_event_type),
+        "by_attacker_side": _counts_json(d.by_attacker_side),
+        "top_incidents": [t.to_json() for t in d.top_incidents],
+        "decisions": None
+        if d.decisions is None
+        else [
+            {
+                "incident_id": x.incident_id,
+                "status": x.status,
+                "by": x.by,
+                "at": x.at.isoformat(),
+                "event_type": x.event_type,
+                "place": x.place_name,
+            }
+            for x in d.decisions
+        ],
+        "feeds_failing": [
+            {
+                "name": f.name,
+                "url": f.url,
+                "state": f.state,
+                "consecutive_errors": f.consecutive_errors,
+                "last_error": f.last_error,
+                "last_error_at": _iso(f.last_error_at),
+                "last_success_at": _iso(f.last_success_at),
+            }
+            for f in d.feeds_failing
+        ],
+        "feeds_total": d.feeds_total,
+        "daily": [
+            {"date": x.day.isoformat(), "incidents": x.incidents, "violations": x.violations}
+            for x in d.daily
+        ],
+    }
+
+
+# -- Telegram -----------------------------------------------------------------------------
+
+
+def split_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split rendered Telegram HTML under `limit` characters.
+
+    The template keeps every tag inside one line, so cutting only between lines (preferably
+    between blank-line separated blocks) never leaves a tag open. A single line longer than
+    the limit, which the template never produces, is cut hard as a last resort.
+    """
+    chunks: list[str] = []
+    current = ""
+    for block in text.strip().split("\n\n"):
+        for piece in _fit_block(block, limit):
+            joined = f"{current}\n\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                chunks.append(current)
+                current = piece
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def _fit_block(block: str, limit: int) -> list[str]:
+    if len(block) <= limit:
+        return [block]
+    out: list[str] = []
+    current = ""
+    for line in block.split("\n"):
+        while len(line) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:limit])
+            line = line[limit:]
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) <= limit:
+            current = joined
+        else:
+            out.append(current)
+            current = line
+    if current:
+        out.append(current)
+    return out

@@ -1,0 +1,654 @@
+"""One event, many reports: deciding which incidents read from different items describe the
+same hostile act, and what the merged incident says.
+
+The rule is the event-data one made explicit: the same kind of act, by compatible actors, on
+the same day (or overlapping date ranges when a date is imprecise), at the same place (within a
+distance that depends on how precisely each report places it). Text similarity only breaks
+ties and excuses a differing sub-type; it never bridges a distance or a date gap.
+
+Clustering is deterministic and order-independent: reports are sorted by a key derived from
+their content (never from arrival order) and assigned greedily to the best cluster whose every
+member is compatible with them (complete linkage, so an imprecise report cannot chain two
+distinct events together). Nothing here does I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from tracker.core.geo import haversine_km
+from tracker.core.incident import ActorRole, Incident, Location
+
+# Half-width in km of the area a location of each UCDP where_prec precision stands for:
+# 1 a settlement, 2 "near" one, 3 a district, 4 a governorate, 5 a fuzzy region, 6 a country.
+PLACE_RADIUS_KM = {1: 5.0, 2: 20.0, 3: 40.0, 4: 80.0, 5: 40.0, 6: 1000.0}
+# However imprecise one report is, two acts this far apart are never one event.
+MAX_DISTANCE_KM = 150.0
+# Two exact places this far apart are always two acts, whatever the text says.
+EXACT_LIMIT_KM = 30.0
+# Days an imprecise date may stand for, after its first day (dates.py resolves a window to
+# its first day; a precision-2 fallback date is the report date, so the act may be earlier).
+DATE_SPAN_DAYS = {1: (0, 0), 2: (2, 1), 3: (0, 7), 4: (0, 31), 5: (0, 366)}
+# Word-shingle overlap above which two texts are copies of one article.
+SYNDICATED_SHINGLES = 0.8
+# Content-word overlap above which two reports may differ in sub-type and still merge.
+SIMILAR_TEXT = 0.45
+# Confidence never reaches certainty from news reports alone.
+MAX_CONFIDENCE = 0.99
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_STOPWORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads best as words
+        "a an and as at by for from in into is it its of on or said says that the their this to "
+        "was were with who which after while has have had been be are near local"
+    ).split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One incident read from one item, with what identifies its source.
+
+    ``key`` must come from the content (e.g. the item's URL and the incident's position),
+    never from an arrival-order id: it is the tie-breaker that makes clustering stable.
+    ``origin`` names the item; two incidents of one item are two acts by construction.
+    """
+
+    key: str
+    incident: Incident
+    origin: str
+    url: str | None = None
+    title: str = ""
+    content_hash: str | None = None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Whether two reports may be one event, how well they match, and why."""
+
+    compatible: bool
+    score: float
+    reasons: tuple[str, ...]
+    syndicated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MergedEvent:
+    """An event: its reports (representative first), merged values and why they merged."""
+
+    incident: Incident
+    reports: tuple[Report, ...]
+    source_count: int
+    merge_reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(r.key for r in self.reports)
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.url for r in self.reports if r.url))
+
+
+# -- text ----------------------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words with 'al-' style prefixes kept as part of the name."""
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=8192)
+def content_words(report: Report) -> frozenset[str]:
+    """Title and evidence words that carry meaning (spellings differ, so stopwords go)."""
+    text = " ".join((report.title, *report.incident.evidence))
+    return frozenset(w for w in words(text) if w not in _STOPWORDS and len(w) > 2)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def text_similarity(a: Report, b: Report) -> float:
+    """Content-word Jaccard of title and evidence: rewrites of one story share most names."""
+    return _jaccard(content_words(a), content_words(b))
+
+
+@lru_cache(maxsize=8192)
+def _shingles(report: Report, n: int = 3) -> frozenset[str]:
+    tokens = words(" ".join(report.incident.evidence))
+    if len(tokens) < n:
+        return frozenset({" ".join(tokens)}) if tokens else frozenset()
+    return frozenset(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def syndicated(a: Report, b: Report) -> bool:
+    """One article under two URLs: same stored text, or evidence sentences nearly identical.
+
+    Evidence is what the classifier quoted, so copies keep it even when a site rewrites the
+    headline; independent writers almost never share most three-word runs.
+    """
+    if a.content_hash and a.content_hash == b.content_hash:
+        return True
+    return _jaccard(_shingles(a), _shingles(b)) >= SYNDICATED_SHINGLES
+
+
+# -- pairwise rule -------------------------------------------------------------------------
+
+
+def date_span(incident: Incident) -> tuple[date, date] | None:
+    """The days an incident's date may stand for, given its precision."""
+    if incident.date is None:
+        return None
+    before, after = DATE_SPAN_DAYS.get(incident.date_precision, DATE_SPAN_DAYS[5])
+    return incident.date - timedelta(days=before), incident.date + timedelta(days=after)
+
+
+def _dates(a: Incident, b: Incident) -> tuple[bool, str]:
+    sa, sb = date_span(a), date_span(b)
+    if sa is None or sb is None:
+        return True, "a date is unknown"
+    if sa[0] <= sb[1] and sb[0] <= sa[1]:
+        if a.date == b.date:
+            return True, f"same date {a.date}"
+        return (
+            True,
+            f"date ranges overlap ({a.date} p{a.date_precision}, {b.date} p{b.date_precision})",
+        )
+    return False, f"different dates ({a.date} p{a.date_precision}, {b.date} p{b.date_precision})"
+
+
+def place_limit_km(a: Location, b: Location) -> float:
+    """How far apart two places may be and still be one act's place."""
+    if a.precision <= 1 and b.precision <= 1:
+        return 2 * PLACE_RADIUS_KM[1]
+    radius = PLACE_RADIUS_KM.get(a.precision, 1000.0) + PLACE_RADIUS_KM.get(b.precision, 1000.0)
+    return min(radius, MAX_DISTANCE_KM)
+
+
+def _places(a: Location | None, b: Location | None) -> tuple[bool, str, float]:
+    """(compatible, reason, closeness 0..1)."""
+    if a is None or b is None:
+        return True, "a place is unknown", 0.0
+    km = haversine_km(a.lat, a.lon, b.lat, b.lon)
+    if a.name.casefold() == b.name.casefold() and a.precision == b.precision:
+        return True, f"same place {a.name}", 1.0
+    limit = place_limit_km(a, b)
+    exact = a.precision <= 2 and b.precision <= 2
+    if km > limit or (exact and km >= EXACT_LIMIT_KM):
+        return False, f"{a.name} and {b.name} are {km:.0f} km apart (limit {limit:.0f})", 0.0
+    if a.precision >= 3 and b.precision >= 3 and a.admin1 and b.admin1 and a.admin1 != b.admin1:
+        return False, f"different governorates ({a.admin1}, {b.admin1})", 0.0
+    return True, f"{a.name} and {b.name} are {km:.1f} km apart (limit {limit:.0f})", 1 - km / limit
+
+
+def attacker_sides(incident: Incident) -> frozenset[str]:
+    return frozenset(a.side for a in incident.actors if a.role == "attacker" and a.side)
+
+
+def _actors(a: Incident, b: Incident) -> tuple[bool, str]:
+    sa, sb = attacker_sides(a), attacker_sides(b)
+    if sa and sb and not sa & sb:
+        return False, f"attackers differ ({', '.join(sorted(sa))} / {', '.join(sorted(sb))})"
+    if sa and sb:
+        return True, f"attackers agree ({', '.join(sorted(sa & sb))})"
+    return True, "an attacker is unknown"
+
+
+def _kinds(a: Incident, b: Incident, similar: bool) -> tuple[bool, str]:
+    if a.event_type != b.event_type:
+        return False, f"different kinds ({a.event_type} / {b.event_type})"
+    if a.sub_event_type == b.sub_event_type:
+        return True, f"same kind ({a.sub_event_type})"
+    if similar:
+        return True, f"sub-types differ ({a.sub_event_type} / {b.sub_event_type}) but texts agree"
+    return False, f"different sub-types ({a.sub_event_type} / {b.sub_event_type})"
+
+
+def _agreement(a: Incident, b: Incident) -> float:
+    """Tie-breaking bonus: both dated to the same exact day, the same death toll.
+
+    An imprecise date equal to another report's day says little (it is often just the day
+    the report came out), so only exact dates count.
+    """
+    bonus = 0.0
+    if a.date_precision == 1 and b.date_precision == 1 and a.date == b.date:
+        bonus += 0.5
+    if a.fatalities is not None and a.fatalities == b.fatalities:
+        bonus += 0.25
+    return bonus
+
+
+def assess(a: Report, b: Report) -> Assessment:
+    """Apply the merge rule to two reports; every check leaves its reason."""
+    if a.origin == b.origin:
+        return Assessment(False, 0.0, ("two acts told apart in one article",))
+    copy = syndicated(a, b)
+    sim = 1.0 if copy else text_similarity(a, b)
+    kinds_ok, kinds_why = _kinds(a.incident, b.incident, copy or sim >= SIMILAR_TEXT)
+    dates_ok, dates_why = _dates(a.incident, b.incident)
+    places_ok, places_why, closeness = _places(a.incident.location, b.incident.location)
+    actors_ok, actors_why = _actors(a.incident, b.incident)
+    reasons = [
+        kinds_why,
+        dates_why,
+        places_why,
+        actors_why,
+        "syndicated copy" if copy else f"text similarity {sim:.2f}",
+    ]
+    ok = kinds_ok and places_ok and actors_ok and (dates_ok or copy)
+    score = 1.0 + sim + 0.5 * closeness + _agreement(a.incident, b.incident)
+    return Assessment(ok, round(score, 6) if ok else 0.0, tuple(reasons), copy)
+
+
+# -- clustering ----------------------------------------------------------------------------
+
+
+def seed_order(report: Report) -> tuple[Any, ...]:
+    """Most precise reports first (they anchor events), then a content-derived key."""
+    inc = report.incident
+    place = inc.location.precision if inc.location else 9
+    return (inc.date_precision, place, inc.date or date.max, report.key, report.origin)
+
+
+def cluster(reports: Iterable[Report]) -> list[list[Report]]:
+    """Partition reports into events, the same partition for any input order.
+
+    Each report joins the cluster it matches best (mean score) among those whose every member
+    it is compatible with; ties go to the older cluster. Clusters come out in seed order.
+    """
+    clusters: list[list[Report]] = []
+    for report in sorted(reports, key=seed_order):
+        best: tuple[float, int] | None = None
+        for index, members in enumerate(clusters):
+            checks = [assess(report, m) for m in members]
+            if all(c.compatible for c in checks):
+                score = sum(c.score for c in checks) / len(checks)
+                if best is None or score > best[0]:
+                    best = (score, index)
+        if best is None:
+            clusters.append([report])
+        else:
+            clusters[best[1]].append(report)
+    return clusters
+
+
+def partition(reports: Iterable[Report]) -> frozenset[frozenset[str]]:
+    """The clusters as sets of report keys (what order-independence is stated about)."""
+    return frozenset(frozenset(r.key for r in c) for c in cluster(reports))
+
+
+def compatibility_closure(seeds: Iterable[Report], pool: Iterable[Report]) -> list[Report]:
+    """The seeds plus every pool report reachable through compatible pairs.
+
+    Clustering one such closed set gives the same clusters for it as clustering everything,
+    because a report only ever joins clusters whose members it is compatible with.
+    """
+    remaining = {r.key: r for r in pool}
+    frontier = list(seeds)
+    found = {r.key: r for r in frontier}
+    for r in frontier:
+        remaining.pop(r.key, None)
+    while frontier:
+        current = frontier.pop()
+        linked = [r for r in remaining.values() if assess(current, r).compatible]
+        for r in linked:
+            del remaining[r.key]
+            found[r.key] = r
+            frontier.append(r)
+    return sorted(found.values(), key=seed_order)
+
+
+# -- merged values -------------------------------------------------------------------------
+
+
+def source_groups(reports: Sequence[Report]) -> list[list[Report]]:
+    """Reports grouped so that syndicated copies form one source (connected components)."""
+    parent = list(range(len(reports)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(reports)):
+        for j in range(i + 1, len(reports)):
+            if syndicated(reports[i], reports[j]):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[Report]] = {}
+    for i, report in enumerate(reports):
+        groups.setdefault(root(i), []).append(report)
+    return list(groups.values())
+
+
+def best_toll(figures: Sequence[int]) -> int | None:
+    """The most reliable single figure: one repeated by independent sources, else the median.
+
+    Never a sum: five outlets repeating "four killed" is still four dead.
+    """
+    if not figures:
+        return None
+    counts = Counter(figures).most_common()
+    if counts[0][1] > 1 and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+        return counts[0][0]
+    return int(statistics.median_low(sorted(figures)))
+
+
+def _toll(groups: Sequence[Sequence[Report]]) -> tuple[int | None, int | None, int | None]:
+    """(best, low, high): one figure per source, low/high across every report's range."""
+    per_source = [
+        max(r.incident.fatalities for r in g if r.incident.fatalities is not None)
+        for g in groups
+        if any(r.incident.fatalities is not None for r in g)
+    ]
+    reports = [r.incident for g in groups for r in g]
+    lows = [v for i in reports for v in (i.fatalities_low, i.fatalities) if v is not None]
+    highs = [v for i in reports for v in (i.fatalities_high, i.fatalities) if v is not None]
+    return best_toll(per_source), min(lows, default=None), max(highs, default=None)
+
+
+def _injured(groups: Sequence[Sequence[Report]]) -> int | None:
+    figures = [
+        max(r.incident.injured for r in g if r.incident.injured is not None)
+        for g in groups
+        if any(r.incident.injured is not None for r in g)
+    ]
+    return best_toll(figures)
+
+
+def combined_confidence(groups: Sequence[Sequence[Report]]) -> float:
+    """Independent sources add up like independent witnesses: 1 - product of their doubts."""
+    doubt = 1.0
+    for group in groups:
+        doubt *= 1.0 - max(r.incident.confidence for r in group)
+    return round(min(MAX_CONFIDENCE, 1.0 - doubt), 3)
+
+
+def _most_common(values: Iterable[Any]) -> Any:
+    counted = Counter(values).most_common()
+    return counted[0][0] if counted else None
+
+
+def _best_date(reports: Sequence[Report]) -> tuple[date | None, int]:
+    dated = [r.incident for r in reports if r.incident.date is not None]
+    if not dated:
+        return None, reports[0].incident.date_precision
+    precision = min(i.date_precision for i in dated)
+    days = sorted(i.date for i in dated if i.date_precision == precision and i.date)
+    counts = Counter(days).most_common()
+    top = [d for d, n in counts if n == counts[0][1]]
+    return min(top), precision
+
+
+def _best_place(reports: Sequence[Report]) -> Location | None:
+    places = [r.incident.location for r in reports if r.incident.location is not None]
+    if not places:
+        return None
+    precision = min(p.precision for p in places)
+    finest = sorted((p for p in places if p.precision == precision), key=lambda p: p.name)
+    counts = Counter(p.name for p in finest).most_common()
+    top = {n for n, c in counts if c == counts[0][1]}
+    return next(p for p in finest if p.name in top)
+
+
+def _actors_merged(reports: Sequence[Report]) -> tuple[ActorRole, ...]:
+    """Every actor once; a role one report knows fills in where another left it open."""
+    merged: dict[str, ActorRole] = {}
+    for r in reports:
+        for actor in r.incident.actors:
+            known = merged.get(actor.name)
+            if known is None or (known.role is None and actor.role is not None):
+                merged[actor.name] = actor
+    return tuple(merged.values())
+
+
+def _union(values: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for group in values for v in group))
+
+
+def merge_values(reports: Sequence[Report]) -> Incident:
+    """The merged incident of reports already judged to be one event."""
+    groups = source_groups(reports)
+    best, low, high = _toll(groups)
+    day, day_precision = _best_date(reports)
+    severities = ("low", "medium", "high", "critical")
+    kinds = _most_common((r.incident.event_type, r.incident.sub_event_type) for r in reports)
+    return Incident(
+        violation=any(r.incident.violation for r in reports),
+        event_type=kinds[0],
+        sub_event_type=kinds[1],
+        date=day,
+        date_precision=day_precision,
+        location=_best_place(reports),
+        fatalities=best,
+        fatalities_low=low,
+        fatalities_high=high,
+        injured=_injured(groups),
+        actors=_actors_merged(reports),
+        agreements=_union(r.incident.agreements for r in reports),
+        zones=_union(r.incident.zones for r in reports),
+        severity=max(
+            (r.incident.severity for r in reports),
+            key=lambda s: severities.index(s) if s in severities else 0,
+        ),
+        confidence=combined_confidence(groups),
+        reasons=_union(r.incident.reasons for r in reports),
+        evidence=_union(g[0].incident.evidence for g in groups),
+    )
+
+
+def why_merged(reports: Sequence[Report]) -> tuple[str, ...]:
+    """For each report after the first, the checks it passed against the first."""
+    head = reports[0]
+    lines = []
+    for other in reports[1:]:
+        verdict = assess(head, other)
+        lines.append(f"{other.key} ~ {head.key}: " + "; ".join(verdict.reasons))
+    return tuple(lines)
+
+
+def merge(reports: Sequence[Report]) -> MergedEvent:
+    """One cluster as an event: merged values, source count and the reasons."""
+    if not reports:
+        raise ValueError("an event needs at least one report")
+    ordered = tuple(sorted(reports, key=seed_order))
+    return MergedEvent(
+        incident=merge_values(ordered),
+        reports=ordered,
+        source_count=len(source_groups(ordered)),
+        merge_reasons=why_merged(ordered),
+    )
+
+
+def merge_all(reports: Iterable[Report]) -> list[MergedEvent]:
+    return [merge(c) for c in cluster(reports)]
+
+
+# -- keeping event identities across recomputation ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a recomputed cluster goes: an existing event id or a new one.
+
+    ``split_from`` names the event a new cluster was carved out of: a later report showed
+    that an earlier merge was wrong, so whoever announced that event should say so.
+    """
+
+    event: MergedEvent
+    event_id: int | None
+    split_from: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    placements: tuple[Placement, ...]
+    # Old events with no cluster of their own: id -> the event that absorbed most of their
+    # reports (None when every report of theirs is gone).
+    retired: Mapping[int, int | None]
+
+
+def _overlaps(
+    old: Mapping[int, frozenset[str]], events: Sequence[MergedEvent]
+) -> list[tuple[int, int, int]]:
+    pairs = []
+    for event_id, keys in old.items():
+        for index, event in enumerate(events):
+            shared = len(keys & event.keys)
+            if shared:
+                pairs.append((shared, event_id, index))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return pairs
+
+
+def reconcile(old: Mapping[int, frozenset[str]], events: Sequence[MergedEvent]) -> Reconciliation:
+    """Give recomputed clusters the ids of the stored events they continue.
+
+    Largest overlaps are matched first (ties by lower id), one cluster per old event; a
+    cluster left over that holds reports of an old event is a split from it.
+    """
+    pairs = _overlaps(old, events)
+    taken: dict[int, int] = {}
+    used: set[int] = set()
+    for _, event_id, index in pairs:
+        if index not in taken and event_id not in used:
+            taken[index] = event_id
+            used.add(event_id)
+    placements = []
+    for index, event in enumerate(events):
+        origin = next((eid for _, eid, i in pairs if i == index), None)
+        if index in taken:
+            placements.append(Placement(event, taken[index]))
+        else:
+            placements.append(Placement(event, None, split_from=origin))
+    retired: dict[int, int | None] = {}
+    for event_id in sorted(set(old) - used):
+        heir = next((i for _, eid, i in pairs if eid == event_id), None)
+        retired[event_id] = taken.get(heir) if heir is not None else None
+    return Reconciliation(tuple(placements), retired)
+
+
+@dataclass
+class EventChanges:
+    """What one recomputation did, for logs and for the alerts side."""
+
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    split: list[tuple[int, int]] = field(default_factory=list)  # (new id, split from)
+    retired: list[int] = field(default_factory=list)
+    reports: int = 0
+
+    def add(self, other: EventChanges) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.split += other.split
+        self.retired += other.retired
+        self.reports += other.reports
+
+
+# -- evaluation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PairScores:
+    """Pairwise merge quality: a pair is positive when both reports are in one event."""
+
+    precision: float
+    recall: float
+    true_pairs: int
+    predicted_pairs: int
+    correct_pairs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "true_pairs": self.true_pairs,
+            "predicted_pairs": self.predicted_pairs,
+            "correct_pairs": self.correct_pairs,
+        }
+
+
+def _pairs(groups: Iterable[Iterable[str]]) -> set[frozenset[str]]:
+    found: set[frozenset[str]] = set()
+    for group in groups:
+        members = sorted(set(group))
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                found.add(frozenset((a, b)))
+    return found
+
+
+def pairwise_scores(gold: Mapping[str, str], predicted: Iterable[Iterable[str]]) -> PairScores:
+    """Precision and recall of merging over report pairs (gold: report key -> event label).
+
+    With no pair to find (or none predicted) the score is 1.0: nothing was missed (or
+    nothing merged wrongly).
+    """
+    by_label: dict[str, list[str]] = {}
+    for key, label in gold.items():
+        by_label.setdefault(label, []).append(key)
+    truth = _pairs(by_label.values())
+    guessed = _pairs([k for k in g if k in gold] for g in predicted)
+    correct = len(truth & guessed)
+    return PairScores(
+        precision=correct / len(guessed) if guessed else 1.0,
+        recall=correct / len(truth) if truth else 1.0,
+        true_pairs=len(truth),
+        predicted_pairs=len(guessed),
+        correct_pairs=correct,
+    )
+
+
+# -- the classifier's JSON contract ----------------------------------------------------------
+
+
+def incident_from_contract(data: Mapping[str, Any]) -> Incident:
+    """An Incident from its JSON contract object (what storage keeps)."""
+    loc = data.get("location")
+    day = data.get("date")
+    return Incident(
+        violation=bool(data.get("violation")),
+        event_type=str(data.get("event_type") or ""),
+        sub_event_type=str(data.get("sub_event_type") or ""),
+        date=date.fromisoformat(day) if isinstance(day, str) else day,
+        date_precision=int(data.get("date_precision") or 1),
+        location=_location(loc) if loc else None,
+        fatalities=data.get("fatalities"),
+        fatalities_low=data.get("fatalities_low"),
+        fatalities_high=data.get("fatalities_high"),
+        injured=data.get("injured"),
+        actors=tuple(
+            ActorRole(str(a.get("name") or ""), str(a.get("side") or ""), a.get("role"))
+            for a in data.get("actors") or ()
+        ),
+        agreements=tuple(data.get("agreements") or ()),
+        zones=tuple(data.get("zones") or ()),
+        severity=str(data.get("severity") or "low"),
+        confidence=float(data.get("confidence") or 0.0),
+        reasons=tuple(data.get("reasons") or ()),
+        evidence=tuple(data.get("evidence") or ()),
+    )
+
+
+def _location(loc: Mapping[str, Any]) -> Location | None:
+    if loc.get("lat") is None or loc.get("lon") is None:
+        return None
+    return Location(
+        name=str(loc.get("name") or ""),
+        admin1=str(loc.get("admin1") or ""),
+        lat=float(loc["lat"]),
+        lon=float(loc["lon"]),
+        precision=int(loc.get("precision") or 6),
+    )

@@ -1,0 +1,721 @@
+"""Alert delivery: the outbox loop, edits when an incident changes, digests, bot commands and
+analysts' review buttons.
+
+The outbox rows are written by the classification transaction (see
+`AlertStore.write_outbox`); this service only moves them forward. Each step is recorded in
+the database before the next one starts, so a crash or restart resumes where it stopped.
+
+The one duplicate window: Telegram accepted a message and the process died (or the answer
+was lost on the way back, e.g. a timeout after Telegram had already delivered it) before
+the message id was recorded. The row is then still pending and is sent again once. Messages
+of a multi-part alert are recorded part by part, so the window is one part, never the whole
+alert. Nothing else sends twice: rows are unique per (incident, destination, kind) and are
+leased with a compare-and-set before sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from tracker.core.alerts import (
+    COMMANDS,
+    AlertView,
+    BotUpdate,
+    Button,
+    Decision,
+    DigestJob,
+    Filters,
+    Job,
+    Message,
+    Outcome,
+    SendResult,
+    describe_filters,
+    help_text,
+    parse_command,
+    parse_filter_args,
+    parse_review_data,
+    render_alert,
+    render_list,
+    render_status,
+    retry_delay,
+    split_message,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class DestinationLike(Protocol):
+    chat_id: int
+    source: str
+    active: bool
+    filters: dict[str, Any]
+
+
+class AlertStorePort(Protocol):
+    """What delivery needs from storage (tracker.adapters.storage.alerts.AlertStore)."""
+
+    def claim(
+        self,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        per_chat: int,
+        limit: int = ...,
+        busy_chats: frozenset[int] = ...,
+    ) -> list[Job]: ...
+
+    def views(self, incident_ids: Iterable[int]) -> dict[int, AlertView]: ...
+
+    def record_sent(
+        self,
+        row_id: int,
+        chat_id: int,
+        message_ids: Sequence[int],
+        content_hash: str,
+        plain: bool,
+        now: datetime,
+    ) -> None: ...
+
+    def record_progress(self, row_id: int, message_ids: Sequence[int], plain: bool) -> None: ...
+
+    def record_edited(self, row_id: int, message_ids: Sequence[int], content_hash: str) -> None: ...
+
+    def record_retry(
+        self, row_id: int, next_at: datetime, error: str, *, count_attempt: bool
+    ) -> None: ...
+
+    def record_dead(self, row_id: int, error: str, *, edit: bool = ...) -> None: ...
+
+    def record_skipped(self, row_id: int, reason: str) -> None: ...
+
+    def record_destination_ok(self, destination_id: int) -> None: ...
+
+    def record_destination_failure(
+        self, destination_id: int, error: str, threshold: int, now: datetime
+    ) -> bool: ...
+
+    def migrate_chat(self, destination_id: int, new_chat_id: int, now: datetime) -> None: ...
+
+    def claim_digests(
+        self, now: datetime, interval: timedelta, lease_seconds: float
+    ) -> list[DigestJob]: ...
+
+    def finish_digest(
+        self,
+        job: DigestJob,
+        next_at: datetime,
+        now: datetime,
+        sent_row_ids: Sequence[int],
+        skipped_row_ids: Sequence[int],
+        message_ids: Sequence[int],
+    ) -> None: ...
+
+    def postpone_digest(self, destination_id: int, next_at: datetime) -> None: ...
+
+    def subscribe(self, chat_id: int, name: str, filters: Filters, now: datetime) -> str: ...
+
+    def unsubscribe(self, chat_id: int, now: datetime) -> bool: ...
+
+    def destination(self, chat_id: int) -> DestinationLike | None: ...
+
+    def latest(self, limit: int) -> list[AlertView]: ...
+
+    def decide(self, incident_id: int, status: str, by: str, now: datetime) -> Decision | None: ...
+
+
+class NotifierPort(Protocol):
+    name: str
+    supports_html: bool
+    supports_updates: bool
+
+    async def send(
+        self, chat_id: int, text: str, *, html: bool, buttons: Sequence[Button] = ()
+    ) -> SendResult: ...
+
+    async def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        html: bool,
+        buttons: Sequence[Button] = (),
+    ) -> SendResult: ...
+
+    async def prepare_updates(self, commands: Sequence[tuple[str, str]]) -> None: ...
+
+    async def get_updates(self, offset: int | None, timeout: int) -> list[BotUpdate]: ...
+
+    async def answer_callback(self, callback_id: str, text: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    max_attempts: int = 8
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 600.0
+    per_chat_interval_seconds: float = 1.0
+    delivery_interval_seconds: float = 1.0
+    digest_interval: timedelta = timedelta(hours=24)
+    commands: bool = True
+    long_poll_seconds: int = 25
+    allowed_chat_ids: frozenset[int] = frozenset()
+    # A sender holds a row this long; longer than any single send (timeouts included).
+    lease_seconds: float = 120.0
+    per_chat_batch: int = 5
+    refusals_before_deactivation: int = 3
+    latest_max: int = 20
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    edited: int = 0
+    failed: int = 0
+    dead: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+class _Stop(Exception):
+    """The rest of this chat's batch must wait (rate limit, refusal)."""
+
+    def __init__(self, until: datetime | None = None) -> None:
+        super().__init__()
+        self.until = until
+
+
+class AlertService:
+    def __init__(
+        self,
+        store: AlertStorePort,
+        notifier: NotifierPort,
+        config: DeliveryConfig,
+        clock: Callable[[], datetime],
+        status_provider: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.config = config
+        self.clock = clock
+        self.status_provider = status_provider
+        self.stats = DeliveryStats()
+        self._wake = asyncio.Event()
+        self._chat_tasks: dict[int, asyncio.Task[None]] = {}
+        self._next_send: dict[int, float] = {}
+        self._paused_until: dict[int, datetime] = {}
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New rows were written (or decisions made): deliver now instead of at the next
+        interval. That is what keeps poll-to-message latency low."""
+        self._wake.set()
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def _paced(self, chat_id: int, call: Callable[[], Awaitable[SendResult]]) -> SendResult:
+        """At most one message per chat per interval (on top of the library's limits)."""
+        wait = self._next_send.get(chat_id, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        try:
+            return await call()
+        finally:
+            self._next_send[chat_id] = time.monotonic() + self.config.per_chat_interval_seconds
+
+    def _backoff(self, attempts: int) -> timedelta:
+        c = self.config
+        return timedelta(seconds=retry_delay(attempts, c.retry_base_seconds, c.retry_max_seconds))
+
+    # -- the delivery loop -------------------------------------------------------------------
+
+    async def run_delivery(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop`; woken at once by `wake()`, else every interval."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.dispatch()
+                await self.send_digests()
+            except Exception:
+                log.exception("alert delivery pass failed")
+            waiter = asyncio.create_task(self._wake.wait())
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper},
+                timeout=self.config.delivery_interval_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            waiter.cancel()
+            stopper.cancel()
+        await self.drain(timeout=10.0)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the chat senders started so far (leases expire for any cut short)."""
+        tasks = list(self._chat_tasks.values())
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+
+    async def deliver_once(self) -> None:
+        """One pass that waits for its sends (for tests and `tracker` commands)."""
+        await self.dispatch()
+        await self.drain()
+
+    async def dispatch(self) -> int:
+        """Lease due rows for chats not already being served and start one sender per chat."""
+        now = self.clock()
+        busy = frozenset(c for c, t in self._chat_tasks.items() if not t.done())
+        paused = frozenset(c for c, until in self._paused_until.items() if until > now)
+        jobs = await self._db(
+            self.store.claim,
+            now,
+            self.config.lease_seconds,
+            per_chat=self.config.per_chat_batch,
+            busy_chats=busy | paused,
+        )
+        by_chat: dict[int, list[Job]] = defaultdict(list)
+        for job in jobs:
+            by_chat[job.chat_id].append(job)
+        for chat_id, chat_jobs in by_chat.items():
+            self._chat_tasks[chat_id] = asyncio.create_task(self._serve_chat(chat_id, chat_jobs))
+        self._chat_tasks = {c: t for c, t in self._chat_tasks.items() if not t.done()}
+        return len(jobs)
+
+    async def _serve_chat(self, chat_id: int, jobs: list[Job]) -> None:
+        views = await self._db(self.store.views, [j.incident_id for j in jobs])
+        for index, job in enumerate(jobs):
+            try:
+                await self._process(job, views.get(job.incident_id))
+            except _Stop as stop:
+                await self._release(jobs[index + 1 :], stop.until)
+                if stop.until is not None:
+                    self._paused_until[chat_id] = stop.until
+                return
+            except Exception:
+                log.exception("alert %s to chat %s failed", job.row_id, chat_id)
+                await self._release(jobs[index + 1 :], None)
+                return
+        if jobs:
+            self.wake()  # more rows for this chat may be waiting behind the batch limit
+
+    async def _release(self, jobs: Sequence[Job], until: datetime | None) -> None:
+        """Give rows back without counting an attempt (their lease would hold them)."""
+        when = until or self.clock()
+        for job in jobs:
+            await self._db(self.store.record_retry, job.row_id, when, "", count_attempt=False)
+
+    async def _process(self, job: Job, view: AlertView | None) -> None:
+        if view is None:
+            await self._db(self.store.record_skipped, job.row_id, "incident has no reports")
+            return
+        canonical = render_alert(view, as_html=self.notifier.supports_html, review=job.review)
+        if job.edit:
+            await self._edit(job, view, canonical)
+        else:
+            await self._send(job, view, canonical)
+
+    def _render(self, view: AlertView, job: Job, plain: bool) -> Message:
+        return render_alert(
+            view, as_html=self.notifier.supports_html and not plain, review=job.review
+        )
+
+    async def _send(self, job: Job, view: AlertView, canonical: Message) -> None:
+        plain = job.plain
+        message = self._render(view, job, plain)
+        chat_id = job.chat_id
+        ids = list(job.message_ids)  # parts delivered by an earlier attempt are not resent
+        chunks = list(message.chunks[len(ids) :])
+        migrated = False
+        while chunks:
+            buttons = message.buttons if len(chunks) == 1 else ()
+            text = chunks[0]
+            result = await self._paced(
+                chat_id,
+                partial(self.notifier.send, chat_id, text, html=message.html, buttons=buttons),
+            )
+            if result.outcome is Outcome.OK and result.message_id is not None:
+                ids.append(result.message_id)
+                chunks.pop(0)
+                if chunks:
+                    await self._db(self.store.record_progress, job.row_id, ids, plain)
+                continue
+            if result.outcome is Outcome.PARSE_ERROR and not plain:
+                log.warning("alert %s: HTML refused (%s); sending text", job.row_id, result.error)
+                plain = True
+                message = self._render(view, job, plain)
+                chunks = list(message.chunks[len(ids) :]) or [message.chunks[-1]]
+                continue
+            if result.outcome is Outcome.MIGRATED and result.new_chat_id and not migrated:
+                log.warning("chat %s migrated to %s", chat_id, result.new_chat_id)
+                await self._db(
+                    self.store.migrate_chat, job.destination_id, result.new_chat_id, self.clock()
+                )
+                chat_id, migrated = result.new_chat_id, True
+                continue
+            await self._failed(job, result, ids, plain)
+            return
+        now = self.clock()
+        await self._db(
+            self.store.record_sent, job.row_id, chat_id, ids, canonical.fingerprint(), plain, now
+        )
+        if job.attempts:
+            await self._db(self.store.record_destination_ok, job.destination_id)
+        self.stats.sent += 1
+
+    async def _failed(self, job: Job, result: SendResult, ids: Sequence[int], plain: bool) -> None:
+        """Decide what a failed send means for the row, the chat and the destination."""
+        now = self.clock()
+        if ids or plain != job.plain:
+            await self._db(self.store.record_progress, job.row_id, list(ids), plain)
+        self.stats.failed += 1
+        if result.outcome is Outcome.RETRY_AFTER:
+            until = now + timedelta(seconds=max(result.retry_after, 0.0))
+            await self._db(
+                self.store.record_retry, job.row_id, until, result.error, count_attempt=False
+            )
+            raise _Stop(until)
+        if result.outcome is Outcome.FORBIDDEN:
+            deactivated = await self._db(
+                self.store.record_destination_failure,
+                job.destination_id,
+                result.error,
+                self.config.refusals_before_deactivation,
+                now,
+            )
+            if deactivated:
+                log.warning(
+                    "destination chat %s deactivated after %d refusals: %s",
+                    job.chat_id,
+                    self.config.refusals_before_deactivation,
+                    result.error,
+                )
+                raise _Stop()
+            until = now + self._backoff(job.attempts + 1)
+            await self._db(
+                self.store.record_retry, job.row_id, until, result.error, count_attempt=True
+            )
+            raise _Stop(until)
+        if result.outcome is Outcome.PERMANENT or job.attempts + 1 >= self.config.max_attempts:
+            log.error("alert %s to chat %s is dead: %s", job.row_id, job.chat_id, result.error)
+            await self._db(self.store.record_dead, job.row_id, result.error)
+            self.stats.dead += 1
+            return
+        until = now + self._backoff(job.attempts + 1)
+        log.info(
+            "alert %s to chat %s failed (attempt %d of %d): %s",
+            job.row_id,
+            job.chat_id,
+            job.attempts + 1,
+            self.config.max_attempts,
+            result.error,
+        )
+        await self._db(self.store.record_retry, job.row_id, until, result.error, count_attempt=True)
+
+    async def _edit(self, job: Job, view: AlertView, canonical: Message) -> None:
+        """Bring sent messages up to date; nothing is called when nothing material changed."""
+        fingerprint = canonical.fingerprint()
+        if fingerprint == job.content_hash:
+            await self._db(self.store.record_edited, job.row_id, job.message_ids, fingerprint)
+            return
+        plain = job.plain
+        message = self._render(view, job, plain)
+        ids = list(job.message_ids)
+        index = 0
+        while index < len(message.chunks):
+            last = index == len(message.chunks) - 1
+            buttons = message.buttons if last else ()
+            text = message.chunks[index]
+            if index < len(ids):
+                mid = ids[index]
+                result = await self._paced(
+                    job.chat_id,
+                    partial(
+                        self.notifier.edit,
+                        job.chat_id,
+                        mid,
+                        text,
+                        html=message.html,
+                        buttons=buttons,
+                    ),
+                )
+            else:
+                result = await self._paced(
+                    job.chat_id,
+                    partial(
+                        self.notifier.send, job.chat_id, text, html=message.html, buttons=buttons
+                    ),
+                )
+                if result.outcome is Outcome.OK and result.message_id is not None:
+                    ids.append(result.message_id)
+            if result.outcome in (Outcome.OK, Outcome.NOT_MODIFIED):
+                index += 1
+                continue
+            if result.outcome is Outcome.PARSE_ERROR and not plain:
+                plain = True
+                message = self._render(view, job, plain)
+                continue
+            await self._edit_failed(job, result)
+            return
+        await self._db(self.store.record_edited, job.row_id, ids, fingerprint)
+        self.stats.edited += 1
+
+    async def _edit_failed(self, job: Job, result: SendResult) -> None:
+        now = self.clock()
+        if result.outcome is Outcome.RETRY_AFTER:
+            until = now + timedelta(seconds=result.retry_after)
+            await self._db(
+                self.store.record_retry, job.row_id, until, result.error, count_attempt=False
+            )
+            raise _Stop(until)
+        transient = result.outcome is Outcome.TRANSIENT
+        if transient and job.attempts + 1 < self.config.max_attempts:
+            until = now + self._backoff(job.attempts + 1)
+            await self._db(
+                self.store.record_retry, job.row_id, until, result.error, count_attempt=True
+            )
+            return
+        log.warning(
+            "edit of alert %s in chat %s given up: %s", job.row_id, job.chat_id, result.error
+        )
+        await self._db(self.store.record_dead, job.row_id, result.error, edit=True)
+
+    # -- digests -----------------------------------------------------------------------------
+
+    async def send_digests(self) -> int:
+        """Send the digests that are due; returns how many went out."""
+        now = self.clock()
+        jobs = await self._db(
+            self.store.claim_digests, now, self.config.digest_interval, self.config.lease_seconds
+        )
+        sent = 0
+        for job in jobs:
+            try:
+                sent += await self._send_digest(job, now)
+            except Exception:
+                log.exception("digest for chat %s failed", job.chat_id)
+                await self._db(
+                    self.store.postpone_digest, job.destination_id, now + self._backoff(1)
+                )
+        return sent
+
+    async def _send_digest(self, job: DigestJob, now: datetime) -> int:
+        views = await self._db(self.store.views, job.incident_ids)
+        keep, skip, shown = [], [], []
+        for row_id, incident_id in zip(job.row_ids, job.incident_ids, strict=True):
+            view = views.get(incident_id)
+            if view is None or view.dismissed:
+                skip.append(row_id)
+            else:
+                keep.append(row_id)
+                shown.append(view)
+        ids: list[int] = []
+        if shown:
+            since = (now - self.config.digest_interval).strftime("%Y-%m-%d %H:%M UTC")
+            title = f"Digest: {len(shown)} incident(s) since {since}"
+            message = render_list(title, shown, as_html=self.notifier.supports_html)
+            for chunk in message.chunks:
+                result = await self._paced(
+                    job.chat_id,
+                    partial(self.notifier.send, job.chat_id, chunk, html=message.html),
+                )
+                if result.outcome is not Outcome.OK or result.message_id is None:
+                    delay = (
+                        timedelta(seconds=result.retry_after)
+                        if result.outcome is Outcome.RETRY_AFTER
+                        else self._backoff(1)
+                    )
+                    log.warning("digest for chat %s failed: %s", job.chat_id, result.error)
+                    await self._db(self.store.postpone_digest, job.destination_id, now + delay)
+                    return 0
+                ids.append(result.message_id)
+        next_at = now + self.config.digest_interval
+        await self._db(self.store.finish_digest, job, next_at, now, keep, skip, ids)
+        return 1 if shown else 0
+
+    # -- bot commands and buttons ------------------------------------------------------------
+
+    async def run_updates(self, stop: asyncio.Event) -> None:
+        """Long-poll the bot for commands and button presses until `stop`."""
+        if not (self.notifier.supports_updates and self.config.commands):
+            return
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self.notifier.prepare_updates(COMMANDS)
+                break
+            except Exception as exc:
+                failures += 1
+                log.warning("bot set-up failed (%s); retrying", exc)
+                await _sleep_or_stop(stop, self._backoff(failures).total_seconds())
+        offset: int | None = None
+        failures = 0
+        while not stop.is_set():
+            try:
+                updates = await self.notifier.get_updates(offset, self.config.long_poll_seconds)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                log.warning("getUpdates failed (%s)", exc)
+                await _sleep_or_stop(stop, self._backoff(failures).total_seconds())
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                try:
+                    await self.handle_update(update)
+                except Exception:
+                    log.exception("update %s failed", update.update_id)
+
+    async def handle_update(self, update: BotUpdate) -> None:
+        if update.callback_id is not None:
+            await self._on_button(update)
+            return
+        parsed = parse_command(update.text)
+        if parsed is None:
+            return
+        command, args = parsed
+        handlers = {
+            "start": self._cmd_start,
+            "help": self._cmd_help,
+            "subscribe": self._cmd_subscribe,
+            "unsubscribe": self._cmd_unsubscribe,
+            "filters": self._cmd_filters,
+            "status": self._cmd_status,
+            "latest": self._cmd_latest,
+        }
+        handler = handlers.get(command)
+        if handler is None:
+            await self._reply(update.chat_id, "Unknown command. /help lists the commands.")
+            return
+        await handler(update, args)
+
+    async def _reply(self, chat_id: int, text: str, *, html: bool = True) -> None:
+        for chunk in split_message(text):
+            result = await self._paced(
+                chat_id, partial(self.notifier.send, chat_id, chunk, html=html)
+            )
+            if result.outcome is not Outcome.OK:
+                log.warning("reply to chat %s failed: %s", chat_id, result.error)
+                return
+
+    async def _cmd_start(self, update: BotUpdate, args: str) -> None:
+        await self._reply(update.chat_id, help_text())
+
+    async def _cmd_help(self, update: BotUpdate, args: str) -> None:
+        await self._reply(update.chat_id, help_text())
+
+    def _allowed(self, chat_id: int) -> bool:
+        allowed = self.config.allowed_chat_ids
+        return not allowed or chat_id in allowed
+
+    async def _cmd_subscribe(self, update: BotUpdate, args: str) -> None:
+        if not self._allowed(update.chat_id):
+            await self._reply(
+                update.chat_id,
+                f"This chat ({update.chat_id}) may not subscribe: the operator has limited "
+                "alerts to some chats (telegram.allowed_chat_ids).",
+                html=False,
+            )
+            return
+        try:
+            filters = parse_filter_args(args)
+        except ValueError as exc:
+            await self._reply(update.chat_id, f"Not subscribed: {exc}. See /help.", html=False)
+            return
+        outcome = await self._db(
+            self.store.subscribe, update.chat_id, update.user, filters, self.clock()
+        )
+        if outcome == "configured":
+            text = "This chat's alerts are set in the service configuration; ask the operator."
+            await self._reply(update.chat_id, text, html=False)
+            return
+        verb = "Subscribed" if outcome == "created" else "Filters updated"
+        await self._reply(update.chat_id, f"{verb}.\n{describe_filters(filters)}", html=False)
+
+    async def _cmd_unsubscribe(self, update: BotUpdate, args: str) -> None:
+        done = await self._db(self.store.unsubscribe, update.chat_id, self.clock())
+        if done:
+            text = "Unsubscribed. /subscribe brings the alerts back."
+        else:
+            dest = await self._db(self.store.destination, update.chat_id)
+            configured = dest is not None and dest.source == "config" and dest.active
+            text = (
+                "This chat's alerts are set in the service configuration; ask the operator."
+                if configured
+                else "This chat has no subscription."
+            )
+        await self._reply(update.chat_id, text, html=False)
+
+    async def _cmd_filters(self, update: BotUpdate, args: str) -> None:
+        dest = await self._db(self.store.destination, update.chat_id)
+        if dest is None or not dest.active:
+            await self._reply(update.chat_id, "This chat has no subscription.", html=False)
+            return
+        filters = Filters.from_mapping(dest.filters)
+        await self._reply(update.chat_id, describe_filters(filters), html=False)
+
+    async def _cmd_status(self, update: BotUpdate, args: str) -> None:
+        if self.status_provider is None:
+            await self._reply(update.chat_id, "Status is not available.", html=False)
+            return
+        status = await self._db(self.status_provider)
+        await self._reply(update.chat_id, render_status(status))
+
+    async def _cmd_latest(self, update: BotUpdate, args: str) -> None:
+        try:
+            count = int(args.split()[0]) if args.strip() else 5
+        except ValueError:
+            await self._reply(update.chat_id, "Usage: /latest [n], e.g. /latest 5", html=False)
+            return
+        count = max(1, min(count, self.config.latest_max))
+        views = await self._db(self.store.latest, count)
+        message = render_list(f"Latest {len(views)} violation(s)", views)
+        for chunk in message.chunks:
+            await self._reply(update.chat_id, chunk)
+
+    async def _on_button(self, update: BotUpdate) -> None:
+        assert update.callback_id is not None
+        parsed = parse_review_data(update.callback_data or "")
+        if parsed is None:
+            await self.notifier.answer_callback(update.callback_id, "Unknown button.")
+            return
+        dest = await self._db(self.store.destination, update.chat_id)
+        if dest is None or not dest.active or not dest.filters.get("review"):
+            await self.notifier.answer_callback(
+                update.callback_id, "Review is only possible in an analysts' chat."
+            )
+            return
+        incident_id, status = parsed
+        decision = await self._db(self.store.decide, incident_id, status, update.user, self.clock())
+        if decision is None:
+            await self.notifier.answer_callback(update.callback_id, "Unknown incident.")
+            return
+        if decision.applied:
+            label = "confirmed" if decision.review.status == "confirmed" else "not a violation"
+            log.info("incident %s marked %s by %s", incident_id, status, update.user)
+            await self.notifier.answer_callback(update.callback_id, f"Recorded: {label}.")
+            self.wake()  # the messages get edited to show the decision
+        else:
+            r = decision.review
+            await self.notifier.answer_callback(
+                update.callback_id, f"Already {r.status} by {r.by}."
+            )
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
