@@ -21,11 +21,13 @@ from tracker.adapters.feeds.parse import ParserPool
 from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
 from tracker.adapters.storage.alerts import AlertStore
+from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import DigestConfig, DigestService, Format, PeriodKind
+from tracker.services.events import EventService
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
 from tracker.settings import Settings
 
@@ -83,6 +85,9 @@ class App:
             clock,
             on_error=self.prom.classify_errors.inc,
         )
+        # Reports of one act from several items are merged into events after each batch.
+        self.events = EventService(EventStore(self.engine), clock)
+        self.classification.after_save = self.events.after_classification
         # Outbox rows are written in the transaction that stores incidents.
         self.alert_store = AlertStore(self.engine)
         self.repo.classification_hooks.append(self.alert_store.write_outbox)
