@@ -43,3 +43,17 @@ def test_eval_table_output() -> None:
     result = CliRunner().invoke(_app(), ["eval", str(CASES)])
     assert result.exit_code == 0
     assert "violation_f1" in result.output and "items_per_second" in result.output
+
+
+HOLDOUT = Path(__file__).parent / "data" / "holdout_cases.jsonl"
+
+
+def test_holdout_cases_meet_thresholds() -> None:
+    """Twelve cases written after the classifier was built (real events, own words), to watch
+    for rules that only fit the main set."""
+    result = CliRunner().invoke(_app(), ["eval", str(HOLDOUT), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["n"] == 12 and summary["false_positives"] == 0
+    for key, minimum in THRESHOLDS.items():
+        assert summary[key] is not None and summary[key] >= minimum, (key, summary)

@@ -139,6 +139,8 @@ def _modal_search(window: str) -> re.Match[str] | None:
     if may is not None and (m is None or may.start() < m.start()):
         return may
     return m
+# "No clashes were reported", "the withdrawal passed without any shelling".
+_NO_ACT_BEFORE = re.compile(r"\b(?:no|without(?:\s+any)?|nor|zero)\s+(?:[\w-]+\s+)?$", _I)
 _FUTURE_ADJ = re.compile(r"\b(?:more(?!\s+than)|new|further|fresh|renewed|another\s+round\s+of)\b",
                          _I)
 _HELD_OFF = re.compile(r"\b(?:has|have|had|was|were)\s+(?:\w+\s+)?been\s+(?:averted|postponed|"
@@ -306,6 +308,9 @@ def _negated(
         # A gerund or infinitive belongs to the sentence's main verb: "we will not allow
         # ... attacking", "plans to attack".
         window = sentence[:start]
+    denied = _NO_ACT_BEFORE.search(before)
+    if denied:
+        return f"'{denied.group(0).strip()} {sentence[start:end]}' reports that no act happened"
     m = _modal_search(window) or (None if day_phrase else _FUTURE_ADJ.search(window))
     if m:
         return f"'{m.group(0)} ... {sentence[start:end]}' is not a reported act"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracker.core.text import CaselessPattern, LiteralGate
 
@@ -70,7 +70,8 @@ PERSON_NOUNS = (
     "women|woman|children|child|kids|commanders|commander|servicemen|serviceman|guards|guard|"
     "militiamen|militia|militias|recruits|elements|combatants|conscripts|others|residents|"
     "villagers|workers|policemen|policeman|staff|individuals|paramilitaries|mercenaries|"
-    "operatives|loyalists|boys|girls|infants|babies|family|families|farmers|volunteers"
+    "operatives|loyalists|boys|girls|infants|babies|family|families|farmers|volunteers|"
+    "attackers|attacker|assailants|assailant"
 )
 _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|injuring|were|was|"
          r"is|are|had|has|have|that|which|who|after|when|while|in|on|at|by|\d+)\b")
@@ -287,6 +288,15 @@ _AND_MORE = re.compile(rf"^\s*(?:,\s*|\s+and\s+|,\s+and\s+){_QUAL}(?P<num>{_NUM}
                        rf"(?:[\w'-]+\s+){{0,2}}?(?:{PERSON_NOUNS})\b", _I)
 
 
+# A second, coordinated subject inside a subject noun phrase: "... and nine rebels".
+_AND_SUBJECT = re.compile(rf"(?<!between)(?<!between\s\w{{3}})(?<!between\s\w{{4}})"
+                          rf"(?<!between\s\w{{5}})\s+and\s+{_QUAL}(?P<num>{_NUM})\b\s+"
+                          rf"(?:(?!and\b|or\b)[\w'-]+\s+){{0,2}}?(?:{PERSON_NOUNS})\b", _I)
+
+
+_AGE_BEFORE = re.compile(r"\b(?:aged|ages?|between)\s+(?:between\s+|from\s+)?$", _I)
+
+
 def find_figures(sentence: str, index: int = 0) -> list[Figure]:
     """All casualty figures in one sentence, left to right, without double counting.
 
@@ -331,7 +341,21 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
     for m in _near_verbs(_SUBJECT_KILLED, sentence, verbs, starts):
         if _active_voice(m, sentence):
             continue
-        add(m, "killed", m.group("np"))
+        np_text = m.group("np")
+        inner = _AND_SUBJECT.search(np_text)
+        add(m, "killed", np_text[: inner.start()] if inner else np_text)
+        if inner and _AGE_BEFORE.search(sentence[: m.start()]):
+            inner = None  # "children aged between six and ten and a woman": an age, not a toll
+        if inner and figures and figures[-1][0] == m.start():
+            # "15 soldiers and nine rebels were killed": each side's figure counts, so the
+            # first one must not be read as another estimate of the same total.
+            first = figures[-1][1]
+            if first.group == "any":
+                figures[-1] = (m.start(), replace(first, group=f"coord{len(figures)}"))
+            at = m.start("np") + inner.start()
+            figures.append((at, Figure(parse_count(inner.group("num")), "killed",
+                                       _group_of(inner.group(0)), True, False,
+                                       inner.group(0).strip(), index)))
     for m in _OBJECT_KILLED.finditer(sentence):
         word = m.group(0).split()[0].lower()
         if word in ("left", "leaving") and not m.group("dead"):
