@@ -105,6 +105,13 @@ def extract_article_text(body: bytes, url: str) -> str:
     return text or ""
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group; only the main process decides to stop."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _warm() -> bool:
     """Import the heavy modules once per worker so the first real task is not slow."""
     import feedparser  # noqa: F401
@@ -124,7 +131,9 @@ class ParserPool:
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_ignore_interrupts
+            )
         return self._pool
 
     async def start(self) -> None:
