@@ -1,4 +1,5 @@
-"""The pure alert rules: message text, escaping, splitting, filters, merging, commands."""
+"""The pure alert rules: message text, escaping, splitting, filters, split/merge notes,
+commands. (Which reports are one event is tracker.core.merge's, tested in test_merge_core.)"""
 
 from __future__ import annotations
 
@@ -13,16 +14,15 @@ from hypothesis import strategies as st
 
 from tracker.core.alerts import (
     MAX_MESSAGE_CHARS,
-    EventKey,
+    AlertView,
     Filters,
-    Report,
     Review,
     Source,
     date_text,
     describe_filters,
+    event_view,
     map_url,
     matches,
-    merge_reports,
     parse_command,
     parse_filter_args,
     parse_review_data,
@@ -30,7 +30,6 @@ from tracker.core.alerts import (
     render_list,
     render_status,
     retry_delay,
-    same_event,
     split_message,
 )
 
@@ -58,18 +57,24 @@ CONTRACT: dict[str, Any] = {
 }
 
 
-def report(source: Source | None = None, **changes: Any) -> Report:
-    data = {**CONTRACT, **changes}
-    return Report.from_contract(data, source or Source("Strike on Ariha", "https://a.example/1"))
+FIRST = Source("Strike on Ariha", "https://a.example/1")
 
 
-def view(**changes: Any) -> Any:
-    return merge_reports(17, [report(**changes)])
+def event(
+    sources: list[Source] | None = None, event_id: int = 17, extra: Any = None, **changes: Any
+) -> AlertView:
+    """The alert view of one stored event whose merged values are CONTRACT with `changes`."""
+    listed = [FIRST] if sources is None else sources
+    return event_view(event_id, {**CONTRACT, **changes}, listed, **(extra or {}))
+
+
+def view(**changes: Any) -> AlertView:
+    return event(**changes)
 
 
 def test_message_has_every_part_and_escapes_outside_text() -> None:
-    r = report(Source('Ariha <b>"strike"</b> & more', "https://a.example/x?a=1&b=2", "Feed"))
-    text = render_alert(merge_reports(17, [r])).chunks[0]
+    source = Source('Ariha <b>"strike"</b> & more', "https://a.example/x?a=1&b=2", "Feed")
+    text = render_alert(event([source])).chunks[0]
     assert text.startswith(
         "🟠 <b>HIGH</b> · violation\n<b>Explosions/Remote violence</b> — Air/drone strike"
     )
@@ -118,8 +123,8 @@ def test_map_link_format() -> None:
 
 
 def test_review_decision_is_shown() -> None:
-    decided = merge_reports(
-        17, [report()], Review("dismissed", "@ana (7)", datetime(2024, 5, 1, 12, 30, tzinfo=UTC))
+    decided = event(
+        extra={"review": Review("dismissed", "@ana (7)", datetime(2024, 5, 1, 12, 30, tzinfo=UTC))}
     )
     text = render_alert(decided).chunks[0]
     assert "<b>❌ Not a violation</b> by @ana (7) at 2024-05-01 12:30 UTC" in text
@@ -141,10 +146,8 @@ def test_split_prefers_paragraph_boundaries() -> None:
 
 
 def test_many_sources_split_into_valid_messages() -> None:
-    reports = [
-        report(Source(f"Report {i} " + "<&>" * 80, f"https://a.example/{i}")) for i in range(80)
-    ]
-    message = render_alert(merge_reports(1, reports))
+    sources = [Source(f"Report {i} " + "<&>" * 80, f"https://a.example/{i}") for i in range(80)]
+    message = render_alert(event(sources, event_id=1))
     assert len(message.chunks) > 1
     assert all(len(c) <= MAX_MESSAGE_CHARS for c in message.chunks)
     for chunk in message.chunks:  # no tag is cut in half
@@ -152,39 +155,40 @@ def test_many_sources_split_into_valid_messages() -> None:
     assert "Sources (80)" in message.chunks[0] or "Sources (80)" in message.chunks[1]
 
 
-def test_merge_keeps_the_highest_toll_and_every_source() -> None:
-    a = report()
-    b = report(
-        Source("Second outlet", "https://b.example/2"),
-        fatalities=5,
-        fatalities_low=5,
-        fatalities_high=5,
-        severity="critical",
-        agreements=["sochi-2018"],
-    )
-    merged = merge_reports(3, [a, b, report()])
+def test_view_shows_the_events_merged_values_and_each_source_once() -> None:
+    copy = Source("Strike on Ariha (copy)", "https://a.example/1")
+    second = Source("Second outlet", "https://b.example/2")
+    merged = event([FIRST, copy, second], fatalities=5, fatalities_high=5, severity="critical")
     assert merged.fatalities == 5 and merged.severity == "critical"
     assert [s.url for s in merged.sources] == ["https://a.example/1", "https://b.example/2"]
-    assert merged.agreements == ("moscow-2020", "sochi-2018")
-    assert merged.primary is a
-    with pytest.raises(ValueError):
-        merge_reports(1, [])
+    assert merged.primary.source == FIRST and merged.active
+    text = render_alert(merged).chunks[0]
+    assert "☠️ 5 killed (2–5), 6 injured" in text and "Sources (2)" in text
+
+
+def test_split_and_merge_are_announced_and_change_the_fingerprint() -> None:
+    plain = render_alert(view())
+    carved = render_alert(event(extra={"split_into": [23, 21]}))
+    assert "✂️ Split: reports of a different act moved to incident 21, 23" in carved.chunks[0]
+    assert carved.fingerprint() != plain.fingerprint()
+    new = render_alert(event(event_id=23, extra={"split_from": 17})).chunks[0]
+    assert "✂️ Split from incident 17" in new
+    merged = event(extra={"status": "merged", "merged_into": 9})
+    assert "↪️ Merged into incident 9" in render_alert(merged).chunks[0]
+    gone = event([], extra={"status": "gone"})
+    text = render_alert(gone).chunks[0]
+    assert "🚫 Withdrawn" in text and "Sources" not in text
+    # an event that is no longer active is edited where it was sent, never sent anew, and
+    # is reviewed where it went (no buttons)
+    assert not matches(Filters(), merged) and not matches(Filters(), gone)
+    assert render_alert(merged, review=True).buttons == ()
+    assert len(render_alert(view(), review=True).buttons) == 2
 
 
 def test_fingerprint_changes_only_with_content() -> None:
     assert render_alert(view()).fingerprint() == render_alert(view()).fingerprint()
     assert render_alert(view()).fingerprint() != render_alert(view(fatalities=4)).fingerprint()
     assert render_alert(view()).fingerprint() != render_alert(view(), review=True).fingerprint()
-
-
-def test_same_event() -> None:
-    k = EventKey("Battles", date(2020, 1, 2), "Saraqib", 35.86, 36.8)
-    assert same_event(k, EventKey("Battles", date(2020, 1, 3), "saraqib", None, None))
-    assert same_event(k, EventKey("Battles", date(2020, 1, 1), "Saraqeb", 35.87, 36.81))
-    assert not same_event(k, EventKey("Battles", date(2020, 1, 5), "Saraqib", 35.86, 36.8))
-    assert not same_event(k, EventKey("Riots", date(2020, 1, 2), "Saraqib", 35.86, 36.8))
-    assert not same_event(k, EventKey("Battles", date(2020, 1, 2), "Ariha", 35.81, 36.61))
-    assert not same_event(k, EventKey("Battles", None, "Saraqib", 35.86, 36.8))
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import functools
 import io
 import itertools
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,14 @@ def incident(**changes: Any) -> dict[str, Any]:
     data = copy.deepcopy(VIOLATION)
     data.update(changes)
     return data
+
+
+def other_act(day: str, **changes: Any) -> dict[str, Any]:
+    """A different shelling of Kafranbel: another day, told in other words (the same words
+    would make it a syndicated copy of the first report, hence the same event)."""
+    return incident(
+        date=day, evidence=[f"Artillery hit Kafranbel again on {day}, the monitor said."], **changes
+    )
 
 
 def tg_settings(
@@ -255,15 +263,38 @@ async def test_second_source_edits_instead_of_sending(
     harness.add_item(incident(), title="Regime shelling kills five in Kafranbel")
     await harness.deliver()
     harness.clock.advance(3600)
-    harness.add_item(
-        incident(date="2019-06-10", fatalities=7, fatalities_low=7, fatalities_high=7),
+    harness.add_item(  # an independent report (its own words) of the same act
+        incident(
+            fatalities=7,
+            fatalities_low=7,
+            fatalities_high=7,
+            evidence=["Seven people died when regime artillery pounded Kafranbel on Sunday."],
+        ),
         title="Seven dead in Kafr Nabl shelling",
     )
     await harness.deliver()
     assert len(fake_tg.calls_to("sendMessage")) == 2
+    edits = fake_tg.calls_to("editMessageText", ok=True)
+    assert sorted(int(c.params["chat_id"]) for c in edits) == [ANALYSTS, PUBLIC]
     text = fake_tg.sent_to(PUBLIC)[0].text
     assert "Sources (2)" in text and "Seven dead in Kafr Nabl shelling" in text
-    assert "7 killed" in text
+    # the event's toll: no figure repeated, so the lower median, and the range of reports
+    assert "5 killed (5–7)" in text
+    (event,) = harness.app.event_store.list_events()
+    assert event.source_count == 2 and event.fatalities_high == 7
+
+
+@async_test
+async def test_syndicated_copy_a_day_later_joins_the_event(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    harness.add_item(incident(), title="Regime shelling kills five in Kafranbel")
+    await harness.deliver()
+    harness.add_item(incident(date="2019-06-10"), title="Copy of the wire story")
+    await harness.deliver()
+    assert len(fake_tg.calls_to("sendMessage")) == 2
+    assert "Sources (2)" in fake_tg.sent_to(PUBLIC)[0].text
+    assert {r.event_id for r in harness.rows()} == {harness.app.event_store.list_events()[0].id}
 
 
 @async_test
@@ -283,12 +314,78 @@ async def test_different_place_is_a_new_alert(harness: Harness, fake_tg: FakeTel
 
 
 @async_test
+async def test_a_split_edits_the_sent_alert_and_announces_the_new_event(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    rebels = [{"name": "Hayat Tahrir al-Sham", "side": "opposition", "role": "attacker"}]
+    harness.add_item(
+        incident(actors=[], date_precision=2, evidence=["Army guns shelled Kafranbel"])
+    )
+    harness.add_item(incident(actors=rebels, evidence=["Rebel rockets fell on Kafranbel"]))
+    await harness.deliver()
+    (first,) = harness.app.event_store.list_events()  # attacker unknown in one: merged for now
+    assert len(fake_tg.sent_to(PUBLIC)) == 1 and "Sources (2)" in fake_tg.sent_to(PUBLIC)[0].text
+
+    harness.add_item(incident(evidence=["Army guns shelled Kafranbel at dawn"]))
+    await harness.deliver()
+    events = harness.app.event_store.list_events()
+    (new,) = [e for e in events if e.id != first.id]
+    assert new.split_from == first.id
+    kept = harness.app.event_store.get_event(first.id or 0)
+    assert kept is not None and kept.revision == first.revision + 1
+    edits = fake_tg.calls_to("editMessageText", ok=True)
+    assert sorted(int(c.params["chat_id"]) for c in edits) == [ANALYSTS, PUBLIC]
+    old_text, new_text = (m.text for m in fake_tg.sent_to(PUBLIC))
+    assert f"Split: reports of a different act moved to incident {new.id}" in old_text
+    assert "Sources (1)" in old_text
+    assert f"Split from incident {first.id}" in new_text and "Sources (2)" in new_text
+    assert len(fake_tg.calls_to("sendMessage")) == 4  # one new alert per chat, no re-send
+
+
+@async_test
+async def test_a_merge_edits_the_absorbed_alert_to_point_at_the_event(
+    harness: Harness, fake_tg: FakeTelegram
+) -> None:
+    elsewhere = incident(evidence=["Shells hit Ariha."])
+    elsewhere["location"] = {
+        "name": "Ariha",
+        "admin1": "Idlib",
+        "lat": 35.81,
+        "lon": 36.61,
+        "precision": 1,
+    }
+    moved = harness.add_item(elsewhere)
+    harness.add_item(incident())
+    await harness.deliver()
+    assert len(fake_tg.sent_to(PUBLIC)) == 2
+    ariha, kafranbel = (r for r in harness.rows() if r.destination_id == 2)
+    harness.classify(moved, incident())  # the first item was about Kafranbel after all
+    await harness.deliver()
+    assert len(fake_tg.calls_to("sendMessage")) == 4
+    (active,) = harness.app.event_store.list_events()
+    (gone_id,) = {ariha.event_id, kafranbel.event_id} - {active.id}
+    retired = harness.app.event_store.get_event(gone_id)
+    assert retired is not None and retired.status == "merged"
+    assert retired.merged_into == active.id
+    texts = {
+        row.event_id: fake_tg.sent_to(PUBLIC)[n].text for n, row in enumerate((ariha, kafranbel))
+    }
+    assert f"Merged into incident {active.id}" in texts[gone_id]
+    assert "Sources (2)" in texts[active.id] and "Merged" not in texts[active.id]
+    analysts = {
+        row.event_id: fake_tg.sent_to(ANALYSTS)[n] for n, row in enumerate((ariha, kafranbel))
+    }
+    assert analysts[gone_id].reply_markup is None  # decided on the event it went into
+    assert analysts[active.id].reply_markup["inline_keyboard"]
+
+
+@async_test
 async def test_filters_and_backlog(harness: Harness, fake_tg: FakeTelegram) -> None:
     harness.add_item(incident(violation=False))  # violations_only by default
-    harness.add_item(incident(severity="critical"), eligible=False)  # too old to alert
+    harness.add_item(other_act("2019-06-20", severity="critical"), eligible=False)  # too old
     await harness.deliver()
     assert fake_tg.calls_to("sendMessage") == []
-    harness.add_item(incident(severity="critical", date="2019-07-01"))
+    harness.add_item(other_act("2019-07-01", severity="critical"))
     await harness.deliver()
     assert len(fake_tg.sent_to(CRITICAL_ONLY)) == 1
 
@@ -362,7 +459,7 @@ async def test_refusing_chat_is_deactivated_after_three_failures(
     assert dest is not None and not dest.active and dest.consecutive_failures == 3
     assert "deactivated" in caplog.text
     assert [r.status for r in harness.rows() if r.destination_id == 2] == ["dead"]
-    harness.add_item(incident(date="2019-08-01"))
+    harness.add_item(other_act("2019-08-01"))
     await harness.deliver()
     assert len(fake_tg.calls_to("sendMessage", ok=False)) == 3  # no more tries
 
@@ -481,7 +578,7 @@ async def test_dismissal_leaves_counts_digests_and_pending_alerts(
         )
     )
     h.add_item(incident())
-    h.add_item(incident(date="2019-07-01", fatalities=2))
+    h.add_item(other_act("2019-07-01", fatalities=2, fatalities_low=2, fatalities_high=2))
     await h.deliver()
     assert h.app.repo.incident_counts(h.clock() - timedelta(days=1))["violations"] == 2
     first = fake_tg.sent_to(ANALYSTS)[0]
@@ -494,14 +591,19 @@ async def test_dismissal_leaves_counts_digests_and_pending_alerts(
     assert h.app.repo.incident_counts(h.clock() - timedelta(days=1))["violations"] == 1
     assert "Not a violation" not in fake_tg.sent_to(ANALYSTS)[1].text
 
-    assert await h.app.alerts.send_digests() == 0  # not due yet
-    h.clock.advance(24 * 3600)
-    assert await h.app.alerts.send_digests() == 1
-    (digest,) = fake_tg.sent_to(PUBLIC)
-    assert digest.text.startswith("<b>Digest: 1 incident(s)")
-    assert "2019-07-01" in digest.text and "2019-06-09" not in digest.text
-    assert {r.status for r in h.rows() if r.kind == "digest"} == {"sent", "skipped"}
-    assert await h.app.alerts.send_digests() == 0
+    assert [r.destination_id for r in h.rows()] == [1, 1]  # the digest-only chat: no alerts
+    assert h.rows()[0].status == "sent" and h.rows()[1].status == "sent"
+
+    # the digest (tracker.services.digest) counts events and knows the decision
+    assert await h.app.send_digests(date(2024, 5, 1)) == 1
+    texts = _texts(fake_tg, PUBLIC)
+    assert texts[0].startswith("<b>Ceasefire digest: 2024-05-01</b>")
+    assert "<b>1</b> violation(s) among 2 incident(s)" in texts[0]
+    dismissed = h.app.event_store.get_event(h.rows()[0].event_id)
+    assert dismissed is not None and dismissed.review_status == "dismissed"
+    assert f"<code>#{dismissed.id}</code> dismissed by" in "".join(texts)
+    assert len(fake_tg.calls_to("sendPhoto", ok=True)) == 1
+    assert await h.app.send_digests(date(2024, 5, 1)) == 0
     h.app.engine.dispose()
 
 
@@ -563,7 +665,7 @@ async def test_subscribed_chat_gets_matching_alerts(
 async def test_per_chat_pacing(build: Callable[..., Harness], fake_tg: FakeTelegram) -> None:
     h = build(tg_settings(fake_tg, [{"chat_id": PUBLIC}], per_chat_interval_seconds=0.3))
     for day in range(1, 4):
-        h.add_item(incident(date=f"2019-06-{day * 5:02d}"))
+        h.add_item(other_act(f"2019-06-{day * 5:02d}"))
     await h.deliver()
     calls = fake_tg.calls_to("sendMessage")
     assert len(calls) == 3

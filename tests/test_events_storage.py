@@ -108,12 +108,9 @@ class Tracker:
         self.repo = Repository(engine)
         self.events = EventStore(engine)
         self.service = EventService(self.events, lambda: NOW)
-        self.classification = ClassificationService(
-            self.repo,
-            FakeClassifier,
-            lambda: NOW,
-            after_save=self.service.after_classification if hook else None,
-        )
+        self.classification = ClassificationService(self.repo, FakeClassifier, lambda: NOW)
+        if hook:  # as tracker.app wires it: events recomputed in the classification transaction
+            self.repo.classification_hooks.append(self.events.recompute_in)
         self.repo.sync_feeds([FeedSpec("https://feed.example/rss", "feed")], NOW)
         feed_id = self.repo.list_feeds()[0].id
         assert feed_id is not None
@@ -276,19 +273,32 @@ def test_catch_up_links_incidents_stored_without_the_hook(engine: Engine) -> Non
     assert tracker.events.unlinked_item_ids() == []
 
 
-def test_failing_events_never_fail_classification(engine: Engine) -> None:
-    class Broken:
-        def recompute(self, item_ids: Sequence[int], now: datetime) -> Any:
-            raise RuntimeError("boom")
+def test_a_failure_after_storing_rolls_the_whole_batch_back(engine: Engine) -> None:
+    """Incidents, events and what the change hooks write (the alert outbox) commit together:
+    a failure in between leaves the item unclassified, and the catch-up redoes all of it."""
+    calls: list[tuple[list[int], list[int]]] = []
 
-        def unlinked_item_ids(self, limit: int = 0) -> list[int]:
-            return []
+    def broken(session: Any, item_ids: Sequence[int], changes: Any, now: datetime) -> None:
+        raise RuntimeError("boom")
+
+    def record(session: Any, item_ids: Sequence[int], changes: Any, now: datetime) -> None:
+        calls.append((list(item_ids), list(changes.created)))
 
     tracker = Tracker(engine)
-    tracker.classification.after_save = EventService(Broken(), lambda: NOW).after_classification
-    (item_id,) = tracker.arrive(URLS[0])
-    assert len(tracker.repo.incidents_of_item(item_id)) == 1
-    assert tracker.events.unlinked_item_ids() == [item_id]
+    tracker.events.change_hooks.append(broken)
+    ids = tracker.repo.store_items(tracker.feed_id, [new_item(URLS[0])])
+    with pytest.raises(RuntimeError, match="boom"):
+        tracker.classification.classify_ids(ids)
+    assert tracker.repo.incidents_of_item(ids[0]) == []
+    assert tracker.events.count_events() == 0
+    assert tracker.repo.unclassified_item_ids(10) == ids
+
+    tracker.events.change_hooks[:] = [record]
+    stats = tracker.classification.classify_pending()
+    assert stats.items == 1 and stats.incidents == 1
+    (event,) = tracker.events.list_events()
+    assert calls == [(ids, [event.id])]
+    assert tracker.events.unlinked_item_ids() == []
 
 
 # -- the command line -----------------------------------------------------------------------

@@ -26,7 +26,13 @@ from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
-from tracker.services.digest import DigestConfig, DigestService, Format, PeriodKind
+from tracker.services.digest import (
+    DigestConfig,
+    DigestSender,
+    DigestService,
+    Format,
+    PeriodKind,
+)
 from tracker.services.events import EventService
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
 from tracker.settings import Settings
@@ -85,12 +91,13 @@ class App:
             clock,
             on_error=self.prom.classify_errors.inc,
         )
-        # Reports of one act from several items are merged into events after each batch.
-        self.events = EventService(EventStore(self.engine), clock)
-        self.classification.after_save = self.events.after_classification
-        # Outbox rows are written in the transaction that stores incidents.
+        # One transaction per classification batch: the incidents, then their merged events
+        # (recomputed on the same session), then the alert outbox rows of those events.
+        self.event_store = EventStore(self.engine)
+        self.events = EventService(self.event_store, clock)
         self.alert_store = AlertStore(self.engine)
-        self.repo.classification_hooks.append(self.alert_store.write_outbox)
+        self.event_store.change_hooks.append(self.alert_store.write_outbox)
+        self.repo.classification_hooks.append(self.event_store.recompute_in)
         self.notifier = notifier or self._build_notifier()
         self.alerts = AlertService(
             self.alert_store, self.notifier, self._delivery_config(), clock, self.status
@@ -109,6 +116,7 @@ class App:
         self.scheduler_running = False
         self._tick_lock = asyncio.Lock()
         self._digests: DigestService | None = None
+        self._digest_sender: DigestSender | None = None
 
     def _poll_config(self) -> PollConfig:
         p = self.settings.polling
@@ -145,7 +153,6 @@ class App:
             retry_max_seconds=t.retry_max_seconds,
             per_chat_interval_seconds=t.per_chat_interval_seconds,
             delivery_interval_seconds=t.delivery_interval_seconds,
-            digest_interval=timedelta(hours=t.digest_interval_hours),
             commands=t.commands,
             long_poll_seconds=t.long_poll_seconds,
             allowed_chat_ids=frozenset(t.allowed_chat_ids),
@@ -209,6 +216,13 @@ class App:
             log.info("caught up on %d unclassified items", stats.items)
             self._record_classified(stats)
             self.alerts.wake()
+        try:  # incidents stored without their events (e.g. by an older version)
+            changes = await asyncio.to_thread(self.events.catch_up, batch)
+        except Exception:
+            log.exception("events catch-up failed")
+            return
+        if changes.reports:
+            self.alerts.wake()
 
     def _record_classified(self, stats: Any) -> None:
         self.prom.incidents.inc(stats.incidents)
@@ -269,7 +283,7 @@ class App:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """`tracker run`: migrate, sync feeds, poll on schedule, serve status until stopped."""
-        from tracker.adapters.scheduler import build_scheduler
+        from tracker.adapters.scheduler import DigestJob, build_scheduler
 
         await asyncio.to_thread(self.upgrade_db)
         await asyncio.to_thread(self.sync_feeds)
@@ -278,7 +292,12 @@ class App:
             await self._pool.start()
         stop = stop or asyncio.Event()
         _install_signal_handlers(stop)
-        scheduler = build_scheduler(self._scheduled_tick, self.settings.polling.tick_seconds)
+        d = self.settings.digest
+        scheduler = build_scheduler(
+            self._scheduled_tick,
+            self.settings.polling.tick_seconds,
+            DigestJob(self._scheduled_digest, d.time, d.timezone, d.period),
+        )
         scheduler.start()
         self.scheduler_running = True
         log.info("tracker %s started; database %s", __version__, self.engine.url.render_as_string())
@@ -343,6 +362,33 @@ class App:
                 DigestConfig(ZoneInfo(d.timezone), d.period, d.top_incidents, d.late_report_days),
             )
         return self._digests
+
+    def digest_sender(self) -> DigestSender:
+        if self._digest_sender is None:
+            from tracker.adapters.storage.digests import DigestRunStore
+
+            self._digest_sender = DigestSender(
+                self.digest_service(), DigestRunStore(self.engine), self.notifier, self.clock
+            )
+        return self._digest_sender
+
+    async def send_digests(self, day: date | None = None, period: PeriodKind | None = None) -> int:
+        """Send a digest to every destination in digest or both mode that has not had it:
+        the last complete period by default (the scheduled job), else the one containing
+        `day` (`tracker digest --send`). Returns how many destinations got it now."""
+        sender = self.digest_sender()
+        if day is None:
+            return await sender.send_due()
+        return await sender.send_period(day, period)
+
+    async def _scheduled_digest(self) -> None:
+        try:
+            sent = await self.send_digests()
+        except Exception:
+            log.exception("scheduled digest failed")
+            return
+        if sent:
+            log.info("digest sent to %d destination(s)", sent)
 
     def digest(self, day: date, fmt: Format, period: PeriodKind | None = None) -> tuple[bytes, str]:
         """DigestSource for the web app: the digest of the period containing `day`."""

@@ -135,7 +135,6 @@ class TelegramSettings(_Section):
     retry_max_seconds: float = Field(600.0, gt=0, le=86400)
     per_chat_interval_seconds: float = Field(1.0, ge=0, le=3600)
     delivery_interval_seconds: float = Field(1.0, gt=0, le=3600)
-    digest_interval_hours: float = Field(24.0, gt=0, le=24 * 31)
     commands: bool = True
     long_poll_seconds: int = Field(25, ge=0, le=50)
     destinations: list[DestinationSettings] = Field(default_factory=list)
@@ -149,8 +148,8 @@ class TelegramSettings(_Section):
 
 
 class DigestSettings(_Section):
-    """Digests cover local days (or Monday-to-Sunday weeks) in `timezone`. `time` is for the
-    scheduled send, which is not wired yet; it is validated so configs stay forward-valid."""
+    """Digests cover local days (or Monday-to-Sunday weeks) in `timezone`; `tracker run`
+    sends the previous period's digest at `time` (local), weekly ones on Mondays."""
 
     time: str = "08:00"
     timezone: str = "Asia/Damascus"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from tracker.adapters.storage import db
-from tracker.adapters.storage.models import Feed, IncidentRow, Item
+from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
 
 DAY = date(2024, 5, 10)
 EMPTY_DAY = date(2024, 5, 20)
@@ -122,7 +122,8 @@ ALL = IN_DAY + PREVIOUS + OUTSIDE
 
 
 def fill(engine: Engine, knowns: list[Known] = ALL) -> dict[str, int]:
-    """Migrate and insert two feeds (one failing) and one item with one incident per entry."""
+    """Migrate and insert two feeds (one failing) and, per entry, one item with one incident
+    that is one merged event of its own (digests count events)."""
     db.upgrade(engine)
     created = _utc(1, 0, month=4)
     ids: dict[str, int] = {}
@@ -157,8 +158,32 @@ def fill(engine: Engine, knowns: list[Known] = ALL) -> dict[str, int]:
             session.add(item)
             session.flush()
             assert item.id is not None
+            event = EventRow(
+                violation=k.violation,
+                event_type=k.event_type,
+                sub_event_type=k.event_type,
+                event_date=k.event_date,
+                place_name=k.place,
+                admin1=k.admin1,
+                lat=k.lat,
+                lon=k.lon,
+                fatalities=k.fatalities,
+                injured=k.injured,
+                actors=k.actors,
+                agreements=k.agreements,
+                zones=k.zones,
+                severity=k.severity,
+                confidence=0.8,
+                source_count=1,
+                report_count=1,
+                created_at=k.seen,
+                updated_at=k.seen,
+            )
+            session.add(event)
+            session.flush()
             row = IncidentRow(
                 item_id=item.id,
+                event_id=event.id,
                 violation=k.violation,
                 event_type=k.event_type,
                 sub_event_type=k.event_type,
@@ -178,6 +203,6 @@ def fill(engine: Engine, knowns: list[Known] = ALL) -> dict[str, int]:
             )
             session.add(row)
             session.flush()
-            ids[k.title if k in IN_DAY else f"other{n}"] = int(row.id or 0)
+            ids[k.title if k in IN_DAY else f"other{n}"] = int(event.id or 0)
         session.commit()
     return ids

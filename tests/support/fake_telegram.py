@@ -346,6 +346,8 @@ def _params(content_type: str, raw: bytes) -> dict[str, Any]:
     if content_type.startswith("application/json"):
         data: dict[str, Any] = json.loads(raw)
         return data
+    if content_type.startswith("multipart/form-data"):  # sendPhoto uploads the picture
+        return _multipart(content_type, raw)
     out: dict[str, Any] = {}
     for key, values in parse_qs(raw.decode(), keep_blank_values=True).items():
         value: Any = values[-1]
@@ -353,4 +355,21 @@ def _params(content_type: str, raw: bytes) -> dict[str, Any]:
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
         out[key] = value
+    return out
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """Form fields as text; uploaded files as bytes."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + raw)
+    out: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        out[name] = payload if part.get_filename() else payload.decode()
     return out

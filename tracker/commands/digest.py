@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import date
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -46,18 +46,30 @@ def register(app: typer.Typer) -> None:
         when = parse_day(day)
         kind = _choice(period, ("day", "week"), "--period")
         chosen = _choice(fmt, ("md", "html", "json", "telegram", "png"), "--format") or "md"
-        if send:
-            raise typer.BadParameter(
-                "--send is not available yet: digests are not wired to the Telegram notifier",
-                param_hint="--send",
-            )
         tracker_app = _build_app(get_settings())
+        sent: int | None = None
         try:
             tracker_app.upgrade_db()
             body, _ = tracker_app.digest(when, cast(Format, chosen), cast(PeriodKind, kind))
+            if send:  # the scheduled job's path: once per (period, destination)
+                tracker_app.sync_destinations()
+                sent = asyncio.run(
+                    _send_and_close(tracker_app, when, cast(PeriodKind | None, kind))
+                )
         finally:
-            asyncio.run(tracker_app.aclose())
+            if sent is None:
+                asyncio.run(tracker_app.aclose())
         _write(body, output, chosen)
+        if sent is not None:
+            typer.echo(f"digest sent to {sent} destination(s)", err=True)
+
+
+async def _send_and_close(tracker_app: Any, day: date, kind: PeriodKind | None) -> int:
+    """Send and close the notifier in one event loop (its HTTP client belongs to it)."""
+    try:
+        return int(await tracker_app.send_digests(day, kind))
+    finally:
+        await tracker_app.aclose()
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], name: str) -> str | None:

@@ -39,8 +39,10 @@ CONTRACT_KEYS = (
 
 
 def _store() -> Any:
-    """The event store of the configured database, migrated and caught up."""
+    """The event store of the configured database, migrated and caught up (alerts of events
+    the catch-up creates are queued in the same transaction, for `tracker run` to send)."""
     from tracker.adapters.storage import db
+    from tracker.adapters.storage.alerts import AlertStore
     from tracker.adapters.storage.events import EventStore
     from tracker.cli import get_settings
     from tracker.services.events import EventService
@@ -48,6 +50,7 @@ def _store() -> Any:
     engine = db.create_db_engine(get_settings().database.url)
     db.upgrade(engine)
     store = EventStore(engine)
+    store.change_hooks.append(AlertStore(engine).write_outbox)
     EventService(store, lambda: datetime.now(UTC)).catch_up()
     return store
 

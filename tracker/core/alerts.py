@@ -1,5 +1,8 @@
-"""Alerts as pure functions: which chat wants which incident, what the message says, and how
+"""Alerts as pure functions: which chat wants which event, what the message says, and how
 the outcome of a send is described.
+
+An alert is about one merged event (tracker.core.merge decides which reports are one act);
+nothing here merges reports again: the view is the event's merged values plus its sources.
 
 Nothing here talks to Telegram or the database, so every rule (filters, escaping, the
 4096-character limit, what counts as a material change) is testable without either.
@@ -11,10 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
 import re
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -37,7 +39,7 @@ DISMISSED = "dismissed"
 # Cut before escaping so that no single line can come near the message limit.
 MAX_TITLE_CHARS = 200
 MAX_EVIDENCE_CHARS = 1000
-SAME_EVENT_KM = 10.0
+ACTIVE, MERGED, GONE = "active", "merged", "gone"
 
 
 # -- incidents as alerts see them ---------------------------------------------------------
@@ -118,7 +120,11 @@ class Report:
 
 @dataclass(frozen=True)
 class AlertView:
-    """One incident as alerted: its reports merged (more sources, the highest toll)."""
+    """One event as alerted: its merged values (`primary`) and the sources of its reports.
+
+    `status` is the event's (active, merged or gone); `merged_into`, `split_from` and
+    `split_into` say what a later recomputation did to it, so a sent message can say so.
+    """
 
     incident_id: int
     primary: Report
@@ -134,105 +140,66 @@ class AlertView:
     reasons: tuple[str, ...]
     sources: tuple[Source, ...]
     review: Review | None = None
+    status: str = ACTIVE
+    merged_into: int | None = None
+    split_from: int | None = None
+    split_into: tuple[int, ...] = ()
+    source_count: int = 0
 
     @property
     def dismissed(self) -> bool:
         return self.review is not None and self.review.status == DISMISSED
 
-
-def _max(values: Iterable[int | None]) -> int | None:
-    known = [v for v in values if v is not None]
-    return max(known) if known else None
-
-
-def _union(groups: Iterable[Iterable[Any]]) -> tuple[Any, ...]:
-    seen: dict[Any, None] = {}
-    for group in groups:
-        for value in group:
-            seen.setdefault(value, None)
-    return tuple(seen)
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
 
 
-def merge_reports(
-    incident_id: int, reports: Sequence[Report], review: Review | None = None
+def event_view(
+    event_id: int,
+    merged: Mapping[str, Any],
+    sources: Sequence[Source],
+    *,
+    review: Review | None = None,
+    status: str = ACTIVE,
+    merged_into: int | None = None,
+    split_from: int | None = None,
+    split_into: Sequence[int] = (),
+    source_count: int | None = None,
 ) -> AlertView:
-    """Merge the reports of one incident; the first (earliest) one gives place and evidence.
-
-    A second source only ever adds: more links, the higher toll, the higher severity, so an
-    edit never hides what an earlier message said.
+    """The alert view of a stored event: `merged` is its merged incident in the classifier's
+    JSON contract, `sources` its reports' items (syndicated copies included), earliest first.
     """
-    if not reports:
-        raise ValueError("an incident needs at least one report")
-    primary = reports[0]
-    sources: dict[str, Source] = {}
-    for r in reports:
-        sources.setdefault(r.source.url or r.source.title, r.source)
-    actors: dict[str, tuple[str, str, str | None]] = {}
-    for r in reports:
-        for actor in r.actors:
-            actors.setdefault(actor[0], actor)
+    unique: dict[str, Source] = {}
+    for source in sources:
+        unique.setdefault(source.url or source.title, source)
+    listed = tuple(unique.values())
+    primary = Report.from_contract(merged, listed[0] if listed else Source(""))
     return AlertView(
-        incident_id=incident_id,
+        incident_id=event_id,
         primary=primary,
-        violation=any(r.violation for r in reports),
-        severity=max((r.severity for r in reports), key=severity_rank),
-        fatalities=_max(r.fatalities for r in reports),
-        fatalities_low=_max(r.fatalities_low for r in reports),
-        fatalities_high=_max(r.fatalities_high for r in reports),
-        injured=_max(r.injured for r in reports),
-        actors=tuple(actors.values()),
-        agreements=_union(r.agreements for r in reports),
-        zones=_union(r.zones for r in reports),
-        reasons=_union(r.reasons for r in reports),
-        sources=tuple(sources.values()),
+        violation=primary.violation,
+        severity=primary.severity,
+        fatalities=primary.fatalities,
+        fatalities_low=primary.fatalities_low,
+        fatalities_high=primary.fatalities_high,
+        injured=primary.injured,
+        actors=primary.actors,
+        agreements=primary.agreements,
+        zones=primary.zones,
+        reasons=primary.reasons,
+        sources=listed,
         review=review,
+        status=status,
+        merged_into=merged_into,
+        split_from=split_from,
+        split_into=tuple(sorted(split_into)),
+        source_count=len(listed) if source_count is None else source_count,
     )
 
 
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else 0
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine); enough to tell one village from the next."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
-
-
-@dataclass(frozen=True)
-class EventKey:
-    """What identifies an incident across reports: the act, the day and the place."""
-
-    event_type: str
-    event_date: date | None
-    place_name: str | None
-    lat: float | None
-    lon: float | None
-
-
-def event_key(report: Report) -> EventKey:
-    return EventKey(report.event_type, report.event_date, report.place_name, report.lat, report.lon)
-
-
-def same_event(a: EventKey, b: EventKey) -> bool:
-    """Two reports describe one incident: same kind of act, a day apart at most, same place.
-
-    Deliberately strict (both need a date and a place) so that two different strikes are
-    never merged into one alert; a missed merge costs one extra message, a wrong merge
-    hides an incident.
-    """
-    if a.event_type != b.event_type or a.event_date is None or b.event_date is None:
-        return False
-    if abs((a.event_date - b.event_date).days) > 1:
-        return False
-    if a.place_name and b.place_name and a.place_name.casefold() == b.place_name.casefold():
-        return True
-    if None in (a.lat, a.lon, b.lat, b.lon):
-        return False
-    assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
-    return distance_km(a.lat, a.lon, b.lat, b.lon) <= SAME_EVENT_KM
 
 
 # -- filters ------------------------------------------------------------------------------
@@ -296,8 +263,8 @@ def _haystack(view: AlertView) -> str:
 
 
 def matches(filters: Filters, view: AlertView) -> bool:
-    """Does this incident go to a destination with these filters?"""
-    if view.dismissed:
+    """Does this event go to a destination with these filters?"""
+    if view.dismissed or not view.active:
         return False
     if filters.violations_only and not view.violation:
         return False
@@ -514,14 +481,19 @@ def _paragraphs(view: AlertView, m: _Markup) -> list[str]:
     if view.actors:
         named = [f"{n} ({', '.join(x for x in (s, r) if x)})" for n, s, r in view.actors]
         facts.append(f"👥 {m.text('; '.join(named))}")
-    paragraphs = [what, "\n".join(facts)]
+    paragraphs = [what]
+    notes = _merge_notes(view)
+    if notes:
+        paragraphs.append(m.bold(notes))
+    paragraphs.append("\n".join(facts))
     if p.evidence:
         paragraphs.append(m.italic("“" + _cut(p.evidence[0], MAX_EVIDENCE_CHARS) + "”"))
-    lines = [f"🔗 Sources ({len(view.sources)}):"]
-    for s in view.sources:
-        label = _cut(s.title or s.feed or "source", MAX_TITLE_CHARS)
-        lines.append("• " + (m.link(label, s.url) if s.url else m.text(label)))
-    paragraphs.append("\n".join(lines))
+    if view.sources:
+        lines = [f"🔗 Sources ({len(view.sources)}):"]
+        for s in view.sources:
+            label = _cut(s.title or s.feed or "source", MAX_TITLE_CHARS)
+            lines.append("• " + (m.link(label, s.url) if s.url else m.text(label)))
+        paragraphs.append("\n".join(lines))
     tail = []
     if p.lat is not None and p.lon is not None:
         tail.append("🗺 " + m.link("map", map_url(p.lat, p.lon)))
@@ -535,10 +507,34 @@ def _paragraphs(view: AlertView, m: _Markup) -> list[str]:
     return paragraphs
 
 
+def _merge_notes(view: AlertView) -> str:
+    """What recomputing the events did to this one since it was first announced."""
+    notes = []
+    if view.status == MERGED and view.merged_into is not None:
+        notes.append(
+            f"↪️ Merged into incident {view.merged_into}: its reports describe the same act."
+        )
+    elif view.status == GONE:
+        notes.append("🚫 Withdrawn: its reports no longer describe this incident.")
+    if view.split_from is not None:
+        notes.append(
+            f"✂️ Split from incident {view.split_from}: first taken for the same act, "
+            "a later report showed they are different."
+        )
+    if view.split_into:
+        others = ", ".join(str(i) for i in view.split_into)
+        notes.append(
+            f"✂️ Split: reports of a different act moved to incident {others}; "
+            "this message now covers the rest."
+        )
+    return "\n".join(notes)
+
+
 def render_alert(view: AlertView, *, as_html: bool = True, review: bool = False) -> Message:
     """The alert message; `review` adds the analysts' buttons."""
     text = "\n\n".join(_paragraphs(view, _Markup(as_html)))
-    buttons = review_buttons(view.incident_id) if review else ()
+    # an event merged into another or withdrawn is decided there, not here: no buttons
+    buttons = review_buttons(view.incident_id) if review and view.active else ()
     return Message(tuple(split_message(text)), as_html, buttons)
 
 
@@ -582,7 +578,7 @@ def _split_lines(para: str, limit: int) -> list[str]:
 
 
 def summary_line(view: AlertView, m: _Markup) -> str:
-    """One incident in one line, for digests and /latest."""
+    """One event in one line, for /latest."""
     p = view.primary
     where = p.place_name or "place unknown"
     if p.admin1:
@@ -604,7 +600,7 @@ def summary_line(view: AlertView, m: _Markup) -> str:
 
 
 def render_list(title: str, views: Sequence[AlertView], *, as_html: bool = True) -> Message:
-    """A digest or the answer to /latest: a heading and one line per incident."""
+    """The answer to /latest: a heading and one line per event."""
     m = _Markup(as_html)
     lines = [m.bold(title)]
     lines += [summary_line(v, m) for v in views] or [m.text("nothing to report")]
@@ -716,7 +712,7 @@ class Job:
     """One claimed outbox row: send it (or edit what was sent)."""
 
     row_id: int
-    incident_id: int
+    event_id: int
     destination_id: int
     chat_id: int
     kind: str
@@ -726,14 +722,6 @@ class Job:
     message_ids: tuple[int, ...]
     content_hash: str | None
     plain: bool
-
-
-@dataclass(frozen=True)
-class DigestJob:
-    destination_id: int
-    chat_id: int
-    row_ids: tuple[int, ...]
-    incident_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,19 @@
-"""Alert delivery: the outbox loop, edits when an incident changes, digests, bot commands and
-analysts' review buttons.
+"""Alert delivery: the outbox loop, edits when an event changes, bot commands and analysts'
+review buttons. (Digests are tracker.services.digest's, sent by its DigestSender.)
 
-The outbox rows are written by the classification transaction (see
-`AlertStore.write_outbox`); this service only moves them forward. Each step is recorded in
+The outbox rows are written by the classification transaction, after the merged events
+were recomputed in it (see `AlertStore.write_outbox`): one row per (event, destination).
+This service only moves them forward. Each step is recorded in
 the database before the next one starts, so a crash or restart resumes where it stopped.
 
 The one duplicate window: Telegram accepted a message and the process died (or the answer
 was lost on the way back, e.g. a timeout after Telegram had already delivered it) before
 the message id was recorded. The row is then still pending and is sent again once. Messages
 of a multi-part alert are recorded part by part, so the window is one part, never the whole
-alert. Nothing else sends twice: rows are unique per (incident, destination, kind) and are
-leased with a compare-and-set before sending.
+alert. Nothing else sends twice: rows are unique per (event, destination, kind) and are
+leased with a compare-and-set before sending. When a later report changes an event (more
+sources, a higher toll, a split or a merge into another event) or an analyst decides, the
+sent messages are edited, never sent again.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from tracker.core.alerts import (
     BotUpdate,
     Button,
     Decision,
-    DigestJob,
     Filters,
     Job,
     Message,
@@ -106,22 +108,6 @@ class AlertStorePort(Protocol):
 
     def migrate_chat(self, destination_id: int, new_chat_id: int, now: datetime) -> None: ...
 
-    def claim_digests(
-        self, now: datetime, interval: timedelta, lease_seconds: float
-    ) -> list[DigestJob]: ...
-
-    def finish_digest(
-        self,
-        job: DigestJob,
-        next_at: datetime,
-        now: datetime,
-        sent_row_ids: Sequence[int],
-        skipped_row_ids: Sequence[int],
-        message_ids: Sequence[int],
-    ) -> None: ...
-
-    def postpone_digest(self, destination_id: int, next_at: datetime) -> None: ...
-
     def subscribe(self, chat_id: int, name: str, filters: Filters, now: datetime) -> str: ...
 
     def unsubscribe(self, chat_id: int, now: datetime) -> bool: ...
@@ -152,6 +138,10 @@ class NotifierPort(Protocol):
         buttons: Sequence[Button] = (),
     ) -> SendResult: ...
 
+    async def send_photo(
+        self, chat_id: int, photo: bytes, *, caption: str = "", html: bool = False
+    ) -> SendResult: ...
+
     async def prepare_updates(self, commands: Sequence[tuple[str, str]]) -> None: ...
 
     async def get_updates(self, offset: int | None, timeout: int) -> list[BotUpdate]: ...
@@ -168,7 +158,6 @@ class DeliveryConfig:
     retry_max_seconds: float = 600.0
     per_chat_interval_seconds: float = 1.0
     delivery_interval_seconds: float = 1.0
-    digest_interval: timedelta = timedelta(hours=24)
     commands: bool = True
     long_poll_seconds: int = 25
     allowed_chat_ids: frozenset[int] = frozenset()
@@ -248,7 +237,6 @@ class AlertService:
             self._wake.clear()
             try:
                 await self.dispatch()
-                await self.send_digests()
             except Exception:
                 log.exception("alert delivery pass failed")
             waiter = asyncio.create_task(self._wake.wait())
@@ -297,10 +285,10 @@ class AlertService:
         return len(jobs)
 
     async def _serve_chat(self, chat_id: int, jobs: list[Job]) -> None:
-        views = await self._db(self.store.views, [j.incident_id for j in jobs])
+        views = await self._db(self.store.views, [j.event_id for j in jobs])
         for index, job in enumerate(jobs):
             try:
-                await self._process(job, views.get(job.incident_id))
+                await self._process(job, views.get(job.event_id))
             except _Stop as stop:
                 await self._release(jobs[index + 1 :], stop.until)
                 if stop.until is not None:
@@ -321,7 +309,7 @@ class AlertService:
 
     async def _process(self, job: Job, view: AlertView | None) -> None:
         if view is None:
-            await self._db(self.store.record_skipped, job.row_id, "incident has no reports")
+            await self._db(self.store.record_skipped, job.row_id, "event has no reports")
             return
         canonical = render_alert(view, as_html=self.notifier.supports_html, review=job.review)
         if job.edit:
@@ -493,59 +481,6 @@ class AlertService:
             "edit of alert %s in chat %s given up: %s", job.row_id, job.chat_id, result.error
         )
         await self._db(self.store.record_dead, job.row_id, result.error, edit=True)
-
-    # -- digests -----------------------------------------------------------------------------
-
-    async def send_digests(self) -> int:
-        """Send the digests that are due; returns how many went out."""
-        now = self.clock()
-        jobs = await self._db(
-            self.store.claim_digests, now, self.config.digest_interval, self.config.lease_seconds
-        )
-        sent = 0
-        for job in jobs:
-            try:
-                sent += await self._send_digest(job, now)
-            except Exception:
-                log.exception("digest for chat %s failed", job.chat_id)
-                await self._db(
-                    self.store.postpone_digest, job.destination_id, now + self._backoff(1)
-                )
-        return sent
-
-    async def _send_digest(self, job: DigestJob, now: datetime) -> int:
-        views = await self._db(self.store.views, job.incident_ids)
-        keep, skip, shown = [], [], []
-        for row_id, incident_id in zip(job.row_ids, job.incident_ids, strict=True):
-            view = views.get(incident_id)
-            if view is None or view.dismissed:
-                skip.append(row_id)
-            else:
-                keep.append(row_id)
-                shown.append(view)
-        ids: list[int] = []
-        if shown:
-            since = (now - self.config.digest_interval).strftime("%Y-%m-%d %H:%M UTC")
-            title = f"Digest: {len(shown)} incident(s) since {since}"
-            message = render_list(title, shown, as_html=self.notifier.supports_html)
-            for chunk in message.chunks:
-                result = await self._paced(
-                    job.chat_id,
-                    partial(self.notifier.send, job.chat_id, chunk, html=message.html),
-                )
-                if result.outcome is not Outcome.OK or result.message_id is None:
-                    delay = (
-                        timedelta(seconds=result.retry_after)
-                        if result.outcome is Outcome.RETRY_AFTER
-                        else self._backoff(1)
-                    )
-                    log.warning("digest for chat %s failed: %s", job.chat_id, result.error)
-                    await self._db(self.store.postpone_digest, job.destination_id, now + delay)
-                    return 0
-                ids.append(result.message_id)
-        next_at = now + self.config.digest_interval
-        await self._db(self.store.finish_digest, job, next_at, now, keep, skip, ids)
-        return 1 if shown else 0
 
     # -- bot commands and buttons ------------------------------------------------------------
 

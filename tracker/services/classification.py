@@ -59,7 +59,6 @@ class ClassificationService:
         clock: Callable[[], datetime],
         batch_size: int = 200,
         on_error: Callable[[], None] | None = None,
-        after_save: Callable[[list[int], datetime], None] | None = None,
     ) -> None:
         self.store = store
         self._factory = classifier_factory
@@ -68,9 +67,6 @@ class ClassificationService:
         self.clock = clock
         self.batch_size = batch_size
         self.on_error = on_error
-        # Called with the item ids and the time once their incidents are stored (the merged
-        # events are recomputed there); optional so classification works on its own.
-        self.after_save = after_save
 
     @property
     def classifier(self) -> ClassifierPort:
@@ -118,8 +114,7 @@ class ClassificationService:
             stats.violations += sum(1 for i in incidents if i["violation"])
             results.append((item.id, incidents))
         if results:
-            now = self.clock()
-            self.store.save_classifications(results, now)
-            if self.after_save is not None:
-                self.after_save([item_id for item_id, _ in results], now)
+            # The store's hooks recompute the merged events and write the alert outbox in
+            # the same transaction (see Repository.classification_hooks).
+            self.store.save_classifications(results, self.clock())
         return stats

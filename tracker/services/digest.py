@@ -1,17 +1,30 @@
-"""Digests from stored data: load the records a period needs, build, render.
+"""Digests from stored data: load the records a period needs, build, render, and send.
 
-Written against small protocols (a store and a renderer) so that tests and the web app can
-use it without the scheduler or Telegram.
+Written against small protocols (a store, a renderer, a notifier) so that tests and the web
+app can use it without the scheduler or Telegram.
+
+Sending (`DigestSender`) is at most once per (period, destination): the run is recorded
+(a unique row) before the first message goes out, so a job that fires twice, a restart
+during the send or a second instance finds it and sends nothing. The price is that a digest
+cut short by a crash is not completed automatically; its run stays "sending" (or "failed"
+when Telegram refused a later part) and is visible in the database. A run refused before
+anything was delivered is "unsent" and is taken again by the next firing or `--send`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import html as html_lib
 import json
-from collections.abc import Sequence
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from functools import partial
 from typing import Literal, Protocol
 
+from tracker.core.alerts import Button, Outcome, SendResult
 from tracker.core.digest import (
     DecisionRecord,
     Digest,
@@ -34,6 +47,7 @@ MEDIA_TYPES = {
     "png": "image/png",
 }
 TELEGRAM_SEPARATOR = "\n\n----- next message -----\n\n"
+log = logging.getLogger(__name__)
 
 
 class DigestStorePort(Protocol):
@@ -119,3 +133,168 @@ class DigestService:
                 raise LookupError("no chart renderer configured")
             return png
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+# -- sending --------------------------------------------------------------------------------
+
+
+class DigestRunStorePort(Protocol):
+    def digest_destinations(self) -> list[tuple[int, int]]: ...
+
+    def start_run(
+        self, kind: str, start: date, destination_id: int, chat_id: int, now: datetime
+    ) -> int | None: ...
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        chat_id: int,
+        message_ids: Sequence[int],
+        error: str | None,
+        now: datetime,
+    ) -> None: ...
+
+
+class DigestNotifierPort(Protocol):
+    supports_html: bool
+
+    async def send(
+        self, chat_id: int, text: str, *, html: bool, buttons: Sequence[Button] = ()
+    ) -> SendResult: ...
+
+    async def send_photo(
+        self, chat_id: int, photo: bytes, *, caption: str = "", html: bool = False
+    ) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One digest ready to send: its messages (each under 4096 characters) and its chart."""
+
+    label: str
+    chunks: tuple[str, ...]
+    html: bool
+    png: bytes | None
+
+
+class DigestSender:
+    """Sends the digest of a period once to every destination whose mode is digest or both."""
+
+    def __init__(
+        self,
+        service: DigestService,
+        runs: DigestRunStorePort,
+        notifier: DigestNotifierPort,
+        clock: Callable[[], datetime],
+        *,
+        attempts: int = 3,
+        retry_seconds: float = 2.0,
+        max_wait_seconds: float = 60.0,
+    ) -> None:
+        self.service = service
+        self.runs = runs
+        self.notifier = notifier
+        self.clock = clock
+        self.attempts = attempts
+        self.retry_seconds = retry_seconds
+        self.max_wait_seconds = max_wait_seconds
+        self._lock = asyncio.Lock()
+
+    async def send_due(self) -> int:
+        """The scheduled job: the last complete day (or week) at the local time now."""
+        period = last_complete_period(
+            self.clock(), self.service.config.period, self.service.config.timezone
+        )
+        return await self.send_period(period.start, period.kind)
+
+    async def send_period(self, day: date, kind: PeriodKind | None = None) -> int:
+        """Send the digest of the period containing `day`; returns how many destinations got
+        it now (0 for those that already had it)."""
+        async with self._lock:  # one run at a time in a process; the database does the rest
+            destinations = await asyncio.to_thread(self.runs.digest_destinations)
+            if not destinations:
+                return 0
+            digest = await asyncio.to_thread(self.service.build, day, kind)
+            outgoing = await asyncio.to_thread(self._prepare, digest)
+            sent = 0
+            for destination_id, chat_id in destinations:
+                run_id = await asyncio.to_thread(
+                    self.runs.start_run,
+                    digest.period.kind,
+                    digest.period.start,
+                    destination_id,
+                    chat_id,
+                    self.clock(),
+                )
+                if run_id is None:
+                    log.info("digest %s for chat %s already recorded", outgoing.label, chat_id)
+                    continue
+                ok, ids, error = await self._deliver(chat_id, outgoing)
+                # Refused before anything went out: "unsent", which the next run may retry.
+                status = "sent" if ok else "failed" if ids else "unsent"
+                await asyncio.to_thread(
+                    self.runs.finish_run, run_id, status, chat_id, ids, error, self.clock()
+                )
+                if ok:
+                    sent += 1
+                else:
+                    log.error("digest %s to chat %s failed: %s", outgoing.label, chat_id, error)
+            return sent
+
+    def _prepare(self, digest: Digest) -> Outgoing:
+        as_html = self.notifier.supports_html
+        chunks = (
+            tuple(self.service.renderer.telegram(digest))
+            if as_html
+            else (self.service.renderer.markdown(digest),)
+        )
+        try:
+            png = self.service.renderer.png(digest)
+        except Exception:  # the text is what matters; a broken chart must not stop it
+            log.exception("digest chart failed")
+            png = None
+        return Outgoing(digest.period.label, chunks, as_html, png)
+
+    async def _deliver(self, chat_id: int, out: Outgoing) -> tuple[bool, list[int], str | None]:
+        ids: list[int] = []
+        for chunk in out.chunks:
+            result = await self._with_retries(
+                partial(self.notifier.send, chat_id, chunk, html=out.html)
+            )
+            if result.outcome is Outcome.PARSE_ERROR:
+                result = await self._with_retries(
+                    partial(self.notifier.send, chat_id, _plain(chunk), html=False)
+                )
+            if result.outcome is not Outcome.OK or result.message_id is None:
+                return False, ids, result.error or result.outcome.value
+            ids.append(result.message_id)
+        if out.png is not None:
+            photo = out.png
+            result = await self._with_retries(
+                lambda: self.notifier.send_photo(chat_id, photo, caption=f"Digest {out.label}")
+            )
+            if result.outcome is not Outcome.OK or result.message_id is None:
+                return False, ids, f"chart: {result.error or result.outcome.value}"
+            ids.append(result.message_id)
+        return True, ids, None
+
+    async def _with_retries(self, call: Callable[[], Awaitable[SendResult]]) -> SendResult:
+        """Waits out RetryAfter and retries timeouts and 5xx a few times, within the job."""
+        result: SendResult = SendResult(Outcome.TRANSIENT, error="not sent")
+        for attempt in range(1, self.attempts + 1):
+            result = await call()
+            if result.outcome is Outcome.RETRY_AFTER:
+                wait = result.retry_after
+            elif result.outcome is Outcome.TRANSIENT:
+                wait = self.retry_seconds * 2 ** (attempt - 1)
+            else:
+                return result
+            if attempt < self.attempts:
+                await asyncio.sleep(min(wait, self.max_wait_seconds))
+        return result
+
+
+def _plain(chunk: str) -> str:
+    """Telegram HTML as plain text, for a chat that refused the markup."""
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", chunk))

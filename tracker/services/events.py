@@ -1,7 +1,10 @@
-"""Keeping merged events up to date as incidents are stored.
+"""Keeping merged events up to date outside classification.
 
-Runs after each batch of classifications (and on demand from the command line); a failure
-here never loses an incident: unlinked incidents are picked up by the next catch-up.
+Classification recomputes events inside its own transaction (EventStore.recompute_in is a
+Repository classification hook), so incidents, events and alert outbox rows are stored
+together. This service covers the rest: the command line, and catching up on incidents
+stored before events existed; each batch is one transaction that also runs the store's
+change hooks (the alert outbox).
 """
 
 from __future__ import annotations
@@ -41,13 +44,6 @@ class EventService:
         if changes.split or changes.retired:
             log.info("events split %s, retired %s", changes.split, changes.retired)
         return changes
-
-    def after_classification(self, item_ids: Sequence[int], now: datetime) -> None:
-        """Hook for ClassificationService: never lets an events failure stop classifying."""
-        try:
-            self.update_for_items(item_ids, now)
-        except Exception:
-            log.exception("events for %d items not updated; the catch-up will retry", len(item_ids))
 
     def catch_up(self, limit: int = 10_000) -> EventChanges:
         """Link incidents that are in no event yet (e.g. stored before events existed)."""

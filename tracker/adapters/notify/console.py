@@ -47,6 +47,12 @@ class ConsoleNotifier:
         self._print(f"edit of message {message_id} in chat {chat_id}", text, buttons)
         return SendResult(Outcome.OK, message_id)
 
+    async def send_photo(
+        self, chat_id: int, photo: bytes, *, caption: str = "", html: bool = False
+    ) -> SendResult:
+        text = f"[PNG image, {len(photo)} bytes]" + (f"\n{caption}" if caption else "")
+        return SendResult(Outcome.OK, self._print(f"photo to chat {chat_id}", text, ()))
+
     async def prepare_updates(self, commands: Sequence[tuple[str, str]]) -> None:
         return None
 

@@ -15,6 +15,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Update,
 )
@@ -204,6 +205,19 @@ class TelegramNotifier:
         if result.outcome is Outcome.OK:
             return SendResult(Outcome.OK, message_id=message_id)
         return result
+
+    async def send_photo(
+        self, chat_id: int, photo: bytes, *, caption: str = "", html: bool = False
+    ) -> SendResult:
+        """A picture (the digest's PNG) with an optional caption (at most 1024 characters)."""
+        return await self._call(
+            lambda: self.bot.send_photo(
+                chat_id,
+                InputFile(photo, filename="digest.png"),
+                caption=caption[:1024] or None,
+                parse_mode=ParseMode.HTML if html and caption else None,
+            )
+        )
 
     async def prepare_updates(self, commands: Sequence[tuple[str, str]]) -> None:
         """Long polling needs no webhook; the command menu helps people find /subscribe."""

@@ -1,4 +1,5 @@
-"""The alert tables: incidents as alerts know them, destinations, the outbox, review decisions.
+"""The alert tables: destinations, the outbox (one row per event and destination) and the
+analysts' decisions (stored on the event).
 
 Every state change of a delivery is a short transaction here, so that a crash between any
 two steps leaves the outbox telling the truth: a row is `sent` only once Telegram returned
@@ -18,33 +19,29 @@ from sqlmodel import Session, col
 
 from tracker.adapters.storage.models import (
     AlertDestination,
-    AlertIncident,
-    AlertReport,
+    EventRow,
     Feed,
     IncidentRow,
     Item,
     OutboxRow,
 )
 from tracker.core.alerts import (
+    ACTIVE,
     DISMISSED,
     AlertView,
     Decision,
     DestinationSpec,
-    DigestJob,
-    EventKey,
     Filters,
     Job,
-    Report,
     Review,
     Source,
-    event_key,
+    event_view,
     matches,
-    merge_reports,
-    same_event,
 )
+from tracker.core.merge import EventChanges
 
 PENDING, SENT, DEAD, SKIPPED = "pending", "sent", "dead", "skipped"
-IMMEDIATE, DIGEST = "immediate", "digest"
+IMMEDIATE = "immediate"
 
 
 def _rowcount(result: Any) -> int:
@@ -199,99 +196,67 @@ class AlertStore:
 
     # -- the outbox writer (inside the classification transaction) ---------------------------
 
-    def write_outbox(self, session: Session, item_ids: list[int], now: datetime) -> None:
-        """Link each stored incident to an alert incident and queue it for every destination
-        whose filters it passes. Runs in the transaction that stored the incidents.
+    def write_outbox(
+        self, session: Session, item_ids: Sequence[int], changes: EventChanges, now: datetime
+    ) -> None:
+        """Queue every event the items' incidents now belong to for each destination whose
+        filters it passes, and flag sent alerts of changed events for an edit.
 
-        Reclassifying an item keeps its (item, seq) links, so its incidents are not queued
-        again; a queued-and-sent incident whose reports changed is flagged for an edit.
+        Runs in the transaction that stored the incidents and recomputed their events
+        (`EventStore.change_hooks`), so incidents, events and outbox rows commit together or
+        not at all. Rows are unique per (event, destination, kind): reclassifying an item or
+        a new report of a known event never queues it again. An event is alerted when one of
+        its reports comes from an item fresh enough to alert (`Item.alert_eligible`).
         """
-        rows = session.execute(
-            select(IncidentRow, Item, col(Feed.name))
-            .join(Item, col(Item.id) == col(IncidentRow.item_id))
-            .join(Feed, col(Feed.id) == col(Item.feed_id))
-            .where(col(IncidentRow.item_id).in_(item_ids))
-            .order_by(col(IncidentRow.item_id), col(IncidentRow.seq))
-        ).all()
-        touched: dict[int, bool] = {}
-        for incident, item, feed_name in rows:
-            report = _report(incident, item, feed_name)
-            incident_id = self._link(session, incident.item_id, incident.seq, report, now)
-            touched[incident_id] = touched.get(incident_id, False) or bool(item.alert_eligible)
+        linked = session.execute(
+            select(col(IncidentRow.event_id))
+            .where(
+                col(IncidentRow.item_id).in_(list(item_ids)), col(IncidentRow.event_id).is_not(None)
+            )
+            .distinct()
+        ).scalars()
+        touched = {int(e) for e in linked}
+        touched |= set(changes.created) | set(changes.updated) | set(changes.retired)
+        touched |= {origin for _, origin in changes.split}
         if not touched:
             return
-        destinations = list(
-            session.execute(
-                select(AlertDestination).where(col(AlertDestination.active).is_(True))
-            ).scalars()
-        )
+        # Anything material (sources, toll, a split or merge) changed the rendered message;
+        # an edit whose text comes out the same is recorded without calling Telegram.
         session.execute(
             update(OutboxRow)
             .where(
-                col(OutboxRow.incident_id).in_(list(touched)),
+                col(OutboxRow.event_id).in_(list(touched)),
                 col(OutboxRow.status) == SENT,
                 col(OutboxRow.kind) == IMMEDIATE,
             )
             .values(edit_pending=True, next_attempt_at=now)
         )
-        for incident_id, eligible in touched.items():
-            view = self._view(session, incident_id)
-            if view is None or not eligible:
+        retired = [e for e in touched if e in set(changes.retired)]
+        if retired:
+            session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.event_id).in_(retired), col(OutboxRow.status) == PENDING)
+                .values(status=SKIPPED, last_error="merged into another incident before sending")
+            )
+        destinations = list(
+            session.execute(
+                select(AlertDestination).where(col(AlertDestination.active).is_(True))
+            ).scalars()
+        )
+        for event_id in sorted(touched):
+            view = self._view(session, event_id)
+            if view is None or not view.active or not self._eligible(session, event_id):
                 continue
             self._queue(session, view, destinations, now)
 
-    def _link(self, session: Session, item_id: int, seq: int, report: Report, now: datetime) -> int:
-        link = (
-            session.execute(
-                select(AlertReport).where(
-                    col(AlertReport.item_id) == item_id, col(AlertReport.seq) == seq
-                )
-            )
-            .scalars()
-            .first()
+    def _eligible(self, session: Session, event_id: int) -> bool:
+        query = (
+            select(func.count())
+            .select_from(IncidentRow)
+            .join(Item, col(Item.id) == col(IncidentRow.item_id))
+            .where(col(IncidentRow.event_id) == event_id, col(Item.alert_eligible).is_(True))
         )
-        if link is not None:
-            return link.incident_id
-        incident_id = self._find_same(session, item_id, event_key(report))
-        if incident_id is None:
-            key = event_key(report)
-            row = AlertIncident(
-                event_type=key.event_type,
-                event_date=key.event_date,
-                place_name=key.place_name,
-                lat=key.lat,
-                lon=key.lon,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            incident_id = row.id
-        session.add(AlertReport(item_id=item_id, seq=seq, incident_id=incident_id))
-        session.flush()
-        return incident_id
-
-    def _find_same(self, session: Session, item_id: int, key: EventKey) -> int | None:
-        """An existing incident this report describes too (never one from the same item:
-        the classifier already kept that item's incidents apart)."""
-        if key.event_date is None:
-            return None
-        window = (key.event_date - timedelta(days=1), key.event_date + timedelta(days=1))
-        same_item = select(col(AlertReport.incident_id)).where(col(AlertReport.item_id) == item_id)
-        candidates = session.execute(
-            select(AlertIncident)
-            .where(
-                col(AlertIncident.event_type) == key.event_type,
-                col(AlertIncident.event_date).between(*window),
-                col(AlertIncident.id).not_in(same_item),
-            )
-            .order_by(col(AlertIncident.id))
-        ).scalars()
-        for cand in candidates:
-            other = EventKey(cand.event_type, cand.event_date, cand.place_name, cand.lat, cand.lon)
-            if same_event(other, key):
-                return cand.id
-        return None
+        return bool(session.execute(query).scalar_one())
 
     def _queue(
         self,
@@ -303,85 +268,91 @@ class AlertStore:
         values: list[dict[str, Any]] = []
         for dest in destinations:
             filters = Filters.from_mapping(dest.filters)
-            if not matches(filters, view):
+            if filters.mode == "digest" or not matches(filters, view):
                 continue
-            for kind in filters.kinds:
-                values.append(
-                    {
-                        "incident_id": view.incident_id,
-                        "destination_id": dest.id,
-                        "kind": kind,
-                        "status": PENDING,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "edit_pending": False,
-                        "message_ids": [],
-                        "plain": False,
-                        "created_at": now,
-                    }
-                )
+            values.append(
+                {
+                    "event_id": view.incident_id,
+                    "destination_id": dest.id,
+                    "kind": IMMEDIATE,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "edit_pending": False,
+                    "message_ids": [],
+                    "plain": False,
+                    "created_at": now,
+                }
+            )
         if values:
             stmt = self._insert(OutboxRow).on_conflict_do_nothing(
-                index_elements=["incident_id", "destination_id", "kind"]
+                index_elements=["event_id", "destination_id", "kind"]
             )
             session.execute(stmt, values)
 
-    def _view(self, session: Session, incident_id: int) -> AlertView | None:
-        incident = session.get(AlertIncident, incident_id)
-        if incident is None:
+    def _view(self, session: Session, event_id: int) -> AlertView | None:
+        event = session.get(EventRow, event_id)
+        if event is None:
             return None
         rows = session.execute(
-            select(IncidentRow, Item, col(Feed.name))
-            .join(
-                AlertReport,
-                (col(AlertReport.item_id) == col(IncidentRow.item_id))
-                & (col(AlertReport.seq) == col(IncidentRow.seq)),
-            )
+            select(col(Item.title), col(Item.url), col(Feed.name))
+            .select_from(IncidentRow)
             .join(Item, col(Item.id) == col(IncidentRow.item_id))
             .join(Feed, col(Feed.id) == col(Item.feed_id))
-            .where(col(AlertReport.incident_id) == incident_id)
+            .where(col(IncidentRow.event_id) == event_id)
             .order_by(col(Item.first_seen_at), col(Item.id), col(IncidentRow.seq))
         ).all()
-        if not rows:
+        if not rows and event.status == ACTIVE:
             return None
+        split_into = session.execute(
+            select(col(EventRow.id)).where(col(EventRow.split_from) == event_id)
+        ).scalars()
         review = None
-        if incident.review_status and incident.reviewed_at is not None:
-            review = Review(
-                incident.review_status, incident.reviewed_by or "?", incident.reviewed_at
-            )
-        reports = [_report(inc, item, feed_name) for inc, item, feed_name in rows]
-        return merge_reports(incident_id, reports, review)
+        if event.review_status and event.reviewed_at is not None:
+            review = Review(event.review_status, event.reviewed_by or "?", event.reviewed_at)
+        sources = [Source(title or "", url, feed) for title, url, feed in rows]
+        return event_view(
+            event_id,
+            _contract(event),
+            sources,
+            review=review,
+            status=event.status,
+            merged_into=event.merged_into,
+            split_from=event.split_from,
+            split_into=[int(i) for i in split_into],
+            source_count=event.source_count,
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
-    def views(self, incident_ids: Iterable[int]) -> dict[int, AlertView]:
+    def views(self, event_ids: Iterable[int]) -> dict[int, AlertView]:
         with Session(self.engine) as session:
             out = {}
-            for incident_id in dict.fromkeys(incident_ids):
-                view = self._view(session, incident_id)
+            for event_id in dict.fromkeys(event_ids):
+                view = self._view(session, event_id)
                 if view is not None:
-                    out[incident_id] = view
+                    out[event_id] = view
             return out
 
     def latest(self, limit: int) -> list[AlertView]:
-        """The latest incidents that are violations and not dismissed, newest first."""
+        """The latest events that are violations and not dismissed, newest first."""
         with Session(self.engine) as session:
             ids = session.execute(
-                select(col(AlertIncident.id))
+                select(col(EventRow.id))
                 .where(
-                    (col(AlertIncident.review_status).is_(None))
-                    | (col(AlertIncident.review_status) != DISMISSED)
+                    col(EventRow.status) == ACTIVE,
+                    col(EventRow.violation).is_(True),
+                    (col(EventRow.review_status).is_(None))
+                    | (col(EventRow.review_status) != DISMISSED),
                 )
-                .order_by(col(AlertIncident.id).desc())
-                .limit(limit * 5)
+                .order_by(col(EventRow.id).desc())
+                .limit(limit)
             ).scalars()
             out = []
-            for incident_id in ids:
-                view = self._view(session, incident_id)
-                if view is not None and view.violation:
+            for event_id in list(ids):
+                view = self._view(session, event_id)
+                if view is not None:
                     out.append(view)
-                if len(out) >= limit:
-                    break
             return out
 
     def outbox_counts(self) -> dict[str, int]:
@@ -455,7 +426,7 @@ class AlertStore:
                 jobs.append(
                     Job(
                         row_id=row.id,
-                        incident_id=row.incident_id,
+                        event_id=row.event_id,
                         destination_id=dest.id,
                         chat_id=chat,
                         kind=row.kind,
@@ -530,122 +501,22 @@ class AlertStore:
             session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))
             session.commit()
 
-    # -- digests -----------------------------------------------------------------------------
-
-    def claim_digests(
-        self, now: datetime, interval: timedelta, lease_seconds: float
-    ) -> list[DigestJob]:
-        """Destinations whose digest is due and has something in it, leased by moving their
-        next digest time forward (compare-and-set); a first digest is due one interval after
-        the destination was created."""
-        lease_until = now + timedelta(seconds=lease_seconds)
-        with Session(self.engine) as session:
-            dests = list(
-                session.execute(
-                    select(AlertDestination).where(col(AlertDestination.active).is_(True))
-                ).scalars()
-            )
-            jobs = []
-            for dest in dests:
-                due_at = dest.next_digest_at or (dest.created_at + interval)
-                if due_at > now:
-                    continue
-                rows = session.execute(
-                    select(col(OutboxRow.id), col(OutboxRow.incident_id))
-                    .where(
-                        col(OutboxRow.destination_id) == dest.id,
-                        col(OutboxRow.kind) == DIGEST,
-                        col(OutboxRow.status) == PENDING,
-                    )
-                    .order_by(col(OutboxRow.id))
-                ).all()
-                if not rows:
-                    continue
-                old = dest.next_digest_at
-                guard = (
-                    col(AlertDestination.next_digest_at).is_(None)
-                    if old is None
-                    else col(AlertDestination.next_digest_at) == old
-                )
-                result = session.execute(
-                    update(AlertDestination)
-                    .where(col(AlertDestination.id) == dest.id, guard)
-                    .values(next_digest_at=lease_until)
-                    .execution_options(synchronize_session=False)
-                )
-                if _rowcount(result) != 1:
-                    continue
-                assert dest.id is not None
-                jobs.append(
-                    DigestJob(
-                        dest.id,
-                        dest.chat_id,
-                        tuple(int(r[0]) for r in rows),
-                        tuple(int(r[1]) for r in rows),
-                    )
-                )
-            session.commit()
-            return jobs
-
-    def finish_digest(
-        self,
-        job: DigestJob,
-        next_at: datetime,
-        now: datetime,
-        sent_row_ids: Sequence[int],
-        skipped_row_ids: Sequence[int],
-        message_ids: Sequence[int],
-    ) -> None:
-        with Session(self.engine) as session:
-            session.execute(
-                update(AlertDestination)
-                .where(col(AlertDestination.id) == job.destination_id)
-                .values(next_digest_at=next_at)
-            )
-            if sent_row_ids:
-                session.execute(
-                    update(OutboxRow)
-                    .where(col(OutboxRow.id).in_(list(sent_row_ids)))
-                    .values(
-                        status=SENT, chat_id=job.chat_id, message_ids=list(message_ids), sent_at=now
-                    )
-                )
-            if skipped_row_ids:
-                session.execute(
-                    update(OutboxRow)
-                    .where(col(OutboxRow.id).in_(list(skipped_row_ids)))
-                    .values(status=SKIPPED, last_error="dismissed by an analyst")
-                )
-            session.commit()
-
-    def postpone_digest(self, destination_id: int, next_at: datetime) -> None:
-        with Session(self.engine) as session:
-            session.execute(
-                update(AlertDestination)
-                .where(col(AlertDestination.id) == destination_id)
-                .values(next_digest_at=next_at)
-            )
-            session.commit()
-
     # -- review ------------------------------------------------------------------------------
 
-    def decide(self, incident_id: int, status: str, by: str, now: datetime) -> Decision | None:
-        """Store an analyst's decision once; a repeated press returns the first decision.
+    def decide(self, event_id: int, status: str, by: str, now: datetime) -> Decision | None:
+        """Store an analyst's decision on the event once; a repeated press returns the first.
 
-        A dismissal also withdraws the incident's alerts not yet sent, and every sent message
-        of the incident is flagged for an edit that shows the decision.
+        A dismissal also withdraws the event's alerts not yet sent, and every sent message
+        of the event is flagged for an edit that shows the decision.
         """
         with Session(self.engine) as session:
             result = session.execute(
-                update(AlertIncident)
-                .where(
-                    col(AlertIncident.id) == incident_id,
-                    col(AlertIncident.review_status).is_(None),
-                )
+                update(EventRow)
+                .where(col(EventRow.id) == event_id, col(EventRow.review_status).is_(None))
                 .values(review_status=status, reviewed_by=by[:200], reviewed_at=now)
             )
             applied = _rowcount(result) == 1
-            incident = session.get(AlertIncident, incident_id)
+            incident = session.get(EventRow, event_id)
             if incident is None or incident.review_status is None:
                 return None
             if applied:
@@ -653,7 +524,7 @@ class AlertStore:
                     session.execute(
                         update(OutboxRow)
                         .where(
-                            col(OutboxRow.incident_id) == incident_id,
+                            col(OutboxRow.event_id) == event_id,
                             col(OutboxRow.status) == PENDING,
                         )
                         .values(status=SKIPPED, last_error="dismissed by an analyst")
@@ -661,7 +532,7 @@ class AlertStore:
                 session.execute(
                     update(OutboxRow)
                     .where(
-                        col(OutboxRow.incident_id) == incident_id,
+                        col(OutboxRow.event_id) == event_id,
                         col(OutboxRow.status) == SENT,
                         col(OutboxRow.kind) == IMMEDIATE,
                     )
@@ -676,6 +547,33 @@ class AlertStore:
             return Decision(applied, review)
 
 
-def _report(incident: IncidentRow, item: Item, feed_name: str | None) -> Report:
-    source = Source(title=item.title or "", url=item.url, feed=feed_name)
-    return Report.from_contract(incident.to_contract(), source)
+def _contract(event: EventRow) -> dict[str, Any]:
+    """An event's merged values in the classifier's JSON contract."""
+    location = None
+    if event.place_name is not None and event.lat is not None and event.lon is not None:
+        location = {
+            "name": event.place_name,
+            "admin1": event.admin1 or "",
+            "lat": event.lat,
+            "lon": event.lon,
+            "precision": event.location_precision,
+        }
+    return {
+        "violation": event.violation,
+        "event_type": event.event_type,
+        "sub_event_type": event.sub_event_type,
+        "date": event.event_date.isoformat() if event.event_date else None,
+        "date_precision": event.date_precision,
+        "location": location,
+        "fatalities": event.fatalities,
+        "fatalities_low": event.fatalities_low,
+        "fatalities_high": event.fatalities_high,
+        "injured": event.injured,
+        "actors": event.actors,
+        "agreements": event.agreements,
+        "zones": event.zones,
+        "severity": event.severity,
+        "confidence": event.confidence,
+        "reasons": event.reasons,
+        "evidence": event.evidence,
+    }

@@ -1,18 +1,33 @@
-"""Reads for digests: incidents by arrival time with their item, feed and analyst decision.
+"""Digest storage: what digests read (merged events by arrival time, each with its first
+report, its feed and the analyst's decision) and the digest runs that make each digest go
+out once.
 
-Rows become the core's plain records here, so the digest core never sees an ORM object.
+A digest counts events (one act reported by five outlets counts once), each recorded when
+its first report came in. Rows become the core's plain records here, so the digest core
+never sees an ORM object.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.models import AlertIncident, AlertReport, Feed, IncidentRow, Item
+from tracker.adapters.storage.models import (
+    AlertDestination,
+    DigestRun,
+    EventRow,
+    Feed,
+    IncidentRow,
+    Item,
+)
 from tracker.core.digest import DecisionRecord, FeedRecord, IncidentRecord
+
+ACTIVE = "active"
 
 
 class DigestStore:
@@ -20,32 +35,44 @@ class DigestStore:
         self.engine = engine
 
     def incidents_recorded(self, start: datetime, end: datetime) -> list[IncidentRecord]:
-        """Incidents whose item was first seen in [start, end), oldest first."""
-        query = (
+        """Active events whose first report's item was first seen in [start, end), oldest
+        first, each with that first report as its source."""
+        first_seen = func.min(col(Item.first_seen_at))
+        arrived = (
+            select(col(IncidentRow.event_id))
+            .join(Item, col(Item.id) == col(IncidentRow.item_id))
+            .where(col(IncidentRow.event_id).is_not(None))
+            .group_by(col(IncidentRow.event_id))
+            .having(first_seen >= start, first_seen < end)
+        )
+        reports = (
             select(
-                IncidentRow,
+                col(IncidentRow.event_id),
+                col(Item.id),
                 col(Item.first_seen_at),
                 col(Item.title),
                 col(Item.url),
                 col(Feed.name),
                 col(Feed.url),
-                col(AlertIncident.review_status),
             )
             .join(Item, col(Item.id) == col(IncidentRow.item_id))
             .join(Feed, col(Feed.id) == col(Item.feed_id))
-            .outerjoin(
-                AlertReport,
-                and_(
-                    col(AlertReport.item_id) == col(IncidentRow.item_id),
-                    col(AlertReport.seq) == col(IncidentRow.seq),
-                ),
-            )
-            .outerjoin(AlertIncident, col(AlertIncident.id) == col(AlertReport.incident_id))
-            .where(col(Item.first_seen_at) >= start, col(Item.first_seen_at) < end)
-            .order_by(col(Item.first_seen_at), col(IncidentRow.id))
+            .where(col(IncidentRow.event_id).in_(arrived))
+            .order_by(col(Item.first_seen_at), col(Item.id), col(IncidentRow.seq))
         )
         with Session(self.engine) as session:
-            return [_record(*row) for row in session.execute(query).all()]
+            first: dict[int, tuple[Any, ...]] = {}
+            for event_id, *rest in session.execute(reports).all():
+                first.setdefault(int(event_id), tuple(rest))
+            if not first:
+                return []
+            events = session.execute(
+                select(EventRow).where(
+                    col(EventRow.id).in_(list(first)), col(EventRow.status) == ACTIVE
+                )
+            ).scalars()
+            records = [_record(e, *first[int(e.id or 0)]) for e in events]
+        return sorted(records, key=lambda r: (r.recorded_at, r.id))
 
     def feeds(self) -> list[FeedRecord]:
         with Session(self.engine) as session:
@@ -65,15 +92,15 @@ class DigestStore:
             ]
 
     def decisions(self, start: datetime, end: datetime) -> list[DecisionRecord]:
-        """Analyst decisions (review buttons) taken in [start, end)."""
+        """Analyst decisions (review buttons, stored on events) taken in [start, end)."""
         query = (
-            select(AlertIncident)
+            select(EventRow)
             .where(
-                col(AlertIncident.reviewed_at).is_not(None),
-                col(AlertIncident.reviewed_at) >= start,
-                col(AlertIncident.reviewed_at) < end,
+                col(EventRow.reviewed_at).is_not(None),
+                col(EventRow.reviewed_at) >= start,
+                col(EventRow.reviewed_at) < end,
             )
-            .order_by(col(AlertIncident.reviewed_at))
+            .order_by(col(EventRow.reviewed_at))
         )
         with Session(self.engine) as session:
             return [
@@ -90,19 +117,109 @@ class DigestStore:
             ]
 
 
+class DigestRunStore:
+    """Digest runs: one row per (period, destination), inserted before anything is sent."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def digest_destinations(self) -> list[tuple[int, int]]:
+        """(destination id, chat id) of the active destinations whose mode is digest or both."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(AlertDestination)
+                .where(col(AlertDestination.active).is_(True))
+                .order_by(col(AlertDestination.id))
+            ).scalars()
+            return [
+                (int(d.id or 0), d.chat_id)
+                for d in rows
+                if (d.filters or {}).get("mode", "immediate") in ("digest", "both")
+            ]
+
+    def start_run(
+        self, kind: str, start: date, destination_id: int, chat_id: int, now: datetime
+    ) -> int | None:
+        """Record the run; None when it is already recorded (sent, being sent, or failed after
+        part of it went out) by this or another process: that is what keeps a digest from
+        going out twice. A run Telegram refused before any of it was delivered ("unsent")
+        is taken again, with a compare-and-set so only one sender gets it."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(DigestRun)
+            .values(
+                period_kind=kind,
+                period_start=start,
+                destination_id=destination_id,
+                status="sending",
+                chat_id=chat_id,
+                message_ids=[],
+                created_at=now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["period_kind", "period_start", "destination_id"]
+            )
+            .returning(col(DigestRun.id))
+        )
+        with Session(self.engine) as session:
+            run_id = session.execute(stmt).scalar()
+            if run_id is None:
+                retry = (
+                    update(DigestRun)
+                    .where(
+                        col(DigestRun.period_kind) == kind,
+                        col(DigestRun.period_start) == start,
+                        col(DigestRun.destination_id) == destination_id,
+                        col(DigestRun.status) == "unsent",
+                    )
+                    .values(status="sending", chat_id=chat_id, created_at=now)
+                    .returning(col(DigestRun.id))
+                )
+                run_id = session.execute(retry).scalar()
+            session.commit()
+            return int(run_id) if run_id is not None else None
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        chat_id: int,
+        message_ids: Sequence[int],
+        error: str | None,
+        now: datetime,
+    ) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                update(DigestRun)
+                .where(col(DigestRun.id) == run_id)
+                .values(
+                    status=status,
+                    chat_id=chat_id,
+                    message_ids=list(message_ids),
+                    last_error=(error or None) and str(error)[:2000],
+                    sent_at=now if status == "sent" else None,
+                )
+            )
+            session.commit()
+
+    def runs(self) -> list[DigestRun]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.execute(select(DigestRun).order_by(col(DigestRun.id))).scalars())
+
+
 def _record(
-    row: IncidentRow,
+    row: EventRow,
+    item_id: int,
     first_seen_at: datetime,
     title: str,
     item_url: str | None,
     feed_name: str | None,
     feed_url: str,
-    review_status: str | None,
 ) -> IncidentRecord:
     actors: tuple[dict[str, Any], ...] = tuple(a for a in row.actors or [] if isinstance(a, dict))
     return IncidentRecord(
         id=int(row.id or 0),
-        item_id=row.item_id,
+        item_id=int(item_id),
         recorded_at=first_seen_at,
         violation=row.violation,
         event_type=row.event_type,
@@ -123,5 +240,5 @@ def _record(
         source_title=title,
         source_url=item_url,
         feed_name=feed_name or feed_url,
-        review_status=review_status,
+        review_status=row.review_status,
     )

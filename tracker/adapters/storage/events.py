@@ -8,7 +8,7 @@ absorptions are recorded for whoever announced the old event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -93,9 +93,15 @@ def _row_id(key: str) -> tuple[int, int]:
     return int(item_id), int(seq)
 
 
+# Called inside the transaction that recomputed events (session, the items, what changed,
+# now): the alert outbox is written there, so events and alerts never disagree.
+EventChangeHook = Callable[[Session, Sequence[int], EventChanges, datetime], None]
+
+
 class EventStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.change_hooks: list[EventChangeHook] = []
 
     # -- reading -------------------------------------------------------------------------
 
@@ -183,23 +189,38 @@ class EventStore:
     # -- writing -------------------------------------------------------------------------
 
     def recompute(self, item_ids: Sequence[int], now: datetime) -> EventChanges:
-        """Cluster again what the items' incidents could belong to, and store the result."""
+        """Cluster again what the items' incidents could belong to, and store the result (and
+        whatever the change hooks write) in one transaction of its own."""
         if not item_ids:
             return EventChanges()
         with Session(self.engine) as session:
-            if self.engine.dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-            reports, events = self._scope(session, item_ids)
-            old = {eid: frozenset(e.report_keys) for eid, e in events.items()}
-            plan = reconcile(old, merge_all(reports))
-            changes = EventChanges(reports=len(reports))
-            for placement in plan.placements:
-                self._place(session, placement, events, now, changes)
-            for event_id, heir in plan.retired.items():
-                self._retire(session, events[event_id], heir, now)
-                changes.retired.append(event_id)
+            changes = self.recompute_in(session, item_ids, now)
             session.commit()
             return changes
+
+    def recompute_in(
+        self, session: Session, item_ids: Sequence[int], now: datetime
+    ) -> EventChanges:
+        """`recompute` inside the caller's transaction (the classification hook): the
+        incidents just stored, their events and the change hooks' rows commit together."""
+        if not item_ids:
+            return EventChanges()
+        if self.engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        session.flush()
+        reports, events = self._scope(session, item_ids)
+        old = {eid: frozenset(e.report_keys) for eid, e in events.items()}
+        plan = reconcile(old, merge_all(reports))
+        changes = EventChanges(reports=len(reports))
+        for placement in plan.placements:
+            self._place(session, placement, events, now, changes)
+        for event_id, heir in plan.retired.items():
+            self._retire(session, events[event_id], heir, now)
+            changes.retired.append(event_id)
+        session.flush()
+        for hook in self.change_hooks:
+            hook(session, item_ids, changes, now)
+        return changes
 
     def _place(
         self,

@@ -160,50 +160,6 @@ class IncidentRow(SQLModel, table=True):
         }
 
 
-class AlertIncident(SQLModel, table=True):
-    """An incident as alerts know it: stable across reclassification and across sources.
-
-    Its reports are (item, seq) pairs; a reclassified item keeps its pairs, so its incidents
-    keep their alert (and get the message edited) instead of being sent again. The analyst's
-    decision lives here for the same reason.
-    """
-
-    __tablename__ = "alert_incidents"
-    __table_args__ = (Index("ix_alert_incidents_type_date", "event_type", "event_date"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_type: str = Field(max_length=64)
-    event_date: date | None = None
-    place_name: str | None = Field(default=None, max_length=200)
-    lat: float | None = None
-    lon: float | None = None
-    review_status: str | None = Field(default=None, max_length=16)
-    reviewed_by: str | None = Field(default=None, max_length=200)
-    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class AlertReport(SQLModel, table=True):
-    """Incident `seq` of item `item_id` is a report of alert incident `incident_id`."""
-
-    __tablename__ = "alert_reports"
-    __table_args__ = (UniqueConstraint("item_id", "seq", name="uq_alert_reports_item_seq"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False)
-    )
-    seq: int = 0
-    incident_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("alert_incidents.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
-
-
 class AlertDestination(SQLModel, table=True):
     """A chat that receives alerts, from configuration (`source` config) or /subscribe (bot)."""
 
@@ -217,13 +173,15 @@ class AlertDestination(SQLModel, table=True):
     filters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     consecutive_failures: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_type=Text)
-    next_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class OutboxRow(SQLModel, table=True):
-    """One alert to deliver: (incident, destination, kind) is unique, so nothing is sent twice.
+    """One alert to deliver: (event, destination, kind) is unique, so nothing is sent twice.
+
+    Keyed on the merged event (events.id), not on a report: five reports of one act are one
+    alert, and reclassifying an item keeps its event (and so its alert).
 
     `status` is pending, sent, dead or skipped. `next_attempt_at` is both the retry time and
     the lease a sender takes before sending (compare-and-set), which keeps two instances
@@ -232,15 +190,13 @@ class OutboxRow(SQLModel, table=True):
 
     __tablename__ = "alert_outbox"
     __table_args__ = (
-        UniqueConstraint("incident_id", "destination_id", "kind", name="uq_alert_outbox_key"),
+        UniqueConstraint("event_id", "destination_id", "kind", name="uq_alert_outbox_key"),
         Index("ix_alert_outbox_due", "status", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("alert_incidents.id", ondelete="CASCADE"), nullable=False
-        )
+    event_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False)
     )
     destination_id: int = Field(
         sa_column=Column(
@@ -308,5 +264,43 @@ class EventRow(SQLModel, table=True):
     report_count: int = 0
     report_keys: list[str] = Field(default_factory=list, sa_type=JSON)
     merge_reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    # An analyst's decision (review buttons): "confirmed" or "dismissed"; a dismissed event
+    # leaves violation counts, digests and alerts not yet sent.
+    review_status: str | None = Field(default=None, max_length=16)
+    reviewed_by: str | None = Field(default=None, max_length=200)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest for one destination and one period, recorded before it is sent.
+
+    (kind, period_start, destination) is unique, so a job firing twice, a restart or a
+    second instance finds the run already there and sends nothing. `status` is sending,
+    sent, failed (refused after part of it was delivered) or unsent (refused before
+    anything was delivered: the next run may take it again); `message_ids` are the Telegram
+    messages delivered.
+    """
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (
+        UniqueConstraint(
+            "period_kind", "period_start", "destination_id", name="uq_digest_runs_period_dest"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_kind: str = Field(max_length=8)
+    period_start: date
+    destination_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("alert_destinations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    status: str = Field(default="sending", max_length=16)
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

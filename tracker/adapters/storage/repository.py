@@ -15,7 +15,7 @@ from sqlalchemy import Engine, and_, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.models import AlertIncident, AlertReport, Feed, IncidentRow, Item
+from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
 from tracker.core.feeds import FeedRef, FeedState, NewItem
 
 
@@ -48,8 +48,9 @@ def _ref(feed: Feed) -> FeedRef:
 
 
 # Called inside the transaction that stores incidents (session, item ids, now), so that what
-# depends on incidents (the alert outbox) is written atomically with them.
-ClassificationHook = Callable[[Session, list[int], datetime], None]
+# depends on incidents (their merged events, then the alert outbox) is written atomically
+# with them. Hooks run in order; one that raises rolls the whole batch back.
+ClassificationHook = Callable[[Session, list[int], datetime], object]
 
 
 class Repository:
@@ -319,13 +320,12 @@ class Repository:
     def incident_counts(self, since: datetime) -> dict[str, int]:
         """Totals for /status: incidents, violations, and violations recorded since `since`.
 
-        Incidents an analyst dismissed ("Not a violation") do not count as violations.
+        Incidents of an event an analyst dismissed ("Not a violation") do not count as
+        violations.
         """
         dismissed = exists().where(
-            col(AlertReport.item_id) == col(IncidentRow.item_id),
-            col(AlertReport.seq) == col(IncidentRow.seq),
-            col(AlertIncident.id) == col(AlertReport.incident_id),
-            col(AlertIncident.review_status) == "dismissed",
+            col(EventRow.id) == col(IncidentRow.event_id),
+            col(EventRow.review_status) == "dismissed",
         )
         is_violation = and_(col(IncidentRow.violation).is_(True), ~dismissed)
         with Session(self.engine) as session:
