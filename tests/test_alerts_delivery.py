@@ -589,6 +589,9 @@ async def test_dismissal_leaves_counts_digests_and_pending_alerts(
     await h.deliver()
     assert "Not a violation" in fake_tg.sent_to(ANALYSTS)[0].text
     assert h.app.repo.incident_counts(h.clock() - timedelta(days=1))["violations"] == 1
+    totals = h.app.status()["totals"]
+    assert (totals["events"], totals["event_violations"]) == (2, 1)
+    assert (totals["events_confirmed"], totals["events_dismissed"]) == (0, 1)
     assert "Not a violation" not in fake_tg.sent_to(ANALYSTS)[1].text
 
     assert [r.destination_id for r in h.rows()] == [1, 1]  # the digest-only chat: no alerts

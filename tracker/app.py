@@ -446,6 +446,7 @@ class App:
             "alerts": {"notifier": self.notifier.name, **self.alert_store.outbox_counts()},
             "totals": {
                 **self.repo.incident_counts(self.clock() - timedelta(hours=24)),
+                **self.event_store.event_counts(),
                 "feeds": len(feeds),
                 "feeds_enabled": sum(1 for f in feeds if f.enabled),
                 "feeds_ok": states["ok"],

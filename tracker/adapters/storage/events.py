@@ -328,3 +328,31 @@ class EventStore:
         with Session(self.engine) as session:
             query = select(func.count()).where(col(EventRow.status) == ACTIVE)
             return int(session.execute(query).scalar_one())
+
+    def event_counts(self) -> dict[str, int]:
+        """Totals of merged events for /status: what a user counts as "incidents".
+
+        The per-report totals next to them count every report; these count each event once
+        however many feeds reported it, and leave out events an analyst dismissed.
+        """
+        active = col(EventRow.status) == ACTIVE
+        with Session(self.engine) as session:
+            query = select(
+                func.count(),
+                func.count().filter(
+                    col(EventRow.violation).is_(True),
+                    or_(
+                        col(EventRow.review_status).is_(None),
+                        col(EventRow.review_status) != "dismissed",
+                    ),
+                ),
+                func.count().filter(col(EventRow.review_status) == "confirmed"),
+                func.count().filter(col(EventRow.review_status) == "dismissed"),
+            ).where(active)
+            total, violations, confirmed, dismissed = session.execute(query).one()
+        return {
+            "events": int(total),
+            "event_violations": int(violations),
+            "events_confirmed": int(confirmed),
+            "events_dismissed": int(dismissed),
+        }
