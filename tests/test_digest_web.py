@@ -97,6 +97,12 @@ def test_html_renders_in_headless_chromium(client: TestClient, tmp_path: Path) -
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot.resolve()}",
             "--window-size=1280,2000",
             page.as_uri(),
@@ -106,3 +112,10 @@ def test_html_renders_in_headless_chromium(client: TestClient, tmp_path: Path) -
         capture_output=True,
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The page really rendered: a blank screenshot would be one colour throughout.
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        assert image.size == (1280, 2000)
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 50
