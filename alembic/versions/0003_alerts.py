@@ -1,8 +1,8 @@
-"""events, alerts and digests
+"""alerts
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 10:15:08.637406
+Create Date: 2026-11-23 09:29:20.024219
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ def upgrade() -> None:
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column(
+            "next_digest_at",
+            tracker.adapters.storage.types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
             "created_at", tracker.adapters.storage.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
@@ -41,37 +46,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("chat_id"),
     )
     op.create_table(
-        "events",
+        "alert_incidents",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("split_from", sa.Integer(), nullable=True),
-        sa.Column("merged_into", sa.Integer(), nullable=True),
-        sa.Column("violation", sa.Boolean(), nullable=False),
         sa.Column("event_type", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("sub_event_type", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("event_date", sa.Date(), nullable=True),
-        sa.Column("date_precision", sa.Integer(), nullable=False),
         sa.Column("place_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("admin1", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
-        sa.Column("location_precision", sa.Integer(), nullable=True),
-        sa.Column("fatalities", sa.Integer(), nullable=True),
-        sa.Column("fatalities_low", sa.Integer(), nullable=True),
-        sa.Column("fatalities_high", sa.Integer(), nullable=True),
-        sa.Column("injured", sa.Integer(), nullable=True),
-        sa.Column("actors", sa.JSON(), nullable=False),
-        sa.Column("agreements", sa.JSON(), nullable=False),
-        sa.Column("zones", sa.JSON(), nullable=False),
-        sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("confidence", sa.Float(), nullable=False),
-        sa.Column("reasons", sa.JSON(), nullable=False),
-        sa.Column("evidence", sa.JSON(), nullable=False),
-        sa.Column("source_count", sa.Integer(), nullable=False),
-        sa.Column("report_count", sa.Integer(), nullable=False),
-        sa.Column("report_keys", sa.JSON(), nullable=False),
-        sa.Column("merge_reasons", sa.JSON(), nullable=False),
         sa.Column("review_status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column("reviewed_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column(
@@ -80,19 +61,17 @@ def upgrade() -> None:
         sa.Column(
             "created_at", tracker.adapters.storage.types.UTCDateTime(timezone=True), nullable=False
         ),
-        sa.Column(
-            "updated_at", tracker.adapters.storage.types.UTCDateTime(timezone=True), nullable=False
-        ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_events_split_from"), ["split_from"], unique=False)
-        batch_op.create_index("ix_events_status_date", ["status", "event_date"], unique=False)
+    with op.batch_alter_table("alert_incidents", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_alert_incidents_type_date", ["event_type", "event_date"], unique=False
+        )
 
     op.create_table(
         "alert_outbox",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("destination_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -115,9 +94,9 @@ def upgrade() -> None:
             "sent_at", tracker.adapters.storage.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(["destination_id"], ["alert_destinations.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["incident_id"], ["alert_incidents.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id", "destination_id", "kind", name="uq_alert_outbox_key"),
+        sa.UniqueConstraint("incident_id", "destination_id", "kind", name="uq_alert_outbox_key"),
     )
     with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
         batch_op.create_index(
@@ -126,32 +105,19 @@ def upgrade() -> None:
         batch_op.create_index("ix_alert_outbox_due", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
-        "digest_runs",
+        "alert_reports",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("period_kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("period_start", sa.Date(), nullable=False),
-        sa.Column("destination_id", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("chat_id", sa.BigInteger(), nullable=True),
-        sa.Column("message_ids", sa.JSON(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column(
-            "created_at", tracker.adapters.storage.types.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "sent_at", tracker.adapters.storage.types.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.ForeignKeyConstraint(["destination_id"], ["alert_destinations.id"], ondelete="CASCADE"),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["incident_id"], ["alert_incidents.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "period_kind", "period_start", "destination_id", name="uq_digest_runs_period_dest"
-        ),
+        sa.UniqueConstraint("item_id", "seq", name="uq_alert_reports_item_seq"),
     )
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("event_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_incidents_event_id"), ["event_id"], unique=False)
-        batch_op.create_foreign_key(
-            "fk_incidents_event_id", "events", ["event_id"], ["id"], ondelete="SET NULL"
+    with op.batch_alter_table("alert_reports", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_alert_reports_incident_id"), ["incident_id"], unique=False
         )
 
     # ### end Alembic commands ###
@@ -159,21 +125,18 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_incidents_event_id", type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_incidents_event_id"))
-        batch_op.drop_column("event_id")
+    with op.batch_alter_table("alert_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_reports_incident_id"))
 
-    op.drop_table("digest_runs")
+    op.drop_table("alert_reports")
     with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_alert_outbox_due")
         batch_op.drop_index(batch_op.f("ix_alert_outbox_destination_id"))
 
     op.drop_table("alert_outbox")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index("ix_events_status_date")
-        batch_op.drop_index(batch_op.f("ix_events_split_from"))
+    with op.batch_alter_table("alert_incidents", schema=None) as batch_op:
+        batch_op.drop_index("ix_alert_incidents_type_date")
 
-    op.drop_table("events")
+    op.drop_table("alert_incidents")
     op.drop_table("alert_destinations")
     # ### end Alembic commands ###
