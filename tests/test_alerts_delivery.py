@@ -23,6 +23,7 @@ from tests.support.fake_telegram import FakeTelegram
 from tracker.adapters.notify.console import ConsoleNotifier
 from tracker.app import App
 from tracker.core.feeds import NewItem
+from tracker.services.alerts import UPDATES_LEASE
 
 TOKEN = "123:TEST"
 ANALYSTS, PUBLIC, CRITICAL_ONLY = -1001, 2002, 3003
@@ -707,3 +708,73 @@ def test_postgres_outbox(postgres_url: str, clock: FakeClock) -> None:
         assert out.getvalue().count("alert to chat") == 1
     finally:
         app.engine.dispose()
+
+
+async def _eventually(done: Callable[[], bool], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
+        await asyncio.sleep(0.05)
+    assert done()
+
+
+@async_test
+async def test_one_instance_polls_the_bot_and_hands_over_on_stop(
+    build: Callable[..., Harness], fake_tg: FakeTelegram
+) -> None:
+    settings = tg_settings(fake_tg, DEFAULT_DESTINATIONS, long_poll_seconds=1)
+    instances = [build(settings), build(settings)]  # two services on one database
+    stops = [asyncio.Event(), asyncio.Event()]
+    tasks = [
+        asyncio.create_task(h.app.alerts.run_updates(stop))
+        for h, stop in zip(instances, stops, strict=True)
+    ]
+    try:
+        fake_tg.push_command(555, "/help")
+        await _eventually(lambda: len(fake_tg.sent_to(555)) == 1)
+        await asyncio.sleep(2.5)  # long enough for the other instance to poll, were it to
+        assert len(fake_tg.sent_to(555)) == 1
+        assert fake_tg.conflicts == 0
+        flags = [h.app.status()["alerts"]["bot_updates"]["this_instance"] for h in instances]
+        assert sorted(flags) == [False, True]
+        holder = flags.index(True)
+
+        stops[holder].set()
+        await tasks[holder]
+        fake_tg.push_command(555, "/filters")
+        await _eventually(lambda: len(fake_tg.sent_to(555)) == 2)
+        assert instances[1 - holder].app.status()["alerts"]["bot_updates"]["this_instance"]
+        await asyncio.sleep(1.5)
+        texts = [m.text for m in fake_tg.sent_to(555)]
+        assert len(texts) == 2  # /help was not answered again by the new holder
+        assert texts[1] == "This chat has no subscription."
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@async_test
+async def test_bot_updates_wait_out_a_crashed_holder_and_resume_from_its_cursor(
+    build: Callable[..., Harness], fake_tg: FakeTelegram
+) -> None:
+    h = build(tg_settings(fake_tg, DEFAULT_DESTINATIONS, long_poll_seconds=1))
+    handled = fake_tg.push_command(555, "/help")  # answered by the instance that crashed
+    assert h.app.leases.acquire(UPDATES_LEASE, "crashed", h.clock(), 60) == (True, None)
+    assert h.app.leases.save_cursor(UPDATES_LEASE, "crashed", handled + 1)
+    fake_tg.push_command(555, "/filters")
+    stop = asyncio.Event()
+    task = asyncio.create_task(h.app.alerts.run_updates(stop))
+    try:
+        await asyncio.sleep(2.0)
+        assert not fake_tg.calls_to("getUpdates")  # the crashed holder's lease still runs
+        assert h.app.status()["alerts"]["bot_updates"]["holder"] == "crashed"
+        h.clock.advance(61)
+        await _eventually(lambda: len(fake_tg.sent_to(555)) == 1)
+        assert int(fake_tg.calls_to("getUpdates")[0].params["offset"]) == handled + 1
+        assert fake_tg.sent_to(555)[0].text == "This chat has no subscription."
+    finally:
+        stop.set()
+        await asyncio.gather(task, return_exceptions=True)
+    lease = h.app.leases.get(UPDATES_LEASE)
+    assert lease is not None and lease.holder != "crashed" and lease.cursor == handled + 2

@@ -22,6 +22,7 @@ from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
 from tracker.adapters.storage.alerts import AlertStore
 from tracker.adapters.storage.events import EventStore
+from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
@@ -40,6 +41,16 @@ from tracker.settings import Settings
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+
+def instance_name() -> str:
+    """Who holds a lease: host and process, plus a random part so that two Apps in one
+    process (tests, a restart reusing a pid) are told apart."""
+    import os
+    import socket
+    import uuid
+
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def utcnow() -> datetime:
@@ -99,8 +110,15 @@ class App:
         self.event_store.change_hooks.append(self.alert_store.write_outbox)
         self.repo.classification_hooks.append(self.event_store.recompute_in)
         self.notifier = notifier or self._build_notifier()
+        self.leases = LeaseStore(self.engine)
         self.alerts = AlertService(
-            self.alert_store, self.notifier, self._delivery_config(), clock, self.status
+            self.alert_store,
+            self.notifier,
+            self._delivery_config(),
+            clock,
+            self.status,
+            leases=self.leases,
+            instance=instance_name(),
         )
         self.poller = Poller(
             self.repo,
@@ -443,7 +461,11 @@ class App:
             },
             "feeds": rows,
             "classifier_enabled": self.settings.classifier.enabled,
-            "alerts": {"notifier": self.notifier.name, **self.alert_store.outbox_counts()},
+            "alerts": {
+                "notifier": self.notifier.name,
+                **self.alert_store.outbox_counts(),
+                "bot_updates": self._updates_lease(),
+            },
             "totals": {
                 **self.repo.incident_counts(self.clock() - timedelta(hours=24)),
                 **self.event_store.event_counts(),
@@ -454,6 +476,19 @@ class App:
                 "feeds_gone": states["gone"],
                 "items": sum(f.items_count for f in feeds),
             },
+        }
+
+    def _updates_lease(self) -> dict[str, Any] | None:
+        """Which instance polls the bot for commands (None before any has)."""
+        from tracker.services.alerts import UPDATES_LEASE
+
+        lease = self.leases.get(UPDATES_LEASE)
+        if lease is None:
+            return None
+        return {
+            "holder": lease.holder,
+            "this_instance": lease.holder == self.alerts.instance,
+            "expires_at": _iso(lease.expires_at),
         }
 
     def metrics(self) -> tuple[bytes, str]:

@@ -71,6 +71,8 @@ class FakeTelegram:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._lock = threading.Lock()
         self._new_update = threading.Condition(self._lock)
+        self._polls = 0
+        self.conflicts = 0
         server = self
 
         class _H(BaseHTTPRequestHandler):
@@ -323,9 +325,19 @@ class FakeTelegram:
         timeout = min(float(params.get("timeout") or 0), 2.0)
         deadline = time.monotonic() + timeout
         with self._lock:
+            # Like Telegram, a newer getUpdates ends the one still waiting with 409 Conflict
+            # (two bot instances polling at once).
+            self._polls += 1
+            mine = self._polls
+            self._new_update.notify_all()
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and time.monotonic() < deadline:
                 self._new_update.wait(deadline - time.monotonic())
+                if self._polls != mine:
+                    self.conflicts += 1
+                    return 409, _error(
+                        409, "Conflict: terminated by other getUpdates request"
+                    )
             result = list(self._updates)
         return 200, {"ok": True, "result": result}
 

@@ -119,6 +119,42 @@ class AlertStorePort(Protocol):
     def decide(self, incident_id: int, status: str, by: str, now: datetime) -> Decision | None: ...
 
 
+class LeasePort(Protocol):
+    """One instance at a time polls the bot (tracker.adapters.storage.leases.LeaseStore)."""
+
+    def acquire(
+        self, name: str, holder: str, now: datetime, seconds: float
+    ) -> tuple[bool, int | None]: ...
+
+    def save_cursor(self, name: str, holder: str, cursor: int) -> bool: ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+
+class _SoloLeases:
+    """The lease port for a single instance without a shared database: always held, the
+    cursor kept in memory (Telegram keeps unconfirmed updates for a day, so a restart
+    replays at most the batch it was handling)."""
+
+    def __init__(self) -> None:
+        self.cursor: int | None = None
+
+    def acquire(
+        self, name: str, holder: str, now: datetime, seconds: float
+    ) -> tuple[bool, int | None]:
+        return True, self.cursor
+
+    def save_cursor(self, name: str, holder: str, cursor: int) -> bool:
+        self.cursor = cursor
+        return True
+
+    def release(self, name: str, holder: str) -> None:
+        return None
+
+
+UPDATES_LEASE = "telegram-updates"
+
+
 class NotifierPort(Protocol):
     name: str
     supports_html: bool
@@ -193,8 +229,12 @@ class AlertService:
         config: DeliveryConfig,
         clock: Callable[[], datetime],
         status_provider: Callable[[], dict[str, Any]] | None = None,
+        leases: LeasePort | None = None,
+        instance: str = "tracker",
     ) -> None:
         self.store = store
+        self.leases: LeasePort = leases or _SoloLeases()
+        self.instance = instance
         self.notifier = notifier
         self.config = config
         self.clock = clock
@@ -485,35 +525,65 @@ class AlertService:
     # -- bot commands and buttons ------------------------------------------------------------
 
     async def run_updates(self, stop: asyncio.Event) -> None:
-        """Long-poll the bot for commands and button presses until `stop`."""
+        """Long-poll the bot for commands and button presses until `stop`.
+
+        Only the instance holding the updates lease polls; the others stand by and take
+        over when its lease runs out (a crash) or is released (a clean stop), going on from
+        the update id it saved after each update it handled.
+        """
         if not (self.notifier.supports_updates and self.config.commands):
             return
+        lease_seconds = 2 * self.config.long_poll_seconds + 30
+        prepared = holding = False
         failures = 0
-        while not stop.is_set():
-            try:
-                await self.notifier.prepare_updates(COMMANDS)
-                break
-            except Exception as exc:
-                failures += 1
-                log.warning("bot set-up failed (%s); retrying", exc)
-                await _sleep_or_stop(stop, self._backoff(failures).total_seconds())
-        offset: int | None = None
-        failures = 0
-        while not stop.is_set():
-            try:
-                updates = await self.notifier.get_updates(offset, self.config.long_poll_seconds)
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                log.warning("getUpdates failed (%s)", exc)
-                await _sleep_or_stop(stop, self._backoff(failures).total_seconds())
-                continue
-            for update in updates:
-                offset = update.update_id + 1
+        try:
+            while not stop.is_set():
+                held, cursor = await self._db(
+                    self.leases.acquire, UPDATES_LEASE, self.instance, self.clock(), lease_seconds
+                )
+                if held != holding:
+                    log.info(
+                        "%s bot updates (%s)",
+                        "polling" if held else "another instance polls",
+                        self.instance,
+                    )
+                    holding = held
+                if not held:
+                    await _sleep_or_stop(stop, self.config.long_poll_seconds)
+                    continue
                 try:
-                    await self.handle_update(update)
-                except Exception:
-                    log.exception("update %s failed", update.update_id)
+                    if not prepared:
+                        await self.notifier.prepare_updates(COMMANDS)
+                        prepared = True
+                    updates = await self.notifier.get_updates(
+                        cursor, self.config.long_poll_seconds
+                    )
+                    failures = 0
+                except Exception as exc:
+                    failures += 1
+                    log.warning("bot updates failed (%s); retrying", exc)
+                    await _sleep_or_stop(stop, self._backoff(failures).total_seconds())
+                    continue
+                await self._handle_batch(updates)
+        finally:
+            if holding:
+                with contextlib.suppress(Exception):  # the next holder waits out the lease
+                    self.leases.release(UPDATES_LEASE, self.instance)
+
+    async def _handle_batch(self, updates: Sequence[BotUpdate]) -> None:
+        """Handle updates in order, saving the cursor after each: a crash replays at most
+        the update being handled, never skips one."""
+        for update in updates:
+            try:
+                await self.handle_update(update)
+            except Exception:
+                log.exception("update %s failed", update.update_id)
+            saved = await self._db(
+                self.leases.save_cursor, UPDATES_LEASE, self.instance, update.update_id + 1
+            )
+            if not saved:
+                log.warning("bot updates lease lost (%s); standing by", self.instance)
+                return
 
     async def handle_update(self, update: BotUpdate) -> None:
         if update.callback_id is not None:

@@ -128,9 +128,11 @@ class TelegramNotifier:
         # AIORateLimiter's limiters are leaky buckets: a full bucket of 30 followed by 30/s
         # would put up to 60 messages in one second. Small buckets with the remaining rate
         # keep every one-second window at 30 and every one-minute window of a group at 20.
-        # One message of margin absorbs the limiter's timing slack at window edges.
-        burst = min(5.0, overall_per_second / 3)
-        overall_period = burst / max(1.0, overall_per_second - burst - 1)
+        # A margin of a sixth (5 of 30) absorbs the limiter's timing slack and the jitter
+        # between leaving the limiter and reaching Telegram (measured: a 27/s limiter was
+        # seen as 31 in one second at the server).
+        burst = min(3.0, overall_per_second / 3)
+        overall_period = burst / max(1.0, overall_per_second * 5 / 6 - burst)
         group_period = 60.0 / max(1.0, group_per_minute - 1)
         # max_retries=0: RetryAfter comes back to the delivery loop, which stores the wait
         # in the outbox (so a restart honours it too) instead of sleeping inside the library.

@@ -304,3 +304,21 @@ class DigestRun(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Lease(SQLModel, table=True):
+    """A job that only one instance may do at a time, who holds it, and how far it got.
+
+    The bot's long polling is such a job: Telegram refuses a second concurrent getUpdates
+    (409 Conflict), and two pollers with their own offsets would answer the same command
+    twice. The holder renews `expires_at` while it works; another instance takes over once
+    it has passed. `cursor` is the job's progress (the next update id), so the new holder
+    goes on where the old one stopped instead of replaying or skipping updates.
+    """
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    cursor: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
