@@ -1,0 +1,135 @@
+"""The Dockerfile rehearsed without Docker (no engine runs on this machine).
+
+The image's recipe is read from the Dockerfile itself: the files it COPYs go into a fresh
+folder standing for /app, `uv sync --frozen --no-dev` builds a virtual environment from the
+lock without the development dependencies (offline, from uv's cache), and its CMD runs with
+its ENV, its HEALTHCHECK command deciding when the service is up. This catches what a build
+would: a runtime import that only a dev dependency provides, a file the image does not
+copy, migrations not found from the installed package, a wrong start command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.feedserver import FeedServer, Reply, rss
+from tests.test_service import _free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+UV = shutil.which("uv")
+
+
+def _instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    out: list[tuple[str, str]] = []
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line, pending = pending + line, ""
+        word, _, rest = line.partition(" ")
+        out.append((word.upper(), rest.strip()))
+    return out
+
+
+def _env(args: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in shlex.split(args))
+
+
+def test_dockerfile_recipe(tmp_path: Path, feed_server: FeedServer) -> None:
+    if UV is None:
+        pytest.skip("uv is not on PATH")
+    steps = _instructions((ROOT / "Dockerfile").read_text())
+    kinds = [k for k, _ in steps]
+    assert kinds[0] == "FROM" and "python:3.11" in steps[0][1] and "slim" in steps[0][1]
+    assert "USER" in kinds and dict(steps)["USER"] != "root"
+    assert kinds.index("USER") < kinds.index("CMD")
+
+    app = tmp_path / "app"
+    app.mkdir()
+    env: dict[str, str] = {}
+    for kind, args in steps:
+        if kind == "COPY":
+            *sources, _target = shlex.split(args)
+            for source in sources:
+                path = ROOT / source
+                if path.is_dir():
+                    shutil.copytree(path, app / source)
+                else:
+                    shutil.copy2(path, app / source)
+        elif kind == "ENV":
+            env.update(_env(args))
+
+    # Paths of the image mapped into the temporary folder.
+    data, venv = tmp_path / "data", tmp_path / "venv"
+    data.mkdir()
+    env = {k: v.replace("/opt/venv", str(venv)).replace("/data", str(data)) for k, v in env.items()}
+    port = _free_port()
+    env["TRACKER_WEB__PORT"] = str(port)
+    feed = feed_server.route(
+        "/feed",
+        Reply(200, rss([{"title": "Shelling", "guid": "1"}]), {"Content-Type": "text/xml"}),
+    )
+    config = tmp_path / "config.toml"  # local feeds only: tests never poll real news sites
+    config.write_text(f'[polling]\ntick_seconds = 1\n[[feeds]]\nurl = "{feed}"\n')
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "VIRTUAL"))}
+    run_env = {
+        **base_env,
+        **env,
+        "PATH": f"{venv / 'bin'}:{base_env.get('PATH', '')}",
+        "TRACKER_CONFIG": str(config),
+    }
+
+    sync = subprocess.run(
+        [UV, "sync", "--frozen", "--no-dev", "--offline"],
+        cwd=app,
+        env={**run_env, "UV_PROJECT_ENVIRONMENT": str(venv)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if sync.returncode != 0 and "offline" in sync.stderr.lower():
+        pytest.skip(f"uv cache lacks a locked package: {sync.stderr.strip()[-300:]}")
+    assert sync.returncode == 0, sync.stderr
+    dev_only = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import pytest"], capture_output=True
+    )
+    assert dev_only.returncode != 0, "dev dependencies leaked into the image's environment"
+
+    cmd = json.loads(dict(steps)["CMD"])
+    health = dict(steps)["HEALTHCHECK"].split(" CMD ", 1)[1].replace("8080", str(port))
+    proc = subprocess.Popen(
+        cmd, cwd=app, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        healthy = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            check = subprocess.run(["sh", "-c", health], env=run_env, capture_output=True)
+            if check.returncode == 0:
+                healthy = True
+                break
+            time.sleep(0.5)
+        assert healthy, "HEALTHCHECK never passed"
+        assert (data / "tracker.db").exists()  # the database lives on the volume
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    assert proc.returncode == 0, output[-2000:]
