@@ -3,15 +3,21 @@
 Pipeline (each step explains itself in the incident's reasons):
 
 1. split the text into sentences; find the act sentences (:mod:`tracker.core.events`);
+   a place matched only by an alternate or short name is dropped when its own phrase
+   names a far containing city or governorate ("the al-Hal market ... of Idlib city");
 2. per act, the place nearest the act in its sentence (a place introduced as a reference
-   point, "50 km north-east of Aleppo", is penalised); an act with no place of its own is
-   an elaboration of the act reported before it, or takes a neighbouring sentence's or the
-   title's place;
+   point, "50 km north-east of Aleppo", is penalised); an act whose own place is only
+   described relative to a known place ("north-east of X", "near X") is placed at X with
+   precision 2; an act with no place of its own is an elaboration of the act reported
+   before it, or takes a neighbouring sentence's or the title's place;
 3. the date phrase governing the act sentence (:mod:`tracker.core.dates`), then neighbours,
-   then the title, then the report date;
-4. actors (registry names plus generic nouns such as "militants", "regime") and their
-   roles in the clause;
+   then the title, then the report date; a day right after a speech verb ("said on
+   Tuesday that ...") dates the statement, so the act's own date elsewhere wins;
+4. actors (registry names plus generic nouns such as "militants", "regime", "government
+   lines") and their roles in the clause;
 5. acts of the same event (same day, same or containing place, compatible type) are merged;
+   the incident's type comes from its main acts (not "after days of bombardment"), and
+   the headline's act decides when they disagree;
 6. fatalities over the event's sentences (:mod:`tracker.core.numbers`);
 7. zones at the place, agreements in force on the day, and the violation rule of
    ``agreements.md``.
@@ -25,7 +31,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 
@@ -42,9 +48,12 @@ from tracker.core.events import (
     AIR,
     ARMED_CLASH,
     ATTACK,
+    GROUND_WORDS,
     IED,
     SHELLING,
+    SUB_TO_TYPE,
     SUICIDE,
+    TYPE_PRIORITY,
     Act,
     SentenceScan,
     Span,
@@ -54,7 +63,7 @@ from tracker.core.events import (
     dominant_type,
     scan_sentence,
 )
-from tracker.core.gazetteer import FoldedText, Place, PlaceMention, fold_text
+from tracker.core.gazetteer import FoldedText, Place, PlaceMention, drop_contradicted, fold_text
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
 from tracker.core.numbers import Toll, extract_toll
 from tracker.core.text import (
@@ -98,8 +107,13 @@ _GENERIC: tuple[tuple[CaselessPattern, _ActorInfo, LiteralGate | None], ...] = (
     (CaselessPattern(
         r"\b(?:pro-)?regime(?:-held|-controlled)?\b|\bforces\s+loyal\s+"
         r"to\s+(?:president\s+)?(?:bashar\s+)?(?:al-)?assad\b|\bgovernment(?:-held|"
-        r"-controlled)\b|\bgovernment\s+(?:forces|troops|positions|artillery|warplanes|"
-        r"jets|helicopters|army|soldiers)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
+        r"-controlled)\b|\bgovernment(?<!anti-government)\s+(?:forces|troops|positions|artillery|warplanes|"
+        r"jets|helicopters|army|soldiers|lines|front\s*lines?|posts|outposts|bases|"
+        r"checkpoints|barracks|militias|fighters|shelling|bombardment|air\s*strikes|"
+        r"strikes|raids|rockets|missiles|drones|aircraft|aviation)\b|\barmy(?<!turkish\sarmy)(?<!israeli\sarmy)"
+        r"(?<!russian\sarmy)(?<!american\sarmy)(?<!iraqi\sarmy)(?<!national\sarmy)"
+        r"(?<!free\ssyrian\sarmy)(?<!lebanese\sarmy)(?<!jordanian\sarmy)(?:'s)?\s+(?:positions|"
+        r"lines|front\s*lines?|posts|outposts|bases|checkpoints|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
         r"military|air\s+forces?|warplanes|jets|helicopters|artillery|government\s+forces)"
         r"\b|\bdamascus(?:'s)?\s+forces\b|\bour\s+armed\s+forces\b"),
      _ActorInfo("Syrian government forces", GOV, False, True), None),
@@ -154,13 +168,29 @@ _REFERENCE_BEFORE = CaselessPattern(
     r"south-west|outside|away\s+from|from|towards?|to)\b(?:\s+of)?)\s+(?:the\s+)?(?:city\s+of\s+|"
     r"town\s+of\s+)?$",
 )
+# A place the act's own place is described against: UCDP precision 2 ("within ~25 km").
+_RELATIVE_BEFORE = CaselessPattern(
+    r"(?:\b\d+(?:\.\d+)?\s*(?:km|kilometres|kilometers|miles)\s+(?:\(\s*[\d.]+\s*\w+\s*\)\s+)?"
+    r"(?:(?:to\s+the\s+)?(?:north|south|east|west|northeast|northwest|southeast|southwest|"
+    r"north-east|north-west|south-east|south-west)\s+)?(?:of|from)|\b(?:north|south|east|west|"
+    r"northeast|northwest|southeast|southwest|north-east|north-west|south-east|south-west)\s+of|"
+    r"\bnear(?:by)?|\boutside|\boutskirts\s+of|\bon\s+the\s+(?:edge|fringes?)\s+of|"
+    r"\bclose\s+to|\bvicinity\s+of)\s+(?:the\s+)?(?:city\s+of\s+|town\s+of\s+|village\s+of\s+)?$",
+)
+_ORIGIN = re.compile(r"\bfrom\b", re.IGNORECASE)
 _LOCATIVE_BEFORE = CaselessPattern(
     r"\b(?:in|at|near|on|inside|around|outskirts\s+of|village\s+of|town\s+of|city\s+of|area\s+of|"
     r"countryside\s+of|district\s+of|neighbourhood\s+of|vicinity\s+of|axis|front|targeting|"
     r"targeted|hit|struck|shelled|bombed|pounded)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$",
 )
+# "X said on Tuesday that ...": a date phrase right after a speech verb dates the statement.
+_SPEECH_BEFORE = CaselessPattern(
+    r"\b(?:said|says|announced|reported|stated|confirmed|claimed|added|told\s+(?:[\w'-]+\s+)"
+    r"{1,3}?)\s+(?:in\s+a\s+(?:statement|video|post)\s+)?$")
 _KIND_RANK = {"military_site": 0, "neighbourhood": 0, "settlement": 1, "road": 2, "region": 3}
-_IMPRECISE_RADIUS_KM = {3: 40.0, 4: 80.0, 5: 45.0, 6: 400.0}
+# How far a place of each UCDP precision may be from another place of the same event
+# (precision 2 is "within ~25 km of a named place").
+_IMPRECISE_RADIUS_KM = {2: 25.0, 3: 40.0, 4: 80.0, 5: 45.0, 6: 400.0}
 
 
 @dataclass(slots=True)
@@ -174,6 +204,7 @@ class _Record:
     date: DateResolution | None
     roles: dict[str, str]
     actors: dict[str, _ActorInfo]
+    said: DateResolution | None = None  # the day of the statement that reports the act
 
 
 @dataclass(slots=True)
@@ -226,13 +257,14 @@ class Classifier:
         for m in self._ref.actors.find(text, folded):
             a = m.actor
             found.append((m.start, m.end, _ActorInfo(a.name, a.side, a.excluded, False)))
+        low = text.lower()
         for pattern, info, gate in _GENERIC:
             if gate is not None and not gate(text):
                 continue
-            for g in pattern.finditer(text):
-                if any(g.start() < e and s < g.end() for s, e, _ in found):
+            for gs, ge in pattern.spans(text, low):
+                if any(gs < e and s < ge for s, e, _ in found):
                     continue
-                found.append((g.start(), g.end(), info))
+                found.append((gs, ge, info))
         found.sort(key=lambda x: x[0])
         return found
 
@@ -269,6 +301,14 @@ class _Document:
                 s = self.sentences[i]
                 self.places[i].append(PlaceMention(pm.place, pm.start - s.start,
                                                    pm.end - s.start, pm.surface, pm.candidates))
+        # Alternate-name matches their own phrase contradicts ("al-Hal ... of Idlib city").
+        self.homonyms: dict[int, list[tuple[PlaceMention, PlaceMention]]] = {}
+        for i, pms in enumerate(self.places):
+            if len(pms) > 1:
+                kept, dropped = drop_contradicted(pms, self.sentences[i].text)
+                if dropped:
+                    self.places[i] = kept
+                    self.homonyms[i] = dropped
         for start, end, info in all_actors:
             i = self._sentence_at(start)
             if i is not None:
@@ -280,8 +320,10 @@ class _Document:
             for s in self.sentences
         ]
         self._context_memo: dict[tuple[int, int], str] = {}
+        self._headline_memo: tuple[str, str] | tuple[()] | None = None
         self.title_folded = fold_text(title) if title else None
-        self.title_places = clf.places(title, self.title_folded) if title else []
+        self.title_places = (drop_contradicted(clf.places(title, self.title_folded), title)[0]
+                             if title else [])
 
     def _sentence_at(self, pos: int) -> int | None:
         """Index of the sentence containing text offset ``pos``."""
@@ -333,8 +375,11 @@ class _Document:
             infos = {info.name: info for _, _, info in own}
             if place is None and not roles and not any(a.specific or a.definite for a in acts):
                 continue
-            date_res = self._own_date(i, acts[0])
-            records.append(_Record(i, acts, place, note, date_res, roles, infos))
+            date_res, statement = self._own_date(i, acts[0])
+            if statement:
+                records.append(_Record(i, acts, place, note, None, roles, infos, date_res))
+            else:
+                records.append(_Record(i, acts, place, note, date_res, roles, infos))
         return records
 
     def _coordinated(self, i: int) -> bool:
@@ -389,9 +434,46 @@ class _Document:
         if best is None:
             return None, ""
         pm = best[1]
+        sent = self.sentences[i].text
+        if pm.place.precision >= 3 and not _origin_between(sent, act, pm):
+            # "an attack on the villages of M and J, north-east of Ain Issa in Raqqa
+            # province": the act's own place is not in the gazetteer but is described
+            # relative to a known place of the same governorate; that place locates it
+            # better than the governorate.
+            anchors = [c for c in candidates if c.place.precision <= 2
+                       and c.place.admin1 == pm.place.admin1 and self._relative(i, c)
+                       and not _origin_between(sent, act, c)
+                       and not any(s <= c.start < e for s, e, _ in self.actors[i])]
+            if anchors:
+                pm = min(anchors, key=lambda c: abs(c.start - act.start))
+        homonyms = "".join(
+            f" ('{m.surface}' not read as {m.place.name}, {m.place.admin1}: the phrase names "
+            f"{c.surface}, {_km(m.place, c.place):.0f} km away)"
+            for m, c in self.homonyms.get(i, ()))
+        if pm.place.precision == 1 and self._relative(i, pm) \
+                and not _origin_between(sent, act, pm):  # memoised test first
+            near = replace(pm, place=replace(pm.place, precision=2))
+            words = sent[max(0, pm.start - 45) : pm.end]
+            phrase = _RELATIVE_BEFORE.search(sent[max(0, pm.start - 45) : pm.start])
+            if phrase is not None:
+                words = words[phrase.start():]
+            return near, (f"place near {pm.place.name} from '{words.strip()}' in the act "
+                          "sentence (the act's own place is given relative to it; precision 2)"
+                          + homonyms)
         ref_point = self._place_context(i, pm.start) == "reference"
-        note = f"place {pm.place.name} from '{pm.surface}' in the act sentence"
+        note = f"place {pm.place.name} from '{pm.surface}' in the act sentence" + homonyms
         return pm, note + (" (a reference point)" if ref_point else "")
+
+    def _relative(self, i: int, pm: PlaceMention) -> bool:
+        """Whether the mention is a reference the act's place is given against ("5 km
+        west of X", "north-east of X", "near X", "outside X", "on the outskirts of X")."""
+        key = (i, -1 - pm.start)  # shares the context memo; negative keys for this question
+        found = self._context_memo.get(key)
+        if found is None:
+            before = self.sentences[i].text[max(0, pm.start - 45) : pm.start]
+            found = "relative" if _RELATIVE_BEFORE.search(before) else ""
+            self._context_memo[key] = found
+        return bool(found)
 
     def _place_context(self, i: int, start: int) -> str:
         """"reference" or "locative" by the 45 characters before a place mention, or "".
@@ -413,12 +495,17 @@ class _Document:
 
     # ------------------------------------------------------------------ dates
 
-    def _own_date(self, i: int, act: Act) -> DateResolution | None:
-        """The date phrase of the act's own sentence nearest the act, quote-anchored."""
+    def _own_date(self, i: int, act: Act) -> tuple[DateResolution | None, bool]:
+        """The date phrase of the act's own sentence nearest the act, quote-anchored.
+
+        The flag is True when the phrase dates the statement that reports the act ("the SDF
+        said on Tuesday that five of its fighters had been killed ..."): the act happened on
+        that day or before it, so another sentence's own date for it wins.
+        """
         sent = self.sentences[i].text
         phrases = [p for p in find_date_phrases(sent) if not is_background_phrase(p)]
         if not phrases:
-            return None
+            return None, False
         def cost(p: DatePhrase) -> int:
             outside = not (act.clause[0] <= p.start < act.clause[1])
             return min(abs(p.start - act.start), abs(p.end - act.start)) + 150 * outside
@@ -426,18 +513,21 @@ class _Document:
         phrase = min(phrases, key=cost)
         ref = self.published
         anchor_note = ""
-        quotes = quoted_spans(sent)
-        if phrase.kind in _RELATIVE and in_spans(phrase.start, quotes):
-            anchor = self._statement_date(i, phrase, quotes)
-            if anchor is not None:
-                ref = datetime.combine(anchor, time(0))
-                anchor_note = f" (inside a statement made on {anchor})"
+        if phrase.kind in _RELATIVE and '"' in sent:
+            quotes = quoted_spans(sent)
+            if in_spans(phrase.start, quotes):
+                anchor = self._statement_date(i, phrase, quotes)
+                if anchor is not None:
+                    ref = datetime.combine(anchor, time(0))
+                    anchor_note = f" (inside a statement made on {anchor})"
         res = resolve_phrase(phrase, ref)
         if res.date is None or res.date > self.pub_date + timedelta(days=1):
-            return None
+            return None, False
         if anchor_note:
             res = DateResolution(res.date, res.precision, res.words, res.reason + anchor_note)
-        return res
+        statement = act.start >= phrase.end and bool(
+            _SPEECH_BEFORE.search(sent[max(0, phrase.start - 40) : phrase.start]))
+        return res, statement
 
     def _statement_date(
         self, i: int, phrase: DatePhrase, quotes: list[tuple[int, int]]
@@ -492,10 +582,13 @@ class _Document:
             target: _Cluster | None = None
             if rec.place is None:
                 # An act without a place elaborates the latest event unless it names a
-                # different day of its own ("another 20 were killed a week ago").
+                # different day of its own ("another 20 were killed a week ago"); a day
+                # shortly before a statement that reports the event is compatible with it.
+                own = rec.date or rec.said
                 for c in reversed(clusters):
-                    if rec.date is None or any(_same_day_or_undated(rec.date, r.date)
-                                               for r in c.records):
+                    if own is None or any(_same_day_or_undated(own, r.date or r.said)
+                                          or _reported_by(rec.date, r.said)
+                                          for r in c.records):
                         target = c
                         break
             else:
@@ -515,7 +608,7 @@ class _Document:
     def _compatible(c: _Cluster, rec: _Record) -> bool:
         """Whether ``rec`` reports the same event as cluster ``c``."""
         for r in c.records:
-            if not _dates_compatible(rec.date, r.date):
+            if not _record_dates_compatible(rec, r):
                 return False
             if r.place is not None and rec.place is not None and not _places_compatible(
                 r.place.place, rec.place.place
@@ -565,9 +658,7 @@ class _Document:
         reasons: list[str] = []
         place, place_note, place_src = self._cluster_place(c, taken)
         date_res, date_src = self._cluster_date(c, taken)
-        subs = [a.sub_event_type for r in c.records for a in r.acts if a.specific] or [
-            a.sub_event_type for r in c.records for a in r.acts]
-        event_type, sub = dominant_type(subs)
+        event_type, sub, type_note = self._cluster_type(c)
         actors, roles = _cluster_actors(c)
         toll = self._cluster_toll(c, ci, owner, from_title)
         loc = (Location(place.name, place.admin1, place.lat, place.lon, place.precision)
@@ -590,6 +681,8 @@ class _Document:
                        "date unknown")
         if place_note:
             reasons.append(place_note)
+        if type_note:
+            reasons.append(type_note)
         reasons.extend(_role_reasons(roles, actors))
         excluded_targets = [n for n, r in roles.items() if r == "target" and actors[n].excluded]
         if violation and excluded_targets:
@@ -625,6 +718,58 @@ class _Document:
             evidence=evidence,
         )
 
+    def _cluster_type(self, c: _Cluster) -> tuple[str, str, str]:
+        """(event_type, sub_event_type, note) of a cluster's acts.
+
+        The most specific sub-type of the main acts wins; acts named as the setting or
+        support of another ("after days of bombardment", "backed by shelling") only count
+        when there is nothing else.  When the acts disagree and the headline names one of
+        them ("Rebels storm army lines", "troops clash near Ras al-Ain"), the headline's act
+        is the incident's act.
+        """
+        acts = [a for r in c.records for a in r.acts]
+        main = [a for a in acts if not a.backdrop] or acts
+        subs = [a.sub_event_type for a in main if a.specific] or [a.sub_event_type
+                                                                 for a in main]
+        event_type, sub = dominant_type(subs)
+        note = ""
+        if len(main) < len(acts):
+            note = (f"type {sub} from the main act; "
+                    + ", ".join(f"'{a.trigger}'" for a in acts if a.backdrop)
+                    + " only sets the scene or supports it")
+        if len({a.sub_event_type for a in main}) > 1:
+            head = self._headline()
+            if head is not None and head[0] != sub and sub not in _REFINES.get(head[0], ()) \
+                    and any(_matches_headline(a, head[0]) for a in main):
+                sub = head[0]
+                event_type = SUB_TO_TYPE[sub]
+                note = f"type {sub} from the headline's act '{head[1]}'"
+        return event_type, sub, note
+
+    def _headline(self) -> tuple[str, str] | None:
+        """(sub_event_type, trigger) of the title's act, when the title names a clear one.
+
+        A weapon word decides ("Air strikes kill ..."); without one, only ground-assault
+        words count ("storm", "seize", "clash"): a bare "attack" or "hit" says nothing.
+        """
+        if self._headline_memo is not None:
+            return self._headline_memo or None
+        found: tuple[str, str] | tuple[()] = ()
+        if self.title:
+            acts = [a for a in scan_sentence(self.title, self.pub_date).acts
+                    if not a.weak and not a.backdrop]
+            typed = [a for a in acts if a.specific]
+            if typed:
+                best = min(typed, key=lambda a: TYPE_PRIORITY.index(a.sub_event_type))
+                found = (best.sub_event_type, best.trigger)
+            else:
+                ground = [a.trigger for a in acts if GROUND_WORDS.match(a.trigger)]
+                verb = _HEADLINE_GROUND.search(self.title)
+                if ground or verb is not None:
+                    found = (ARMED_CLASH, ground[0] if ground else verb.group(0) if verb else "")
+        self._headline_memo = found
+        return found or None
+
     def _cluster_place(self, c: _Cluster, taken: set[int]) -> tuple[Place | None, str, str]:
         """Most specific member place, else a neighbour's, else the title's."""
         placed = [r for r in c.records if r.place is not None]
@@ -653,6 +798,12 @@ class _Document:
         dated = [r.date for r in c.records if r.date is not None]
         if dated:
             return min(dated, key=lambda d: d.precision), "sentence"
+        said = [r.said for r in c.records if r.said is not None]
+        if said:
+            stated = min(said, key=lambda d: d.precision)
+            return DateResolution(stated.date, stated.precision, stated.words,
+                                  stated.reason + " (the day of the statement reporting the act; "
+                                  "no other date given for the act)"), "sentence"
         first = c.records[0].sent
         if first >= 0:
             res = self._neighbour_date(first, taken)
@@ -726,6 +877,31 @@ class _Document:
 # ---------------------------------------------------------------------- helpers
 
 
+def _origin_between(sentence: str, act: Act, pm: PlaceMention) -> bool:
+    """"fired from positions south of X": X locates where the fire came from."""
+    lo, hi = (act.end, pm.start) if pm.start >= act.end else (pm.end, act.start)
+    return bool(_ORIGIN.search(sentence[lo:hi])) if lo < hi else False
+
+
+# Headlines report ground assaults in the present tense ("Rebels storm army lines",
+# "Troops seize town", "Forces take control of ..."), which the act triggers leave out.
+_HEADLINE_GROUND = CaselessPattern(
+    r"\b(?:storms?|seizes?|captures?|recaptures?|retakes?|overruns?|takes?\s+(?:full\s+)?"
+    r"control|clash|fight|battle|advance|advances|push(?:es)?\s+into)\b")
+# Body types that describe the headline's act more precisely: a headline "car bomb" (IED)
+# reported in the body as a suicide car bomb stays a suicide bomb.
+_REFINES: dict[str, tuple[str, ...]] = {IED: (SUICIDE,)}
+
+
+def _matches_headline(act: Act, head: str) -> bool:
+    """Whether an act of the body is the kind of act the headline names."""
+    if act.sub_event_type != head:
+        return False
+    if head == ARMED_CLASH:
+        return True  # a ground assault in the headline names the body's untyped attack
+    return act.specific
+
+
 def _specific_place(pm: PlaceMention | None) -> bool:
     """A settlement-level place that is not also a governorate's name ("in Idlib")."""
     if pm is None or pm.place.precision > 2:
@@ -745,6 +921,27 @@ def _same_day_or_undated(a: DateResolution | None, b: DateResolution | None) -> 
     if b is None or b.date is None:
         return False
     return a.date == b.date and a.precision == b.precision == 1
+
+
+_STATEMENT_WINDOW_DAYS = 7
+
+
+def _reported_by(act: DateResolution | None, said: DateResolution | None) -> bool:
+    """An act day on or shortly before the day of a statement that reports it."""
+    if act is None or said is None or act.date is None or said.date is None:
+        return False
+    return 0 <= (said.date - act.date).days <= _STATEMENT_WINDOW_DAYS
+
+
+def _record_dates_compatible(a: _Record, b: _Record) -> bool:
+    """Dates of two records allow one event; a statement's day bounds the act's day."""
+    if a.date is not None and b.date is not None:
+        return _dates_compatible(a.date, b.date)
+    if a.date is not None and b.said is not None:
+        return _reported_by(a.date, b.said) or _dates_compatible(a.date, b.said)
+    if b.date is not None and a.said is not None:
+        return _reported_by(b.date, a.said) or _dates_compatible(b.date, a.said)
+    return _dates_compatible(a.said, b.said)
 
 
 def _span_days(res: DateResolution) -> int:
@@ -778,7 +975,7 @@ def _places_compatible(p: Place, q: Place) -> bool:
         return True
     d = _km(p, q)
     worst = max(p.precision, q.precision)
-    if worst >= 3:
+    if worst >= 2:
         return d <= _IMPRECISE_RADIUS_KM.get(worst, 40.0)
     fine = {"neighbourhood", "military_site"}
     return (p.kind in fine or q.kind in fine) and d <= 8.0

@@ -14,14 +14,18 @@ civilians.
 Roles come from clause structure: "X attacked Y" (X attacker), "Y were killed in an attack
 by X" (by-phrase attacker, passive subject target), "Y repelled X's infiltration"
 (defensive verbs reverse the roles), "X's/Russian airstrikes" (possessive or adjective
-before the act noun is the attacker), "on/against/targeting Y" (target).
+before the act noun is the attacker), "on/against/targeting Y" (target). A speaker whose
+statement's subject points back to it ("HTS said its fighters had ...") did the act;
+coordinated mentions share a role ("HTS and factions of the NLF launched ..."), while
+"clashes between X and Y" or "X and Y clashed" put the two on opposite sides; a side's
+positions, lines and posts are targets unless the fire came "from" them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -72,7 +76,9 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
                      r"targe?t(?:s|ed|ing)|opened\s+fire|fired|firing|detonat(?:ed|es|ion)|"
                      r"explo(?:ded|sions?|sive\s+device)|blasts?|blew\s+up|shot|hit|rocket\s+fire|"
                      r"artillery\s+fire|mortar\s+fire|rocket\s+attacks?|missile\s+attacks?|"
-                     r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing))\b"), False),
+                     r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing)|overr(?:an|un)|retook|retaken|"
+                     r"(?:took|taken|take|takes|taking|gained|seized)\s+(?:full\s+|complete\s+|"
+                     r"total\s+)?control\s+of)\b"), False),
     (CaselessPattern(r"\b(?:repel(?:s|led|ling)?|repuls(?:e|ed|es|ing)|thwart(?:s|ed|ing)?|"
                      r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
                      r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True),
@@ -182,6 +188,21 @@ _CLAUSE_SPLIT = CaselessPattern(
 )
 
 
+# An act named as the setting or the support of another act: a campaign measured in days
+# ("after a week of intense air and artillery bombardment", "under days of shelling") or
+# fire backing a ground push ("clashes, backed by suicide car bombs and heavy shelling").
+_BACKDROP_BEFORE = CaselessPattern(
+    r"(?:\b(?:hours?|days?|nights?|weeks?|months?|years?)\s+of\s+"
+    r"|\b(?:backed|supported|covered|preceded|accompanied|assisted)\s+by\s+"
+    r"|\b(?:with|under)\s+(?:the\s+)?(?:support|cover|help)\s+of\s+|\bunder\s+cover\s+of\s+)"
+    r"(?:[\w'-]+\s+){0,6}$")
+# Ground-assault words: they never take a weapon's type from a neighbouring clause.
+GROUND_WORDS = CaselessPattern(
+    r"\b(?:storm\w*|seiz\w*|captur\w*|recaptur\w*|overr(?:an|un)|retook|retaken|took|taken|"
+    r"take|takes|taking|gained|clash\w*|fight\w*|fought|battles?|skirmish\w*|infiltrat\w*|"
+    r"ambush\w*|assault\w*|offensive)\b")
+
+
 @dataclass(frozen=True, slots=True)
 class Act:
     """A hostile act reported in a sentence (offsets into that sentence).
@@ -189,7 +210,9 @@ class Act:
     ``specific`` means a weapon or mode word fixed the type (not just "attack");
     ``definite`` means the act noun is introduced as already known ("the attack"), so it
     may restate an act reported elsewhere; ``weak`` marks a killing verb that is an act
-    only when an agent stands before it.
+    only when an agent stands before it; ``backdrop`` marks an act named as the setting or
+    support of another ("after days of bombardment", "backed by heavy shelling"), which
+    does not decide the incident's type when the report has a main act.
     """
 
     start: int
@@ -202,6 +225,7 @@ class Act:
     definite: bool
     weak: bool
     clause: tuple[int, int]
+    backdrop: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +291,7 @@ _TRIGGER_GATE = LiteralGate((
     "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
     "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
+    "overr", "retook", "retaken", "control of",
 ))
 
 
@@ -274,14 +299,17 @@ def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
     """(start, end, defensive, weak) for every hostile-act word, overlaps removed."""
     if not _TRIGGER_GATE(sentence):
         return []
-    blocked = [(m.start(), m.end()) for m in _NOT_ACT.finditer(sentence)]
+    low = sentence.lower()
+    blocked = _NOT_ACT.spans(sentence, low)
     hits: list[tuple[int, int, bool, bool]] = []
     for pattern, defensive in _TRIGGERS:
-        for m in pattern.finditer(sentence):
-            hits.append((m.start(), m.end(), defensive, False))
-    for m in _KILL.finditer(sentence):
-        if not _PASSIVE_BEFORE.search(sentence[: m.start()]):
-            hits.append((m.start(), m.end(), False, True))
+        for start, end in pattern.spans(sentence, low):
+            hits.append((start, end, defensive, False))
+    for start, end in _KILL.spans(sentence, low):
+        # "were killed": an auxiliary and at most one word before the verb (60 characters
+        # reach any such pair).
+        if not _PASSIVE_BEFORE.search(sentence[max(0, start - 60) : start]):
+            hits.append((start, end, False, True))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     out: list[tuple[int, int, bool, bool]] = []
     for h in hits:
@@ -374,18 +402,23 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
     spans = clauses(sentence)
     acts: list[Act] = []
     rejected: list[str] = []
+    typed: dict[tuple[int, int], tuple[str, str, bool]] = {}
     for start, end, defensive, weak in hits:
         clause = clause_of(spans, start)
         why = _negated(sentence, clause, start, end, day_phrase)
         if why:
             rejected.append(why)
             continue
-        clause_text = sentence[clause[0] : clause[1]]
-        event_type, sub, specific = classify_type(clause_text, sentence)
+        if clause not in typed:  # several act words often share one clause
+            typed[clause] = classify_type(sentence[clause[0] : clause[1]], sentence)
+        event_type, sub, specific = typed[clause]
         definite = not sentence[start:end].lower().endswith("ed") and bool(
             _DEFINITE.search(sentence[max(0, start - 40) : start]))
+        lead = sentence[clause[0] : start]
+        backdrop = (" of " in lead or " by " in lead) and bool(_BACKDROP_BEFORE.search(lead))
         acts.append(Act(start, end, sentence[start:end], event_type, sub, specific, defensive,
-                        definite, weak, clause))
+                        definite, weak, clause, backdrop))
+    acts = _inherit_participles(sentence, acts)
     # The topic and perfect-tense searches only matter without a recent day phrase.
     topic = _TOPIC.search(sentence) if acts and not day_phrase else None
     if topic and not any(a.specific for a in acts):
@@ -396,6 +429,32 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
     perfect = bool(acts) and not day_phrase and bool(
         _PERFECT.search(sentence) or _PAST_PERFECT.search(sentence))
     return SentenceScan(tuple(acts), tuple(rejected), None, perfect, day_phrase)
+
+
+def _inherit_participles(sentence: str, acts: list[Act]) -> list[Act]:
+    """A participle clause elaborating the main act shares its weapon.
+
+    "Russian jets resumed bombing on Tuesday, striking the town of X": "striking" opens its
+    own clause after a comma, has no subject or weapon word of its own, and describes the
+    same strikes; it takes the type of the nearest typed act in an earlier clause.  Ground
+    words ("..., storming the village") keep their own type.
+    """
+    if len(acts) < 2 or not any(a.specific for a in acts):
+        return acts
+    out: list[Act] = []
+    for act in acts:
+        lead = sentence[act.clause[0] : act.start]
+        if (not act.specific and act.trigger.lower().endswith("ing") and not lead.strip()
+                and sentence[: act.clause[0]].rstrip().endswith(",")
+                and not GROUND_WORDS.match(act.trigger)):
+            main = [a for a in out if a.specific and not a.backdrop
+                    and a.clause[1] <= act.clause[0]]
+            if main:
+                src = main[-1]
+                act = replace(act, event_type=src.event_type, sub_event_type=src.sub_event_type,
+                              specific=True)
+        out.append(act)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,9 +470,15 @@ _SOURCE_BEFORE = re.compile(r"(?:according\s+to|a\s+source\s+(?:with)?in|sources
                             r"close\s+to|within)|outlet\s+(?:run\s+by|linked\s+to)|linked\s+to|"
                             r"affiliated\s+with|run\s+by|close\s+to|told)\s+(?:the\s+)?"
                             r"(?:[\w'-]+\s+){0,2}$", _I)
+# "X's defence ministry said", "X's media wing said": X speaks through a part of itself.
+_ORG_PART = (r"'s\s+(?:[\w-]+\s+){0,2}?(?:ministry|spokes(?:man|woman|person)|statement|office|"
+             r"wing|command|leadership|channel|agency|commander|officials?)")
+_SPEECH_VERB = (r"(?:said|says|claimed|claims|announced|announces|reported|reports|stated|states|"
+                r"confirmed|confirms|added|adds)")
 _SOURCE_AFTER = re.compile(r"^(?:-linked|-affiliated|-run|\s+(?:said|says|reported|announced|"
                            r"stated|added|told|media|news|outlet|sources?|statement|"
-                           r"spokes\w*|officials?|commander\s+said))\b", _I)
+                           r"spokes\w*|officials?|commander\s+said)|" + _ORG_PART
+                           + r"\s+(?:has\s+|had\s+|also\s+)?" + _SPEECH_VERB + r")\b", _I)
 _CLAIM_AFTER = re.compile(r"^(?:\W+\w+){0,3}?\W+(?:that\s+|which\s+|who\s+)?claimed\s+"
                           r"(?:responsibility|the\s+attack|an\s+attack|the\s+bombing)", _I)
 _BY_BEFORE = re.compile(r"\bby\s+(?:[\w'-]+\s+){0,4}$", _I)
@@ -421,11 +486,19 @@ _BY_BEFORE = re.compile(r"\bby\s+(?:[\w'-]+\s+){0,4}$", _I)
 _HELD_BY = re.compile(r"\b(?:held|controlled|run|occupied|manned)\s+by\s+(?:[\w'-]+\s+){0,4}$", _I)
 _FIRED_FROM = re.compile(r"\bfrom\s+(?:the\s+)?(?:territory|areas?|positions?|regions?|"
                          r"parts?)\s+(?:held|controlled)\s+by\s+(?:[\w'-]+\s+){0,4}$", _I)
-_TARGET_BEFORE = re.compile(r"\b(?:on|against|targeting|targeted|at|toward|towards|into|of|hit|"
-                            r"hitting|struck|striking)\s+(?:[\w'\"-]+\s+){0,4}$", _I)
+# "on Monday", "at dawn", "in the morning" date the act; they do not introduce its target.
+_DATE_WORD = (r"(?:the\s+)?(?:night|morning|evening|afternoon|dawn|dusk|eve|weekend|monday|"
+              r"tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
+              r"may|june|july|august|september|october|november|december|\d)")
+_TARGET_BEFORE = re.compile(r"\b(?:(?:on|at)\s+(?!" + _DATE_WORD + r")|(?:against|targeting|"
+                            r"targeted|toward|towards|into|of|hit|hitting|struck|striking)\s+)"
+                            r"(?:[\w'\"-]+\s+){0,4}$", _I)
 _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+){0,2}?"
                              r"(?:killed|wounded|injured|attacked|targeted|shelled|hit|struck|"
                              r"bombed|ambushed|shot|besieged)\b", _I)
+
+# "positions came under heavy fire", "insurgents withdrew under days of bombardment".
+_UNDER_BEFORE = re.compile(r"\bunder\s+(?:[\w'-]+\s+){0,6}$", _I)
 
 
 def _is_source(sentence: str, span: Span) -> bool:
@@ -467,9 +540,188 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
         return "attacker"
     if _TARGET_BEFORE.search(before) and not re.search(r"\b(?:said|says)\b", between, _I):
         return "target"
-    if _VICTIM_BETWEEN.search(between):
+    if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
         return "target"
     return "target" if act.defensive else "attacker"
+
+
+# "X said (on Saturday) that its fighters had ...": a speech verb after the speaker.
+_SPEECH_AFTER = re.compile(
+    r"^(?:" + _ORG_PART + r")?(?:\s+(?:has|had|also|later|then))?\s+" + _SPEECH_VERB + r"\b", _I)
+# The complement's subject, when it points back to the speaker ("its fighters", "it").
+# Only time words, "in a statement" and the like may stand between the verb and it.
+_SPEAKER_PRONOUN = re.compile(
+    r"(?:\s+(?:on|in|at|a|an|the|its|their|late|early|last|this|earlier|later|night|morning|"
+    r"evening|afternoon|statement|telegram|channel|website|online|separately|also|today|"
+    r"yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
+    r"march|april|may|june|july|august|september|october|november|december|\d+))*?"
+    r"(?:\s+that)?\s+(?:(?:at\s+least\s+)?[\w-]+\s+of\s+)?(?P<pro>(?:its|their)\s+(?:own\s+)?"
+    r"(?:fighters|forces|troops|units?|members|militants|militiamen|men|soldiers|servicemen|"
+    r"officers|advisers|advisors|guards|artillery|aircraft|warplanes|jets|drones|gunners|"
+    r"snipers|air\s+force|air\s+defen[cs]es|special\s+forces|commandos|elements|"
+    r"personnel|positions|posts|outposts|bases?|checkpoints?|convoys?|patrols?|"
+    r"headquarters)|it|they)\b", _I)
+# Between that subject and the act: auxiliaries, a light verb, a determiner or number.
+_AGENT_BRIDGE = re.compile(
+    r"\s+(?:(?:had|has|have|also|successfully|then|later|again|jointly|on\s+\w+)\s+)*"
+    r"(?:(?:launched|carried\s+out|conducted|mounted|staged|executed|drove|driven|sent|used|"
+    r"fired|detonated)\s+)?(?:(?:a|an|the|two|three|four|five|six|seven|eight|nine|ten|several|"
+    r"multiple|\d+|heavy|new|large|major|surprise|joint|coordinated|series\s+of|dozens\s+of|"
+    r"number\s+of|wave\s+of)\s+)*", _I)
+
+
+def _speaker_role(sentence: str, span: Span, acts: Sequence[Act]) -> str | None:
+    """Role of a speaker whose statement reports its own act, or None.
+
+    "HTS said on Saturday that its fighters had driven two car bombs into ...": the
+    complement's subject ("its fighters", "it", "they") refers back to the speaker, so the
+    speaker is the attacker (the target with a defensive verb or a victim's "were killed").
+    A monitor reporting someone else's act ("the Observatory said government aircraft
+    struck ...") gets no role: the complement's subject is not a pronoun.
+    """
+    after = sentence[span.end : span.end + 160]
+    verb = _SPEECH_AFTER.match(after)
+    if verb is None:
+        return None
+    pro = _SPEAKER_PRONOUN.match(after, verb.end())
+    if pro is None:
+        return _speaker_as_object(sentence, span.end + verb.end(), acts)
+    pro_end = span.end + pro.end("pro")
+    later = [a for a in acts if a.start >= pro_end]
+    if not later:
+        return None
+    act = min(later, key=lambda a: a.start)
+    bridge = sentence[pro_end : act.start]
+    if len(bridge) <= 60 and (_VICTIM_BETWEEN.search(bridge) or _UNDER_BEFORE.search(bridge)):
+        return "target"
+    if _AGENT_BRIDGE.fullmatch(bridge):
+        return "target" if act.defensive else "attacker"
+    return None
+
+
+# "... had shelled its base": the speaker's own forces or positions after the act.
+_OWN_OBJECT = re.compile(
+    r"^\s+(?:(?:[\w-]+\s+){0,3}?(?:on|at|against|into|towards?|targeting)\s+)?(?:its|their)\s+"
+    r"(?:own\s+)?(?:[\w-]+\s+)?"
+    r"(?:positions?|posts?|outposts?|bases?|checkpoints?|soldiers|servicemen|troops|forces|"
+    r"fighters|patrols?|convoys?|personnel|units?|members|lines|headquarters)\b", _I)
+
+
+def _speaker_as_object(sentence: str, start: int, acts: Sequence[Act]) -> str | None:
+    """"Russia said militants had shelled its base": the speaker's own side was hit."""
+    for act in acts:
+        if act.start >= start and _OWN_OBJECT.match(sentence[act.end : act.end + 60]):
+            return "target" if not act.defensive else None
+    return None
+
+
+# "government lines", "regime positions", "Turkish observation posts": a place held by a side
+# is what is hit, unless the act comes from it ("drones launched from government-held areas").
+_POSITION_AFTER = re.compile(
+    r"^(?:'s|-held|-controlled|-run)?\s+(?:(?:military|observation|forward|front-?line|"
+    r"defensive|fortified|nearby)\s+)?(?:positions?|lines|posts?|outposts?|bases?|"
+    r"checkpoints?|barracks|headquarters|fortifications|defen[cs]es|gatherings|"
+    r"concentrations|areas|territory|territories|sites?|depots?|front\s*lines?|trenches|"
+    r"points)\b", _I)
+_POSITION_IN = re.compile(
+    r"\b(?:positions?|lines|posts?|outposts?|bases?|checkpoints?|barracks|headquarters|"
+    r"fortifications|defen[cs]es|gatherings|areas|territory|territories)$", _I)
+_ORIGIN_BEFORE = re.compile(r"\bfrom\s+(?:the\s+|its\s+|their\s+)?(?:[\w'-]+\s+){0,2}$", _I)
+
+
+def _position_role(sentence: str, span: Span) -> str | None:
+    """"target" for a side's positions/lines/posts, "attacker" when fire came from them."""
+    if not (_POSITION_AFTER.match(sentence[span.end : span.end + 40])
+            or _POSITION_IN.search(sentence[span.start : span.end])):
+        return None
+    if _ORIGIN_BEFORE.search(sentence[max(0, span.start - 40) : span.start]):
+        return "attacker"
+    return "target"
+
+
+# The head noun a generic mention leaves out ("regime| forces", "Russian| jets").
+_HEAD_NOUN = (r"(?:\s+(?:forces|troops|fighters|militants|militiamen|units|soldiers|militias?|"
+              r"jets|warplanes|aircraft|helicopters|drones|artillery|factions|groups))?")
+# "HTS and factions of the NLF launched ...": coordinated mentions share one role.
+_COORDINATED = re.compile(
+    _HEAD_NOUN + r"\s*(?:(?:,\s*(?:and\s+)?|and\s+|&\s+|as\s+well\s+as\s+|along\s+with\s+|"
+    r"together\s+with\s+|alongside\s+)(?:(?:the|their|its|allied|other|several|some|"
+    r"affiliated)\s+)*(?:(?:[\w-]+\s+)?(?:factions?|fighters|units?|members|militants|elements|"
+    r"forces|troops|brigades?|groups?|battalions?|militias?)\s+(?:of|from|belonging\s+to)\s+"
+    r"(?:the\s+)?)?)?", _I)
+# "clashes between X and Y": the two are on opposite sides of the act.
+_BETWEEN_BEFORE = re.compile(
+    r"\b(?:clash\w*|fighting|fights?|battles?|skirmish\w*|confrontations?|hostilities|"
+    r"infighting|fire)\s+(?:[\w'-]+\s+){0,10}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", _I)
+_BETWEEN_AND = re.compile(_HEAD_NOUN + r"\s+and\s+[^,;:()]{0,70}", _I)
+# Acts two parties do to each other: coordinated subjects without a "with" object fight
+# each other ("HTS and Hurras al-Din clashed near Idlib").
+_RECIPROCAL = re.compile(r"clash\w*|fight\w*|fought|battl\w*|skirmish\w*", _I)
+_WITH_OBJECT = re.compile(r"^\s+(?:[\w-]+\s+)?(?:with|against)\b", _I)
+
+
+def _link_coordinated(
+    sentence: str,
+    acts: Sequence[Act],
+    spans: Sequence[Span],
+    roles: list[str | None],
+    sources: Sequence[bool],
+) -> None:
+    """Give coordinated mentions their shared or opposite roles (in place).
+
+    Coordinated subjects or objects of one act share its role ("HTS and factions of the
+    NLF launched an assault": both attack).  Two parties named as "between X and Y", or
+    coordinated subjects of a reciprocal verb with no "with" object ("X and Y clashed"),
+    are on opposite sides: the first is recorded as attacker, the second as target.
+    Not coordinated: a source ("..., Turkish officials said") and the subject of the next
+    verb after an object ("HTS attacked regime forces and Russian jets struck Sarmin").
+    """
+    cl = clauses(sentence)
+    for k in range(len(spans) - 1):
+        a, b = spans[k], spans[k + 1]
+        if a.key == b.key or sources[k] or sources[k + 1] \
+                or any(a.end <= act.start < b.start for act in acts):
+            continue
+        a_clause, b_clause = clause_of(cl, a.start), clause_of(cl, b.start)
+        if any(act.end <= a.start and act.start >= a_clause[0] for act in acts) and any(
+                b.end <= act.start < b_clause[1] for act in acts):
+            continue  # an object, then the subject of a new verb
+        gap = sentence[a.end : b.start]
+        if _BETWEEN_BEFORE.search(sentence[max(0, a.start - 80) : a.start]) and \
+                _BETWEEN_AND.fullmatch(gap):
+            roles[k], roles[k + 1] = "attacker", "target"
+            continue
+        if roles[k] is None or not _COORDINATED.fullmatch(gap):
+            continue
+        nxt = [act for act in acts if act.start >= b.end]
+        first = min(nxt, key=lambda act: act.start) if nxt else None
+        if (first is not None and _RECIPROCAL.fullmatch(first.trigger)
+                and not _WITH_OBJECT.match(sentence[first.end : first.end + 30])
+                and not any(first.end <= sp.start < first.clause[1] for sp in spans)
+                and roles[k] == "attacker" and gap.strip(" ,") != ""):
+            roles[k + 1] = "target"
+        else:
+            roles[k + 1] = roles[k]
+
+
+_WITH_PARTY = re.compile(r"^\s+with\s+(?:the\s+)?(?:[\w'-]+\s+){0,3}$", _I)
+
+
+def _oppose_victims(
+    sentence: str, acts: Sequence[Act], spans: Sequence[Span], roles: list[str | None]
+) -> None:
+    """"Three HTS fighters were killed in clashes with Hurras al-Din": the party the victims
+    were fighting "with" is on the other side of the act (in place)."""
+    for k, b in enumerate(spans):
+        before = [a for a in acts if a.end <= b.start and _RECIPROCAL.fullmatch(a.trigger)]
+        if not before:
+            continue
+        act = max(before, key=lambda a: a.end)
+        if not _WITH_PARTY.match(sentence[act.end : b.start]):
+            continue
+        if any(roles[j] == "target" and sp.key != b.key and sp.end <= act.start
+               for j, sp in enumerate(spans)):
+            roles[k] = "attacker"
 
 
 def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> dict[str, str]:
@@ -477,35 +729,53 @@ def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> d
 
     Each mention takes its role from the nearest act in its own clause; a mention in a
     clause without an act only gets a role from an explicit marker ("by X", "claimed").
-    Source attributions ("according to X", "X-linked outlet") get no role.
+    Source attributions ("according to X", "X-linked outlet") get no role, except a
+    speaker whose statement reports its own act ("the army said it shelled ...").
+    A side's positions are targets; coordinated mentions share a role.
     """
     roles: dict[str, str] = {}
     if not acts:
         return roles
     cl = clauses(sentence)
-    for span in spans:
-        if _is_source(sentence, span):
-            continue
-        clause = clause_of(cl, span.start)
-        local = [a for a in acts if a.clause == clause or (clause[0] <= a.start < clause[1])]
-        role: str | None = None
-        if local:
-            act = min(local, key=lambda a: min(abs(a.start - span.end), abs(span.start - a.end)))
-            role = _role_for(sentence, span, act)
-        elif _CLAIM_AFTER.search(sentence[span.end : span.end + 60]) or _BY_BEFORE.search(
-            sentence[max(0, span.start - 25) : span.start]
-        ):
-            role = "attacker"
-        elif span.start < acts[0].start and clause[0] == 0:
-            # Sentence subject standing in its own clause before the first act.
-            between = sentence[span.end : acts[0].start]
-            if _VICTIM_BETWEEN.search(between):
-                role = "target"
-            else:
-                role = "target" if acts[0].defensive else "attacker"
+    sources = [_is_source(sentence, span) for span in spans]
+    found = [_span_role(sentence, acts, span, cl, source)
+             for span, source in zip(spans, sources, strict=True)]
+    _link_coordinated(sentence, acts, spans, found, sources)
+    _oppose_victims(sentence, acts, spans, found)
+    for span, role in zip(spans, found, strict=True):
         if role and span.key not in roles:
             roles[span.key] = role
     return roles
+
+
+def _span_role(
+    sentence: str, acts: Sequence[Act], span: Span, cl: Sequence[tuple[int, int]], source: bool
+) -> str | None:
+    """Role of one mention from the acts of its sentence (see :func:`assign_roles`)."""
+    if source:
+        return _speaker_role(sentence, span, acts)
+    clause = clause_of(cl, span.start)
+    local = [a for a in acts if a.clause == clause or (clause[0] <= a.start < clause[1])]
+    role: str | None = None
+    if local:
+        act = min(local, key=lambda a: min(abs(a.start - span.end), abs(span.start - a.end)))
+        role = _role_for(sentence, span, act)
+    elif _HELD_BY.search(sentence[max(0, span.start - 40) : span.start]):
+        role = "target"  # "positions held by X" in a clause of its own: X owns what was hit
+    elif _CLAIM_AFTER.search(sentence[span.end : span.end + 60]) or _BY_BEFORE.search(
+        sentence[max(0, span.start - 25) : span.start]
+    ):
+        role = "attacker"
+    elif span.start < acts[0].start and clause[0] == 0:
+        # Sentence subject standing in its own clause before the first act.
+        between = sentence[span.end : acts[0].start]
+        if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
+            role = "target"
+        else:
+            role = "target" if acts[0].defensive else "attacker"
+    if role is not None:
+        role = _position_role(sentence, span) or role
+    return role
 
 
 def dominant_type(subs: Sequence[str]) -> tuple[str, str]:

@@ -30,6 +30,7 @@ __all__ = [
     "Gazetteer",
     "Place",
     "PlaceMention",
+    "drop_contradicted",
     "expand_regions",
     "fold_key",
     "fold_text",
@@ -581,3 +582,95 @@ class Gazetteer:
             )
 
         return min(enumerate(m.candidates), key=score)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Context check for single matches ("the al-Hal market ... of Idlib city")
+# --------------------------------------------------------------------------------------------
+
+# A place named by an alternate or short name is dropped when the phrase it stands in names a
+# containing city or governorate farther than this from it, in another governorate.
+CONTAINER_CONFLICT_KM = 50.0
+_SHORT_NAME_LETTERS = 4
+_NP_MAX_WORDS = 12
+# Words that end a noun phrase: a mention and a city named across them are not one phrase.
+_NP_BREAK = re.compile(
+    r"[;:!?()]|\.\s|\b(?:is|are|was|were|be|been|being|has|have|had|came|comes|after|before|"
+    r"while|when|whereas|but|since|where|which|who|said|says|hit|struck|killed|killing|"
+    r"wounding|shelled|bombed|targeted|attacked|launched|fired|carried|conducted|hitting|"
+    r"striking|targeting|then)\b",
+    re.IGNORECASE,
+)
+# How the phrase reaches its container: "... zone of Idlib city", "... in Hama province".
+_TO_CONTAINER = re.compile(r"(?:\b(?:of|in|inside|within)\s+(?:the\s+)?|,\s*)$", re.IGNORECASE)
+# A container named before the mention must be attached to it: "Idlib city's al-Hal
+# market", "in Idlib province, the al-Hal market".
+_ATTACHED_BEFORE = re.compile(r"^(?:'s|\s+city's)?\s*,?\s*(?:the\s+)?$", re.IGNORECASE)
+_CITY_AFTER = re.compile(r"\s+city\b", re.IGNORECASE)
+_CITY_BEFORE = re.compile(r"\bcity\s+of\s+$", re.IGNORECASE)
+
+
+def _by_other_name(m: PlaceMention) -> bool:
+    """Matched through an alternate name, or through a very short name."""
+    key = fold_key(m.surface)
+    if key != fold_key(m.place.name):
+        return True
+    bare = key[3:] if key.startswith("al ") else key
+    return len(bare.replace(" ", "")) <= _SHORT_NAME_LETTERS
+
+
+def _is_container(c: PlaceMention, text: str) -> bool:
+    """A governorate, or a city named as such ("Idlib city", "the city of Hama")."""
+    p = c.place
+    if p.kind == "governorate" or p.precision == 4:
+        return True
+    if p.precision != 1 or p.kind != "settlement":
+        return False
+    return (c.surface.casefold().endswith(" city") or p.name.casefold() == p.admin1.casefold()
+            or bool(_CITY_AFTER.match(text, c.end))
+            or bool(_CITY_BEFORE.search(text[max(0, c.start - 10) : c.start])))
+
+
+def _one_phrase(m: PlaceMention, c: PlaceMention, text: str) -> bool:
+    """Whether container ``c`` is named in the same noun phrase as ``m``."""
+    if c.start >= m.end:
+        gap = text[m.end : c.start]
+        if not _TO_CONTAINER.search(gap):
+            return False
+    elif c.end <= m.start:
+        return bool(_ATTACHED_BEFORE.match(text[c.end : m.start]))
+    else:
+        return False
+    return len(gap.split()) <= _NP_MAX_WORDS and not _NP_BREAK.search(gap)
+
+
+def drop_contradicted(
+    mentions: Sequence[PlaceMention], text: str
+) -> tuple[list[PlaceMention], list[tuple[PlaceMention, PlaceMention]]]:
+    """Mentions of ``text`` (one sentence) without those their own phrase contradicts,
+    and the dropped ones, each with the container that contradicted it.
+
+    "Air raids hit the al-Hal vegetable market and the adjoining industrial zone of Idlib
+    city": "al-Hal" is only an alternate name of al-Hawl in Hasakah, 300 km from Idlib.
+    When a place matched by an alternate or short name stands in the same noun phrase as a
+    named city or governorate that is in another governorate and more than 50 km away, the
+    match is a homonym and is dropped, so the act takes the named container instead.
+    Primary-name matches are never dropped: the text may well name two distant places.
+    """
+    if len(mentions) < 2 or len({m.place.admin1 for m in mentions}) < 2:
+        return list(mentions), []  # a conflict needs two governorates
+    containers = [c for c in mentions if _is_container(c, text)]
+    if not containers:
+        return list(mentions), []
+    out: list[PlaceMention] = []
+    dropped: list[tuple[PlaceMention, PlaceMention]] = []
+    for m in mentions:
+        far = [c for c in containers if c is not m and c.place.admin1 != m.place.admin1
+               and haversine_km(m.place.lat, m.place.lon, c.place.lat, c.place.lon)
+               > CONTAINER_CONFLICT_KM]
+        hit = next((c for c in far if _one_phrase(m, c, text)), None) if far else None
+        if hit is not None and _by_other_name(m):
+            dropped.append((m, hit))
+            continue
+        out.append(m)
+    return out, dropped

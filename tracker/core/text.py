@@ -89,6 +89,18 @@ class CaselessPattern:
         """Like :meth:`re.Pattern.match` (anchored: no scan to speed up)."""
         return self._ci.match(string, pos, endpos)
 
+    def spans(self, string: str, lowered: str | None = None) -> list[tuple[int, int]]:
+        """``[m.span() for m in self.finditer(string)]`` without building match objects
+        twice: on ASCII text the twin's spans are the answer (see the class docstring).
+
+        ``lowered`` is ``string.lower()`` when the caller already has it, so that several
+        patterns scanning one text lower it once.
+        """
+        if not string.isascii():
+            return [m.span() for m in self._ci.finditer(string)]
+        low = string.lower() if lowered is None else lowered
+        return [m.span() for m in self._cs.finditer(low)]
+
     def finditer(
         self, string: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> Iterator[re.Match[str]]:
