@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -61,6 +62,7 @@ from tracker.core.events import (
     clause_of,
     clauses,
     dominant_type,
+    fire_origin_side,
     scan_sentence,
 )
 from tracker.core.gazetteer import FoldedText, Place, PlaceMention, drop_contradicted, fold_text
@@ -162,6 +164,12 @@ _GENERIC: tuple[tuple[CaselessPattern, _ActorInfo, LiteralGate | None], ...] = (
      _ActorInfo("Civilians", CIV, False, True), None),
 )
 
+# The generic actor standing for the side an act is said to come from.
+_ORIGIN_ACTORS = {
+    GOV: _ActorInfo("Syrian government forces", GOV, False, True),
+    OPP: _ActorInfo("Opposition armed groups (unnamed)", OPP, False, True),
+}
+
 _REFERENCE_BEFORE = CaselessPattern(
     r"(?:\b\d+\s*(?:km|kilometres|kilometers|miles)\b[^,;]{0,30}?\b(?:of|from)|\b(?:north|south|"
     r"east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|"
@@ -178,6 +186,10 @@ _RELATIVE_BEFORE = CaselessPattern(
     r"\bclose\s+to|\bvicinity\s+of)\s+(?:the\s+)?(?:city\s+of\s+|town\s+of\s+|village\s+of\s+)?$",
 )
 _ORIGIN = re.compile(r"\bfrom\b", re.IGNORECASE)
+_ZONE_NAME_AFTER = re.compile(r"\s+de-?escalation\s+(?:zones?|areas?)\b", re.IGNORECASE)
+# "the attack on its post number 10, at Sher Mughar": the place right after the act's clause
+# still locates it.
+_LOCATIVE_APPOSITION = re.compile(r"\s*,\s*(?:at|in|near)\s+(?:the\s+)?", re.IGNORECASE)
 _LOCATIVE_BEFORE = CaselessPattern(
     r"\b(?:in|at|near|on|inside|around|outskirts\s+of|village\s+of|town\s+of|city\s+of|area\s+of|"
     r"countryside\s+of|district\s+of|neighbourhood\s+of|vicinity\s+of|axis|front|targeting|"
@@ -247,7 +259,11 @@ class Classifier:
         """
         gaz = self._ref.gazetteer
         ft = folded if folded is not None and folded.text is text else fold_text(text)
-        return gaz.resolve(gaz.find(text, ft), text, ft)
+        found = gaz.resolve(gaz.find(text, ft), text, ft)
+        if "escalation" in text:
+            # "the Idlib de-escalation zone" names an agreement zone, not the town.
+            found = [m for m in found if not _ZONE_NAME_AFTER.match(text, m.end)]
+        return found
 
     def actor_mentions(
         self, text: str, folded: FoldedText | None = None
@@ -289,6 +305,7 @@ class _Document:
         self.published = published
         self.pub_date = published.date()
         self.sentences: list[Sentence] = split_sentences(text)
+        self._starts = [s.start for s in self.sentences]
         self.text = text
         folded = fold_text(text) if text else None
         all_places = clf.places(text, folded) if text else []
@@ -327,9 +344,9 @@ class _Document:
 
     def _sentence_at(self, pos: int) -> int | None:
         """Index of the sentence containing text offset ``pos``."""
-        for i, s in enumerate(self.sentences):
-            if s.start <= pos < s.end:
-                return i
+        i = bisect_right(self._starts, pos) - 1  # sentences are in order, never overlapping
+        if i >= 0 and pos < self.sentences[i].end:
+            return i
         return None
 
     # ------------------------------------------------------------------ records
@@ -386,9 +403,11 @@ class _Document:
         """Places joined by "and"/"," ("around Saraqib and in the Ghab"): a general claim."""
         sent = self.sentences[i].text
         pms = self.places[i]
+        # "at X in the Y" (without "and" or a comma) places X inside Y: not coordinated.
         return any(re.fullmatch(r"[\s,]*(?:and\s+)?(?:in|around|on|near|at)?\s*(?:the\s+)?",
-                                sent[a.end : b.start], re.I) is not None
-                   for a, b in itertools.pairwise(pms))
+                                gap, re.I) is not None and ("," in gap or "and" in gap.lower())
+                   for a, b in itertools.pairwise(pms)
+                   for gap in (sent[a.end : b.start],))
 
     def _agent_before(self, i: int, act: Act) -> bool:
         """A killing verb is an act only with an actor before it in its clause."""
@@ -401,12 +420,16 @@ class _Document:
         """The place nearest the act in its sentence, scored by clause and context."""
         candidates = self.places[i]
         if act.definite:
-            candidates = [p for p in candidates if act.clause[0] <= p.start < act.clause[1]]
+            sent = self.sentences[i].text
+            candidates = [p for p in candidates if act.clause[0] <= p.start < act.clause[1]
+                          or _LOCATIVE_APPOSITION.fullmatch(sent[act.clause[1] : p.start])]
         best: tuple[float, PlaceMention] | None = None
         act_clause = clause_of(spans, act.start)
         for pm in candidates:
             if any(s <= pm.start < e for s, e, _ in self.actors[i]):
                 continue  # part of an actor's name
+            if _qualifies_next(self.sentences[i].text, pm, candidates):
+                continue  # "Syria's Idlib province": the next place is the one meant
             if pm.end <= act.start:
                 gap = act.start - pm.end
                 lo, hi = pm.end, act.start
@@ -510,7 +533,14 @@ class _Document:
             outside = not (act.clause[0] <= p.start < act.clause[1])
             return min(abs(p.start - act.start), abs(p.end - act.start)) + 150 * outside
 
-        phrase = min(phrases, key=cost)
+        def says(p: DatePhrase) -> bool:
+            return act.start >= p.end and bool(
+                _SPEECH_BEFORE.search(sent[max(0, p.start - 40) : p.start]))
+
+        # "X said on Wednesday that its jets struck Y on Tuesday": the act's own day wins
+        # over the day of the statement when both stand in the act's clause.
+        own = [p for p in phrases if not says(p) and act.clause[0] <= p.start < act.clause[1]]
+        phrase = min(own or phrases, key=cost)
         ref = self.published
         anchor_note = ""
         if phrase.kind in _RELATIVE and '"' in sent:
@@ -525,9 +555,7 @@ class _Document:
             return None, False
         if anchor_note:
             res = DateResolution(res.date, res.precision, res.words, res.reason + anchor_note)
-        statement = act.start >= phrase.end and bool(
-            _SPEECH_BEFORE.search(sent[max(0, phrase.start - 40) : phrase.start]))
-        return res, statement
+        return res, says(phrase)
 
     def _statement_date(
         self, i: int, phrase: DatePhrase, quotes: list[tuple[int, int]]
@@ -660,6 +688,14 @@ class _Document:
         date_res, date_src = self._cluster_date(c, taken)
         event_type, sub, type_note = self._cluster_type(c)
         actors, roles = _cluster_actors(c)
+        origin_note = ""
+        if not any(r == "attacker" for r in roles.values()):
+            origin = self._origin_attacker(c, ci, owner)
+            if origin is not None:
+                info, words = origin
+                actors.setdefault(info.name, info)
+                roles[info.name] = "attacker"
+                origin_note = f"attacker {info.name} from where the fire came: '{words}'"
         toll = self._cluster_toll(c, ci, owner, from_title)
         loc = (Location(place.name, place.admin1, place.lat, place.lon, place.precision)
                if place else None)
@@ -673,6 +709,8 @@ class _Document:
                                             place is not None, self._covering(zone_ids, day),
                                             guarantor)
         reasons.append(rule)
+        if origin_note:
+            reasons.append(origin_note)
         if violation:
             reasons.extend(_article_reasons(agreements, zone_ids, sub, roles, actors))
         reasons.extend(zone_notes)
@@ -816,6 +854,26 @@ class _Document:
                                       res.reason + " (from the title)"), "title"
         return report_date(self.published, self.clf.tz), "report"
 
+    def _origin_attacker(
+        self, c: _Cluster, ci: int, owner: dict[int, int]
+    ) -> tuple[_ActorInfo, str] | None:
+        """The side the fire came from ("launched from government-held territory"), looked
+        for in the cluster's sentences and the act-free sentences right after each."""
+        idx: list[int] = []
+        for i in c.sentences:
+            if i < 0:
+                continue
+            idx.append(i)
+            for j in range(i + 1, min(i + 4, len(self.sentences))):
+                if owner.get(j, ci) != ci or self.scans[j].acts:
+                    break
+                idx.append(j)
+        for i in dict.fromkeys(idx):
+            side = fire_origin_side(self.sentences[i].text)
+            if side in _ORIGIN_ACTORS:
+                return _ORIGIN_ACTORS[side], self.sentences[i].text.strip()
+        return None
+
     def _cluster_toll(
         self, c: _Cluster, ci: int, owner: dict[int, int], from_title: bool
     ) -> Toll:
@@ -875,6 +933,17 @@ class _Document:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _qualifies_next(sent: str, pm: PlaceMention, others: Sequence[PlaceMention]) -> bool:
+    """A possessive place right before another place ("Syria's Idlib province") only says
+    where that other place lies."""
+    end = pm.end
+    if sent[end : end + 2] in ("'s", "\u2019s"):
+        end += 2
+    elif not sent[pm.start : end].endswith(("'s", "\u2019s")):
+        return False
+    return any(o is not pm and end < o.start <= end + 2 for o in others)
 
 
 def _origin_between(sentence: str, act: Act, pm: PlaceMention) -> bool:
@@ -1121,6 +1190,10 @@ def _role_reasons(roles: dict[str, str], actors: dict[str, _ActorInfo]) -> list[
     return out
 
 
+_CAR_BOMB_WORD = re.compile(r"car|truck|vehicle|VBIED", re.I)
+_SMALL_ARMS = re.compile(r"\bsnip|\bgunfire|\bsmall\s+arms|\bmachine\s*gun", re.I)
+
+
 def _severity(
     sub: str,
     toll: Toll,
@@ -1136,12 +1209,12 @@ def _severity(
         place and "observation post" in place.name.lower())
     if killed >= 20 or (guarantor and killed > 0):
         return "critical"
-    car_bomb = any(re.search(r"car|truck|vehicle|VBIED", a.trigger, re.I)
+    car_bomb = any(_CAR_BOMB_WORD.search(a.trigger)
                    for r in c.records for a in r.acts)
     if killed >= 5 or sub in (AIR, SUICIDE) or (sub == IED and car_bomb):
         return "high"
     words = " ".join(doc._sentence_text(i) for i in c.sentences)
-    small_arms = bool(re.search(r"\bsnip|\bgunfire|\bsmall\s+arms|\bmachine\s*gun", words, re.I))
+    small_arms = bool(_SMALL_ARMS.search(words))
     if small_arms and not killed and not toll.injured:
         return "low"
     del actors

@@ -90,7 +90,8 @@ _PASSIVE_BEFORE = CaselessPattern(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w
 # Hostile-act words that are not acts in a given context.
 _NOT_ACT = CaselessPattern(
     r"\b(?:targeted\s+killings?|fighters?|strike\s+a\s+deal|hunger\s+strike|"
-    r"brainstorm\w*|attack\s+helicopters?|shot\s+(?:a|the)\s+video|"
+    r"brainstorm\w*|attack\s+(?:helicopters?|drones?|aircraft|jets?|planes?|boats?|dogs|"
+    r"submarines?)|shot\s+(?:a|the)\s+video|"
     r"target(?:s|ed)?\s+(?:date|audience|market)|fired\s+(?:from|by)\s+(?:his|her|their)\s+job|"
     r"hit\s+(?:back|out|list)|advanced\s+(?:weapons|systems|technology))\b")
 
@@ -129,8 +130,12 @@ _MODAL = CaselessPattern(
     r"if|unless|whether|future|possibility|risk\w*|demand\w*|"
     r"end(?:ed|ing|s)?|stop\w*|against\s+(?:any|a\s+possible)|refrain\w*|"
     r"rule\s+out|ruled\s+out|no\s+longer|never|deny|denied|denies|rejected|"
-    r"in\s+response\s+to\s+(?:any|future)|calls?\s+for|protest\w*|condemn\w*\s+(?:any|all))\b",
+    r"in\s+response\s+to\s+(?:any|future)|calls?\s+for|protest\w*|condemn\w*\s+(?:any|all)|"
+    r"right\s+to|in\s+(?:the\s+)?case\s+of|in\s+the\s+event\s+of)\b",
 )
+# "any attack", "every violation", "any further shelling": an act in general, not one that
+# happened (only right before the act word).
+_ANY_BEFORE = re.compile(r"\b(?:any|every)(?:\s+[\w-]+)?\s*$", _I)
 _MAY = re.compile(r"\bmay\b")
 
 
@@ -271,6 +276,11 @@ def clause_of(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
     return min(spans, key=lambda sp: min(abs(sp[0] - pos), abs(sp[1] - pos)))
 
 
+_FIRE_CUE = re.compile(r"\bsnip(?:er|ing|ed)\b|\bgunfire\b|\bopened\s+fire\b|\bclash", _I)
+_TO_BEFORE = re.compile(r"\bto\s+$")
+_SAID_WORD = re.compile(r"\b(?:said|says)\b", _I)
+
+
 def classify_type(clause_text: str, sentence: str) -> tuple[str, str, bool]:
     """(event_type, sub_event_type, specific) from the weapon cues of the act's clause."""
     for sub, pattern in _TYPE_CUES:
@@ -278,7 +288,7 @@ def classify_type(clause_text: str, sentence: str) -> tuple[str, str, bool]:
             return SUB_TO_TYPE[sub], sub, True
     if _CIVILIAN_TARGET.search(clause_text) and _DIRECT_VIOLENCE.search(clause_text):
         return VAC, ATTACK, True
-    if re.search(r"\bsnip(?:er|ing|ed)\b|\bgunfire\b|\bopened\s+fire\b|\bclash", clause_text, _I):
+    if _FIRE_CUE.search(clause_text):
         return BATTLES, ARMED_CLASH, True
     del sentence
     return BATTLES, ARMED_CLASH, False
@@ -293,6 +303,19 @@ _TRIGGER_GATE = LiteralGate((
     "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
     "overr", "retook", "retaken", "control of",
 ))
+
+
+# "destroyed a drone/missile" fends off an attack; "destroyed a workshop/depot" is one.
+_INCOMING_OBJECT = re.compile(
+    r"^\s+(?:[\w'-]+\s+){0,3}?(?:drones?|missiles?|rockets?|aircraft|jets?|warplanes?|planes?|"
+    r"helicopters?|uavs?|projectiles?|shells?|car\s+bombs?|vbieds?|boats?)\b", _I)
+
+
+def _offensive_destroy(sentence: str, start: int, end: int) -> bool:
+    """True for a "destroy" verb whose object is not an incoming weapon."""
+    if not sentence[start:end].lower().startswith("destroy"):
+        return False
+    return not _INCOMING_OBJECT.match(sentence[end : end + 60])
 
 
 def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
@@ -310,6 +333,8 @@ def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
         # reach any such pair).
         if not _PASSIVE_BEFORE.search(sentence[max(0, start - 60) : start]):
             hits.append((start, end, False, True))
+    if "destroy" in low:
+        hits = [(s, e, d and not _offensive_destroy(sentence, s, e), w) for s, e, d, w in hits]
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     out: list[tuple[int, int, bool, bool]] = []
     for h in hits:
@@ -332,14 +357,15 @@ def _negated(
     before = sentence[clause[0] : start]
     window = " ".join(before.split()[-5:])
     word = sentence[start:end].lower()
-    if word.endswith("ing") or re.search(r"\bto\s+$", before):
+    if word.endswith("ing") or _TO_BEFORE.search(before):
         # A gerund or infinitive belongs to the sentence's main verb: "we will not allow
         # ... attacking", "plans to attack".
         window = sentence[:start]
     denied = _NO_ACT_BEFORE.search(before)
     if denied:
         return f"'{denied.group(0).strip()} {sentence[start:end]}' reports that no act happened"
-    m = _modal_search(window) or (None if day_phrase else _FUTURE_ADJ.search(window))
+    m = (_modal_search(window) or _ANY_BEFORE.search(before)
+         or (None if day_phrase else _FUTURE_ADJ.search(window)))
     if m:
         return f"'{m.group(0)} ... {sentence[start:end]}' is not a reported act"
     after = sentence[end : clause[1]]
@@ -383,9 +409,9 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
     hits = _trigger_hits(sentence)
     if not hits:
         return SentenceScan((), (), None, False, False)
-    if _COMES_AFTER.search(sentence):
-        m = _COMES_AFTER.search(sentence)
-        assert m is not None
+    comes_after = _COMES_AFTER.search(sentence)
+    if comes_after is not None:
+        m = comes_after
         return SentenceScan((), (), f"'{m.group(0)}' recalls an earlier event", False, False)
     day_phrase, background = _day_level(sentence, published)
     if background is None and published is not None:
@@ -538,7 +564,7 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
     between = sentence[span.end : act.start]
     if _BY_BEFORE.search(before):
         return "attacker"
-    if _TARGET_BEFORE.search(before) and not re.search(r"\b(?:said|says)\b", between, _I):
+    if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
         return "target"
     if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
         return "target"
@@ -556,8 +582,10 @@ _SPEAKER_PRONOUN = re.compile(
     r"yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
     r"march|april|may|june|july|august|september|october|november|december|\d+))*?"
     r"(?:\s+that)?\s+(?:(?:at\s+least\s+)?[\w-]+\s+of\s+)?(?P<pro>(?:its|their)\s+(?:own\s+)?"
+    r"(?:[a-z]*-?[a-z]*\d[\w-]*\s+)?"  # a model designation: "two of its Su-34 bombers"
     r"(?:fighters|forces|troops|units?|members|militants|militiamen|men|soldiers|servicemen|"
-    r"officers|advisers|advisors|guards|artillery|aircraft|warplanes|jets|drones|gunners|"
+    r"officers|advisers|advisors|guards|artillery|aircraft|warplanes|jets?|drones?|gunners|"
+    r"bombers?|helicopters?|planes?|warships?|submarines?|navy|"
     r"snipers|air\s+force|air\s+defen[cs]es|special\s+forces|commandos|elements|"
     r"personnel|positions|posts|outposts|bases?|checkpoints?|convoys?|patrols?|"
     r"headquarters)|it|they)\b", _I)
@@ -784,3 +812,30 @@ def dominant_type(subs: Sequence[str]) -> tuple[str, str]:
         return BATTLES, ARMED_CLASH
     best = min(subs, key=TYPE_PRIORITY.index)
     return SUB_TO_TYPE[best], best
+
+
+# "the missile had been launched from government-held territory", "shells fired from positions
+# of the army": the side the fire came from.  Checked only when no attacker is named.
+_ORIGIN_SIDE_WORDS = {
+    "government": "government", "regime": "government", "army": "government",
+    "syrian army": "government", "government forces": "government",
+    "opposition": "opposition", "rebel": "opposition", "rebels": "opposition",
+    "militant": "opposition", "militants": "opposition", "insurgent": "opposition",
+    "insurgents": "opposition", "opposition factions": "opposition",
+}
+_FIRE_ORIGIN = re.compile(
+    r"\b(?:launched|fired|shot|lobbed|came|originated|coming)\s+(?:\w+\s+){0,2}?from\s+"
+    r"(?:the\s+)?(?:(?:positions?|areas?|territory|bases?)\s+(?:of|held\s+by|controlled\s+by)"
+    r"\s+(?:the\s+)?(?P<of>syrian\s+army|government\s+forces|opposition\s+factions|government|"
+    r"regime|army|opposition|rebels|militants|insurgents)\b|(?P<held>government|regime|army|"
+    r"opposition|rebel|militant|insurgent)-(?:held|controlled)\s+(?:territory|territories|"
+    r"areas?|regions?|parts|positions|villages|towns|zones?)\b)", _I)
+
+
+def fire_origin_side(sentence: str) -> str | None:
+    """The side ("government"/"opposition") whose ground the fire is said to come from."""
+    m = _FIRE_ORIGIN.search(sentence)
+    if m is None:
+        return None
+    word = re.sub(r"\s+", " ", (m.group("of") or m.group("held")).lower())
+    return _ORIGIN_SIDE_WORDS.get(word)

@@ -424,13 +424,27 @@ def _looks_like_name(surface: str) -> bool:
     return letters[0].isupper() and not all(c.isupper() for c in letters)
 
 
+_POST_SUFFIX = "observation post"
+_POST_WORD = re.compile(r"\bposts?\b", re.IGNORECASE)
+_POST_BEFORE = re.compile(r"\b(?:observation\s+)?posts?\b(?:\s+(?:number|no\.?)\s+\d+)?,?\s+"
+                          r"(?:at|in|near|of|outside)\s+(?:the\s+)?(?:town\s+of\s+|village\s+of\s+)?$",
+                          re.IGNORECASE)
+_POST_AFTER = re.compile(r"^\s+(?:observation\s+)?(?:post|OP)\b", re.IGNORECASE)
+
+
 class Gazetteer:
     """All place names compiled into one Aho-Corasick automaton over folded keys."""
 
-    def __init__(self, entries: list[_Entry], automaton: ahocorasick.Automaton) -> None:
+    def __init__(
+        self,
+        entries: list[_Entry],
+        automaton: ahocorasick.Automaton,
+        posts: dict[str, Place] | None = None,
+    ) -> None:
         """Use :meth:`build`; the constructor only stores the compiled parts."""
         self._entries = entries
         self._automaton = automaton
+        self._posts = posts or {}
 
     @classmethod
     def build(cls, places: Iterable[Place], stop_phrases: Iterable[str] = ()) -> Gazetteer:
@@ -441,6 +455,7 @@ class Gazetteer:
         """
         by_key: dict[str, list[Place]] = {}
         curated_key: dict[str, bool] = {}
+        places = list(places)
         for p in places:
             for name in dict.fromkeys((p.name, *p.aliases)):
                 key = fold_key(name)
@@ -450,6 +465,20 @@ class Gazetteer:
                 curated_key[key] = curated_key.get(key, False) or p.curated
                 if not any(_same_place(c, p) for c in cands):
                     cands.append(p)
+        # "X observation post": X alone names the post after "post ... at"; an X the
+        # gazetteer does not otherwise know ("Sher Mughar") can only be the post.
+        posts: dict[str, Place] = {}
+        suffix = " " + fold_key(_POST_SUFFIX)
+        for p in places:
+            key = fold_key(p.name)
+            if p.kind == "military_site" and key.endswith(suffix):
+                base = key[: -len(suffix)]
+                if not _long_enough(base):
+                    continue
+                posts.setdefault(base, p)
+                if base not in by_key:
+                    by_key[base] = [p]
+                    curated_key[base] = p.curated
         automaton = ahocorasick.Automaton()
         entries: list[_Entry] = []
         for key, cands in by_key.items():
@@ -464,7 +493,7 @@ class Gazetteer:
                 automaton.add_word(f" {key} ", len(entries) - 1)
         if entries:
             automaton.make_automaton()
-        return cls(entries, automaton)
+        return cls(entries, automaton, posts)
 
     def __len__(self) -> int:
         """Number of distinct folded keys."""
@@ -523,7 +552,21 @@ class Gazetteer:
         first).  Names that only denote foreign places (e.g. "Jordan") are not returned.
         ``folded`` (from :func:`fold_text` on the same text) saves re-folding the text.
         """
-        return [m for m in self._mentions(text, folded) if m.place.country == "SY"]
+        found = [m for m in self._mentions(text, folded) if m.place.country == "SY"]
+        if self._posts and _POST_WORD.search(text):
+            found = [self._as_post(m, text) for m in found]
+        return found
+
+    def _as_post(self, m: PlaceMention, text: str) -> PlaceMention:
+        """The observation post named after the place when the text speaks of a post there
+        ("its post number 10, at Sher Mughar", "the Turkish post in Morek")."""
+        post = self._posts.get(fold_key(m.surface))
+        if post is None or m.place is post:
+            return m
+        if not (_POST_BEFORE.search(text[max(0, m.start - 50) : m.start])
+                or _POST_AFTER.match(text[m.end : m.end + 30])):
+            return m
+        return replace(m, place=post, candidates=(post,))
 
     def resolve(
         self, mentions: list[PlaceMention], text: str, folded: FoldedText | None = None

@@ -17,6 +17,11 @@ How figures combine, and why:
 * An unspecified-side figure ("7 people were killed") may be the total of the per-side
   ones, so the final count is the larger of the two sums.
 * "including 3 civilians" is a subset, never added.
+* The attackers' own dead ("two of the attackers killed themselves") are never part of the
+  victims' figures, so they are added to the final count.
+* Coordinated objects of one killing verb add up ("killing seven children and nine adults");
+  a coordinated figure that is the subject of its own verb ("..., and three rebels died")
+  is counted once, as that subject.
 """
 
 from __future__ import annotations
@@ -71,7 +76,8 @@ PERSON_NOUNS = (
     "militiamen|militia|militias|recruits|elements|combatants|conscripts|others|residents|"
     "villagers|workers|policemen|policeman|staff|individuals|paramilitaries|mercenaries|"
     "operatives|loyalists|boys|girls|infants|babies|family|families|farmers|volunteers|"
-    "attackers|attacker|assailants|assailant"
+    "attackers|attacker|assailants|assailant|adults|adult|girl|boy|baby|infant|teenagers|"
+    "teenager|teens|teen"
 )
 _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|injuring|were|was|"
          r"is|are|had|has|have|that|which|who|after|when|while|in|on|at|by|\d+)\b")
@@ -243,6 +249,8 @@ def _near_verbs(
     out: list[re.Match[str]] = []
     if verbs is None:
         verbs = [m.span() for m in _VERB.finditer(sentence)]
+    # ``starts`` is only given for ASCII text, where the lower-cased twin matches alike.
+    low = sentence.lower() if starts is not None else sentence
     for v_start, v_end in verbs:
         end = min(len(sentence), v_end + 40)
         lo = max(0, v_start - 160)
@@ -253,12 +261,16 @@ def _near_verbs(
             for pos in starts[bisect_left(starts, lo) :]:
                 if pos >= end:
                     break
-                m = pattern.match(sentence, pos, end)
+                m = pattern.match_ascii(sentence, low, pos, end)
                 if m is not None:
                     break
         if m and not any(m.start() == o.start() for o in out):
             out.append(m)
     return out
+
+
+_AUX_WORD = re.compile(r"\b(?:were|was|been|are|is|got)\b", _I)
+_OBJECT_START = re.compile(rf"(?:{_NUM})\b|the\b|their\b|his\b", _I)
 
 
 def _active_voice(m: re.Match[str], sentence: str) -> bool:
@@ -268,13 +280,12 @@ def _active_voice(m: re.Match[str], sentence: str) -> bool:
     verb is followed by an object (a number or determiner) is the killer, not the killed.
     """
     text = m.group(0)
-    has_aux = bool(re.search(r"\b(?:were|was|been|are|is|got)\b", text[len(m.group("num")):],
-                             re.IGNORECASE))
+    has_aux = bool(_AUX_WORD.search(text[len(m.group("num")):]))
     if m.group("num").strip().lower() in ("a", "an", "one") and not has_aux:
         return True
     after = sentence[m.end() :].lstrip()
     return not has_aux and bool(
-        re.match(rf"(?:{_NUM})\b|the\b|their\b|his\b", after, re.IGNORECASE)
+        _OBJECT_START.match(after)
     )
 
 
@@ -294,7 +305,16 @@ _AND_SUBJECT = re.compile(rf"(?<!between)(?<!between\s\w{{3}})(?<!between\s\w{{4
                           rf"(?:(?!and\b|or\b)[\w'-]+\s+){{0,2}}?(?:{PERSON_NOUNS})\b", _I)
 
 
+# The attacking side's own dead ("two of the attackers killed themselves"): never part of
+# the victims' toll, so they are added to it.
+_ATTACKERS = re.compile(r"\b(?:attackers?|assailants?|suicide\s+bombers?)\b", _I)
+
 _AGE_BEFORE = re.compile(r"\b(?:aged|ages?|between)\s+(?:between\s+|from\s+)?$", _I)
+
+
+_CLAUSE_PUNCT = re.compile(r"[,;.]")
+_ALSO_AFTER = re.compile(r"\b(?:also|too|as well)\b", _I)
+_ALSO_BEFORE = re.compile(r"\b(?:also|another)\s*$", _I)
 
 
 def find_figures(sentence: str, index: int = 0) -> list[Figure]:
@@ -321,16 +341,16 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
             value = 0
         np_text = group_text if group_text is not None else m.group(0)
         tail = sentence[m.end() : m.end() + 60]
-        group = _group_of(np_text)
+        group = "attacker" if _ATTACKERS.search(np_text) else _group_of(np_text)
         if group == "any" and kind != "injured":
-            group = _group_of(re.split(r"[,;.]", tail)[0]) if "in an attack" not in tail else "any"
+            group = _group_of(_CLAUSE_PUNCT.split(tail, 1)[0]) if "in an attack" not in tail \
+                else "any"
             if group not in ("civilian", "any"):
                 group = "any"
         subset = _is_subset(sentence, m.start())
         additive = bool(_ADDITIVE.search(m.group(0))) or bool(
-            re.search(r"\b(?:also|too|as well)\b", sentence[m.end() : m.end() + 25], _I)
-        ) or bool(re.search(r"\b(?:also|another)\s*$", sentence[max(0, m.start() - 12) : m.start()],
-                            _I))
+            _ALSO_AFTER.search(sentence[m.end() : m.end() + 25])
+        ) or bool(_ALSO_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()]))
         figures.append((m.start(), Figure(value, kind, group, additive, subset,
                                           m.group(0).strip(), index)))
 
@@ -362,8 +382,16 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
             continue
         add(m, "killed", m.group("np"))
         more = _AND_MORE.match(sentence[m.end() :])
+        at_more = m.end() + (more.start("num") if more else 0)
+        if more and any(s <= at_more < e for s, e in taken):
+            # "killing six civilians, and three rebels died": the second figure is the
+            # subject of its own verb, already counted; it is not a second object.
+            more = None
         if more and figures and figures[-1][0] == m.start():
             # "killing two children and a woman": coordinated victims add up.
+            first = figures[-1][1]
+            if first.group == "any":
+                figures[-1] = (m.start(), replace(first, group=f"coord{len(figures)}"))
             value = parse_count(more.group("num"))
             figures.append((m.end() + more.start(), Figure(value, "killed", f"and{len(figures)}",
                                                            True, False, more.group(0).strip(),
@@ -408,6 +436,7 @@ def _combine(figures: Sequence[Figure]) -> tuple[int | None, int | None, int | N
         elif not any(f.value in entry for entry in estimates):
             # A value seen before is a repetition; a new one is another estimate.
             estimates[-1].append(f.value)
+    attackers = slots.pop("attacker", [])
     specific = {g: e for g, e in slots.items() if g != "any"}
     best = sum(sum(_pick(e, 0) for e in entries) for entries in specific.values())
     low = sum(sum(_pick(e, -1) for e in entries) for entries in specific.values())
@@ -419,6 +448,10 @@ def _combine(figures: Sequence[Figure]) -> tuple[int | None, int | None, int | N
         a_high = sum(_pick(e, 1) for e in any_entries)
         if a_best >= best:
             best, low, high = a_best, max(a_low, low), max(a_high, high)
+    # The attackers' dead come on top of their victims, whichever way those were counted.
+    best += sum(_pick(e, 0) for e in attackers)
+    low += sum(_pick(e, -1) for e in attackers)
+    high += sum(_pick(e, 1) for e in attackers)
     return best, low, high
 
 

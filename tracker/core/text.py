@@ -89,6 +89,14 @@ class CaselessPattern:
         """Like :meth:`re.Pattern.match` (anchored: no scan to speed up)."""
         return self._ci.match(string, pos, endpos)
 
+    def match_ascii(
+        self, string: str, lowered: str, pos: int, endpos: int
+    ) -> re.Match[str] | None:
+        """:meth:`match` for an ASCII ``string`` whose ``lowered`` form the caller has: the
+        fast case-sensitive twin tries the position, and only a hit is re-matched."""
+        m = self._cs.match(lowered, pos, endpos)
+        return None if m is None else self._ci.match(string, pos, endpos)
+
     def spans(self, string: str, lowered: str | None = None) -> list[tuple[int, int]]:
         """``[m.span() for m in self.finditer(string)]`` without building match objects
         twice: on ASCII text the twin's spans are the answer (see the class docstring).
@@ -227,6 +235,9 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+_ANY_WORD_CHAR = re.compile(r"\w")
+
+
 def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
     """Append the stripped span ``text[start:end]`` when it contains any word."""
     chunk = text[start:end]
@@ -235,7 +246,7 @@ def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
     if right <= left:
         return
     s, e = start + left, start + right
-    if re.search(r"\w", text[s:e]):
+    if _ANY_WORD_CHAR.search(text, s, e):
         out.append(Sentence(text[s:e], s, e))
 
 
