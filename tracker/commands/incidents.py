@@ -17,26 +17,6 @@ from tracker.core.feeds import content_hash
 from tracker.core.incident import ItemInput
 from tracker.core.merge import PairScores, Report, cluster, pairwise_scores
 
-CONTRACT_KEYS = (
-    "violation",
-    "event_type",
-    "sub_event_type",
-    "date",
-    "date_precision",
-    "location",
-    "fatalities",
-    "fatalities_low",
-    "fatalities_high",
-    "injured",
-    "actors",
-    "agreements",
-    "zones",
-    "severity",
-    "confidence",
-    "reasons",
-    "evidence",
-)
-
 
 def _store() -> Any:
     """The event store of the configured database, migrated and caught up (alerts of events
@@ -57,23 +37,9 @@ def _store() -> Any:
 
 def event_contract(row: Any, sources: list[str]) -> dict[str, Any]:
     """An events row as the classify contract plus id, source_count and sources."""
-    location = None
-    if row.place_name is not None and row.lat is not None and row.lon is not None:
-        location = {
-            "name": row.place_name,
-            "admin1": row.admin1 or "",
-            "lat": row.lat,
-            "lon": row.lon,
-            "precision": row.location_precision,
-        }
-    values = {
-        **{k: getattr(row, k) for k in CONTRACT_KEYS if hasattr(row, k)},
-        "date": row.event_date.isoformat() if row.event_date else None,
-        "location": location,
-    }
     return {
         "id": row.id,
-        **{k: values[k] for k in CONTRACT_KEYS},
+        **row.to_contract(),
         "source_count": row.source_count,
         "sources": sources,
         "revision": row.revision,

@@ -313,7 +313,7 @@ class AlertStore:
         sources = [Source(title or "", url, feed) for title, url, feed in rows]
         return event_view(
             event_id,
-            _contract(event),
+            event.to_contract(),
             sources,
             review=review,
             status=event.status,
@@ -545,35 +545,3 @@ class AlertStore:
             )
             session.commit()
             return Decision(applied, review)
-
-
-def _contract(event: EventRow) -> dict[str, Any]:
-    """An event's merged values in the classifier's JSON contract."""
-    location = None
-    if event.place_name is not None and event.lat is not None and event.lon is not None:
-        location = {
-            "name": event.place_name,
-            "admin1": event.admin1 or "",
-            "lat": event.lat,
-            "lon": event.lon,
-            "precision": event.location_precision,
-        }
-    return {
-        "violation": event.violation,
-        "event_type": event.event_type,
-        "sub_event_type": event.sub_event_type,
-        "date": event.event_date.isoformat() if event.event_date else None,
-        "date_precision": event.date_precision,
-        "location": location,
-        "fatalities": event.fatalities,
-        "fatalities_low": event.fatalities_low,
-        "fatalities_high": event.fatalities_high,
-        "injured": event.injured,
-        "actors": event.actors,
-        "agreements": event.agreements,
-        "zones": event.zones,
-        "severity": event.severity,
-        "confidence": event.confidence,
-        "reasons": event.reasons,
-        "evidence": event.evidence,
-    }

@@ -130,34 +130,7 @@ class IncidentRow(SQLModel, table=True):
 
     def to_contract(self) -> dict[str, Any]:
         """Back to the `tracker classify` JSON shape."""
-        location = None
-        if self.place_name is not None and self.lat is not None and self.lon is not None:
-            location = {
-                "name": self.place_name,
-                "admin1": self.admin1 or "",
-                "lat": self.lat,
-                "lon": self.lon,
-                "precision": self.location_precision,
-            }
-        return {
-            "violation": self.violation,
-            "event_type": self.event_type,
-            "sub_event_type": self.sub_event_type,
-            "date": self.event_date.isoformat() if self.event_date else None,
-            "date_precision": self.date_precision,
-            "location": location,
-            "fatalities": self.fatalities,
-            "fatalities_low": self.fatalities_low,
-            "fatalities_high": self.fatalities_high,
-            "injured": self.injured,
-            "actors": self.actors,
-            "agreements": self.agreements,
-            "zones": self.zones,
-            "severity": self.severity,
-            "confidence": self.confidence,
-            "reasons": self.reasons,
-            "evidence": self.evidence,
-        }
+        return contract_of(self)
 
 
 class AlertDestination(SQLModel, table=True):
@@ -272,6 +245,10 @@ class EventRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
+    def to_contract(self) -> dict[str, Any]:
+        """The event's merged values in the `tracker classify` JSON shape."""
+        return contract_of(self)
+
 
 class DigestRun(SQLModel, table=True):
     """One digest for one destination and one period, recorded before it is sent.
@@ -322,3 +299,36 @@ class Lease(SQLModel, table=True):
     holder: str = Field(max_length=200)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     cursor: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+def contract_of(row: IncidentRow | EventRow) -> dict[str, Any]:
+    """An incident or event row in the `tracker classify` JSON shape (both store the same
+    flattened columns)."""
+    location = None
+    if row.place_name is not None and row.lat is not None and row.lon is not None:
+        location = {
+            "name": row.place_name,
+            "admin1": row.admin1 or "",
+            "lat": row.lat,
+            "lon": row.lon,
+            "precision": row.location_precision,
+        }
+    return {
+        "violation": row.violation,
+        "event_type": row.event_type,
+        "sub_event_type": row.sub_event_type,
+        "date": row.event_date.isoformat() if row.event_date else None,
+        "date_precision": row.date_precision,
+        "location": location,
+        "fatalities": row.fatalities,
+        "fatalities_low": row.fatalities_low,
+        "fatalities_high": row.fatalities_high,
+        "injured": row.injured,
+        "actors": row.actors,
+        "agreements": row.agreements,
+        "zones": row.zones,
+        "severity": row.severity,
+        "confidence": row.confidence,
+        "reasons": row.reasons,
+        "evidence": row.evidence,
+    }
