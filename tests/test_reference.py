@@ -70,3 +70,32 @@ def test_user_extras():
     assert [m.place.name for m in ref.gazetteer.find("shelling on Tal Test")] == ["Tell Test"]
     moscow = ref.agreements.get("moscow-2020")
     assert moscow is not None and moscow.end == date(2024, 12, 7)
+
+
+def test_agreement_start_offsets_are_damascus_local_time():
+    """Every start in agreements.toml carries the UTC offset Damascus had at that moment,
+    as the IANA time-zone database records it (summer +03:00, winter +02:00 before the
+    switch to permanent +03:00 in October 2022)."""
+    from zoneinfo import ZoneInfo
+
+    damascus = ZoneInfo("Asia/Damascus")
+    ref = load_reference()
+    checked = 0
+    for a in ref.agreements:
+        local = a.start.replace(tzinfo=None)
+        expected = local.replace(tzinfo=damascus).utcoffset()
+        assert a.start.utcoffset() == expected, (a.id, a.start, expected)
+        checked += 1
+    assert checked == len(ref.agreements) == 6
+
+
+def test_al_tanf_zone_starts_when_sources_show_it():
+    """The garrison dates from 2016, the deconfliction zone only from May 2017."""
+    ref = load_reference()
+    tanf = ref.agreements.get("al-tanf-deconfliction")
+    assert tanf is not None
+    assert tanf.start.date() == date(2017, 5, 18)
+    assert ref.agreements.in_force(["al-tanf-55km"], date(2017, 5, 17)) == []
+    assert [a.id for a in ref.agreements.in_force(["al-tanf-55km"], date(2017, 5, 18))] == [
+        "al-tanf-deconfliction"
+    ]
