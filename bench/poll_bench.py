@@ -26,7 +26,7 @@ from tracker.settings import Settings  # noqa: E402
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2024, 6, 1, 12, tzinfo=UTC)
+        self.now = BASE + timedelta(hours=1)
 
     def __call__(self) -> datetime:
         return self.now
@@ -49,20 +49,85 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def _feed(i: int, entries: int) -> bytes:
-    return rss(
-        [
+# Places the gazetteer knows, inside and outside the Idlib zones, and story templates: each
+# story is carried by STORY_COPIES feeds (syndication), 40% of stories report no hostile act,
+# and stories spread over 30 days, so events have realistic sizes (a few reports each) and
+# the merge step sees a busy but plausible window.
+PLACES = [
+    "Kafranbel", "Maarat al-Numan", "Saraqib", "Ariha", "Jisr al-Shughur", "Khan Shaykhun",
+    "Kafr Nabudah", "Morek", "al-Lataminah", "Kabani", "Darkush", "Sarmin", "Binnish",
+    "Taftanaz", "al-Atarib", "Daret Izza", "Qalaat al-Madiq", "Hish", "Kafr Takharim", "Dana",
+    "al-Bab", "Azaz", "Afrin", "Manbij", "Jarabulus", "Tell Rifaat", "Masyaf", "Mhardeh",
+]
+ACTS = [
+    "Government forces shelled {place} on {day}, killing {n} civilians, the Syrian Observatory "
+    "for Human Rights said. Rescue workers said {m} people were wounded.",
+    "Russian warplanes carried out air strikes on {place} on {day}, killing {n} people, "
+    "according to local rescuers.",
+    "Hayat Tahrir al-Sham fighters attacked army positions near {place} on {day}; {n} soldiers "
+    "were killed in the clashes, a military source said.",
+    "A car bomb exploded in {place} on {day}, killing {n} people, local sources said.",
+]
+QUIET = [
+    "Turkish and Russian officials met in Ankara on {day} to discuss the situation around "
+    "{place}, the foreign ministry said.",
+    "A Turkish military convoy drove towards {place} on {day}, activists said; no clashes "
+    "were reported.",
+]
+STORY_COPIES = 4
+DAYS = 30
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+BASE = datetime(2021, 6, 1, 9, tzinfo=UTC)
+
+
+def _story(k: int) -> dict[str, str]:
+    """Story ``k``: title, text and publication time, the same for every feed carrying it."""
+    published = BASE - timedelta(days=k % DAYS, minutes=k % 600)
+    day = WEEKDAYS[(published - timedelta(days=1)).weekday()]
+    place = PLACES[k % len(PLACES)]
+    quiet = k % 5 < 2
+    template = QUIET[k % len(QUIET)] if quiet else ACTS[(k // len(PLACES)) % len(ACTS)]
+    text = template.format(place=place, day=day, n=2 + k % 9, m=3 + k % 7)
+    return {
+        "title": f"{place}: {text.split(',')[0][:60]} (story {k})",
+        "text": text,
+        "pubDate": published.strftime("%a, %d %b %Y %H:%M:%S +0000"),
+    }
+
+
+def _feed(i: int, entries: int, feeds: int) -> bytes:
+    stories = max(1, feeds * entries // STORY_COPIES)
+    out = []
+    for j in range(entries):
+        k = (i * entries + j) % stories
+        story = _story(k)
+        out.append(
             {
-                "title": f"Feed {i} story {j}: shelling reported near Kafranbel",
-                "link": f"http://news.example/{i}/{j}?utm_source=rss",
+                "title": story["title"],
+                "link": f"http://news{i % 50}.example/{i}/{j}?utm_source=rss",
                 "guid": f"urn:{i}:{j}",
-                "description": "Regime forces shelled villages in southern Idlib countryside on Sunday. "
-                * 3,
-                "pubDate": "Sun, 03 Mar 2019 06:00:00 +0200",
+                "description": story["text"],
+                "pubDate": story["pubDate"],
             }
-            for j in range(entries)
-        ]
-    )
+        )
+    return rss(out)
+
+
+def _counts(db_url: str) -> dict[str, int]:
+    """Rows the passes left: items, incidents, violations and merged events."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    queries = {
+        "items": "SELECT count(*) FROM items",
+        "incidents": "SELECT count(*) FROM incidents",
+        "violations": "SELECT count(*) FROM incidents WHERE violation",
+        "events": "SELECT count(*) FROM events",
+    }
+    with engine.connect() as conn:
+        counts = {k: int(conn.execute(text(q)).scalar_one()) for k, q in queries.items()}
+    engine.dispose()
+    return counts
 
 
 async def _pass(app: App) -> tuple[float, float, int, int]:
@@ -82,7 +147,7 @@ def main() -> None:
     server = FeedServer().start()
     urls = []
     for i in range(args.feeds):
-        body = _feed(i, args.entries)
+        body = _feed(i, args.entries, args.feeds)
         if i % 2 == 0:
             urls.append(server.route(f"/feed/{i}", static_feed(body, etag=f'"v{i}"')))
         else:
@@ -144,6 +209,8 @@ def main() -> None:
             f"{name:5} pass: {feeds} feeds in {wall:.2f} s = {feeds / wall:.0f} feeds/s, "
             f"CPU {cpu:.2f} s, {items} new items"
         )
+    out["stored"] = _counts(db_url)
+    print(f"stored: {out['stored']}")
     out["peak_rss_mb"] = {"main": round(peak_self, 1), "largest_worker": round(peak_kids, 1)}
     print(f"peak RSS: main process {peak_self:.0f} MB, largest parser worker {peak_kids:.0f} MB")
     results_dir = ROOT / "bench" / "results"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,12 @@ from tracker.core.merge import (
     best_toll,
     cluster,
     compatibility_closure,
+    compatible,
     merge,
     pairwise_scores,
     partition,
     reconcile,
+    source_groups,
     syndicated,
 )
 
@@ -282,6 +285,79 @@ def test_every_cluster_is_pairwise_compatible(reports: list[Report]) -> None:
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
                 assert assess(a, b).compatible
+
+
+# -- the fast paths agree with the plain definitions --------------------------------------------
+
+_EVIDENCE = [
+    "",
+    "Government forces shelled the town of Ariha on Monday, killing two civilians.",
+    "Government forces shelled the town of Ariha on Monday, killing two civilians today.",
+    "Artillery fire hit Ariha in southern Idlib; two people died, rescuers said.",
+    "Warplanes struck Maarat Misrin at dawn.",
+]
+
+
+@st.composite
+def varied_reports(draw: Any) -> list[Report]:
+    n = draw(st.integers(min_value=1, max_value=14))
+    out = []
+    for i in range(n):
+        r = report(
+            f"v{i:02d}",
+            day=draw(st.sampled_from([*_DAYS, "2021-06-20", "2021-07-30"])),
+            date_precision=draw(st.sampled_from([1, 2, 3, 4, 5])),
+            place=draw(st.sampled_from([*_PLACE_NAMES, "Saraqib", "Aleppo governorate", None])),
+            kind=draw(st.sampled_from([SHELLING, AIR, CLASH])),
+            actors=draw(st.sampled_from([(GOV,), (HTS,), (RUS,), ()])),
+            evidence=draw(st.sampled_from(_EVIDENCE)),
+            title=draw(st.sampled_from(["", "Shelling on Ariha", "Strikes in Idlib"])),
+            content_hash=draw(st.sampled_from([None, None, "h1", "h2"])),
+            origin=draw(st.sampled_from([None, None, "item-1"])),
+        )
+        if draw(st.booleans()) and r.incident.date is not None:
+            r = replace(r, incident=replace(r.incident, date=None))
+        out.append(r)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(reports=varied_reports())
+def test_compatible_is_assess_without_the_reasons(reports: list[Report]) -> None:
+    for a in reports:
+        for b in reports:
+            if a is not b:
+                assert compatible(a, b) == assess(a, b).compatible
+
+
+@settings(max_examples=150, deadline=None)
+@given(reports=varied_reports(), data=st.data())
+def test_closure_with_the_day_index_is_the_plain_closure(reports: list[Report], data: Any) -> None:
+    k = data.draw(st.integers(min_value=1, max_value=len(reports)))
+    seeds, pool = reports[:k], reports[k:]
+    found = {r.key: r for r in seeds}
+    frontier = list(seeds)
+    while frontier:  # the definition: everything reachable through compatible pairs
+        current = frontier.pop()
+        for r in pool:
+            if r.key not in found and assess(current, r).compatible:
+                found[r.key] = r
+                frontier.append(r)
+    assert {r.key for r in compatibility_closure(seeds, pool)} == set(found)
+
+
+@settings(max_examples=150, deadline=None)
+@given(reports=varied_reports())
+def test_source_groups_are_the_components_of_syndicated(reports: list[Report]) -> None:
+    component = {r.key: {r.key} for r in reports}
+    for a in reports:
+        for b in reports:
+            if a is not b and syndicated(a, b) and component[a.key] is not component[b.key]:
+                merged = component[a.key] | component[b.key]
+                for key in merged:
+                    component[key] = merged
+    expected = {frozenset(c) for c in component.values()}
+    assert {frozenset(r.key for r in g) for g in source_groups(reports)} == expected
 
 
 # -- the labelled set -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ distinct events together). Nothing here does I/O or reads the clock.
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import Counter
@@ -154,6 +155,12 @@ def date_span(incident: Incident) -> tuple[date, date] | None:
     return incident.date - timedelta(days=before), incident.date + timedelta(days=after)
 
 
+def _dates_ok(a: Incident, b: Incident) -> bool:
+    """The verdict of :func:`_dates` without its reason."""
+    sa, sb = date_span(a), date_span(b)
+    return sa is None or sb is None or (sa[0] <= sb[1] and sb[0] <= sa[1])
+
+
 def _dates(a: Incident, b: Incident) -> tuple[bool, str]:
     sa, sb = date_span(a), date_span(b)
     if sa is None or sb is None:
@@ -176,6 +183,21 @@ def place_limit_km(a: Location, b: Location) -> float:
     return min(radius, MAX_DISTANCE_KM)
 
 
+def _places_ok(a: Location | None, b: Location | None) -> bool:
+    """The verdict of :func:`_places` without its reason (the merge loops' hot path)."""
+    if a is None or b is None:
+        return True
+    if a.name.casefold() == b.name.casefold() and a.precision == b.precision:
+        return True
+    km = haversine_km(a.lat, a.lon, b.lat, b.lon)
+    limit = place_limit_km(a, b)
+    if km > limit or (a.precision <= 2 and b.precision <= 2 and km >= EXACT_LIMIT_KM):
+        return False
+    return not (
+        a.precision >= 3 and b.precision >= 3 and a.admin1 and b.admin1 and a.admin1 != b.admin1
+    )
+
+
 def _places(a: Location | None, b: Location | None) -> tuple[bool, str, float]:
     """(compatible, reason, closeness 0..1)."""
     if a is None or b is None:
@@ -184,10 +206,9 @@ def _places(a: Location | None, b: Location | None) -> tuple[bool, str, float]:
     if a.name.casefold() == b.name.casefold() and a.precision == b.precision:
         return True, f"same place {a.name}", 1.0
     limit = place_limit_km(a, b)
-    exact = a.precision <= 2 and b.precision <= 2
-    if km > limit or (exact and km >= EXACT_LIMIT_KM):
-        return False, f"{a.name} and {b.name} are {km:.0f} km apart (limit {limit:.0f})", 0.0
-    if a.precision >= 3 and b.precision >= 3 and a.admin1 and b.admin1 and a.admin1 != b.admin1:
+    if not _places_ok(a, b):
+        if km > limit or km >= EXACT_LIMIT_KM:
+            return False, f"{a.name} and {b.name} are {km:.0f} km apart (limit {limit:.0f})", 0.0
         return False, f"different governorates ({a.admin1}, {b.admin1})", 0.0
     return True, f"{a.name} and {b.name} are {km:.1f} km apart (limit {limit:.0f})", 1 - km / limit
 
@@ -251,6 +272,31 @@ def assess(a: Report, b: Report) -> Assessment:
     return Assessment(ok, round(score, 6) if ok else 0.0, tuple(reasons), copy)
 
 
+def compatible(a: Report, b: Report) -> bool:
+    """``assess(a, b).compatible``, with the cheap checks first and no reasons or score.
+
+    Clustering and the recompute scope ask this for many pairs that fail on kind, date or
+    distance; text overlap (the costly part) is only computed when the verdict hangs on it.
+    """
+    if a.origin == b.origin:
+        return False
+    ia, ib = a.incident, b.incident
+    if ia.event_type != ib.event_type:
+        return False
+    dates_ok = _dates_ok(ia, ib)
+    if not _places_ok(ia.location, ib.location):
+        return False
+    sa, sb = attacker_sides(ia), attacker_sides(ib)
+    if sa and sb and not sa & sb:
+        return False
+    if dates_ok and ia.sub_event_type == ib.sub_event_type:
+        return True
+    copy = syndicated(a, b)
+    if not dates_ok and not copy:
+        return False
+    return ia.sub_event_type == ib.sub_event_type or copy or text_similarity(a, b) >= SIMILAR_TEXT
+
+
 # -- clustering ----------------------------------------------------------------------------
 
 
@@ -271,11 +317,13 @@ def cluster(reports: Iterable[Report]) -> list[list[Report]]:
     for report in sorted(reports, key=seed_order):
         best: tuple[float, int] | None = None
         for index, members in enumerate(clusters):
+            # Most clusters fail on their first member: score only those that pass whole.
+            if not all(compatible(report, m) for m in members):
+                continue
             checks = [assess(report, m) for m in members]
-            if all(c.compatible for c in checks):
-                score = sum(c.score for c in checks) / len(checks)
-                if best is None or score > best[0]:
-                    best = (score, index)
+            score = sum(c.score for c in checks) / len(checks)
+            if best is None or score > best[0]:
+                best = (score, index)
         if best is None:
             clusters.append([report])
         else:
@@ -294,19 +342,140 @@ def compatibility_closure(seeds: Iterable[Report], pool: Iterable[Report]) -> li
     Clustering one such closed set gives the same clusters for it as clustering everything,
     because a report only ever joins clusters whose members it is compatible with.
     """
-    remaining = {r.key: r for r in pool}
     frontier = list(seeds)
     found = {r.key: r for r in frontier}
-    for r in frontier:
-        remaining.pop(r.key, None)
+    index = _DayIndex(r for r in pool if r.key not in found)
     while frontier:
         current = frontier.pop()
-        linked = [r for r in remaining.values() if assess(current, r).compatible]
+        linked = [r for r in index.candidates(current) if compatible(current, r)]
         for r in linked:
-            del remaining[r.key]
+            index.remove(r)
             found[r.key] = r
             frontier.append(r)
     return sorted(found.values(), key=seed_order)
+
+
+class _DayIndex:
+    """The reports a report may be compatible with, without testing every pair.
+
+    Compatible reports have overlapping dates and compatible places, or are syndicated
+    copies (which may be dated apart).  Reports with a precise date (precision 1-2) and a
+    precise place (precision 1-2) sit in grid buckets by day: settlements (precision 1) in
+    cells of a tenth of a degree, "near" places (2) in half-degree cells; a lookup visits
+    the cells within the largest distance two such places may be apart (place_limit_km,
+    never more than EXACT_LIMIT_KM), and the bucket of the same place name (a homonym far
+    away matches by name).  Precise dates with a loose place sit by day; the rest in one
+    list every lookup scans.  Copies are found by stored text and by the shingles of the
+    Jaccard prefix filter (two sets with Jaccard >= t share one of each set's first
+    n - ceil(t*n) + 1 elements in any fixed order).  Without this index the recompute
+    scope tested every pair of its two-week window.
+    """
+
+    def __init__(self, reports: Iterable[Report]) -> None:
+        # day -> precision -> cell -> reports
+        self._cells: dict[date, dict[int, dict[tuple[int, int], dict[str, Report]]]] = {}
+        self._names: dict[tuple[date, str], dict[str, Report]] = {}
+        self._days: dict[date, dict[str, Report]] = {}
+        self._loose: dict[str, Report] = {}
+        self._hashes: dict[str, dict[str, Report]] = {}
+        self._prefixes: dict[str, dict[str, Report]] = {}
+        pool = list(reports)
+        # Rarest shingles first: boilerplate ("the syrian observatory") shared by most reports
+        # would otherwise head many prefixes and make every report a candidate.
+        self._df = Counter(sh for r in pool for sh in _shingles(r))
+        for r in pool:
+            for bucket in self._buckets(r, create=True):
+                bucket[r.key] = r
+
+    def _prefix(self, report: Report) -> list[str]:
+        """The shingles a syndicated copy must share with ``report`` (prefix filtering)."""
+        df = self._df
+        shingles = sorted(_shingles(report), key=lambda sh: (df[sh], sh))
+        # 1e-9: never round the needed overlap up (a longer prefix only adds candidates).
+        needed = math.ceil(SYNDICATED_SHINGLES * len(shingles) - 1e-9)
+        return shingles[: len(shingles) - needed + 1] if shingles else []
+
+    def _buckets(self, report: Report, create: bool = False) -> list[dict[str, Report]]:
+        def get(table: dict[Any, Any], key: Any) -> Any:
+            return table.setdefault(key, {}) if create else table.get(key, {})
+
+        inc, loc = report.incident, report.incident.location
+        if inc.date is None or inc.date_precision > 2:
+            out = [self._loose]
+        elif loc is None or loc.precision > 2:
+            out = [get(self._days, inc.date)]
+        else:
+            grid = get(get(self._cells, inc.date), loc.precision)
+            cell = _cell(loc.lat, loc.lon, _CELL_DEG[loc.precision])
+            out = [get(grid, cell), get(self._names, (inc.date, loc.name.casefold()))]
+        if report.content_hash:
+            out.append(get(self._hashes, report.content_hash))
+        out.extend(get(self._prefixes, s) for s in self._prefix(report))
+        return out
+
+    def remove(self, report: Report) -> None:
+        for bucket in self._buckets(report):
+            bucket.pop(report.key, None)
+
+    def candidates(self, report: Report) -> list[Report]:
+        """Every report that may be compatible with ``report`` (a superset)."""
+        found: dict[str, Report] = dict(self._loose)
+        loc = report.incident.location
+        for day in self._days_near(report):
+            found.update(self._days.get(day, {}))
+            grids = self._cells.get(day, {})
+            for precision, grid in grids.items():
+                if loc is None or loc.precision > 2:
+                    for bucket in grid.values():
+                        found.update(bucket)
+                    continue
+                reach = min(EXACT_LIMIT_KM, PLACE_RADIUS_KM[loc.precision]
+                            + PLACE_RADIUS_KM[precision])
+                for cell in _cells_within(loc.lat, loc.lon, reach, _CELL_DEG[precision]):
+                    found.update(grid.get(cell, {}))
+            if loc is not None:
+                found.update(self._names.get((day, loc.name.casefold()), {}))
+        if report.content_hash:
+            found.update(self._hashes.get(report.content_hash, {}))
+        for s in self._prefix(report):
+            found.update(self._prefixes.get(s, {}))
+        return list(found.values())
+
+    def _days_near(self, report: Report) -> list[date]:
+        """The days a precise report must be dated to overlap ``report``'s date span."""
+        known = set(self._days) | set(self._cells)
+        span = date_span(report.incident)
+        if span is None:
+            return sorted(known)
+        # A precision-1/2 report dated d spans at most d-2 .. d+1 (DATE_SPAN_DAYS).
+        before = max(DATE_SPAN_DAYS[1][0], DATE_SPAN_DAYS[2][0])
+        after = max(DATE_SPAN_DAYS[1][1], DATE_SPAN_DAYS[2][1])
+        low, high = span[0] - timedelta(days=after), span[1] + timedelta(days=before)
+        if (high - low).days >= len(known):
+            return sorted(d for d in known if low <= d <= high)
+        return [low + timedelta(days=n) for n in range((high - low).days + 1)]
+
+
+# Grid cell size in degrees for places of precision 1 and 2 (see _DayIndex).
+_CELL_DEG = {1: 0.1, 2: 0.5}
+
+
+def _cell(lat: float, lon: float, size: float) -> tuple[int, int]:
+    return math.floor(lat / size), math.floor(lon / size)
+
+
+def _cells_within(lat: float, lon: float, km: float, size: float) -> list[tuple[int, int]]:
+    """Grid cells touching the box around a point that holds every point ``km`` away.
+
+    A degree of latitude is never shorter than 110.5 km; a degree of longitude is
+    111.4 km x cos(latitude), taken at the box's edge nearest a pole (the shortest).
+    """
+    dlat = km / 110.5
+    edge = min(89.0, abs(lat) + dlat)
+    dlon = min(180.0, km / (111.4 * math.cos(math.radians(edge))))
+    r0, c0 = _cell(lat - dlat, lon - dlon, size)
+    r1, c1 = _cell(lat + dlat, lon + dlon, size)
+    return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
 
 
 # -- merged values -------------------------------------------------------------------------
@@ -322,8 +491,26 @@ def source_groups(reports: Sequence[Report]) -> list[list[Report]]:
             i = parent[i]
         return i
 
-    for i in range(len(reports)):
-        for j in range(i + 1, len(reports)):
+    # Same stored text, or the same (non-empty) evidence shingles: copies without a pairwise
+    # test.  A report whose shingles equal an earlier one's has that one's shingle verdict
+    # against every other report, so only the first of each shingle set is compared.
+    by_hash: dict[str, int] = {}
+    by_shingles: dict[frozenset[str], int] = {}
+    distinct: list[int] = []
+    for i, r in enumerate(reports):
+        if r.content_hash:
+            parent[root(i)] = root(by_hash.setdefault(r.content_hash, i))
+        shingles = _shingles(r)
+        if not shingles:
+            distinct.append(i)
+            continue
+        first = by_shingles.setdefault(shingles, i)
+        if first == i:
+            distinct.append(i)
+        else:
+            parent[root(i)] = root(first)
+    for x, i in enumerate(distinct):
+        for j in distinct[x + 1 :]:
             if syndicated(reports[i], reports[j]):
                 parent[root(j)] = root(i)
     groups: dict[int, list[Report]] = {}
