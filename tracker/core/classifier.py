@@ -616,7 +616,7 @@ class _Document:
                 for c in reversed(clusters):
                     if own is None or any(_same_day_or_undated(own, r.date or r.said)
                                           or _reported_by(rec.date, r.said)
-                                          for r in c.records):
+                                          for r in c.records) or _dates_next(c, rec, self.pub_date):
                         target = c
                         break
             else:
@@ -981,6 +981,20 @@ def _specific_place(pm: PlaceMention | None) -> bool:
 def _words(res: DateResolution) -> str:
     """Quoted source words of a date, or a note that none were found."""
     return f"'{res.words}'" if res.words else "no date words"
+
+
+def _dates_next(c: _Cluster, rec: _Record, published: date) -> bool:
+    """A placeless act in the sentence right after an undated event's last sentence
+    ("... hit the post at X. The post came under fire on Thursday, and a round struck
+    ...") goes on telling that event and gives it its day, when that day is one an
+    undated act may have (the report date or up to two days before, as for merging)."""
+    if any(r.date is not None or r.said is not None for r in c.records):
+        return False
+    if rec.date is None or rec.date.date is None:
+        return False
+    if not published - timedelta(days=2) <= rec.date.date <= published:
+        return False
+    return rec.sent == max(r.sent for r in c.records) + 1
 
 
 def _same_day_or_undated(a: DateResolution | None, b: DateResolution | None) -> bool:

@@ -89,7 +89,7 @@ _PASSIVE_BEFORE = CaselessPattern(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w
 
 # Hostile-act words that are not acts in a given context.
 _NOT_ACT = CaselessPattern(
-    r"\b(?:targeted\s+killings?|fighters?|strike\s+a\s+deal|hunger\s+strike|"
+    r"\b(?:targeted\s+killings?|fighters?|fighting\s+vehicles?|strike\s+a\s+deal|hunger\s+strike|"
     r"brainstorm\w*|attack\s+(?:helicopters?|drones?|aircraft|jets?|planes?|boats?|dogs|"
     r"submarines?)|shot\s+(?:a|the)\s+video|"
     r"target(?:s|ed)?\s+(?:date|audience|market)|fired\s+(?:from|by)\s+(?:his|her|their)\s+job|"
@@ -346,6 +346,11 @@ def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
     return out
 
 
+# "last winter's offensive", "the previous year's strikes": an earlier act named in passing.
+_EARLIER_BEFORE = re.compile(r"\b(?:last|previous|past)\s+(?:winter|summer|spring|autumn|fall|"
+                             r"year|month)(?:'s|\u2019s)\s+(?:[\w-]+\s+)?$", _I)
+
+
 def _negated(
     sentence: str, clause: tuple[int, int], start: int, end: int, day_phrase: bool
 ) -> str | None:
@@ -361,6 +366,9 @@ def _negated(
         # A gerund or infinitive belongs to the sentence's main verb: "we will not allow
         # ... attacking", "plans to attack".
         window = sentence[:start]
+    earlier = _EARLIER_BEFORE.search(before)
+    if earlier:
+        return f"'{earlier.group(0).strip()} {sentence[start:end]}' names an earlier act"
     denied = _NO_ACT_BEFORE.search(before)
     if denied:
         return f"'{denied.group(0).strip()} {sentence[start:end]}' reports that no act happened"

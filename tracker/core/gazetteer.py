@@ -92,7 +92,8 @@ def normalise_word(word: str) -> str:
     w = unicodedata.normalize("NFKD", w.casefold())
     w = "".join(c for c in w if not unicodedata.combining(c))
     w = w.translate(_TRANSLATE)
-    w = w.replace("ou", "u").replace("oo", "u").replace("ee", "i")
+    # Arabic ghayn is written "gh" or "g" (Shughur / Shugour).
+    w = w.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("gh", "g")
     w = w.replace("e", "a").replace("o", "u").replace("q", "k")
     w = w.replace("ai", "ay")
     w = _DOUBLED_RE.sub(r"\1", w)
