@@ -95,17 +95,20 @@ def _story(k: int) -> dict[str, str]:
     }
 
 
-def _feed(i: int, entries: int, feeds: int) -> bytes:
+def _feed(i: int, entries: int, feeds: int, fresh: bool = False) -> bytes:
+    """Feed ``i``; with ``fresh`` its newest entry is a new story of its own, dated today."""
     stories = max(1, feeds * entries // STORY_COPIES)
+    keys = [(i * entries + j) % stories for j in range(entries)]
+    if fresh:
+        keys = [stories + i * DAYS, *keys[1:]]  # k % DAYS == 0: published on BASE's day
     out = []
-    for j in range(entries):
-        k = (i * entries + j) % stories
+    for j, k in enumerate(keys):
         story = _story(k)
         out.append(
             {
                 "title": story["title"],
-                "link": f"http://news{i % 50}.example/{i}/{j}?utm_source=rss",
-                "guid": f"urn:{i}:{j}",
+                "link": f"http://news{i % 50}.example/{i}/{k}?utm_source=rss",
+                "guid": f"urn:{i}:{k}",
                 "description": story["text"],
                 "pubDate": story["pubDate"],
             }
@@ -181,11 +184,17 @@ def main() -> None:
             cold = await _pass(app)
             clock.now += timedelta(seconds=301)
             warm = await _pass(app)
+            # Steady state: half the feeds publish one new story each over a full window.
+            for i in range(1, args.feeds, 2):
+                server.route(f"/feed/{i}", Reply(200, _feed(i, args.entries, args.feeds, True),
+                                                 {"Content-Type": "application/rss+xml"}))
+            clock.now += timedelta(seconds=301)
+            fresh = await _pass(app)
             workers = list(getattr(app._pool._pool, "_processes", {}).values())
             peaks["workers"] = max((_hwm_mb(p.pid) for p in workers), default=0.0)
         finally:
             await app.aclose()
-        return {"cold": cold, "warm": warm}
+        return {"cold": cold, "warm": warm, "fresh": fresh}
 
     peaks: dict[str, float] = {}
     results = asyncio.run(run())
