@@ -85,7 +85,7 @@ def _story(k: int) -> dict[str, str]:
     published = BASE - timedelta(days=k % DAYS, minutes=k % 600)
     day = WEEKDAYS[(published - timedelta(days=1)).weekday()]
     place = PLACES[k % len(PLACES)]
-    quiet = k % 5 < 2
+    quiet = (k // 7) % 5 < 2
     template = QUIET[k % len(QUIET)] if quiet else ACTS[(k // len(PLACES)) % len(ACTS)]
     text = template.format(place=place, day=day, n=2 + k % 9, m=3 + k % 7)
     return {
