@@ -102,7 +102,7 @@ def _feed(i: int, entries: int, feeds: int, fresh: bool = False) -> bytes:
     if fresh:
         keys = [stories + i * DAYS, *keys[1:]]  # k % DAYS == 0: published on BASE's day
     out = []
-    for j, k in enumerate(keys):
+    for k in keys:
         story = _story(k)
         out.append(
             {
