@@ -1,6 +1,7 @@
 """General rules found by the third (blind) hold-out set: the "gh"/"g" spelling of ghayn,
-"fighting vehicles" as a noun, an earlier act named in passing, and a placeless act in the
-next sentence that gives an undated event its day."""
+"fighting vehicles" as a noun, an earlier act named in passing, a placeless act in the
+next sentence that gives an undated event its day, and weapons that "slammed into" a
+place."""
 
 from __future__ import annotations
 
@@ -80,3 +81,22 @@ def test_an_older_day_in_the_next_sentence_is_another_event(classifier: Classifi
     incidents = classifier.classify(_item(text, datetime(2019, 6, 14, 8, tzinfo=UTC)))
     dated = [i for i in incidents if i.location is not None]
     assert [i.date for i in dated] == [date(2019, 6, 14)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "acts"),
+    [
+        ("Nine people died on Monday when a rocket slammed into a crowded market in the town, "
+         "medics said.", True),
+        ("A drone crashed into a school yard on Monday morning, a teacher said.", True),
+        ("Cluster munitions rained down on the village on Monday, residents said.", True),
+        # without a weapon before it, an impact verb is an accident, not an act
+        ("Four people died on Monday when a bus slammed into a lorry on the highway, police "
+         "said.", False),
+    ],
+)
+def test_weapons_that_slam_into_a_place(sentence: str, acts: bool) -> None:
+    scan = scan_sentence(sentence, date(2021, 3, 10))
+    impact = [a for a in scan.acts if a.trigger.lower().startswith(("slam", "crash", "rain"))]
+    assert bool(impact) == acts
+    assert len(scan.acts) == len(impact)  # no other act word in these sentences

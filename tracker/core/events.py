@@ -301,8 +301,17 @@ _TRIGGER_GATE = LiteralGate((
     "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
     "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
-    "overr", "retook", "retaken", "control of",
+    "overr", "retook", "retaken", "control of", "slammed into", "slams into", "crashed into",
+    "rained down",
 ))
+
+# Impact verbs ("a missile slammed into the camp") are acts only with a weapon as their
+# subject, looked for in the 80 characters before the verb: "a bus slammed into a truck"
+# is an accident.
+_IMPACT = CaselessPattern(r"\b(?:slam(?:s|med)\s+into|crash(?:es|ed)\s+into|rained\s+down\s+on)\b")
+_WEAPON_BEFORE = CaselessPattern(
+    r"\b(?:missiles?|rockets?|shells?|mortars?|bombs?|projectiles?|drones?|munitions)\b"
+    r"[^.;:]{0,80}$")
 
 
 # "destroyed a drone/missile" fends off an attack; "destroyed a workshop/depot" is one.
@@ -328,6 +337,9 @@ def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
     for pattern, defensive in _TRIGGERS:
         for start, end in pattern.spans(sentence, low):
             hits.append((start, end, defensive, False))
+    for start, end in _IMPACT.spans(sentence, low):
+        if _WEAPON_BEFORE.search(sentence[max(0, start - 80) : start]):
+            hits.append((start, end, False, False))
     for start, end in _KILL.spans(sentence, low):
         # "were killed": an auxiliary and at most one word before the verb (60 characters
         # reach any such pair).
