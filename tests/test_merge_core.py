@@ -162,6 +162,15 @@ def test_reports_of_different_events_are_kept_apart(why: str, a: Report, b: Repo
     assert verdict.score == 0.0
 
 
+def test_a_place_verdict_names_the_check_that_failed() -> None:
+    """Governorate-level places 55 km apart fail on the governorates, not the distance."""
+    verdict = assess(report("a", place="Idlib governorate"),
+                     report("b", place="Aleppo governorate"))
+    assert "different governorates (Idlib, Aleppo)" in verdict.reasons
+    far = assess(report("a"), report("b", place="Maarat Misrin"))
+    assert any(r.startswith("Ariha and Maarat Misrin are 22 km apart (limit 10)") for r in far.reasons)
+
+
 def test_an_imprecise_report_goes_to_one_event_and_never_chains_two() -> None:
     monday = report("mon", day="2021-06-07")
     tuesday = report("tue", day="2021-06-08")
@@ -332,7 +341,7 @@ def test_compatible_is_assess_without_the_reasons(reports: list[Report]) -> None
 
 @settings(max_examples=150, deadline=None)
 @given(reports=varied_reports(), data=st.data())
-def test_closure_with_the_day_index_is_the_plain_closure(reports: list[Report], data: Any) -> None:
+def test_closure_with_the_candidate_index_is_the_plain_closure(reports: list[Report], data: Any) -> None:
     k = data.draw(st.integers(min_value=1, max_value=len(reports)))
     seeds, pool = reports[:k], reports[k:]
     found = {r.key: r for r in seeds}

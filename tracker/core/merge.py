@@ -162,10 +162,9 @@ def _dates_ok(a: Incident, b: Incident) -> bool:
 
 
 def _dates(a: Incident, b: Incident) -> tuple[bool, str]:
-    sa, sb = date_span(a), date_span(b)
-    if sa is None or sb is None:
+    if a.date is None or b.date is None:
         return True, "a date is unknown"
-    if sa[0] <= sb[1] and sb[0] <= sa[1]:
+    if _dates_ok(a, b):
         if a.date == b.date:
             return True, f"same date {a.date}"
         return (
@@ -183,32 +182,35 @@ def place_limit_km(a: Location, b: Location) -> float:
     return min(radius, MAX_DISTANCE_KM)
 
 
-def _places_ok(a: Location | None, b: Location | None) -> bool:
-    """The verdict of :func:`_places` without its reason (the merge loops' hot path)."""
-    if a is None or b is None:
-        return True
-    if a.name.casefold() == b.name.casefold() and a.precision == b.precision:
-        return True
+def _place_gap(a: Location, b: Location) -> tuple[str, float, float]:
+    """(verdict, km, limit) for two known places; verdict is "same", "near", "far" (beyond
+    the distance limit) or "admin" (imprecise places in different governorates)."""
     km = haversine_km(a.lat, a.lon, b.lat, b.lon)
     limit = place_limit_km(a, b)
+    if a.name.casefold() == b.name.casefold() and a.precision == b.precision:
+        return "same", km, limit
     if km > limit or (a.precision <= 2 and b.precision <= 2 and km >= EXACT_LIMIT_KM):
-        return False
-    return not (
-        a.precision >= 3 and b.precision >= 3 and a.admin1 and b.admin1 and a.admin1 != b.admin1
-    )
+        return "far", km, limit
+    if a.precision >= 3 and b.precision >= 3 and a.admin1 and b.admin1 and a.admin1 != b.admin1:
+        return "admin", km, limit
+    return "near", km, limit
+
+
+def _places_ok(a: Location | None, b: Location | None) -> bool:
+    """The verdict of :func:`_places` without its reason (the merge loops' hot path)."""
+    return a is None or b is None or _place_gap(a, b)[0] in ("same", "near")
 
 
 def _places(a: Location | None, b: Location | None) -> tuple[bool, str, float]:
     """(compatible, reason, closeness 0..1)."""
     if a is None or b is None:
         return True, "a place is unknown", 0.0
-    km = haversine_km(a.lat, a.lon, b.lat, b.lon)
-    if a.name.casefold() == b.name.casefold() and a.precision == b.precision:
+    verdict, km, limit = _place_gap(a, b)
+    if verdict == "same":
         return True, f"same place {a.name}", 1.0
-    limit = place_limit_km(a, b)
-    if not _places_ok(a, b):
-        if km > limit or km >= EXACT_LIMIT_KM:
-            return False, f"{a.name} and {b.name} are {km:.0f} km apart (limit {limit:.0f})", 0.0
+    if verdict == "far":
+        return False, f"{a.name} and {b.name} are {km:.0f} km apart (limit {limit:.0f})", 0.0
+    if verdict == "admin":
         return False, f"different governorates ({a.admin1}, {b.admin1})", 0.0
     return True, f"{a.name} and {b.name} are {km:.1f} km apart (limit {limit:.0f})", 1 - km / limit
 
@@ -217,9 +219,14 @@ def attacker_sides(incident: Incident) -> frozenset[str]:
     return frozenset(a.side for a in incident.actors if a.role == "attacker" and a.side)
 
 
+def _attackers_clash(sa: frozenset[str], sb: frozenset[str]) -> bool:
+    """Both reports name attackers, and no side is among both."""
+    return bool(sa and sb and not sa & sb)
+
+
 def _actors(a: Incident, b: Incident) -> tuple[bool, str]:
     sa, sb = attacker_sides(a), attacker_sides(b)
-    if sa and sb and not sa & sb:
+    if _attackers_clash(sa, sb):
         return False, f"attackers differ ({', '.join(sorted(sa))} / {', '.join(sorted(sb))})"
     if sa and sb:
         return True, f"attackers agree ({', '.join(sorted(sa & sb))})"
@@ -286,8 +293,7 @@ def compatible(a: Report, b: Report) -> bool:
     dates_ok = _dates_ok(ia, ib)
     if not _places_ok(ia.location, ib.location):
         return False
-    sa, sb = attacker_sides(ia), attacker_sides(ib)
-    if sa and sb and not sa & sb:
+    if _attackers_clash(attacker_sides(ia), attacker_sides(ib)):
         return False
     if dates_ok and ia.sub_event_type == ib.sub_event_type:
         return True
@@ -344,7 +350,7 @@ def compatibility_closure(seeds: Iterable[Report], pool: Iterable[Report]) -> li
     """
     frontier = list(seeds)
     found = {r.key: r for r in frontier}
-    index = _DayIndex(r for r in pool if r.key not in found)
+    index = _CandidateIndex(r for r in pool if r.key not in found)
     while frontier:
         current = frontier.pop()
         linked = [r for r in index.candidates(current) if compatible(current, r)]
@@ -355,7 +361,7 @@ def compatibility_closure(seeds: Iterable[Report], pool: Iterable[Report]) -> li
     return sorted(found.values(), key=seed_order)
 
 
-class _DayIndex:
+class _CandidateIndex:
     """The reports a report may be compatible with, without testing every pair.
 
     Compatible reports have overlapping dates and compatible places, or are syndicated
@@ -379,6 +385,7 @@ class _DayIndex:
         self._loose: dict[str, Report] = {}
         self._hashes: dict[str, dict[str, Report]] = {}
         self._prefixes: dict[str, dict[str, Report]] = {}
+        self._prefixes_of: dict[str, list[str]] = {}
         pool = list(reports)
         # Rarest shingles first: boilerplate ("the syrian observatory") shared by most reports
         # would otherwise head many prefixes and make every report a candidate.
@@ -388,12 +395,18 @@ class _DayIndex:
                 bucket[r.key] = r
 
     def _prefix(self, report: Report) -> list[str]:
-        """The shingles a syndicated copy must share with ``report`` (prefix filtering)."""
+        """The shingles a syndicated copy must share with ``report`` (prefix filtering);
+        kept per report, as a report is looked up and removed after it is indexed."""
+        known = self._prefixes_of.get(report.key)
+        if known is not None:
+            return known
         df = self._df
         shingles = sorted(_shingles(report), key=lambda sh: (df[sh], sh))
         # 1e-9: never round the needed overlap up (a longer prefix only adds candidates).
         needed = math.ceil(SYNDICATED_SHINGLES * len(shingles) - 1e-9)
-        return shingles[: len(shingles) - needed + 1] if shingles else []
+        prefix = shingles[: len(shingles) - needed + 1] if shingles else []
+        self._prefixes_of[report.key] = prefix
+        return prefix
 
     def _buckets(self, report: Report, create: bool = False) -> list[dict[str, Report]]:
         def get(table: dict[Any, Any], key: Any) -> Any:
@@ -447,16 +460,16 @@ class _DayIndex:
         span = date_span(report.incident)
         if span is None:
             return sorted(known)
-        # A precision-1/2 report dated d spans at most d-2 .. d+1 (DATE_SPAN_DAYS).
-        before = max(DATE_SPAN_DAYS[1][0], DATE_SPAN_DAYS[2][0])
-        after = max(DATE_SPAN_DAYS[1][1], DATE_SPAN_DAYS[2][1])
-        low, high = span[0] - timedelta(days=after), span[1] + timedelta(days=before)
+        low, high = span[0] - _PRECISE_AFTER, span[1] + _PRECISE_BEFORE
         if (high - low).days >= len(known):
             return sorted(d for d in known if low <= d <= high)
         return [low + timedelta(days=n) for n in range((high - low).days + 1)]
 
 
-# Grid cell size in degrees for places of precision 1 and 2 (see _DayIndex).
+# How far a precise (precision 1-2) date's span reaches before and after the day itself.
+_PRECISE_BEFORE = timedelta(days=max(DATE_SPAN_DAYS[p][0] for p in (1, 2)))
+_PRECISE_AFTER = timedelta(days=max(DATE_SPAN_DAYS[p][1] for p in (1, 2)))
+# Grid cell size in degrees for places of precision 1 and 2 (see _CandidateIndex).
 _CELL_DEG = {1: 0.1, 2: 0.5}
 
 
