@@ -310,7 +310,9 @@ _TRIGGER_GATE = LiteralGate((
 # is an accident.
 _IMPACT = CaselessPattern(r"\b(?:slam(?:s|med)\s+into|crash(?:es|ed)\s+into|rained\s+down\s+on)\b")
 _WEAPON_BEFORE = CaselessPattern(
-    r"\b(?:missiles?|rockets?|shells?|mortars?|bombs?|projectiles?|drones?|munitions)\b"
+    r"\b(?:missiles?|rockets?|shells?|mortars?|bombs?|projectiles?|drones?|munitions|"
+    r"artillery|(?:rocket|shell|mortar|gun|tank|artillery)\s*fire|barrages?|grenades?|"
+    r"warheads?|bullets?|(?:air\s*)?strikes?)\b"
     r"[^.;:]{0,80}$")
 
 
@@ -398,14 +400,31 @@ def _negated(
     return None
 
 
-def _day_level(sentence: str, published: date | None) -> tuple[bool, str | None]:
-    """(has a recent day/week phrase, background reason from an old date phrase)."""
+@dataclass(frozen=True, slots=True)
+class _Backdrop:
+    """Why a sentence's acts may be background, where the cue starts, and whether it only
+    compares ("the first raids since March 2020", "the latest in a string of attacks") rather
+    than dates the act."""
+
+    reason: str
+    start: int
+    comparative: bool
+
+
+_SINCE_BEFORE = re.compile(r"\bsince\b[^,;:]{0,60}$", _I)
+
+
+def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop | None]:
+    """(has a recent day/week phrase, background cue from an old date phrase)."""
     day_phrase = False
-    background: str | None = None
+    background: _Backdrop | None = None
     for phrase in find_date_phrases(sentence):
+        since = bool(_SINCE_BEFORE.search(sentence[: phrase.start]))
         if phrase.kind == "year" or (phrase.kind in ("month", "weekday")
                                      and phrase.values[0] == -2):
-            background = f"'{phrase.words}' dates background, not a new act"
+            background = background or _Backdrop(
+                f"'{phrase.words}' dates background, not a new act", phrase.start,
+                since or phrase.values[:1] == (-2,))
             continue
         if published is None:
             day_phrase = day_phrase or phrase.kind not in ("month",)
@@ -414,10 +433,26 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, str | None]
         if res.date is None:
             continue
         if res.date < published - timedelta(days=45) or res.date > published + timedelta(days=1):
-            background = f"'{phrase.words}' ({res.date}) is long before the report"
+            background = background or _Backdrop(
+                f"'{phrase.words}' ({res.date}) is long before the report", phrase.start, since)
         elif res.precision <= 3:
             day_phrase = True
     return day_phrase, background
+
+
+def _acts_before_comparison(acts: list[Act], spans: Sequence[tuple[int, int]],
+                            cue: _Backdrop) -> list[Act]:
+    """The acts reported in clauses before a comparing cue.
+
+    "X struck Y on Wednesday, the first raids on the city since the Sochi deal" reports a new
+    act and only compares it with the past; the comparison's clause (and any after it) is
+    background, the clauses before it are not. A cue that dates the act itself ("in 2019")
+    or stands in the act's own clause keeps the whole sentence background.
+    """
+    if not cue.comparative:
+        return []
+    cue_clause = clause_of(spans, cue.start)
+    return [a for a in acts if a.clause[1] <= cue_clause[0]]
 
 
 def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
@@ -433,18 +468,22 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
     if comes_after is not None:
         m = comes_after
         return SentenceScan((), (), f"'{m.group(0)}' recalls an earlier event", False, False)
-    day_phrase, background = _day_level(sentence, published)
-    if background is None and published is not None:
+    day_phrase, cue = _day_level(sentence, published)
+    if cue is None and published is not None:
         for year in years_mentioned(sentence):
-            if year < published.year and re.search(
-                rf"\b(?:in|since|during|of|from|by)\s+(?:early\s+|late\s+|mid-)?{year}\b", sentence,
-                _I
-            ):
-                background = f"'{year}' dates background, not a new act"
-    if background is None and not day_phrase:
+            dated = re.search(
+                rf"\b(in|since|during|of|from|by)\s+(?:early\s+|late\s+|mid-)?{year}\b",
+                sentence, _I)
+            if year < published.year and dated:
+                cue = _Backdrop(f"'{year}' dates background, not a new act", dated.start(),
+                                dated.group(1).lower() == "since"
+                                or bool(_SINCE_BEFORE.search(sentence[: dated.start()])))
+                break
+    if cue is None and not day_phrase:
         general = _GENERAL.search(sentence)
         if general:
-            background = f"'{general.group(0)}' describes attacks in general terms"
+            cue = _Backdrop(f"'{general.group(0)}' describes attacks in general terms",
+                            general.start(), False)
     spans = clauses(sentence)
     acts: list[Act] = []
     rejected: list[str] = []
@@ -470,8 +509,10 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
     if topic and not any(a.specific for a in acts):
         rejected.append(f"'{topic.group(0)}': the sentence is about {topic.group(0)}, not an act")
         acts = []
-    if background:
-        return SentenceScan((), tuple(rejected), background, False, day_phrase)
+    if cue is not None:
+        acts = _acts_before_comparison(acts, spans, cue)
+        if not acts:
+            return SentenceScan((), tuple(rejected), cue.reason, False, day_phrase)
     perfect = bool(acts) and not day_phrase and bool(
         _PERFECT.search(sentence) or _PAST_PERFECT.search(sentence))
     return SentenceScan(tuple(acts), tuple(rejected), None, perfect, day_phrase)
@@ -701,7 +742,8 @@ _COORDINATED = re.compile(
 _BETWEEN_BEFORE = re.compile(
     r"\b(?:clash\w*|fighting|fights?|battles?|skirmish\w*|confrontations?|hostilities|"
     r"infighting|fire)\s+(?:[\w'-]+\s+){0,10}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", _I)
-_BETWEEN_AND = re.compile(_HEAD_NOUN + r"\s+and\s+[^,;:()]{0,70}", _I)
+_BETWEEN_AND = re.compile(
+    _HEAD_NOUN + r"(?:\s+on\s+(?:the\s+)?one\s+(?:side|hand))?\s+and\s+[^,;:()]{0,70}", _I)
 # Acts two parties do to each other: coordinated subjects without a "with" object fight
 # each other ("HTS and Hurras al-Din clashed near Idlib").
 _RECIPROCAL = re.compile(r"clash\w*|fight\w*|fought|battl\w*|skirmish\w*", _I)

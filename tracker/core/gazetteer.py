@@ -414,12 +414,16 @@ def _ordered(cands: list[Place]) -> tuple[Place, ...]:
     return tuple([c for c in cands if c.country == "SY"] + [c for c in cands if c.country != "SY"])
 
 
+# The transliterated Arabic article stays lower case in running English ("al-Bab").
+_ARTICLE = re.compile(r"^(?:[ae][lnrstdz]|ash|adh|ath)[-‐‑]", re.IGNORECASE)
+
+
 def _looks_like_name(surface: str) -> bool:
     """Capitalised like a proper name ("Sarmin", not "sarmin" or the acronym "SANA").
 
     Caseless scripts (Arabic) always pass.
     """
-    letters = [c for c in surface if c.isalpha()]
+    letters = [c for c in _ARTICLE.sub("", surface) if c.isalpha()]
     if not any(c.isupper() or c.islower() for c in letters):
         return True
     return letters[0].isupper() and not all(c.isupper() for c in letters)
@@ -455,7 +459,6 @@ class Gazetteer:
         places but never reported, so a place name inside them ("al-Sham") does not count.
         """
         by_key: dict[str, list[Place]] = {}
-        curated_key: dict[str, bool] = {}
         places = list(places)
         for p in places:
             for name in dict.fromkeys((p.name, *p.aliases)):
@@ -463,7 +466,6 @@ class Gazetteer:
                 if not _long_enough(key):
                     continue
                 cands = by_key.setdefault(key, [])
-                curated_key[key] = curated_key.get(key, False) or p.curated
                 if not any(_same_place(c, p) for c in cands):
                     cands.append(p)
         # "X observation post": X alone names the post after "post ... at"; an X the
@@ -479,11 +481,13 @@ class Gazetteer:
                 posts.setdefault(base, p)
                 if base not in by_key:
                     by_key[base] = [p]
-                    curated_key[base] = p.curated
         automaton = ahocorasick.Automaton()
         entries: list[_Entry] = []
         for key, cands in by_key.items():
-            needs_capital = not curated_key[key] and " " not in key
+            # Single words must be capitalised like a name, curated ones too: "Ma'an" folds
+            # to the English word "man".
+            # Road codes ("M4") are exempt.
+            needs_capital = " " not in key and not any(ch.isdigit() for ch in key)
             entries.append(_Entry(key, _ordered(cands), needs_capital))
             automaton.add_word(f" {key} ", len(entries) - 1)
         for phrase in stop_phrases:
