@@ -75,7 +75,7 @@ HOLDOUT4_FLOORS = {
     "violation_recall": 1.0,
     "date_accuracy": 0.95,
     "location_within_15km": 0.88,
-    "fatalities_exact": 0.76,
+    "fatalities_exact": 0.84,
     "agreements_exact": 1.0,
 }
 

@@ -137,3 +137,46 @@ def test_between_one_side_and_the_other_is_intra_side(classifier: Classifier,
     roles = {a["name"]: a["role"] for a in inc["actors"]}  # type: ignore[attr-defined]
     assert roles == {"Hayat Tahrir al-Sham": "attacker", "Nour al-Din al-Zinki": "target"}
     assert "intra-side" in inc["reasons"][0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("details", "toll"),
+    [
+        (" Three soldiers were lightly injured. Nobody was killed.", 0),
+        (" Three soldiers were lightly injured. Four civilians were killed.", 4),
+        (" Four civilians were killed.", 4),
+        # the second detail sentence reports an act of its own: its dead are not this act's
+        (" Three soldiers were lightly injured. Separately, jets bombed Sarmin, killing two.",
+         None),
+    ],
+)
+def test_detail_sentences_after_the_act_give_its_toll(classifier: Classifier, details: str,
+                                                       toll: int | None) -> None:
+    text = "A roadside bomb hit a joint Russian-Turkish patrol near Ariha on Wednesday." + details
+    found = [i for i in _classify(classifier, text)
+             if i["location"] and i["location"]["name"] == "Ariha"]  # type: ignore[index]
+    assert len(found) == 1
+    assert found[0]["fatalities"] == toll
+
+
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        ("Nine civilians were killed on Friday.", [9]),
+        ("Activists say fifteen civilians have been killed in the town over the past seven "
+         "days.", []),
+        ("More than a hundred people have been killed across the region since the beginning "
+         "of the year.", []),
+        ("Twenty fighters were killed in the last two weeks, a monitor said.", []),
+        # one act's toll beside a period total: only the total goes
+        ("The strike killed nine people, bringing the number killed over the past month to 40.",
+         [9]),
+        # a day or two can still be one act's toll
+        ("Twelve civilians were killed in the past 24 hours in air strikes on the town.", [12]),
+    ],
+)
+def test_period_totals_are_no_acts_toll(sentence: str, values: list[int]) -> None:
+    from tracker.core.numbers import find_figures
+
+    found = [f.value for f in find_figures(sentence) if f.kind == "killed"]
+    assert found == values

@@ -231,6 +231,10 @@ class _Cluster:
         return sorted({r.sent for r in self.records})
 
 
+# Sentences after an act, without acts of their own, read for its toll.
+_DETAIL_SENTENCES = 2
+
+
 class Classifier:
     """Classifies news items; holds the reference registries, built once."""
 
@@ -877,13 +881,19 @@ class _Document:
     def _cluster_toll(
         self, c: _Cluster, ci: int, owner: dict[int, int], from_title: bool
     ) -> Toll:
-        """Casualty figures over the cluster's sentences and the sentence after each."""
+        """Casualty figures over the cluster's sentences and the detail sentences after each.
+
+        Up to two sentences without acts of their own follow an act with its details ("Three
+        servicemen were lightly injured. Nobody was killed.").
+        """
         idx: list[int] = []
         for i in c.sentences:
             idx.append(i)
-            j = i + 1
-            if i >= 0 and j < len(self.sentences) and owner.get(j, ci) == ci \
-                    and not self.scans[j].background and not self.scans[j].acts:
+            if i < 0:
+                continue
+            for j in range(i + 1, min(i + 1 + _DETAIL_SENTENCES, len(self.sentences))):
+                if owner.get(j, ci) != ci or self.scans[j].background or self.scans[j].acts:
+                    break
                 idx.append(j)
         texts = [self._sentence_text(i) for i in dict.fromkeys(idx)]
         if ci == 0 and self.title and not from_title:

@@ -416,7 +416,30 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
         taken.append((m.start(), m.end()))
         figures.append((m.start(), Figure(0, "killed", "any", False, False, m.group(0), index)))
     figures.sort(key=lambda item: item[0])
-    return [f for _, f in figures]
+    periods = _cumulative_clauses(sentence)
+    return [f for start, f in figures if not any(s <= start < e for s, e in periods)]
+
+
+# A total over a period ("fifteen killed in the town over the past seven days", "more than
+# a hundred since the beginning of the year") sums many acts: it is no act's toll.  A day or
+# two ("in the past 24 hours", "over two days") can still be one act's toll and stays.
+_CUMULATIVE = CaselessPattern(
+    r"\b(?:over|in|during|for|within)\s+the\s+(?:past|last|previous)\s+"
+    r"(?:(?:few|several|three|four|five|six|seven|eight|nine|ten|[3-9]|\d{2,})\s+days|"
+    r"(?:[\w-]+\s+)?(?:weeks?|months?|years?))\b"
+    r"|\bsince\s+the\s+(?:beginning|start)\s+of\b|\bso\s+far\s+this\s+(?:week|month|year)\b"
+    r"|\b(?:in\s+total|in\s+all)\s+since\b")
+_CLAUSE_EDGE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
+
+
+def _cumulative_clauses(sentence: str) -> list[tuple[int, int]]:
+    """Spans of the clauses (cut at commas and the like) that hold a period total."""
+    spans: list[tuple[int, int]] = []
+    for s, e in _CUMULATIVE.spans(sentence, sentence.lower()):
+        left = max((m.end() for m in _CLAUSE_EDGE.finditer(sentence, 0, s)), default=0)
+        right = _CLAUSE_EDGE.search(sentence, e)
+        spans.append((left, right.start() if right else len(sentence)))
+    return spans
 
 
 def _combine(figures: Sequence[Figure]) -> tuple[int | None, int | None, int | None]:
