@@ -180,3 +180,31 @@ def test_period_totals_are_no_acts_toll(sentence: str, values: list[int]) -> Non
 
     found = [f.value for f in find_figures(sentence) if f.kind == "killed"]
     assert found == values
+
+
+@pytest.mark.parametrize(
+    ("sentence", "best"),
+    [
+        ("Shelling hit the town on Monday, killing a man and his two sons.", 3),
+        ("Shelling hit the town on Monday, killing two children and their mother.", 3),
+        ("Shelling hit the town on Monday, killing a woman and her three children.", 4),
+        ("A mother and her baby were killed when shells hit the town.", 2),
+        ("The strike killed a farmer and his wife.", 2),
+        ("An elderly man and his parents were killed.", 3),
+        # a plural without a number cannot be counted: only the first victim is
+        ("A woman and her children were killed.", 1),
+    ],
+)
+def test_relatives_named_after_a_victim_add_up(sentence: str, best: int) -> None:
+    from tracker.core.numbers import extract_toll
+
+    assert extract_toll([sentence]).best == best
+
+
+def test_a_family_listed_in_detail_is_not_added_to_the_total() -> None:
+    from tracker.core.numbers import extract_toll
+
+    toll = extract_toll(["Shelling killed nine civilians in the town on Monday.",
+                         "A teacher died at the school, and a woman and her son were killed "
+                         "nearby."])
+    assert toll.best == 9

@@ -24,7 +24,7 @@ def classifier() -> Classifier:
         ("At least 15 pro-government fighters and nine rebels were killed in the fighting.", 24),
         ("Four soldiers and two militants were killed near the village.", 6),
         ("Seven civilians were killed in the raid.", 7),
-        ("Two children and their mother were killed.", 2),  # no second figure to add
+        ("Two children and their mother were killed.", 3),  # the mother counts (stop 12)
     ],
 )
 def test_coordinated_subjects_add_up(sentence: str, best: int) -> None:

@@ -179,8 +179,9 @@ class Place:
 
     ``country`` is ISO 3166 alpha-2; non-Syrian places exist only as disambiguation candidates
     (Ma'an in Jordan, Sinjar in Iraq) and are never returned by :meth:`Gazetteer.resolve`.
-    ``curated`` is False for bulk GeoNames entries, whose single-word names must appear
-    capitalised in the text before they count (GeoNames carries many common-word names).
+    ``curated`` is False for bulk GeoNames entries. Single-word names of either kind must
+    appear capitalised in the text before they count (GeoNames carries many common-word
+    names, and a curated "Ma'an" folds to "man").
     """
 
     name: str

@@ -68,6 +68,13 @@ _QUAL = rf"(?:(?:{'|'.join(_QUAL_WORDS)})\s+)*"
 _FIGURE_FIRST_WORDS = frozenset(
     {w.split("\\")[0].split("(")[0] for w in _QUAL_WORDS + _NUM_WORDS} | set(UNITS) | set(TENS)
 )
+# Relatives named after a first victim ("a man and his two sons", "two children and their
+# mother"): a singular noun counts one, a plural one needs its number ("parents" is two).
+KIN_SINGULAR = ("mother", "father", "wife", "husband", "son", "daughter", "brother", "sister",
+                "baby", "grandson", "granddaughter", "grandmother", "grandfather", "nephew",
+                "niece", "cousin", "uncle", "aunt")
+KIN_PLURAL = ("sons", "daughters", "brothers", "sisters", "babies", "grandchildren", "parents",
+              "cousins", "nephews", "nieces", "relatives")
 PERSON_NOUNS = (
     "people|persons|person|civilians|civilian|soldiers|soldier|troops|trooper|fighters|"
     "fighter|members|member|militants|militant|rebels|rebel|jihadists|jihadist|terrorists|"
@@ -77,7 +84,7 @@ PERSON_NOUNS = (
     "villagers|workers|policemen|policeman|staff|individuals|paramilitaries|mercenaries|"
     "operatives|loyalists|boys|girls|infants|babies|family|families|farmers|volunteers|"
     "attackers|attacker|assailants|assailant|adults|adult|girl|boy|baby|infant|teenagers|"
-    "teenager|teens|teen"
+    "teenager|teens|teen|" + "|".join(KIN_SINGULAR + KIN_PLURAL)
 )
 _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|injuring|were|was|"
          r"is|are|had|has|have|that|which|who|after|when|while|in|on|at|by|\d+)\b")
@@ -299,6 +306,22 @@ _AND_MORE = re.compile(rf"^\s*(?:,\s*|\s+and\s+|,\s+and\s+){_QUAL}(?P<num>{_NUM}
                        rf"(?:[\w'-]+\s+){{0,2}}?(?:{PERSON_NOUNS})\b", _I)
 
 
+_KIN = "|".join(KIN_SINGULAR + KIN_PLURAL + ("children", "child", "kids"))
+_AND_KIN = re.compile(rf"\s*,?\s+and\s+(?:his|her|their)\s+(?:(?P<num>{_NUM})\s+)?"
+                      rf"(?:(?:young|little|infant|teenage|baby|elderly|two-year-old)\s+)?"
+                      rf"(?P<kin>{_KIN})\b", _I)
+
+
+def kin_count(m: re.Match[str]) -> int | None:
+    """How many relatives an ``_AND_KIN`` match names (None: a plural without a number)."""
+    kin = m.group("kin").lower()
+    if m.group("num"):
+        return parse_count(m.group("num"))
+    if kin == "parents":
+        return 2
+    return 1 if kin in KIN_SINGULAR or kin == "child" else None
+
+
 # A second, coordinated subject inside a subject noun phrase: "... and nine rebels".
 _AND_SUBJECT = re.compile(rf"(?<!between)(?<!between\s\w{{3}})(?<!between\s\w{{4}})"
                           rf"(?<!between\s\w{{5}})\s+and\s+{_QUAL}(?P<num>{_NUM})\b\s+"
@@ -315,6 +338,18 @@ _AGE_BEFORE = re.compile(r"\b(?:aged|ages?|between)\s+(?:between\s+|from\s+)?$",
 _CLAUSE_PUNCT = re.compile(r"[,;.]")
 _ALSO_AFTER = re.compile(r"\b(?:also|too|as well)\b", _I)
 _ALSO_BEFORE = re.compile(r"\b(?:also|another)\s*$", _I)
+
+
+def _add_kin(figures: list[tuple[int, Figure]], kin: re.Match[str]) -> None:
+    """Fold the relatives named after the last figure into it ("a man and his two sons" is
+    one figure of 3): the phrase is one list of victims, another estimate of the same toll
+    if the report gives a total elsewhere."""
+    value = kin_count(kin)
+    at, first = figures[-1]
+    if value is None or first.value is None:
+        return
+    figures[-1] = (at, replace(first, value=first.value + value,
+                               words=f"{first.words} {kin.group(0).strip()}"))
 
 
 def find_figures(sentence: str, index: int = 0) -> list[Figure]:
@@ -363,7 +398,10 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
             continue
         np_text = m.group("np")
         inner = _AND_SUBJECT.search(np_text)
+        kin = None if inner else _AND_KIN.search(np_text)
         add(m, "killed", np_text[: inner.start()] if inner else np_text)
+        if kin is not None and figures and figures[-1][0] == m.start():
+            _add_kin(figures, kin)
         if inner and _AGE_BEFORE.search(sentence[: m.start()]):
             inner = None  # "children aged between six and ten and a woman": an age, not a toll
         if inner and figures and figures[-1][0] == m.start():
@@ -381,6 +419,10 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
         if word in ("left", "leaving") and not m.group("dead"):
             continue
         add(m, "killed", m.group("np"))
+        kin = _AND_KIN.search(m.group("np")) or _AND_KIN.match(sentence, m.end())
+        if kin is not None and figures and figures[-1][0] == m.start():
+            _add_kin(figures, kin)
+            continue
         more = _AND_MORE.match(sentence[m.end() :])
         at_more = m.end() + (more.start("num") if more else 0)
         if more and any(s <= at_more < e for s, e in taken):
