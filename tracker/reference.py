@@ -242,6 +242,11 @@ def _load_geonames() -> list[Place]:
         return geonames_places(_stream_syrian_city_records(f))
 
 
+def shipped_places() -> list[Place]:
+    """The curated places shipped with the package (places.csv), without GeoNames."""
+    return parse_places_csv(_read_text("places.csv"))
+
+
 def load_reference(
     extra_agreements: dict[str, Any] | None = None,
     extra_zones: dict[str, Any] | None = None,

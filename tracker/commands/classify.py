@@ -133,6 +133,42 @@ def _jsonl_objects(raw: str) -> Iterator[dict[str, Any]]:
         yield obj
 
 
+def run_behaviour(count: int, seed: int) -> dict[str, Any]:
+    """Generate the behavioural suite, classify every case and summarise the pass rates."""
+    from tracker.core import behaviour
+    from tracker.reference import load_reference, shipped_places
+
+    ref = load_reference()
+    clf = Classifier(ref, ZoneInfo(PLACE_TZ))
+
+    def inside(place: Any) -> bool:
+        # Clear of the approximate edges, where membership is uncertain.
+        return any(not hit.near_edge for hit in ref.zones.zones_at(place.lat, place.lon))
+
+    cases = behaviour.generate(shipped_places(), ref.actors.actors, inside, count, seed)
+    started = time.perf_counter()
+    results = []
+    for case in cases:
+        item = ItemInput(title="", text=case.text, published=case.published)
+        results.append((case, behaviour.check(case, [i.to_dict() for i in clf.classify(item)])))
+    summary = behaviour.summarise(results)
+    summary["seed"] = seed
+    summary["cases_per_second"] = round(len(cases) / (time.perf_counter() - started), 1)
+    return summary
+
+
+def format_behaviour(summary: dict[str, Any]) -> str:
+    """Pass rates per capability and test type, then the templates below 100%."""
+    lines = [f"behavioural suite: {summary['cases']} cases (seed {summary['seed']}, "
+             f"{summary['cases_per_second']} cases/s)", "", "capability/type   pass rate"]
+    lines += [f"{k:<17} {v:.3f}" for k, v in summary["by_capability_and_type"].items()]
+    weak = {k: v for k, v in summary["by_template"].items() if v < 1.0}
+    if weak:
+        lines += ["", "templates below 100%"]
+        lines += [f"{k:<28} {v:.3f}" for k, v in sorted(weak.items(), key=lambda kv: kv[1])]
+    return "\n".join(lines)
+
+
 def register(app: typer.Typer) -> None:
     """Add the `classify` and `eval` commands to the main app."""
 
@@ -169,10 +205,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command("eval")
     def eval_cmd(
-        cases: Annotated[Path, typer.Argument(help="Labelled cases, JSONL.")],
+        cases: Annotated[Path | None, typer.Argument(
+            help="Labelled cases, JSONL (not needed with --behaviour).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+        behaviour_: Annotated[bool, typer.Option(
+            "--behaviour", help="Run the generated behavioural suite instead.")] = False,
+        count: Annotated[int, typer.Option(
+            help="Behavioural cases to generate.", min=1, max=100_000)] = 3200,
+        seed: Annotated[int, typer.Option(help="Seed of the behavioural suite.")] = 20261206,
     ) -> None:
-        """Score the classifier on labelled cases."""
+        """Score the classifier on labelled cases, or on the generated behavioural suite."""
+        if behaviour_:
+            summary = run_behaviour(count, seed)
+            typer.echo(json.dumps(summary) if as_json else format_behaviour(summary))
+            return
+        if cases is None:
+            raise typer.BadParameter("give a JSONL file of labelled cases, or --behaviour")
         objs = list(_jsonl_objects(_read(str(cases))))
         clf = build_classifier()
         items = [item_from_object(o, None) for o in objs]

@@ -110,12 +110,12 @@ _GENERIC: tuple[tuple[CaselessPattern, _ActorInfo, LiteralGate | None], ...] = (
         r"\b(?:pro-)?regime(?:-held|-controlled)?\b|\bforces\s+loyal\s+"
         r"to\s+(?:president\s+)?(?:bashar\s+)?(?:al-)?assad\b|\bgovernment(?:-held|"
         r"-controlled)\b|\bgovernment(?<!anti-government)\s+(?:forces|troops|positions|artillery|warplanes|"
-        r"jets|helicopters|army|soldiers|lines|front\s*lines?|posts|outposts|bases|"
-        r"checkpoints|barracks|militias|fighters|shelling|bombardment|air\s*strikes|"
+        r"jets|helicopters|army|soldiers|lines|front\s*lines?|posts?|outposts?|bases?|"
+        r"checkpoints?|barracks|militias|fighters|shelling|bombardment|air\s*strikes|"
         r"strikes|raids|rockets|missiles|drones|aircraft|aviation)\b|\barmy(?<!turkish\sarmy)(?<!israeli\sarmy)"
         r"(?<!russian\sarmy)(?<!american\sarmy)(?<!iraqi\sarmy)(?<!national\sarmy)"
-        r"(?<!free\ssyrian\sarmy)(?<!lebanese\sarmy)(?<!jordanian\sarmy)(?:'s)?\s+(?:positions|"
-        r"lines|front\s*lines?|posts|outposts|bases|checkpoints|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
+        r"(?<!free\ssyrian\sarmy)(?<!lebanese\sarmy)(?<!jordanian\sarmy)(?:'s)?\s+(?:positions?|"
+        r"lines|front\s*lines?|posts?|outposts?|bases?|checkpoints?|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
         r"military|air\s+forces?|warplanes|jets|helicopters|artillery|government\s+forces)"
         r"\b|\bdamascus(?:'s)?\s+forces\b|\bour\s+armed\s+forces\b"),
      _ActorInfo("Syrian government forces", GOV, False, True), None),

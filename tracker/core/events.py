@@ -78,7 +78,8 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
                      r"artillery\s+fire|mortar\s+fire|rocket\s+attacks?|missile\s+attacks?|"
                      r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing)|overr(?:an|un)|retook|retaken|"
                      r"(?:took|taken|take|takes|taking|gained|seized)\s+(?:full\s+|complete\s+|"
-                     r"total\s+)?control\s+of)\b"), False),
+                     r"total\s+)?control\s+of|"
+                     r"c(?:ame|omes?|oming)\s+under\s+(?:[\w-]+\s+){0,3}?fire)\b"), False),
     (CaselessPattern(r"\b(?:repel(?:s|led|ling)?|repuls(?:e|ed|es|ing)|thwart(?:s|ed|ing)?|"
                      r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
                      r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True),
@@ -365,6 +366,15 @@ _EARLIER_BEFORE = re.compile(r"\b(?:last|previous|past)\s+(?:winter|summer|sprin
                              r"year|month)(?:'s|\u2019s)\s+(?:[\w-]+\s+)?$", _I)
 
 
+# "X denied reports that its forces shelled Y": the act is what is denied.  Denying a role in
+# an act ("denied responsibility for the attack") leaves the act standing.
+_DENIAL_BEFORE = re.compile(
+    r"\b(?:denied|denies|deny|denying|refuted|refutes|dismissed|dismisses)\s+"
+    r"(?!responsibility|involvement|any\s+(?:role|involvement|responsibility)|a\s+role|role)"
+    r"(?:(?:the\s+|any\s+)?(?:reports?|claims?|allegations?|accusations?|rumou?rs|news)\s+)?"
+    r"(?:that\s+)?(?:[\w'-]+\s+){0,8}$", _I)
+
+
 def _negated(
     sentence: str, clause: tuple[int, int], start: int, end: int, day_phrase: bool
 ) -> str | None:
@@ -383,6 +393,9 @@ def _negated(
     earlier = _EARLIER_BEFORE.search(before)
     if earlier:
         return f"'{earlier.group(0).strip()} {sentence[start:end]}' names an earlier act"
+    denial = _DENIAL_BEFORE.search(before)
+    if denial:
+        return f"'{denial.group(0).strip()} {sentence[start:end]}' is a denied report"
     denied = _NO_ACT_BEFORE.search(before)
     if denied:
         return f"'{denied.group(0).strip()} {sentence[start:end]}' reports that no act happened"
@@ -569,6 +582,9 @@ _SOURCE_AFTER = re.compile(r"^(?:-linked|-affiliated|-run|\s+(?:said|says|report
 _CLAIM_AFTER = re.compile(r"^(?:\W+\w+){0,3}?\W+(?:that\s+|which\s+|who\s+)?claimed\s+"
                           r"(?:responsibility|the\s+attack|an\s+attack|the\s+bombing)", _I)
 _BY_BEFORE = re.compile(r"\bby\s+(?:[\w'-]+\s+){0,4}$", _I)
+# "came under fire from X": X fired.
+_UNDER_FIRE = re.compile(r"c(?:ame|omes?|oming)\s+under\b", _I)
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", _I)
 # "positions held by X": X owns what was hit; "fired from territory held by X": X fired.
 _HELD_BY = re.compile(r"\b(?:held|controlled|run|occupied|manned)\s+by\s+(?:[\w'-]+\s+){0,4}$", _I)
 _FIRED_FROM = re.compile(r"\bfrom\s+(?:the\s+)?(?:territory|areas?|positions?|regions?|"
@@ -584,6 +600,12 @@ _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)
                              r"(?:killed|wounded|injured|attacked|targeted|shelled|hit|struck|"
                              r"bombed|ambushed|shot|besieged)\b", _I)
 
+# "Fighters of X attacked ...": X heads the subject, it is not the object of a preposition.
+_MEMBERS_OF = re.compile(
+    r"(?:^|[.;:,]\s*|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five)\s+)"
+    r"(?:fighters|members|militants|militiamen|units?|elements|troops|forces|gunmen|soldiers|"
+    r"cells?|squads?|snipers|commandos|battalions?|brigades?)\s+(?:of|from|belonging\s+to|"
+    r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)
 # "positions came under heavy fire", "insurgents withdrew under days of bombardment".
 _UNDER_BEFORE = re.compile(r"\bunder\s+(?:[\w'-]+\s+){0,6}$", _I)
 
@@ -618,13 +640,17 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
     if _HELD_BY.search(before):
         return "target"
     if span.start >= act.end:
-        if _BY_BEFORE.search(before):
+        if _BY_BEFORE.search(before) or (_UNDER_FIRE.match(act.trigger)
+                                         and _FROM_BEFORE.search(before)):
             return "attacker"
         return "attacker" if act.defensive else "target"
     # Mention left of the act word.
     between = sentence[span.end : act.start]
     if _BY_BEFORE.search(before):
         return "attacker"
+    if _MEMBERS_OF.search(before):
+        # "Fighters of X attacked": X heads the subject; "members of X were shot": the patient.
+        return "target" if _PASSIVE_BEFORE.search(between) else "attacker"
     if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
         return "target"
     if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
