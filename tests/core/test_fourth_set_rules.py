@@ -208,3 +208,37 @@ def test_a_family_listed_in_detail_is_not_added_to_the_total() -> None:
                          "A teacher died at the school, and a woman and her son were killed "
                          "nearby."])
     assert toll.best == 9
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        ("Fighters of Hayat Tahrir al-Sham attacked Syrian army positions near Ariha on "
+         "Wednesday, killing two soldiers.",
+         {"Hayat Tahrir al-Sham": "attacker", "Syrian government forces": "target"}),
+        ("HTS fighters stormed an army post near Ariha on Wednesday.",
+         {"Hayat Tahrir al-Sham": "attacker", "Syrian government forces": "target"}),
+        ("Two members of the Syrian government forces were shot dead by HTS snipers near "
+         "Ariha on Wednesday.",
+         {"Hayat Tahrir al-Sham": "attacker", "Syrian government forces": "target"}),
+        ("The town of Ariha came under heavy fire from Russian forces on Wednesday.",
+         {"Russian forces": "attacker"}),
+    ],
+)
+def test_subject_heads_and_fire_from(classifier: Classifier, text: str,
+                                     roles: dict[str, str]) -> None:
+    found = _classify(classifier, text)
+    assert len(found) == 1 and found[0]["violation"] is True
+    assert {a["name"]: a["role"] for a in found[0]["actors"]} == roles  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "acts"),
+    [
+        ("Activists denied reports that government forces had shelled Ariha on Wednesday.", 0),
+        ("The army dismissed claims that its jets struck Ariha on Wednesday.", 0),
+        ("Activists said government forces shelled Ariha on Wednesday.", 1),
+    ],
+)
+def test_a_denied_report_is_not_an_act(sentence: str, acts: int) -> None:
+    assert len(scan_sentence(sentence, REPORT_DAY).acts) == acts
