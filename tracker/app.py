@@ -25,6 +25,7 @@ from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
@@ -432,12 +433,12 @@ class App:
                 states[feed.state] = states.get(feed.state, 0) + 1
             rows.append(
                 {
-                    "url": feed.url,
+                    "url": mask_url(feed.url),
                     "name": feed.name,
                     "enabled": feed.enabled,
                     "state": feed.state,
                     "last_success": _iso(feed.last_success_at),
-                    "last_error": feed.last_error,
+                    "last_error": mask_secrets(feed.last_error) or None,
                     "last_error_at": _iso(feed.last_error_at),
                     "last_status": feed.last_status,
                     "consecutive_errors": feed.consecutive_errors,

@@ -32,8 +32,29 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+from tracker.core.sanitize import SecretFilter
 
 log = logging.getLogger(__name__)
+
+# python-telegram-bot logs the Bot API URL (".../bot<token>") at DEBUG, httpx every request
+# URL at INFO: one filter on their loggers masks the token before any handler sees it.
+_LIBRARY_LOGGERS = ("telegram", "httpx", "httpcore")
+_TOKEN_FILTER = SecretFilter()
+
+
+def mask_token_in_library_logs(token: str) -> None:
+    """Attach the token filter to every python-telegram-bot and httpx logger (records are
+    rewritten, not dropped, so the loggers stay usable at DEBUG)."""
+    _TOKEN_FILTER.add(token)
+    names = set(_LIBRARY_LOGGERS) | {
+        name
+        for name in list(logging.Logger.manager.loggerDict)
+        if name.split(".")[0] in _LIBRARY_LOGGERS
+    }
+    for name in sorted(names):
+        logger = logging.getLogger(name)
+        if _TOKEN_FILTER not in logger.filters:
+            logger.addFilter(_TOKEN_FILTER)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -113,6 +134,7 @@ class TelegramNotifier:
         overall_per_second: float = 30,
         group_per_minute: float = 20,
     ) -> None:
+        mask_token_in_library_logs(token)  # before ExtBot, which logs its URL when built
         request = HTTPXRequest(
             connection_pool_size=64,
             read_timeout=timeout_seconds,
