@@ -107,7 +107,7 @@ class App:
         # (recomputed on the same session), then the alert outbox rows of those events.
         self.event_store = EventStore(self.engine)
         self.events = EventService(self.event_store, clock)
-        self.alert_store = AlertStore(self.engine)
+        self.alert_store = AlertStore(self.engine, settings.telegram.allowed_chat_ids)
         self.event_store.change_hooks.append(self.alert_store.write_outbox)
         self.repo.classification_hooks.append(self.event_store.recompute_in)
         self.notifier = notifier or self._build_notifier()
@@ -387,7 +387,10 @@ class App:
             from tracker.adapters.storage.digests import DigestRunStore
 
             self._digest_sender = DigestSender(
-                self.digest_service(), DigestRunStore(self.engine), self.notifier, self.clock
+                self.digest_service(),
+                DigestRunStore(self.engine, self.settings.telegram.allowed_chat_ids),
+                self.notifier,
+                self.clock,
             )
         return self._digest_sender
 
@@ -396,6 +399,7 @@ class App:
         the last complete period by default (the scheduled job), else the one containing
         `day` (`tracker digest --send`). Returns how many destinations got it now."""
         sender = self.digest_sender()
+        await self.alerts.log_excluded()
         if day is None:
             return await sender.send_due()
         return await sender.send_period(day, period)

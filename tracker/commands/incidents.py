@@ -28,10 +28,11 @@ def _store() -> Any:
     from tracker.cli import get_settings
     from tracker.services.events import EventService
 
-    engine = db.create_db_engine(get_settings().database.url)
+    settings = get_settings()
+    engine = db.create_db_engine(settings.database.url)
     db.upgrade(engine)
     store = EventStore(engine)
-    store.change_hooks.append(AlertStore(engine).write_outbox)
+    store.change_hooks.append(AlertStore(engine, settings.telegram.allowed_chat_ids).write_outbox)
     EventService(store, lambda: datetime.now(UTC)).catch_up()
     return store
 

@@ -468,12 +468,26 @@ def review_buttons(incident_id: int) -> tuple[Button, ...]:
     )
 
 
-def parse_review_data(data: str) -> tuple[int, str] | None:
-    """`rv:<incident>:<c|d>` from a button press, or None for anything else."""
-    m = re.fullmatch(r"rv:(\d+):([cd])", data or "")
+# Telegram's callback data is at most 64 bytes; ids fit a signed 64-bit column.
+MAX_CALLBACK_DATA = 64
+_REVIEW_DATA = re.compile(r"rv:([1-9][0-9]{0,17}):([cd])", re.ASCII)
+
+
+def parse_review_data(data: str | None) -> tuple[int, str] | None:
+    """`rv:<incident>:<c|d>` from a button press, or None for anything else: garbage, another
+    prefix, a zero, non-ASCII digits or an id too large for the database (which would
+    otherwise raise OverflowError and leave the press unanswered)."""
+    if not data or len(data) > MAX_CALLBACK_DATA:
+        return None
+    m = _REVIEW_DATA.fullmatch(data)
     if not m:
         return None
     return int(m.group(1)), CONFIRMED if m.group(2) == REVIEW_CONFIRM else DISMISSED
+
+
+def chat_allowed(allowed: frozenset[int], chat_id: int) -> bool:
+    """`telegram.allowed_chat_ids`: an empty list admits every chat."""
+    return not allowed or chat_id in allowed
 
 
 def _paragraphs(view: AlertView, m: _Markup) -> list[str]:

@@ -103,16 +103,15 @@ def to_update(update: Update) -> BotUpdate | None:
         who = f"{who} ({user.id})"
     query = update.callback_query
     if query is not None:
+        # A press on an inline or vanished message has no message: it is still answered.
         message = query.message
-        if message is None:
-            return None
         return BotUpdate(
             update.update_id,
-            message.chat.id,
+            message.chat.id if message is not None else 0,
             who,
             callback_id=query.id,
             callback_data=query.data or "",
-            message_id=message.message_id,
+            message_id=message.message_id if message is not None else None,
         )
     message = update.effective_message
     if message is None or not message.text:
