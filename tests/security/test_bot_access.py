@@ -7,6 +7,7 @@ python-telegram-bot against the fake Bot API and a real SQLite file.
   id raised OverflowError so the press was never answered.
 """
 
+# ruff: noqa: F811  (the fixtures of tests/test_alerts_delivery.py are imported by name)
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from tests.support.fake_telegram import FakeTelegram
-from tests.test_alerts_delivery import (  # noqa: F401  (fixtures used by name)
+from tests.test_alerts_delivery import (  # noqa: F401
     ANALYSTS,
     Harness,
     _updates_until,
@@ -61,9 +62,11 @@ async def test_a_chat_outside_the_list_gets_no_answer_but_a_refusal(
     await _updates_until(
         h,
         fake_tg,
-        lambda: len(_texts(fake_tg, STRANGER)) == len(commands)
-        and len(_texts(fake_tg, OPS)) == 2
-        and len(_answers(fake_tg)) == 1,
+        lambda: (
+            len(_texts(fake_tg, STRANGER)) == len(commands)
+            and len(_texts(fake_tg, OPS)) == 2
+            and len(_answers(fake_tg)) == 1
+        ),
     )
     replies = _texts(fake_tg, STRANGER)
     assert all(REFUSAL in r and str(STRANGER) in r for r in replies), replies

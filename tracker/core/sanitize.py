@@ -154,7 +154,7 @@ def terminal_safe(text: str) -> str:
 def neutralised(value: T) -> T:
     """`value` with `neutralise` applied to every string inside it: strings, tuples, lists,
     mappings and (frozen) dataclasses, as the records handed to the renderers are."""
-    return _clean(value)  # type: ignore[no-any-return]
+    return _clean(value)
 
 
 def _clean(value: Any) -> Any:
