@@ -247,7 +247,7 @@ def test_digests_carry_no_bidi_or_zero_width_and_no_foreign_links() -> None:
 runner = CliRunner()
 
 
-def test_incidents_list_and_show_print_no_escapes(
+def test_digest_and_incidents_commands_print_no_escapes(
     build: Callable[..., Harness], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     h = build({}, notifier=ConsoleNotifier(io.StringIO()))
@@ -256,9 +256,14 @@ def test_incidents_list_and_show_print_no_escapes(
         location={"name": "Kafr\x1b[2J\u202enabel", "admin1": "Idlib", "lat": 35.6, "lon": 36.5},
     )
     _store_item(h, "https://news.example/1", "Title\x1b[31m red\u200b", hostile)
+    day = h.clock().astimezone(ZoneInfo("Asia/Damascus")).date().isoformat()
     h.app.engine.dispose()
     monkeypatch.setenv("TRACKER_DATABASE__URL", f"sqlite:///{tmp_path / 't.db'}")
     monkeypatch.setenv("TRACKER_FEEDS", "[]")
+    digest = runner.invoke(app, ["digest", "--date", day, "--format", "md"])
+    # (Markdown escapes the "[" of "ESC [": what is left of the sequence is plain text)
+    assert "Kafr" in digest.output and "Title" in digest.output, digest.output
+    assert _no_escapes(digest.output.replace("\n", "")) and _no_invisible(digest.output)
     for args in (
         ["incidents", "list"],
         ["incidents", "list", "--json"],
