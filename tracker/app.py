@@ -174,12 +174,20 @@ class App:
             delivery_interval_seconds=t.delivery_interval_seconds,
             commands=t.commands,
             long_poll_seconds=t.long_poll_seconds,
-            allowed_chat_ids=frozenset(t.allowed_chat_ids),
+            allowed_chat_ids=self._allowed_chats(),
             # Longer than a batch of sends can take, so a live sender never loses its rows;
             # after a crash the rows it held wait this long before another sender takes them.
             lease_seconds=2 * 5 * (t.timeout_seconds + t.per_chat_interval_seconds) + 5,
             per_chat_batch=5,
         )
+
+    def _allowed_chats(self) -> frozenset[int]:
+        """Chats that may use the bot: `allowed_chat_ids` plus the configured destinations
+        (always allowed); empty when the list is (every chat may)."""
+        t = self.settings.telegram
+        if not t.allowed_chat_ids:
+            return frozenset()
+        return frozenset(t.allowed_chat_ids) | {d.chat_id for d in t.destinations}
 
     def destination_specs(self) -> list[DestinationSpec]:
         """Configured destinations; without a token and without destinations, one console

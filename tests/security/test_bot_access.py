@@ -31,7 +31,7 @@ from tests.test_alerts_delivery import (  # noqa: F401
 )
 from tracker.core.alerts import Filters
 
-OPS, STRANGER = 111, 555
+OPS, STRANGER, CONFIGURED = 111, 555, 222
 REFUSAL = "may not use this bot"
 
 
@@ -50,7 +50,8 @@ def _answers(fake: FakeTelegram) -> list[str]:
 async def test_a_chat_outside_the_list_gets_no_answer_but_a_refusal(
     build: Callable[..., Harness], fake_tg: FakeTelegram
 ) -> None:
-    h = build(tg_settings(fake_tg, [{"chat_id": OPS, "name": "ops"}], allowed_chat_ids=[OPS]))
+    configured = [{"chat_id": OPS, "name": "ops"}, {"chat_id": CONFIGURED, "name": "c"}]
+    h = build(tg_settings(fake_tg, configured, allowed_chat_ids=[OPS]))
     h.add_item(incident())
     await h.deliver()
     assert len(_texts(fake_tg, OPS)) == 1
@@ -59,12 +60,14 @@ async def test_a_chat_outside_the_list_gets_no_answer_but_a_refusal(
         fake_tg.push_command(STRANGER, text)
     fake_tg.push_press(STRANGER, 1, "rv:1:c")
     fake_tg.push_command(OPS, "/latest 20")
+    fake_tg.push_command(CONFIGURED, "/filters")  # a configured chat outside the list
     await _updates_until(
         h,
         fake_tg,
         lambda: (
             len(_texts(fake_tg, STRANGER)) == len(commands)
             and len(_texts(fake_tg, OPS)) == 2
+            and len(_texts(fake_tg, CONFIGURED)) == 2
             and len(_answers(fake_tg)) == 1
         ),
     )
@@ -75,13 +78,14 @@ async def test_a_chat_outside_the_list_gets_no_answer_but_a_refusal(
     assert h.app.alert_store.destination(STRANGER) is None
     assert h.app.event_store.get_event(1).review_status is None  # type: ignore[union-attr]
     assert "Kafranbel" in _texts(fake_tg, OPS)[1]  # an admitted chat is answered as before
+    assert "min_severity=low" in _texts(fake_tg, CONFIGURED)[1]
 
 
 @async_test
 async def test_a_stored_subscription_outside_the_list_stops_and_resumes(
     build: Callable[..., Harness], fake_tg: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ops = [{"chat_id": OPS, "name": "ops"}]
+    ops = [{"chat_id": OPS, "name": "ops"}, {"chat_id": CONFIGURED, "name": "configured"}]
     # Subscribed while the list was empty; an alert for it is already queued.
     first = build(tg_settings(fake_tg, ops))
     first.app.alert_store.subscribe(STRANGER, "stranger", Filters(mode="both"), first.clock())
@@ -99,6 +103,7 @@ async def test_a_stored_subscription_outside_the_list_stops_and_resumes(
         await second.app.alerts.log_excluded()
     assert _texts(fake_tg, STRANGER) == []
     assert len(_texts(fake_tg, OPS)) == 2
+    assert len(_texts(fake_tg, CONFIGURED)) == 2  # configured chats are always allowed
     said = [r.getMessage() for r in caplog.records if str(STRANGER) in r.getMessage()]
     assert len(said) == 1 and "allowed_chat_ids" in said[0], said
     dest = second.app.alert_store.destination(STRANGER)

@@ -50,17 +50,21 @@ def _rowcount(result: Any) -> int:
 
 class AlertStore:
     def __init__(self, engine: Engine, allowed_chat_ids: Iterable[int] = ()) -> None:
-        """`allowed_chat_ids` (telegram.allowed_chat_ids): when not empty, destinations in
-        other chats are kept but get nothing queued or sent until the list admits them."""
+        """`allowed_chat_ids` (telegram.allowed_chat_ids): when not empty, subscriptions in
+        other chats are kept but get nothing queued or sent until the list admits them
+        (configured destinations are always allowed)."""
         self.engine = engine
         self.allowed_chat_ids = frozenset(allowed_chat_ids)
 
     def _admitted(self) -> list[Any]:
-        """The WHERE clause that keeps destinations outside the allow-list out (none when
+        """The WHERE clause that keeps subscriptions outside the allow-list out (none when
         the list is empty)."""
         if not self.allowed_chat_ids:
             return []
-        return [col(AlertDestination.chat_id).in_(sorted(self.allowed_chat_ids))]
+        return [
+            col(AlertDestination.chat_id).in_(sorted(self.allowed_chat_ids))
+            | (col(AlertDestination.source) == "config")
+        ]
 
     def excluded_destinations(self) -> list[AlertDestination]:
         """Active destinations the allow-list leaves out (for the log)."""
@@ -70,6 +74,7 @@ class AlertStore:
             query = select(AlertDestination).where(
                 col(AlertDestination.active).is_(True),
                 col(AlertDestination.chat_id).not_in(sorted(self.allowed_chat_ids)),
+                col(AlertDestination.source) != "config",
             )
             return list(session.execute(query.order_by(col(AlertDestination.id))).scalars())
 

@@ -126,8 +126,8 @@ class DigestRunStore:
 
     def digest_destinations(self) -> list[tuple[int, int]]:
         """(destination id, chat id) of the active destinations whose mode is digest or both,
-        without those outside `allowed_chat_ids` when that list is not empty (kept, and
-        sent to again once the list admits them)."""
+        without subscriptions outside `allowed_chat_ids` when that list is not empty (kept,
+        and sent to again once the list admits them; configured chats are always allowed)."""
         with Session(self.engine) as session:
             rows = session.execute(
                 select(AlertDestination)
@@ -138,7 +138,11 @@ class DigestRunStore:
                 (int(d.id or 0), d.chat_id)
                 for d in rows
                 if (d.filters or {}).get("mode", "immediate") in ("digest", "both")
-                and (not self.allowed_chat_ids or d.chat_id in self.allowed_chat_ids)
+                and (
+                    not self.allowed_chat_ids
+                    or d.chat_id in self.allowed_chat_ids
+                    or d.source == "config"
+                )
             ]
 
     def start_run(
