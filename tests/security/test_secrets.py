@@ -179,11 +179,15 @@ def test_log_lines_mask_urls_and_the_token(
 ) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'l.db'}", telegram={"token": TOKEN})
     _setup_logging(settings)
-    logging.getLogger("tracker.test").warning(
-        "cannot reach postgresql+psycopg://t:%s@db/t with token %s", SECRET, TOKEN
-    )
+    log = logging.getLogger("tracker.test")
+    log.warning("cannot reach postgresql+psycopg://t:%s@db/t with token %s", SECRET, TOKEN)
+    try:
+        raise ConnectionError(f"proxy http://u:{SECRET}@proxy:3128 refused")
+    except ConnectionError:
+        log.exception("fetch failed")
     err = capsys.readouterr().err
     assert "cannot reach postgresql+psycopg://t:***@db/t with token ***" in err
+    assert "ConnectionError: proxy http://u:***@proxy:3128 refused" in err
     assert SECRET not in err and TOKEN not in err
 
 

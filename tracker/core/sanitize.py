@@ -111,6 +111,11 @@ class SecretFilter(logging.Filter):
         masked = mask_secrets(message, self.secrets)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text, so a traceback quoting a URL is masked as well.
+            record.exc_text = mask_secrets(
+                logging.Formatter().formatException(record.exc_info), self.secrets
+            )
         return True
 
 
