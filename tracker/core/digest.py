@@ -399,13 +399,12 @@ def build_digest(
     """The digest of `period` from every record of its load window (see `load_window`).
 
     Outside text leaves for rendering here: bidi overrides and zero-width characters are
-    removed from every record (`neutralised`), so all formats (Telegram, HTML, Markdown,
-    JSON, the chart) show text in the order it is stored.
+    removed from the digest (`neutralised`), so all formats (Telegram, HTML, Markdown, JSON,
+    the chart) show text in the order it is stored. The digest, not its input, is cleaned:
+    it holds a few dozen strings where the load window holds thousands of records.
     """
-    all_records = [effective(r) for r in neutralised(list(records))]
-    feed_list = neutralised(list(feeds))
-    if decisions is not None:
-        decisions = neutralised(list(decisions))
+    all_records = [effective(r) for r in records]
+    feed_list = list(feeds)
     current = [r for r in all_records if period.contains(r.recorded_at)]
     violations = [r for r in current if r.violation]
     previous = [
@@ -414,7 +413,7 @@ def build_digest(
     chosen = None
     if decisions is not None:
         chosen = tuple(sorted((d for d in decisions if period.contains(d.at)), key=lambda d: d.at))
-    return Digest(
+    digest = Digest(
         period=period,
         violations=len(violations),
         incidents=len(current),
@@ -439,6 +438,7 @@ def build_digest(
             if r.lat is not None and r.lon is not None
         ),
     )
+    return neutralised(digest)
 
 
 # -- JSON ---------------------------------------------------------------------------------

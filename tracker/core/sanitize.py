@@ -129,6 +129,7 @@ _INVISIBLE = (
     "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad"
 )
 _INVISIBLE_TABLE = dict.fromkeys(map(ord, _INVISIBLE))
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 
 # ESC sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC (ESC P/X/^/_
 # ... ST), and two-character ESC sequences; then the 8-bit C1 forms of CSI and OSC.
@@ -158,22 +159,30 @@ def terminal_safe(text: str) -> str:
 
 def neutralised(value: T) -> T:
     """`value` with `neutralise` applied to every string inside it: strings, tuples, lists,
-    mappings and (frozen) dataclasses, as the records handed to the renderers are."""
+    mappings and (frozen) dataclasses, as the records handed to the renderers are. Values
+    without such characters (nearly all) come back as the same objects, unchanged and
+    uncopied, so a digest over tens of thousands of records pays almost nothing."""
     return _clean(value)
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return neutralise(value)
-    if isinstance(value, tuple):
-        return tuple(_clean(v) for v in value)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return neutralise(value) if _INVISIBLE_RE.search(value) else value
+    if isinstance(value, tuple | list):
+        items = [_clean(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(items) if isinstance(value, list) else tuple(items)
     if isinstance(value, Mapping):
-        return {k: _clean(v) for k, v in value.items()}
+        pairs = {k: _clean(v) for k, v in value.items()}
+        return value if all(pairs[k] is v for k, v in value.items()) else pairs
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
-        }
-        return dataclasses.replace(value, **changes)
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init:
+                old = getattr(value, f.name)
+                new = _clean(old)
+                if new is not old:
+                    changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
     return value
