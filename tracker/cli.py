@@ -63,6 +63,14 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Text log lines quote feed titles, URLs and errors: no escape sequences from them
+    reach the terminal (JSON lines escape control characters already)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
 def _setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     # Every line written masks URL credentials and the bot token, whoever logged it.
@@ -70,7 +78,7 @@ def _setup_logging(settings: Settings) -> None:
     if settings.logging.json_format:
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_TerminalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.logging.level)

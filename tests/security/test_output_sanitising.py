@@ -305,3 +305,23 @@ def test_feeds_check_prints_no_escapes(feed_server: FeedServer, tmp_path: Path) 
     assert "Strike" in out and "on Ariha" in out
     assert _no_escapes(out.replace("\n", "").replace("\t", "")) and _no_invisible(out)
     assert "evil.example" not in out
+
+
+def test_text_log_lines_carry_no_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from tests.conftest import make_settings
+    from tracker.cli import _setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        _setup_logging(make_settings(f"sqlite:///{tmp_path / 'l.db'}"))
+        logging.getLogger("tracker.test").warning("feed title %s", "Strike\x1b]0;pwned\x07\u202e!")
+    finally:
+        root.handlers[:], root.level = saved
+    err = capsys.readouterr().err
+    assert "feed title Strike!" in err and _no_invisible(err)
+    assert _no_escapes(err.replace("\n", ""))
