@@ -206,3 +206,26 @@ async def test_a_press_is_answered_even_when_the_database_fails(
     fake_tg.push_press(ANALYSTS, message.message_id, data)
     await _updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 1)
     assert "could not be recorded" in _answers(fake_tg)[0]
+
+
+@async_test
+async def test_a_press_without_its_message_is_answered(
+    build: Callable[..., Harness], fake_tg: FakeTelegram
+) -> None:
+    """Presses on inline messages (or messages Telegram no longer sends) carry no message:
+    they used to be dropped, leaving the button spinning."""
+    h = _review_harness(build, fake_tg)
+    user = {"id": 7, "is_bot": False, "first_name": "ana", "username": "ana"}
+    fake_tg._push(
+        lambda uid: {
+            "callback_query": {
+                "id": f"cb{uid}",
+                "from": user,
+                "chat_instance": "1",
+                "inline_message_id": "AAAA",
+                "data": "rv:1:c",
+            }
+        }
+    )
+    await _updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 1)
+    assert _answers(fake_tg) == ["This button can no longer be used."]
