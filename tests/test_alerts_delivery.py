@@ -645,7 +645,7 @@ async def test_commands(build: Callable[..., Harness], fake_tg: FakeTelegram) ->
     assert "Latest 1 violation(s)" in out[4] and "Kafranbel" in out[4]
     assert out[5].startswith("tracker ") and "alerts:" in out[5]
     assert out[6].startswith("Unsubscribed")
-    assert "may not subscribe" in replies(666)[0]
+    assert "may not use this bot" in replies(666)[0]
     assert "configuration" in replies(PUBLIC)[0]
     assert h.app.alert_store.destination(666) is None
     dest = h.app.alert_store.destination(555)

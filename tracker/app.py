@@ -25,6 +25,7 @@ from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
@@ -106,7 +107,7 @@ class App:
         # (recomputed on the same session), then the alert outbox rows of those events.
         self.event_store = EventStore(self.engine)
         self.events = EventService(self.event_store, clock)
-        self.alert_store = AlertStore(self.engine)
+        self.alert_store = AlertStore(self.engine, settings.telegram.allowed_chat_ids)
         self.event_store.change_hooks.append(self.alert_store.write_outbox)
         self.repo.classification_hooks.append(self.event_store.recompute_in)
         self.notifier = notifier or self._build_notifier()
@@ -173,12 +174,20 @@ class App:
             delivery_interval_seconds=t.delivery_interval_seconds,
             commands=t.commands,
             long_poll_seconds=t.long_poll_seconds,
-            allowed_chat_ids=frozenset(t.allowed_chat_ids),
+            allowed_chat_ids=self._allowed_chats(),
             # Longer than a batch of sends can take, so a live sender never loses its rows;
             # after a crash the rows it held wait this long before another sender takes them.
             lease_seconds=2 * 5 * (t.timeout_seconds + t.per_chat_interval_seconds) + 5,
             per_chat_batch=5,
         )
+
+    def _allowed_chats(self) -> frozenset[int]:
+        """Chats that may use the bot: `allowed_chat_ids` plus the configured destinations
+        (always allowed); empty when the list is (every chat may)."""
+        t = self.settings.telegram
+        if not t.allowed_chat_ids:
+            return frozenset()
+        return frozenset(t.allowed_chat_ids) | {d.chat_id for d in t.destinations}
 
     def destination_specs(self) -> list[DestinationSpec]:
         """Configured destinations; without a token and without destinations, one console
@@ -386,7 +395,10 @@ class App:
             from tracker.adapters.storage.digests import DigestRunStore
 
             self._digest_sender = DigestSender(
-                self.digest_service(), DigestRunStore(self.engine), self.notifier, self.clock
+                self.digest_service(),
+                DigestRunStore(self.engine, self.settings.telegram.allowed_chat_ids),
+                self.notifier,
+                self.clock,
             )
         return self._digest_sender
 
@@ -395,6 +407,7 @@ class App:
         the last complete period by default (the scheduled job), else the one containing
         `day` (`tracker digest --send`). Returns how many destinations got it now."""
         sender = self.digest_sender()
+        await self.alerts.log_excluded()
         if day is None:
             return await sender.send_due()
         return await sender.send_period(day, period)
@@ -432,12 +445,12 @@ class App:
                 states[feed.state] = states.get(feed.state, 0) + 1
             rows.append(
                 {
-                    "url": feed.url,
+                    "url": mask_url(feed.url),
                     "name": feed.name,
                     "enabled": feed.enabled,
                     "state": feed.state,
                     "last_success": _iso(feed.last_success_at),
-                    "last_error": feed.last_error,
+                    "last_error": mask_secrets(feed.last_error) or None,
                     "last_error_at": _iso(feed.last_error_at),
                     "last_status": feed.last_status,
                     "consecutive_errors": feed.consecutive_errors,

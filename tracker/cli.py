@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from tracker import __version__
+from tracker.core.sanitize import SecretFilter, mask_secrets, terminal_safe
 from tracker.settings import ConfigError, Settings, load_settings, resolve_config_path
 
 app = typer.Typer(
@@ -35,7 +36,7 @@ _state = _State()
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(message, err=True)
+    _echo(message, err=True)
     return typer.Exit(code)
 
 
@@ -58,16 +59,26 @@ class _JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            data["exception"] = self.formatException(record.exc_info)
+            data["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Text log lines quote feed titles, URLs and errors: no escape sequences from them
+    reach the terminal (JSON lines escape control characters already)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
 
 
 def _setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    # Every line written masks URL credentials and the bot token, whoever logged it.
+    handler.addFilter(SecretFilter([settings.telegram.token]))
     if settings.logging.json_format:
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_TerminalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.logging.level)
@@ -108,13 +119,23 @@ def check_config() -> None:
 
 
 def _mask(data: Any) -> Any:
+    """Secret values masked: the token and passwords whole, credentials inside every URL
+    (database, feeds, Bot API base) with `mask_secrets`."""
     if isinstance(data, dict):
         return {
             k: ("***" if k in ("token", "password") and v else _mask(v)) for k, v in data.items()
         }
     if isinstance(data, list):
         return [_mask(v) for v in data]
+    if isinstance(data, str):
+        return mask_secrets(data)
     return data
+
+
+def _echo(text: str, *, err: bool = False) -> None:
+    """Print text that may carry feed content or URLs: credentials masked, and no escape
+    sequences or bidi tricks reach the terminal."""
+    typer.echo(terminal_safe(mask_secrets(text)), err=err)
 
 
 @app.command()
@@ -144,9 +165,7 @@ def poll() -> None:
     report = asyncio.run(once())
     for feed in report.feeds:
         detail = feed.error or feed.warning or ""
-        typer.echo(
-            f"{feed.outcome:13} {len(feed.new_item_ids):4} new  {feed.url}  {detail}".rstrip()
-        )
+        _echo(f"{feed.outcome:13} {len(feed.new_item_ids):4} new  {feed.url}  {detail}".rstrip())
     summary = f"{len(report.feeds)} feeds polled, {len(report.new_item_ids)} new items"
     typer.echo(f"{summary}, {report.errors} errors")
 
@@ -217,11 +236,11 @@ def feeds_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     )
     feeds = repo.list_feeds()
     if as_json:
-        typer.echo(json.dumps([f.model_dump(mode="json") for f in feeds], indent=2))
+        _echo(json.dumps([_mask(f.model_dump(mode="json")) for f in feeds], indent=2))
         return
     for f in feeds:
         flag = "" if f.enabled else " (disabled)"
-        typer.echo(
+        _echo(
             f"{f.id:4} {f.state:9} {f.items_count:6} items  {f.url}{flag}  {f.name or ''}".rstrip()
         )
 
@@ -250,7 +269,7 @@ def feeds_add(
     feed, created = _repo(settings).add_feed(
         FeedSpec(checked.url, checked.name, checked.interval_seconds, checked.language), utcnow()
     )
-    typer.echo(f"{'added' if created else 'enabled'} feed {feed.id}: {feed.url}")
+    _echo(f"{'added' if created else 'enabled'} feed {feed.id}: {feed.url}")
 
 
 @feeds_app.command("remove")
@@ -259,7 +278,7 @@ def feeds_remove(url: str) -> None:
     settings = get_settings()
     if not _repo(settings).disable_feed(url):
         raise _fail(f"no such feed: {url}", 1)
-    typer.echo(f"removed feed {url} (stored items kept)")
+    _echo(f"removed feed {url} (stored items kept)")
 
 
 @feeds_app.command("check")
@@ -291,7 +310,7 @@ def feeds_check(url: str) -> None:
         raise _fail(f"not a feed ({result.headers.get('content-type', '?')}): {parsed.bozo}", 1)
     now = utcnow()
     cutoff = backlog_cutoff(now, settings.alerts.backlog_hours)
-    typer.echo(
+    _echo(
         f"{parsed.title or url}: {len(parsed.entries)} entries"
         + (f" (warning: {parsed.bozo})" if parsed.bozo else "")
     )
@@ -299,9 +318,7 @@ def feeds_check(url: str) -> None:
         item = build_new_item(entry, now, None, cutoff)
         when = item.published_at.isoformat() if item.published_at else "no date"
         alert = "" if item.alert_eligible else "  [backlog: not alerted]"
-        typer.echo(
-            f"- {when}  {item.title[:100]}\n  key={item.entry_key[:80]}  url={item.url}{alert}"
-        )
+        _echo(f"- {when}  {item.title[:100]}\n  key={item.entry_key[:80]}  url={item.url}{alert}")
 
 
 def _register_optional() -> None:

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from tracker.core.sanitize import mask_secrets
+
 CONFIG_ENV_VAR = "TRACKER_CONFIG"
 
 
@@ -35,6 +37,13 @@ class DatabaseSettings(_Section):
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql")):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:  # caught here, so that no later traceback quotes the URL with its password
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError("not a valid database URL") from None
         return value
 
 
@@ -236,7 +245,8 @@ def _format_errors(exc: ValidationError, origin: str) -> str:
         key = ".".join(str(part) for part in err["loc"]) or "(top level)"
         got = err.get("input")
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-        lines.append(f"config error in {origin}: {key}: {err['msg']}{shown}")
+        # A bad URL must not echo its password.
+        lines.append(mask_secrets(f"config error in {origin}: {key}: {err['msg']}{shown}"))
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from tracker.core.digest import Digest, TopIncident, split_telegram
+from tracker.core.sanitize import web_url
 
 PRECISION_TEXT = {2: "around", 3: "week of", 4: "month of", 5: "year of"}
 SEVERITY_MARK = {"low": "⚪", "medium": "🟡", "high": "🟠", "critical": "🔴"}
@@ -34,11 +35,6 @@ def cut(value: object, limit: int = MAX_TITLE_CHARS) -> str:
     """Shorten before escaping, so that no line can approach Telegram's message limit."""
     text = " ".join(str(value or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def web_url(value: str | None) -> bool:
-    """Only http(s) links are rendered as links; anything else (javascript:, data:) is text."""
-    return bool(value) and str(value).lower().startswith(("http://", "https://"))
 
 
 def when(day: date | None, precision: int = 1) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
+from tracker.core.sanitize import terminal_safe
 from tracker.services.digest import Format, PeriodKind
 
 
@@ -85,6 +86,7 @@ def _write(body: bytes, output: str | None, fmt: str) -> None:
         return
     if fmt == "png":
         raise typer.BadParameter("a PNG needs --output FILE", param_hint="--format")
-    sys.stdout.write(body.decode("utf-8"))
+    # On a terminal, feed text must not carry escape sequences (a file keeps the bytes).
+    sys.stdout.write(terminal_safe(body.decode("utf-8")))
     if not body.endswith(b"\n"):
         sys.stdout.write("\n")

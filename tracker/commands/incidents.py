@@ -16,6 +16,7 @@ import typer
 from tracker.core.feeds import content_hash
 from tracker.core.incident import ItemInput
 from tracker.core.merge import PairScores, Report, cluster, pairwise_scores
+from tracker.core.sanitize import terminal_safe
 
 
 def _store() -> Any:
@@ -27,10 +28,11 @@ def _store() -> Any:
     from tracker.cli import get_settings
     from tracker.services.events import EventService
 
-    engine = db.create_db_engine(get_settings().database.url)
+    settings = get_settings()
+    engine = db.create_db_engine(settings.database.url)
     db.upgrade(engine)
     store = EventStore(engine)
-    store.change_hooks.append(AlertStore(engine).write_outbox)
+    store.change_hooks.append(AlertStore(engine, settings.telegram.allowed_chat_ids).write_outbox)
     EventService(store, lambda: datetime.now(UTC)).catch_up()
     return store
 
@@ -163,10 +165,10 @@ def register(app: typer.Typer) -> None:
         sources = store.sources([r.id for r in rows])
         events = [event_contract(r, sources[r.id]) for r in rows]
         if as_json:
-            typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
+            typer.echo(terminal_safe(json.dumps(events, ensure_ascii=False, indent=2)))
             return
         for event in events:
-            typer.echo(_line(event))
+            typer.echo(terminal_safe(_line(event)))
         typer.echo(f"{len(events)} incident(s)", err=True)
 
     @incidents.command("show")
@@ -190,9 +192,9 @@ def register(app: typer.Typer) -> None:
                 for inc, item, outlet in reports
             ]
             event["merge_reasons"] = row.merge_reasons
-            typer.echo(json.dumps(event, ensure_ascii=False, indent=2))
+            typer.echo(terminal_safe(json.dumps(event, ensure_ascii=False, indent=2)))
             return
-        typer.echo(_describe(event, reports, row))
+        typer.echo(terminal_safe(_describe(event, reports, row)))
 
     @app.command("eval-merge")
     def eval_merge_cmd(

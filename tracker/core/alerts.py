@@ -22,6 +22,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from tracker.core.sanitize import neutralised, web_url
+
 MAX_MESSAGE_CHARS = 4096
 SEVERITIES = ("low", "medium", "high", "critical")
 MODES = ("immediate", "digest", "both")
@@ -169,7 +171,15 @@ def event_view(
 ) -> AlertView:
     """The alert view of a stored event: `merged` is its merged incident in the classifier's
     JSON contract, `sources` its reports' items (syndicated copies included), earliest first.
+
+    This is where stored outside text leaves for rendering, so bidi overrides and zero-width
+    characters are removed here (`neutralised`), once, for every format.
     """
+    merged, sources, review = (
+        neutralised(dict(merged)),
+        neutralised(list(sources)),
+        neutralised(review),
+    )
     unique: dict[str, Source] = {}
     for source in sources:
         unique.setdefault(source.url or source.title, source)
@@ -392,7 +402,12 @@ class _Markup:
     def italic(self, value: object) -> str:
         return f"<i>{self.text(value)}</i>" if self.html else str(value)
 
-    def link(self, label: str, url: str) -> str:
+    def link(self, label: str, url: str | None) -> str:
+        """A link only for http(s) URLs (`web_url`); any other scheme (javascript:, data:,
+        tg:, ftp:) is dropped and the label shown as text."""
+        if not web_url(url):
+            return self.text(label)
+        assert url is not None
         if not self.html:
             return f"{label}: {url}"
         return f'<a href="{html.escape(url, quote=True)}">{self.text(label)}</a>'
@@ -453,12 +468,26 @@ def review_buttons(incident_id: int) -> tuple[Button, ...]:
     )
 
 
-def parse_review_data(data: str) -> tuple[int, str] | None:
-    """`rv:<incident>:<c|d>` from a button press, or None for anything else."""
-    m = re.fullmatch(r"rv:(\d+):([cd])", data or "")
+# Telegram's callback data is at most 64 bytes; ids fit a signed 64-bit column.
+MAX_CALLBACK_DATA = 64
+_REVIEW_DATA = re.compile(r"rv:([1-9][0-9]{0,17}):([cd])", re.ASCII)
+
+
+def parse_review_data(data: str | None) -> tuple[int, str] | None:
+    """`rv:<incident>:<c|d>` from a button press, or None for anything else: garbage, another
+    prefix, a zero, non-ASCII digits or an id too large for the database (which would
+    otherwise raise OverflowError and leave the press unanswered)."""
+    if not data or len(data) > MAX_CALLBACK_DATA:
+        return None
+    m = _REVIEW_DATA.fullmatch(data)
     if not m:
         return None
     return int(m.group(1)), CONFIRMED if m.group(2) == REVIEW_CONFIRM else DISMISSED
+
+
+def chat_allowed(allowed: frozenset[int], chat_id: int) -> bool:
+    """`telegram.allowed_chat_ids`: an empty list admits every chat."""
+    return not allowed or chat_id in allowed
 
 
 def _paragraphs(view: AlertView, m: _Markup) -> list[str]:
@@ -492,7 +521,7 @@ def _paragraphs(view: AlertView, m: _Markup) -> list[str]:
         lines = [f"🔗 Sources ({len(view.sources)}):"]
         for s in view.sources:
             label = _cut(s.title or s.feed or "source", MAX_TITLE_CHARS)
-            lines.append("• " + (m.link(label, s.url) if s.url else m.text(label)))
+            lines.append("• " + m.link(label, s.url))
         paragraphs.append("\n".join(lines))
     tail = []
     if p.lat is not None and p.lon is not None:
@@ -593,7 +622,7 @@ def summary_line(view: AlertView, m: _Markup) -> str:
         parts.append(m.text(f"({toll})"))
     first = view.sources[0] if view.sources else None
     ref = f"#{view.incident_id}"
-    parts.append(m.link(ref, first.url) if first and first.url else m.text(ref))
+    parts.append(m.link(ref, first.url if first else None))
     if len(view.sources) > 1:
         parts.append(m.text(f"[{len(view.sources)} sources]"))
     return " ".join(parts)

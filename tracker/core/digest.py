@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
+from tracker.core.sanitize import mask_secrets, mask_url, neutralised
+
 PeriodKind = Literal["day", "week"]
 PERIOD_KINDS: tuple[str, ...] = ("day", "week")
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -365,8 +367,13 @@ def daily_counts(
 
 
 def failing_feeds(feeds: Iterable[FeedRecord]) -> tuple[FeedRecord, ...]:
-    """Enabled feeds that are not healthy now: degraded, gone or with a recent error."""
-    bad = [f for f in feeds if f.enabled and (f.state != "ok" or f.consecutive_errors > 0)]
+    """Enabled feeds that are not healthy now: degraded, gone or with a recent error; their
+    URLs and errors with credentials masked (a digest goes to chats, not operators)."""
+    bad = [
+        replace(f, url=mask_url(f.url), last_error=mask_secrets(f.last_error) or f.last_error)
+        for f in feeds
+        if f.enabled and (f.state != "ok" or f.consecutive_errors > 0)
+    ]
     return tuple(sorted(bad, key=lambda f: (-f.consecutive_errors, f.name, f.url)))
 
 
@@ -389,7 +396,13 @@ def build_digest(
     top_limit: int = 10,
     late_after_days: int = 2,
 ) -> Digest:
-    """The digest of `period` from every record of its load window (see `load_window`)."""
+    """The digest of `period` from every record of its load window (see `load_window`).
+
+    Outside text leaves for rendering here: bidi overrides and zero-width characters are
+    removed from the digest (`neutralised`), so all formats (Telegram, HTML, Markdown, JSON,
+    the chart) show text in the order it is stored. The digest, not its input, is cleaned:
+    it holds a few dozen strings where the load window holds thousands of records.
+    """
     all_records = [effective(r) for r in records]
     feed_list = list(feeds)
     current = [r for r in all_records if period.contains(r.recorded_at)]
@@ -400,7 +413,7 @@ def build_digest(
     chosen = None
     if decisions is not None:
         chosen = tuple(sorted((d for d in decisions if period.contains(d.at)), key=lambda d: d.at))
-    return Digest(
+    digest = Digest(
         period=period,
         violations=len(violations),
         incidents=len(current),
@@ -425,6 +438,7 @@ def build_digest(
             if r.lat is not None and r.lon is not None
         ),
     )
+    return neutralised(digest)
 
 
 # -- JSON ---------------------------------------------------------------------------------

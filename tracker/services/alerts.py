@@ -40,6 +40,7 @@ from tracker.core.alerts import (
     Message,
     Outcome,
     SendResult,
+    chat_allowed,
     describe_filters,
     help_text,
     parse_command,
@@ -51,6 +52,7 @@ from tracker.core.alerts import (
     retry_delay,
     split_message,
 )
+from tracker.core.sanitize import neutralise
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -117,6 +119,10 @@ class AlertStorePort(Protocol):
     def latest(self, limit: int) -> list[AlertView]: ...
 
     def decide(self, incident_id: int, status: str, by: str, now: datetime) -> Decision | None: ...
+
+    def message_shows_event(self, chat_id: int, message_id: int, event_id: int) -> bool: ...
+
+    def excluded_destinations(self) -> Sequence[DestinationLike]: ...
 
 
 class LeasePort(Protocol):
@@ -244,6 +250,7 @@ class AlertService:
         self._chat_tasks: dict[int, asyncio.Task[None]] = {}
         self._next_send: dict[int, float] = {}
         self._paused_until: dict[int, datetime] = {}
+        self._excluded_logged: set[int] = set()
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -271,8 +278,30 @@ class AlertService:
 
     # -- the delivery loop -------------------------------------------------------------------
 
+    async def log_excluded(self) -> None:
+        """Say once per chat (per process) that a stored destination outside
+        `telegram.allowed_chat_ids` gets nothing; it is kept, not deleted, and receives
+        again when the list admits it."""
+        if not self.config.allowed_chat_ids:
+            return
+        try:
+            excluded = await self._db(self.store.excluded_destinations)
+        except Exception:
+            log.exception("listing destinations outside telegram.allowed_chat_ids failed")
+            return
+        for dest in excluded:
+            if dest.chat_id not in self._excluded_logged:
+                self._excluded_logged.add(dest.chat_id)
+                log.warning(
+                    "chat %s (%s destination) is not in telegram.allowed_chat_ids: it gets no "
+                    "alerts or digests until the list admits it (the destination is kept)",
+                    dest.chat_id,
+                    dest.source,
+                )
+
     async def run_delivery(self, stop: asyncio.Event) -> None:
         """Deliver until `stop`; woken at once by `wake()`, else every interval."""
+        await self.log_excluded()
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -555,9 +584,7 @@ class AlertService:
                     if not prepared:
                         await self.notifier.prepare_updates(COMMANDS)
                         prepared = True
-                    updates = await self.notifier.get_updates(
-                        cursor, self.config.long_poll_seconds
-                    )
+                    updates = await self.notifier.get_updates(cursor, self.config.long_poll_seconds)
                     failures = 0
                 except Exception as exc:
                     failures += 1
@@ -593,6 +620,10 @@ class AlertService:
         if parsed is None:
             return
         command, args = parsed
+        if not self._allowed(update.chat_id):
+            log.info("command /%s from chat %s refused (allowed_chat_ids)", command, update.chat_id)
+            await self._reply(update.chat_id, _not_allowed(update.chat_id), html=False)
+            return
         handlers = {
             "start": self._cmd_start,
             "help": self._cmd_help,
@@ -624,18 +655,9 @@ class AlertService:
         await self._reply(update.chat_id, help_text())
 
     def _allowed(self, chat_id: int) -> bool:
-        allowed = self.config.allowed_chat_ids
-        return not allowed or chat_id in allowed
+        return chat_allowed(self.config.allowed_chat_ids, chat_id)
 
     async def _cmd_subscribe(self, update: BotUpdate, args: str) -> None:
-        if not self._allowed(update.chat_id):
-            await self._reply(
-                update.chat_id,
-                f"This chat ({update.chat_id}) may not subscribe: the operator has limited "
-                "alerts to some chats (telegram.allowed_chat_ids).",
-                html=False,
-            )
-            return
         try:
             filters = parse_filter_args(args)
         except ValueError as exc:
@@ -693,32 +715,62 @@ class AlertService:
             await self._reply(update.chat_id, chunk)
 
     async def _on_button(self, update: BotUpdate) -> None:
+        """Every press is answered (Telegram shows a spinner until then), whatever happens
+        while deciding: a clear refusal, the decision, or an apology for an error."""
         assert update.callback_id is not None
-        parsed = parse_review_data(update.callback_data or "")
+        try:
+            answer = await self._button_answer(update)
+        except Exception:
+            log.exception("button press %s in chat %s failed", update.update_id, update.chat_id)
+            answer = "Sorry, the press could not be recorded; please try again."
+        try:
+            await self.notifier.answer_callback(update.callback_id, answer)
+        except Exception as exc:  # the notifier logs its own refusals; this is a last guard
+            log.warning("answering button press %s failed: %s", update.update_id, exc)
+
+    async def _button_answer(self, update: BotUpdate) -> str:
+        """Check who pressed what on which message, decide, and say what happened."""
+        if not self._allowed(update.chat_id):
+            log.info("button press from chat %s refused (allowed_chat_ids)", update.chat_id)
+            return "This chat may not use this bot."
+        parsed = parse_review_data(update.callback_data)
         if parsed is None:
-            await self.notifier.answer_callback(update.callback_id, "Unknown button.")
-            return
+            return "Unknown button."
+        if update.message_id is None:
+            return "This button can no longer be used."
         dest = await self._db(self.store.destination, update.chat_id)
         if dest is None or not dest.active or not dest.filters.get("review"):
-            await self.notifier.answer_callback(
-                update.callback_id, "Review is only possible in an analysts' chat."
-            )
-            return
+            return "Review is only possible in an analysts' chat."
         incident_id, status = parsed
+        shown = await self._db(
+            self.store.message_shows_event, update.chat_id, update.message_id, incident_id
+        )
+        if not shown:
+            log.warning(
+                "button press in chat %s for incident %s on message %s, which does not show "
+                "it: refused",
+                update.chat_id,
+                incident_id,
+                update.message_id,
+            )
+            return "This button does not belong to this message's incident; nothing recorded."
         decision = await self._db(self.store.decide, incident_id, status, update.user, self.clock())
         if decision is None:
-            await self.notifier.answer_callback(update.callback_id, "Unknown incident.")
-            return
-        if decision.applied:
-            label = "confirmed" if decision.review.status == "confirmed" else "not a violation"
-            log.info("incident %s marked %s by %s", incident_id, status, update.user)
-            await self.notifier.answer_callback(update.callback_id, f"Recorded: {label}.")
-            self.wake()  # the messages get edited to show the decision
-        else:
+            return "Unknown incident."
+        if not decision.applied:
             r = decision.review
-            await self.notifier.answer_callback(
-                update.callback_id, f"Already {r.status} by {r.by}."
-            )
+            return neutralise(f"Already {r.status} by {r.by}.")
+        label = "confirmed" if decision.review.status == "confirmed" else "not a violation"
+        log.info("incident %s marked %s by %s", incident_id, status, update.user)
+        self.wake()  # the messages get edited to show the decision
+        return f"Recorded: {label}."
+
+
+def _not_allowed(chat_id: int) -> str:
+    return (
+        f"This chat ({chat_id}) may not use this bot: the operator has limited it to some "
+        "chats (telegram.allowed_chat_ids)."
+    )
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+from tracker.core.sanitize import terminal_safe
 
 
 class ConsoleNotifier:
@@ -26,7 +27,8 @@ class ConsoleNotifier:
         lines = [f"--- {header} (message {message_id}) ---", text]
         if buttons:
             lines.append("[" + "] [".join(b.text for b in buttons) + "]")
-        out.write("\n".join(lines) + "\n\n")
+        # Feed text must not drive the terminal (colours, cursor moves, OSC 8 links).
+        out.write(terminal_safe("\n".join(lines)) + "\n\n")
         out.flush()
         return message_id
 

@@ -32,8 +32,29 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+from tracker.core.sanitize import SecretFilter
 
 log = logging.getLogger(__name__)
+
+# python-telegram-bot logs the Bot API URL (".../bot<token>") at DEBUG, httpx every request
+# URL at INFO: one filter on their loggers masks the token before any handler sees it.
+_LIBRARY_LOGGERS = ("telegram", "httpx", "httpcore")
+_TOKEN_FILTER = SecretFilter()
+
+
+def mask_token_in_library_logs(token: str) -> None:
+    """Attach the token filter to every python-telegram-bot and httpx logger (records are
+    rewritten, not dropped, so the loggers stay usable at DEBUG)."""
+    _TOKEN_FILTER.add(token)
+    names = set(_LIBRARY_LOGGERS) | {
+        name
+        for name in list(logging.Logger.manager.loggerDict)
+        if name.split(".")[0] in _LIBRARY_LOGGERS
+    }
+    for name in sorted(names):
+        logger = logging.getLogger(name)
+        if _TOKEN_FILTER not in logger.filters:
+            logger.addFilter(_TOKEN_FILTER)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -82,16 +103,15 @@ def to_update(update: Update) -> BotUpdate | None:
         who = f"{who} ({user.id})"
     query = update.callback_query
     if query is not None:
+        # A press on an inline or vanished message has no message: it is still answered.
         message = query.message
-        if message is None:
-            return None
         return BotUpdate(
             update.update_id,
-            message.chat.id,
+            message.chat.id if message is not None else 0,
             who,
             callback_id=query.id,
             callback_data=query.data or "",
-            message_id=message.message_id,
+            message_id=message.message_id if message is not None else None,
         )
     message = update.effective_message
     if message is None or not message.text:
@@ -113,6 +133,7 @@ class TelegramNotifier:
         overall_per_second: float = 30,
         group_per_minute: float = 20,
     ) -> None:
+        mask_token_in_library_logs(token)  # before ExtBot, which logs its URL when built
         request = HTTPXRequest(
             connection_pool_size=64,
             read_timeout=timeout_seconds,

@@ -49,8 +49,34 @@ def _rowcount(result: Any) -> int:
 
 
 class AlertStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, allowed_chat_ids: Iterable[int] = ()) -> None:
+        """`allowed_chat_ids` (telegram.allowed_chat_ids): when not empty, subscriptions in
+        other chats are kept but get nothing queued or sent until the list admits them
+        (configured destinations are always allowed)."""
         self.engine = engine
+        self.allowed_chat_ids = frozenset(allowed_chat_ids)
+
+    def _admitted(self) -> list[Any]:
+        """The WHERE clause that keeps subscriptions outside the allow-list out (none when
+        the list is empty)."""
+        if not self.allowed_chat_ids:
+            return []
+        return [
+            col(AlertDestination.chat_id).in_(sorted(self.allowed_chat_ids))
+            | (col(AlertDestination.source) == "config")
+        ]
+
+    def excluded_destinations(self) -> list[AlertDestination]:
+        """Active destinations the allow-list leaves out (for the log)."""
+        if not self.allowed_chat_ids:
+            return []
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = select(AlertDestination).where(
+                col(AlertDestination.active).is_(True),
+                col(AlertDestination.chat_id).not_in(sorted(self.allowed_chat_ids)),
+                col(AlertDestination.source) != "config",
+            )
+            return list(session.execute(query.order_by(col(AlertDestination.id))).scalars())
 
     def _insert(self, model: type) -> Any:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -240,7 +266,9 @@ class AlertStore:
             )
         destinations = list(
             session.execute(
-                select(AlertDestination).where(col(AlertDestination.active).is_(True))
+                select(AlertDestination).where(
+                    col(AlertDestination.active).is_(True), *self._admitted()
+                )
             ).scalars()
         )
         for event_id in sorted(touched):
@@ -403,6 +431,7 @@ class AlertStore:
                     col(OutboxRow.kind) == IMMEDIATE,
                     col(OutboxRow.next_attempt_at) <= now,
                     col(AlertDestination.active).is_(True),
+                    *self._admitted(),
                 )
                 .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))
                 .limit(limit)
@@ -502,6 +531,23 @@ class AlertStore:
             session.commit()
 
     # -- review ------------------------------------------------------------------------------
+
+    def message_shows_event(self, chat_id: int, message_id: int, event_id: int) -> bool:
+        """Is `message_id` in `chat_id` one of the sent messages of `event_id`'s alert there?
+
+        A review button's data names an event; this ties it to the message it was pressed
+        on, so forged data cannot decide an event that message never showed.
+        """
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(col(OutboxRow.message_ids)).where(
+                    col(OutboxRow.event_id) == event_id,
+                    col(OutboxRow.chat_id) == chat_id,
+                    col(OutboxRow.kind) == IMMEDIATE,
+                    col(OutboxRow.status) == SENT,
+                )
+            ).scalars()
+            return any(message_id in (ids or ()) for ids in rows)
 
     def decide(self, event_id: int, status: str, by: str, now: datetime) -> Decision | None:
         """Store an analyst's decision on the event once; a repeated press returns the first.

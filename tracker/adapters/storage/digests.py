@@ -9,7 +9,7 @@ never sees an ORM object.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -120,11 +120,14 @@ class DigestStore:
 class DigestRunStore:
     """Digest runs: one row per (period, destination), inserted before anything is sent."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, allowed_chat_ids: Iterable[int] = ()) -> None:
         self.engine = engine
+        self.allowed_chat_ids = frozenset(allowed_chat_ids)
 
     def digest_destinations(self) -> list[tuple[int, int]]:
-        """(destination id, chat id) of the active destinations whose mode is digest or both."""
+        """(destination id, chat id) of the active destinations whose mode is digest or both,
+        without subscriptions outside `allowed_chat_ids` when that list is not empty (kept,
+        and sent to again once the list admits them; configured chats are always allowed)."""
         with Session(self.engine) as session:
             rows = session.execute(
                 select(AlertDestination)
@@ -135,6 +138,11 @@ class DigestRunStore:
                 (int(d.id or 0), d.chat_id)
                 for d in rows
                 if (d.filters or {}).get("mode", "immediate") in ("digest", "both")
+                and (
+                    not self.allowed_chat_ids
+                    or d.chat_id in self.allowed_chat_ids
+                    or d.source == "config"
+                )
             ]
 
     def start_run(
