@@ -4,9 +4,10 @@ that can answer any status, header or body, stall, drip or redirect."""
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,6 +19,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the headers
     drip: float = 0.0  # seconds between 1 KB chunks of the body
+    # A body produced lazily (never held whole): sent without Content-Length, then the
+    # connection is closed; sending stops when the client hangs up.
+    stream: Callable[[], Iterable[bytes]] | None = None
 
 
 Handler = Callable[["Request"], Reply]
@@ -30,7 +34,7 @@ class Request:
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Handler] = {}
         self.hits: dict[str, int] = {}
         self.requests: list[Request] = []
@@ -52,6 +56,9 @@ class FeedServer:
                 reply = handler(req) if handler else Reply(404, b"not found")
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.stream is not None:
+                    self._send_stream(reply)
+                    return
                 try:
                     self.send_response(reply.status)
                     headers = {"Content-Length": str(len(reply.body)), **reply.headers}
@@ -68,14 +75,34 @@ class FeedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     return
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
+            def _send_stream(self, reply: Reply) -> None:
+                assert reply.stream is not None
+                self.close_connection = True
+                try:
+                    self.send_response(reply.status)
+                    for k, v in {**reply.headers, "Connection": "close"}.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    for piece in reply.stream():
+                        self.wfile.write(piece)
+                        server.streamed[self.path] = server.streamed.get(self.path, 0) + len(piece)
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+
+        class _Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        self.host = host
+        self.streamed: dict[str, int] = {}  # bytes sent per path by streamed replies
+        self._httpd = _Server((host, 0), _H)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
