@@ -82,7 +82,8 @@ def address_refusal(address: str | IPAddress, allowed: Sequence[IPNetwork] = ())
             category = f"{_category(inner)} (embedded in IPv6)"
     if category is None:
         return None
-    return f"address {ip} is {category}, not in polling.allowed_networks"
+    shown = f"::ffff:{mapped}" if mapped is not None else str(ip)
+    return f"address {shown} is {category}, not in polling.allowed_networks"
 
 
 def site_key(host: str) -> str:

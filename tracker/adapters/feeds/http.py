@@ -16,7 +16,7 @@ import socket
 import time
 import typing
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import httpcore
@@ -49,10 +49,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     Every connection goes through here: feeds, article pages and each redirect hop."""
 
     def __init__(
-        self, allowed: Sequence[IPNetwork] = (), inner: httpcore.AsyncNetworkBackend | None = None
+        self,
+        allowed: Sequence[IPNetwork] = (),
+        inner: httpcore.AsyncNetworkBackend | None = None,
+        resolve: Resolver | None = None,
     ) -> None:
         self.allowed = tuple(allowed)
         self._inner = inner or httpcore.AnyIOBackend()
+        self._resolve_name = resolve or resolve_host
 
     async def connect_tcp(
         self,
@@ -66,7 +70,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         for address in addresses:  # one forbidden answer refuses the name: no mixing
             reason = address_refusal(address, self.allowed)
             if reason is not None:
-                shown = host if host == address else f"{host} ({address})"
+                shown = host if host.strip("[]") == address else f"{host} ({address})"
                 raise BlockedAddress(f"refused to connect to {shown}: {reason}")
         error: Exception = httpcore.ConnectError(f"no address for {host}")
         for address in addresses:
@@ -89,27 +93,36 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
 
-    @staticmethod
-    async def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
+    async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
         literal = host.strip("[]")
         try:
-            return [str(ipaddress.ip_address(literal))]
+            ipaddress.ip_address(literal)
+            return [literal]  # an address literal: connected to as written
         except ValueError:
             pass
-        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+                return await self._resolve_name(host, port)
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        addresses: list[str] = []
-        for _family, _type, _proto, _canon, sockaddr in infos:
-            address = str(sockaddr[0])
-            if address not in addresses:
-                addresses.append(address)
-        return addresses
+
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses of a host name, in the resolver's order, without duplicates."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+    addresses: list[str] = []
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        address = str(sockaddr[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
 
 
 def build_client(
@@ -117,11 +130,13 @@ def build_client(
     user_agent: str,
     max_connections: int,
     allowed_networks: Sequence[IPNetwork] = (),
+    resolve: Resolver | None = None,
 ) -> httpx.AsyncClient:
     """One client per App, so connections are pooled across feeds of the same host.
 
     Every connection it opens passes the address guard (`GuardedBackend`); internal
-    addresses are refused unless they lie in `allowed_networks`.
+    addresses are refused unless they lie in `allowed_networks`. `resolve` replaces the
+    system resolver (tests: names that resolve to chosen addresses).
     """
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections
@@ -131,7 +146,7 @@ def build_client(
     if not isinstance(pool, httpcore.AsyncConnectionPool):  # pragma: no cover - no proxy set
         raise TypeError("the address guard needs a direct connection pool")
     # httpx has no public hook for the network backend; httpcore's pool takes one.
-    pool._network_backend = GuardedBackend(allowed_networks)
+    pool._network_backend = GuardedBackend(allowed_networks, resolve=resolve)
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds)),
