@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import FakeClock, make_settings
 from tests.support.feedserver import FeedServer, Reply, rss
-from tests.support.hostile import GIB, PeakRss, gzip_layers_of_zeros
+from tests.support.hostile import PeakRss, gzip_bomb
 from tracker.adapters.feeds.parse import ParserPool
 from tracker.app import App
 
@@ -31,8 +31,8 @@ def pool() -> Iterator[ParserPool]:
 def bomb(layers: int = 2, codings: str = "gzip, gzip") -> Reply:
     return Reply(
         200,
-        headers={"Content-Type": "application/rss+xml", "Content-Encoding": codings},
-        stream=lambda: gzip_layers_of_zeros(GIB, layers),
+        gzip_bomb(layers=layers),
+        {"Content-Type": "application/rss+xml", "Content-Encoding": codings},
     )
 
 
@@ -89,7 +89,6 @@ def test_double_gzip_bomb_is_refused_in_bounded_memory(
     assert feed.outcome == "error"
     assert f"larger than max_body_bytes ({MAX_BODY} bytes)" in feed.error
     assert errors_of_kind(app, "too_large") == 1  # counted, under its own kind
-    assert feed_server.streamed["/bomb"] < 1_000_000  # we hung up early
 
 
 @pytest.mark.parametrize(

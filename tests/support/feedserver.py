@@ -7,7 +7,7 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,9 +19,6 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the headers
     drip: float = 0.0  # seconds between 1 KB chunks of the body
-    # A body produced lazily (never held whole): sent without Content-Length, then the
-    # connection is closed; sending stops when the client hangs up.
-    stream: Callable[[], Iterable[bytes]] | None = None
 
 
 Handler = Callable[["Request"], Reply]
@@ -56,9 +53,6 @@ class FeedServer:
                 reply = handler(req) if handler else Reply(404, b"not found")
                 if reply.delay:
                     time.sleep(reply.delay)
-                if reply.stream is not None:
-                    self._send_stream(reply)
-                    return
                 try:
                     self.send_response(reply.status)
                     headers = {"Content-Length": str(len(reply.body)), **reply.headers}
@@ -75,25 +69,10 @@ class FeedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     return
 
-            def _send_stream(self, reply: Reply) -> None:
-                assert reply.stream is not None
-                self.close_connection = True
-                try:
-                    self.send_response(reply.status)
-                    for k, v in {**reply.headers, "Connection": "close"}.items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    for piece in reply.stream():
-                        self.wfile.write(piece)
-                        server.streamed[self.path] = server.streamed.get(self.path, 0) + len(piece)
-                except (BrokenPipeError, ConnectionResetError):
-                    return
-
         class _Server(ThreadingHTTPServer):
             address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
         self.host = host
-        self.streamed: dict[str, int] = {}  # bytes sent per path by streamed replies
         self._httpd = _Server((host, 0), _H)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]

@@ -1,34 +1,36 @@
-"""Hostile payloads and a memory probe for the security tests, all generated lazily so a
-test never holds what it attacks with."""
+"""Hostile payloads and a memory probe for the security tests. A bomb is built by streaming
+its zeros through the compressors: a test never holds what the bomb expands to."""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 import zlib
-from collections.abc import Iterator
 
 GIB = 1 << 30
 
 
-def gzip_layers_of_zeros(total: int, layers: int = 2, flush_every: int = 16 << 20) -> Iterator[bytes]:
-    """`layers` nested gzip streams over `total` zero bytes, produced as it is sent (about
-    30 KB on the wire for 1 GiB through two layers). Every `flush_every` bytes of zeros all
-    layers are sync-flushed, so a reader gets decodable bytes at once, not only at the end."""
+@functools.cache
+def gzip_bomb(total: int = GIB, layers: int = 2) -> bytes:
+    """`layers` nested gzip streams over `total` zero bytes: about 27 KB for 1 GiB through
+    two layers, sent in one piece as in the attack (a reader that decodes a whole network
+    chunk at once gets the whole GiB). The zeros are compressed 1 MiB at a time, never held;
+    computed once per process (about 1.5 s for 1 GiB)."""
     compressors = [zlib.compressobj(1, zlib.DEFLATED, 31) for _ in range(layers)]
     block = bytes(1 << 20)
+    out: list[bytes] = []
 
-    def push(data: bytes, mode: int | None) -> bytes:
+    def push(data: bytes, finish: bool) -> None:
         for comp in compressors:
-            data = comp.compress(data) + (comp.flush(mode) if mode is not None else b"")
-        return data
+            data = comp.compress(data) + (comp.flush() if finish else b"")
+        out.append(data)
 
-    for i in range(1, total // len(block) + 1):
-        out = push(block, zlib.Z_SYNC_FLUSH if (i * len(block)) % flush_every == 0 else None)
-        if out:
-            yield out
-    yield push(b"", zlib.Z_FINISH)
+    for _ in range(total // len(block)):
+        push(block, finish=False)
+    push(b"", finish=True)
+    return b"".join(out)
 
 
 def rss_bytes(pid: int | None = None, field: str = "VmRSS") -> int:
