@@ -313,7 +313,7 @@ class Poller:
         ]
         if not pages:
             return []
-        batch = asyncio.create_task(self._article_batch(feed.url, pages))
+        batch = asyncio.create_task(self._guarded_batch(feed.url, pages))
         self._article_batches.add(batch)
         batch.add_done_callback(self._article_batches.discard)
         return [item_id for item_id, _ in pages]
@@ -330,6 +330,14 @@ class Poller:
             self.observer.failed("article_other_site")
             return False
         return True
+
+    async def _guarded_batch(self, feed_url: str, pages: list[tuple[int, str]]) -> None:
+        """A background batch has no caller to raise to: its failures are logged here (its
+        items stay unclassified and the catch-up takes them after the deadline)."""
+        try:
+            await self._article_batch(feed_url, pages)
+        except Exception:
+            log.exception("feed %s: article batch failed", feed_url)
 
     async def _article_batch(self, feed_url: str, pages: list[tuple[int, str]]) -> None:
         """Fetch one feed's article pages under the overall deadline, then hand the items on
