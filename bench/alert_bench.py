@@ -102,7 +102,11 @@ def _settings(db: Path, fake: FakeTelegram, chats: Sequence[int], **dest: Any) -
         database={"url": f"sqlite:///{db}"},
         feeds=[],
         web={"enabled": False},
-        polling={"fetch_articles": False, "timeout_seconds": 5},
+        polling={
+            "fetch_articles": False,
+            "timeout_seconds": 5,
+            "allowed_networks": ["127.0.0.1/32"],
+        },
         alerts={"backlog_hours": 0},
         telegram={
             "token": TOKEN,

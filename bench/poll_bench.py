@@ -168,6 +168,7 @@ def main() -> None:
             "max_per_host": args.concurrency,
             "fetch_articles": False,
             "timeout_seconds": 60,
+            "allowed_networks": ["127.0.0.1/32"],  # the bench's feeds are local
         },
         feeds=[{"url": u} for u in urls],
         web={"enabled": False},

@@ -51,6 +51,8 @@ def make_settings(db_url: str, **overrides: Any) -> Settings:
         "parse_timeout_seconds": 10,
         "max_body_bytes": 2_000_000,
         "fetch_articles": False,
+        # The test servers listen on 127.0.0.1, which the address guard refuses by default.
+        "allowed_networks": ["127.0.0.1/32"],
     }
     polling.update(overrides.pop("polling", {}))
     data: dict[str, Any] = {

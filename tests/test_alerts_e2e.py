@@ -44,6 +44,7 @@ def _config(tmp_path: Path, feed_url: str, fake: FakeTelegram, web_port: int) ->
     cfg.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "t.db"}"\n'
         "[polling]\ntick_seconds = 1\ntimeout_seconds = 5\nfetch_articles = false\n"
+        'allowed_networks = ["127.0.0.1/32"]\n'
         f'[web]\nhost = "127.0.0.1"\nport = {web_port}\n'
         # the item is from 2019: the backlog rule would keep it quiet
         "[alerts]\nbacklog_hours = 0\n"

@@ -21,6 +21,7 @@ def config(tmp_path: Path) -> Path:
     cfg.write_text(
         f'feeds = []\n[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n'
         "[polling]\ntimeout_seconds = 5\nfetch_articles = false\n"
+        'allowed_networks = ["127.0.0.1/32"]\n'
     )
     return cfg
 

@@ -84,7 +84,10 @@ def test_dockerfile_recipe(tmp_path: Path, feed_server: FeedServer) -> None:
         Reply(200, rss([{"title": "Shelling", "guid": "1"}]), {"Content-Type": "text/xml"}),
     )
     config = tmp_path / "config.toml"  # local feeds only: tests never poll real news sites
-    config.write_text(f'[polling]\ntick_seconds = 1\n[[feeds]]\nurl = "{feed}"\n')
+    config.write_text(
+        '[polling]\ntick_seconds = 1\nallowed_networks = ["127.0.0.1/32"]\n'
+        f'[[feeds]]\nurl = "{feed}"\n'
+    )
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "VIRTUAL"))}
     run_env = {
         **base_env,

@@ -45,7 +45,9 @@ def new_app(db_url: str, clock: FakeClock, pool: ParserPool, feeds: list[str], *
 
 async def tick(app: App) -> Any:
     try:
-        return await app.tick()
+        report = await app.tick()
+        await app.finish_articles()  # article pages come in after the tick
+        return report
     finally:
         await app.aclose()
 

@@ -61,6 +61,7 @@ def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) 
     cfg.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "t.db"}"\n'
         f"[polling]\ntick_seconds = 1\ntimeout_seconds = 5\nfetch_articles = false\n"
+        'allowed_networks = ["127.0.0.1/32"]\n'
         f'[web]\nhost = "127.0.0.1"\nport = {port}\n'
         f'[[feeds]]\nurl = "{good}"\nname = "Good"\n[[feeds]]\nurl = "{bad}"\n'
     )

@@ -25,6 +25,7 @@ from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
@@ -87,7 +88,12 @@ class App:
         self._client = None
         if fetcher is None:
             p = settings.polling
-            self._client = build_client(p.timeout_seconds, p.user_agent, p.max_concurrency * 2)
+            self._client = build_client(
+                p.timeout_seconds,
+                p.user_agent,
+                p.max_concurrency * 2 + p.article_concurrency,
+                parse_networks(p.allowed_networks),
+            )
             fetcher = Fetcher(self._client, p.timeout_seconds, p.max_body_bytes)
         self.fetcher = fetcher
         self._pool: ParserPool | None = None
@@ -134,6 +140,9 @@ class App:
         self.last_tick = TickInfo()
         self.scheduler_running = False
         self._tick_lock = asyncio.Lock()
+        # Classification runs from the tick and from article batches (which finish outside
+        # the tick); one at a time, so two batches never recompute the same events at once.
+        self._classify_lock = asyncio.Lock()
         self._digests: DigestService | None = None
         self._digest_sender: DigestSender | None = None
 
@@ -150,6 +159,9 @@ class App:
             fetch_articles=p.fetch_articles,
             article_min_summary_chars=p.article_min_summary_chars,
             max_article_fetches_per_feed=p.max_article_fetches_per_feed,
+            article_concurrency=p.article_concurrency,
+            article_deadline_seconds=p.article_deadline_seconds,
+            article_any_host=p.article_any_host,
         )
 
     def _build_notifier(self) -> NotifierPort:
@@ -222,7 +234,8 @@ class App:
 
     async def _classify_new(self, item_ids: list[int]) -> None:
         try:
-            stats = await asyncio.to_thread(self.classification.classify_ids, item_ids)
+            async with self._classify_lock:
+                stats = await asyncio.to_thread(self.classification.classify_ids, item_ids)
         except Exception:
             # Items stay stored and unclassified; the next tick's catch-up retries them.
             log.exception("classification of %d new items failed", len(item_ids))
@@ -234,7 +247,10 @@ class App:
     async def _classify_pending(self) -> None:
         batch = self.settings.classifier.catch_up_batch
         try:
-            stats = await asyncio.to_thread(self.classification.classify_pending, batch)
+            async with self._classify_lock:
+                stats = await asyncio.to_thread(
+                    self.classification.classify_pending, batch, self._catch_up_before()
+                )
         except Exception:
             log.exception("catch-up classification failed")
             self.prom.classify_errors.inc()
@@ -250,6 +266,14 @@ class App:
             return
         if changes.reports:
             self.alerts.wake()
+
+    def _catch_up_before(self) -> datetime | None:
+        """Items first seen after this may still be waiting for their article page (their
+        batch classifies them); the catch-up leaves them alone until the deadline is past."""
+        p = self.settings.polling
+        if not p.fetch_articles:
+            return None
+        return self.clock() - timedelta(seconds=p.article_deadline_seconds + 60)
 
     def _record_classified(self, stats: Any) -> None:
         self.prom.incidents.inc(stats.incidents)
@@ -273,7 +297,13 @@ class App:
         ]
         self.repo.sync_feeds(specs, self.clock())
 
+    async def finish_articles(self) -> None:
+        """Wait for the article batches of past ticks (`tracker poll` before it exits)."""
+        await self.poller.drain_articles()
+
     async def aclose(self) -> None:
+        # Unfinished article batches are dropped: their items are caught up later.
+        await self.poller.drain_articles(cancel=True)
         if self._client is not None:
             await self._client.aclose()
         if self._pool is not None:

@@ -158,7 +158,9 @@ def poll() -> None:
         try:
             await asyncio.to_thread(tracker_app.upgrade_db)
             await asyncio.to_thread(tracker_app.sync_feeds)
-            return await tracker_app.tick()
+            report = await tracker_app.tick()
+            await tracker_app.finish_articles()  # article pages come in after the feeds
+            return report
         finally:
             await tracker_app.aclose()
 
@@ -290,11 +292,14 @@ def feeds_check(url: str) -> None:
     from tracker.adapters.feeds.parse import parse_feed_bytes
     from tracker.app import utcnow
     from tracker.core.feeds import FetchOutcome, backlog_cutoff, build_new_item
+    from tracker.core.netpolicy import parse_networks
 
     p = settings.polling
 
     async def fetch() -> Any:
-        client = build_client(p.timeout_seconds, p.user_agent, 2)
+        client = build_client(
+            p.timeout_seconds, p.user_agent, 2, parse_networks(p.allowed_networks)
+        )
         try:
             return await Fetcher(client, p.timeout_seconds, p.max_body_bytes).fetch(url)
         finally:

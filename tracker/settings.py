@@ -62,6 +62,23 @@ class PollingSettings(_Section):
     fetch_articles: bool = True
     article_min_summary_chars: int = Field(300, ge=0, le=100_000)
     max_article_fetches_per_feed: int = Field(5, ge=0, le=1000)
+    # Security (hardening): internal addresses are refused unless listed here (CIDR).
+    allowed_networks: list[str] = Field(default_factory=list)
+    article_any_host: bool = False
+    article_concurrency: int = Field(4, ge=1, le=100)
+    article_deadline_seconds: float = Field(60.0, gt=0, le=3600)
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        from tracker.core.netpolicy import parse_networks
+
+        for entry in value:
+            try:
+                parse_networks([entry])
+            except ValueError as exc:
+                raise ValueError(f"not a network in CIDR form: {entry!r} ({exc})") from exc
+        return value
 
 
 class FeedSettings(_Section):

@@ -4,6 +4,7 @@ that can answer any status, header or body, stall, drip or redirect."""
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ class Request:
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Handler] = {}
         self.hits: dict[str, int] = {}
         self.requests: list[Request] = []
@@ -68,14 +69,19 @@ class FeedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     return
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
+        class _Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        self.host = host
+        self._httpd = _Server((host, 0), _H)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path

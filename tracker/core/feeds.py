@@ -41,6 +41,9 @@ class FetchResult:
     retry_after_seconds: float | None = None
     error: str | None = None
     duration_seconds: float = 0.0
+    # What kind of failure, for the error counters: "blocked" (address policy), "too_large",
+    # "encoding"; None for the rest (counted as "http" or "fetch").
+    error_kind: str | None = None
 
 
 @dataclass(frozen=True)

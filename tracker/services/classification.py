@@ -32,7 +32,9 @@ class ItemSource(Protocol):
         self, results: Sequence[tuple[int, Sequence[dict[str, Any]]]], now: datetime
     ) -> int: ...
 
-    def unclassified_item_ids(self, limit: int) -> list[int]: ...
+    def unclassified_item_ids(
+        self, limit: int, seen_before: datetime | None = None
+    ) -> list[int]: ...
 
     def item_ids_first_seen_since(self, since: datetime) -> list[int]: ...
 
@@ -82,9 +84,13 @@ class ClassificationService:
             stats.add(self._batch(ids[start : start + self.batch_size]))
         return stats
 
-    def classify_pending(self, limit: int = 1000) -> ClassifyStats:
-        """Catch up on items stored but never classified (e.g. the process died in between)."""
-        return self.classify_ids(self.store.unclassified_item_ids(limit))
+    def classify_pending(
+        self, limit: int = 1000, seen_before: datetime | None = None
+    ) -> ClassifyStats:
+        """Catch up on items stored but never classified (e.g. the process died in between);
+        with `seen_before`, only items first seen before then (newer ones may still be
+        waiting for their article page)."""
+        return self.classify_ids(self.store.unclassified_item_ids(limit, seen_before))
 
     def reclassify_since(self, since: datetime) -> ClassifyStats:
         return self.classify_ids(self.store.item_ids_first_seen_since(since))

@@ -1,6 +1,11 @@
 """One polling pass: due feeds from the database -> bounded concurrent fetches -> parse in
 worker processes -> store new items once -> hand their ids on (classification, alerts).
 
+Article pages (for items whose feed text is short) are fetched off the feed's critical path:
+the feed's items are stored and its slots released first, then a background batch per feed
+fetches the pages (its own concurrency limit, an overall deadline) and hands those items on
+once their text is in, or after the deadline with the feed's text.
+
 The pass depends on small protocols, not on concrete adapters, so tests can swap any seam.
 """
 
@@ -29,6 +34,7 @@ from tracker.core.feeds import (
     next_check_after_success,
     state_after_errors,
 )
+from tracker.core.netpolicy import is_http_url, same_site
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +120,9 @@ class PollConfig:
     fetch_articles: bool = True
     article_min_summary_chars: int = 300
     max_article_fetches_per_feed: int = 5
+    article_concurrency: int = 4
+    article_deadline_seconds: float = 60.0
+    article_any_host: bool = False
 
 
 @dataclass
@@ -124,6 +133,8 @@ class FeedReport:
     new_item_ids: list[int] = field(default_factory=list)
     error: str | None = None
     warning: str | None = None
+    # New items whose article page is being fetched; they are handed on when it is in.
+    article_item_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -170,6 +181,8 @@ class Poller:
         )
         self._global = asyncio.Semaphore(config.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._article_slots = asyncio.Semaphore(config.article_concurrency)
+        self._article_batches: set[asyncio.Task[None]] = set()
 
     async def _db(self, fn: Callable[..., object], *args: object) -> object:
         return await self._run_db(fn, *args)
@@ -189,10 +202,20 @@ class Poller:
                 report.feeds.append(FeedReport(feed.id, feed.url, "error", error=repr(result)))
             else:
                 report.feeds.append(result)
-        new_ids = report.new_item_ids
-        if new_ids and self.on_new_items is not None:
-            await self.on_new_items(new_ids)
+        waiting = {i for f in report.feeds for i in f.article_item_ids}
+        ready = [i for i in report.new_item_ids if i not in waiting]
+        if ready and self.on_new_items is not None:
+            await self.on_new_items(ready)
         return report
+
+    async def drain_articles(self, cancel: bool = False) -> None:
+        """Wait for the article batches still running (each ends by its deadline), or
+        cancel them (shutdown: their items stay unclassified for the catch-up)."""
+        batches = list(self._article_batches)
+        if cancel:
+            for batch in batches:
+                batch.cancel()
+        await asyncio.gather(*batches, return_exceptions=True)
 
     def _host_limit(self, url: str) -> asyncio.Semaphore:
         host = urlsplit(url).netloc.lower()
@@ -217,7 +240,9 @@ class Poller:
             return FeedReport(feed.id, feed.url, "gone", error=result.error)
         if result.outcome is FetchOutcome.ERROR or result.body is None:
             error = result.error or "empty response"
-            await self._fail(feed, now, error, result.status, result.retry_after_seconds)
+            await self._fail(
+                feed, now, error, result.status, result.retry_after_seconds, kind=result.error_kind
+            )
             return FeedReport(feed.id, feed.url, "error", error=error)
         try:
             parsed = await self.parser.parse_feed(
@@ -238,9 +263,15 @@ class Poller:
         warning = self._warning(feed, parsed)
         new_ids = await self._store(feed, parsed, now)
         await self._succeed(feed, now, result, interval, modified=True)
-        if new_ids and self.config.fetch_articles:
-            await self._fetch_articles(new_ids)
-        return FeedReport(feed.id, feed.url, "ok", new_item_ids=new_ids, warning=warning)
+        waiting = await self._queue_articles(feed, result.final_url, new_ids)
+        return FeedReport(
+            feed.id,
+            feed.url,
+            "ok",
+            new_item_ids=new_ids,
+            warning=warning,
+            article_item_ids=waiting,
+        )
 
     def _warning(self, feed: FeedRef, parsed: ParsedFeed) -> str | None:
         notes = []
@@ -266,11 +297,79 @@ class Poller:
             log.info("feed %s: %d new items", feed.url, len(ids))
         return ids
 
-    async def _fetch_articles(self, item_ids: list[int]) -> None:
-        """Short summaries carry too little for the classifier: read the article page once."""
-        items = await self._db(self._short_items, item_ids)
+    async def _queue_articles(
+        self, feed: FeedRef, final_url: str | None, new_ids: list[int]
+    ) -> list[int]:
+        """Start a background batch for the new items whose article page should be read;
+        returns their ids. Short summaries carry too little for the classifier."""
+        if not new_ids or not self.config.fetch_articles:
+            return []
+        items = await self._db(self._short_items, new_ids)
         assert isinstance(items, list)
-        for item_id, url in items[: self.config.max_article_fetches_per_feed]:
+        pages = [
+            (item_id, url)
+            for item_id, url in items[: self.config.max_article_fetches_per_feed]
+            if self._article_allowed(feed, final_url, url)
+        ]
+        if not pages:
+            return []
+        batch = asyncio.create_task(self._guarded_batch(feed.url, pages))
+        self._article_batches.add(batch)
+        batch.add_done_callback(self._article_batches.discard)
+        return [item_id for item_id, _ in pages]
+
+    def _article_allowed(self, feed: FeedRef, final_url: str | None, url: str) -> bool:
+        """Article pages are http(s) on the feed's own site (same registrable host name and
+        port as the feed's URL or where it redirected) unless `article_any_host` is set: a
+        feed must not make us fetch other sites' pages or internal services."""
+        if not is_http_url(url):
+            log.info("article %s: not fetched: not an http(s) URL", url)
+            return False
+        if not self.config.article_any_host and not same_site(url, feed.url, final_url):
+            log.info("article %s: not fetched: not on the site of feed %s", url, feed.url)
+            self.observer.failed("article_other_site")
+            return False
+        return True
+
+    async def _guarded_batch(self, feed_url: str, pages: list[tuple[int, str]]) -> None:
+        """A background batch has no caller to raise to: its failures are logged here (its
+        items stay unclassified and the catch-up takes them after the deadline)."""
+        try:
+            await self._article_batch(feed_url, pages)
+        except Exception:
+            log.exception("feed %s: article batch failed", feed_url)
+
+    async def _article_batch(self, feed_url: str, pages: list[tuple[int, str]]) -> None:
+        """Fetch one feed's article pages under the overall deadline, then hand the items on
+        (classification) with whatever text they have by then."""
+        done: set[int] = set()
+        deadline = self.config.article_deadline_seconds
+        try:
+            async with asyncio.timeout(deadline):
+                results = await asyncio.gather(
+                    *(self._article(item_id, url, done) for item_id, url in pages),
+                    return_exceptions=True,
+                )
+            for (_, url), result in zip(pages, results, strict=True):
+                if isinstance(result, Exception):
+                    log.error("article %s: failed: %r", url, result)
+        except TimeoutError:
+            late = [item_id for item_id, _ in pages if item_id not in done]
+            log.warning(
+                "feed %s: %d article page(s) not in after %g s; their items go on with the "
+                "feed's text",
+                feed_url,
+                len(late),
+                deadline,
+            )
+            self.observer.failed("article_deadline")
+            for item_id in late:
+                await self._db(self.store.mark_article_tried, item_id)
+        if self.on_new_items is not None:
+            await self.on_new_items([item_id for item_id, _ in pages])
+
+    async def _article(self, item_id: int, url: str, done: set[int]) -> None:
+        async with self._article_slots:
             result = await self.fetcher.fetch(url, accept="text/html,application/xhtml+xml")
             text = ""
             if result.outcome is FetchOutcome.OK and result.body:
@@ -280,10 +379,13 @@ class Poller:
                     log.warning("article %s: extraction failed: %s", url, exc)
             else:
                 log.info("article %s: not fetched: %s", url, result.error or result.outcome.value)
+                if result.error_kind:
+                    self.observer.failed(f"article_{result.error_kind}")
             if text.strip():
                 await self._db(self.store.set_item_text, item_id, text, "article")
             else:
                 await self._db(self.store.mark_article_tried, item_id)
+            done.add(item_id)
 
     def _short_items(self, item_ids: list[int]) -> list[tuple[int, str]]:
         items_by_ids = getattr(self.store, "items_by_ids", None)
@@ -319,6 +421,7 @@ class Poller:
         status: int | None,
         retry_after: float | None,
         gone: bool = False,
+        kind: str | None = None,
     ) -> None:
         errors = feed.consecutive_errors + 1
         if gone:
@@ -329,7 +432,8 @@ class Poller:
             next_check = next_check_after_failure(
                 now, self._policy, errors, self.rand(), retry_after
             )
-        kind = "gone" if gone else ("http" if status else "fetch")
+        if kind is None:
+            kind = "gone" if gone else ("http" if status else "fetch")
         self.observer.failed(kind)
         level = logging.WARNING if state is FeedState.OK else logging.ERROR
         log.log(

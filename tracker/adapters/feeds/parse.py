@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from tracker.core.feeds import ParsedEntry, ParsedFeed
 from tracker.core.htmltext import html_to_text
+from tracker.core.storable import drop_bad_char_refs, storable, storable_or_none
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +48,34 @@ def _entry_text(entry: Any) -> str:
     return best
 
 
+def _language(value: Any) -> str | None:
+    """A language code as stored (at most 16 characters, the column's width)."""
+    return storable_or_none(str(value).strip()[:16]) if value else None
+
+
+def _entry(raw: Any, feed_language: str | None) -> ParsedEntry:
+    """One entry, every string cleaned of what the database refuses (see core.storable), so
+    a NUL in one item can never fail the feed's insert."""
+    title = html_to_text(raw.get("title") or "")
+    summary = html_to_text(raw.get("summary") or raw.get("description") or "")
+    published = (
+        _struct_to_utc(raw.get("published_parsed"))
+        or _struct_to_utc(raw.get("updated_parsed"))
+        or _struct_to_utc(raw.get("created_parsed"))
+    )
+    link = raw.get("link")
+    guid = raw.get("id") or raw.get("guid")
+    return ParsedEntry(
+        guid=storable_or_none(str(guid)) if guid else None,
+        link=storable_or_none(str(link)) if link else None,
+        title=storable(title)[:1000],
+        summary=storable(summary)[:20000],
+        content=storable(_entry_text(raw))[:200000],
+        published=published,
+        language=_language(raw.get("language") or feed_language),
+    )
+
+
 def parse_feed_bytes(
     body: bytes, headers: dict[str, str], base_url: str, max_entries: int
 ) -> ParsedFeed:
@@ -55,40 +84,23 @@ def parse_feed_bytes(
 
     safe = {k: v for k, v in headers.items() if k.lower() in _SAFE_HEADERS}
     safe.setdefault("content-location", base_url)
-    parsed = feedparser.parse(body, response_headers=safe, sanitize_html=True)
+    parsed = feedparser.parse(drop_bad_char_refs(body), response_headers=safe, sanitize_html=True)
     raw_entries = parsed.get("entries") or []
     bozo = None
     if parsed.get("bozo"):
-        bozo = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
+        bozo = storable(
+            f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
+        )
     feed_meta = parsed.get("feed") or {}
     language = feed_meta.get("language")
     entries: list[ParsedEntry] = []
     for raw in raw_entries[:max_entries]:
-        title = html_to_text(raw.get("title") or "")
-        summary = html_to_text(raw.get("summary") or raw.get("description") or "")
-        published = (
-            _struct_to_utc(raw.get("published_parsed"))
-            or _struct_to_utc(raw.get("updated_parsed"))
-            or _struct_to_utc(raw.get("created_parsed"))
-        )
-        link = raw.get("link")
-        guid = raw.get("id") or raw.get("guid")
-        entries.append(
-            ParsedEntry(
-                guid=str(guid) if guid else None,
-                link=str(link) if link else None,
-                title=title[:1000],
-                summary=summary[:20000],
-                content=_entry_text(raw)[:200000],
-                published=published,
-                language=(raw.get("language") or language or None),
-            )
-        )
+        entries.append(_entry(raw, language))
     is_feed = bool(parsed.get("version")) or bool(raw_entries)
     return ParsedFeed(
         entries=entries,
-        title=feed_meta.get("title"),
-        language=language,
+        title=storable_or_none(feed_meta.get("title")),
+        language=_language(language),
         bozo=bozo,
         total_entries=len(raw_entries),
         is_feed=is_feed,
@@ -102,7 +114,7 @@ def extract_article_text(body: bytes, url: str) -> str:
     text = trafilatura.extract(
         body, url=url, include_comments=False, include_tables=False, favor_precision=True
     )
-    return text or ""
+    return storable(text or "")
 
 
 def _ignore_interrupts() -> None:

@@ -6,6 +6,7 @@ connections across threads.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -13,10 +14,13 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
 from tracker.core.feeds import FeedRef, FeedState, NewItem
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,9 @@ class Repository:
     def store_items(self, feed_id: int, items: Sequence[NewItem]) -> list[int]:
         """Insert items, ignoring ones already stored (unique feed + entry key).
 
-        Returns the ids of the rows that are new, so only they go on down the pipeline.
+        Returns the ids of the rows that are new, so only they go on down the pipeline. When
+        the database refuses the batch (a value it cannot hold), the rows are inserted one by
+        one and the refused ones skipped and logged: one bad item never blocks its feed.
         """
         if not items:
             return []
@@ -223,13 +229,27 @@ class Repository:
             fresh = [row for key, row in rows.items() if key not in existing]
             if not fresh:
                 return []
-            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-            stmt = (
-                dialect.insert(Item)
-                .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
-                .returning(col(Item.id))
-            )
-            ids = [int(r) for r in session.execute(stmt, fresh).scalars()]
+            try:
+                ids = self._insert_items(session, fresh)
+            except DBAPIError as exc:
+                session.rollback()
+                log.warning(
+                    "feed %s: batch insert refused (%s); inserting one by one",
+                    feed_id,
+                    type(exc.orig or exc).__name__,
+                )
+                ids = []
+                for row in fresh:
+                    try:
+                        with session.begin_nested():
+                            ids.extend(self._insert_items(session, [row]))
+                    except DBAPIError as row_exc:
+                        log.error(
+                            "feed %s: item %r not stored: %s",
+                            feed_id,
+                            row["entry_key"][:80],
+                            str(row_exc.orig or row_exc)[:200],
+                        )
             if ids:
                 session.execute(
                     update(Feed)
@@ -238,6 +258,15 @@ class Repository:
                 )
             session.commit()
             return sorted(ids)
+
+    def _insert_items(self, session: Session, rows: list[dict[str, Any]]) -> list[int]:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(Item)
+            .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
+            .returning(col(Item.id))
+        )
+        return [int(r) for r in session.execute(stmt, rows).scalars()]
 
     def items_by_ids(self, ids: Sequence[int]) -> list[Item]:
         if not ids:
@@ -267,14 +296,12 @@ class Repository:
 
     # -- incidents -----------------------------------------------------------------------
 
-    def unclassified_item_ids(self, limit: int) -> list[int]:
+    def unclassified_item_ids(self, limit: int, seen_before: datetime | None = None) -> list[int]:
         with Session(self.engine) as session:
-            query = (
-                select(col(Item.id))
-                .where(col(Item.classified_at).is_(None))
-                .order_by(col(Item.id))
-                .limit(limit)
-            )
+            query = select(col(Item.id)).where(col(Item.classified_at).is_(None))
+            if seen_before is not None:
+                query = query.where(col(Item.first_seen_at) < seen_before)
+            query = query.order_by(col(Item.id)).limit(limit)
             return [int(i) for i in session.execute(query).scalars()]
 
     def item_ids_first_seen_since(self, since: datetime) -> list[int]:
