@@ -298,7 +298,8 @@ def test_feeds_check_prints_no_escapes(feed_server: FeedServer, tmp_path: Path) 
         ),
     )
     cfg = tmp_path / "c.toml"
-    cfg.write_text("feeds = []\n[polling]\ntimeout_seconds = 5\nfetch_articles = false\n")
+    cfg.write_text("feeds = []\n[polling]\ntimeout_seconds = 5\nfetch_articles = false\n"
+                   'allowed_networks = ["127.0.0.1/32"]\n')
     result = runner.invoke(app, ["--config", str(cfg), "feeds", "check", url])
     out = result.output
     assert result.exit_code == 0, out

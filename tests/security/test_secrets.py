@@ -158,6 +158,7 @@ def test_poll_output_logs_and_status_mask_feed_credentials(
     cfg = _config(
         tmp_path,
         f'[database]\nurl = "{db_url}"\n[polling]\ntimeout_seconds = 5\nfetch_articles = false\n'
+        f'allowed_networks = ["127.0.0.1/32"]\n'
         f'[classifier]\nenabled = false\n[logging]\nlevel = "DEBUG"\n'
         f'[[feeds]]\nurl = "{good}"\n[[feeds]]\nurl = "{bad}"\n',
     )

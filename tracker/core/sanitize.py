@@ -151,10 +151,16 @@ def neutralise(text: str) -> str:
     return text.translate(_INVISIBLE_TABLE)
 
 
+def strip_escapes(text: str) -> str:
+    """`text` without terminal escape sequences, payload included (an OSC 8 link's target
+    goes with its ESC, rather than staying behind as visible text)."""
+    return _ESCAPES.sub("", text)
+
+
 def terminal_safe(text: str) -> str:
     """Text for a terminal: `neutralise`d, without escape sequences (colours, cursor moves,
     OSC 8 hyperlinks, window titles) or control characters other than tab and newline."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", neutralise(text)))
+    return _CONTROLS.sub("", strip_escapes(neutralise(text)))
 
 
 def neutralised(value: T) -> T:

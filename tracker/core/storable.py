@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import re
 
+from tracker.core.sanitize import strip_escapes
+
 # C0 controls except tab, line feed and carriage return; all UTF-16 surrogates.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def storable(text: str) -> str:
-    """`text` without the characters a database (or a UTF-8 encoder) refuses."""
-    return _UNSTORABLE.sub("", text)
+    """`text` without the characters a database (or a UTF-8 encoder) refuses.
+
+    Whole escape sequences go first: dropping only their ESC would leave the rest (an OSC 8
+    link's target, "[2J") as visible text."""
+    return _UNSTORABLE.sub("", strip_escapes(text))
 
 
 def storable_or_none(text: str | None) -> str | None:
