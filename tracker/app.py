@@ -340,7 +340,9 @@ class App:
 
         from tracker.adapters.web import create_web_app
 
-        web = create_web_app(self, __version__)
+        web = create_web_app(
+            self, __version__, digest_concurrency=self.settings.web.digest_concurrency
+        )
         config = uvicorn.Config(
             web,
             host=self.settings.web.host,
@@ -410,8 +412,7 @@ class App:
 
     def digest(self, day: date, fmt: Format, period: PeriodKind | None = None) -> tuple[bytes, str]:
         """DigestSource for the web app: the digest of the period containing `day`."""
-        service = self.digest_service()
-        rendered = service.render(service.build(day, period), fmt)
+        rendered = self.digest_service().render_cached(day, period, fmt)
         return rendered.body, rendered.media_type
 
     # -- StatusSource ----------------------------------------------------------------------
@@ -424,6 +425,18 @@ class App:
         return True, "database reachable"
 
     def status(self) -> dict[str, Any]:
+        """The /status document; a database that cannot be reached raises SourceUnavailable
+        (the endpoint answers 503 with the reason, naming no host or credentials)."""
+        from tracker.adapters.web import SourceUnavailable
+
+        try:
+            return self._status()
+        except db.CONNECTION_ERRORS as exc:
+            if not db.is_connection_error(exc):
+                raise
+            raise SourceUnavailable(f"database unreachable: {type(exc).__name__}") from None
+
+    def _status(self) -> dict[str, Any]:
         feeds = self.repo.list_feeds()
         states = {"ok": 0, "degraded": 0, "gone": 0}
         rows = []

@@ -8,7 +8,23 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+
+# What a lost or refused database connection raises through SQLAlchemy.
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached (refused, dropped, pool timeout),
+    as opposed to a bad query or a constraint: those are bugs and keep their traceback."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, (sa_exc.OperationalError, sa_exc.InterfaceError)
+        )
+    return False
 
 
 def create_db_engine(url: str, echo: bool = False) -> Engine:
