@@ -437,18 +437,21 @@ class App:
             raise SourceUnavailable(f"database unreachable: {type(exc).__name__}") from None
 
     def _status(self) -> dict[str, Any]:
+        from tracker.core.feeds import SHOWN_STATES, shown_state
+
         feeds = self.repo.list_feeds()
-        states = {"ok": 0, "degraded": 0, "gone": 0}
+        states = dict.fromkeys(SHOWN_STATES, 0)
         rows = []
         for feed in feeds:
+            state = shown_state(feed.state, feed.last_success_at, feed.consecutive_errors)
             if feed.enabled:
-                states[feed.state] = states.get(feed.state, 0) + 1
+                states[state] = states.get(state, 0) + 1
             rows.append(
                 {
                     "url": feed.url,
                     "name": feed.name,
                     "enabled": feed.enabled,
-                    "state": feed.state,
+                    "state": state,
                     "last_success": _iso(feed.last_success_at),
                     "last_error": feed.last_error,
                     "last_error_at": _iso(feed.last_error_at),
@@ -487,6 +490,8 @@ class App:
                 "feeds_ok": states["ok"],
                 "feeds_degraded": states["degraded"],
                 "feeds_gone": states["gone"],
+                "feeds_failing": states["failing"],
+                "feeds_pending": states["pending"],
                 "items": sum(f.items_count for f in feeds),
             },
         }
@@ -505,6 +510,23 @@ class App:
         }
 
     def metrics(self) -> tuple[bytes, str]:
+        """Prometheus text; `tracker_feeds{state}` is counted afresh from the database (it
+        used to change only when /status was read). Unreachable: the last counts stay."""
+        from tracker.core.feeds import SHOWN_STATES, shown_state
+
+        try:
+            feeds = self.repo.list_feeds()
+        except db.CONNECTION_ERRORS as exc:
+            if not db.is_connection_error(exc):
+                raise
+        else:
+            states = dict.fromkeys(SHOWN_STATES, 0)
+            for f in feeds:
+                if f.enabled:
+                    state = shown_state(f.state, f.last_success_at, f.consecutive_errors)
+                    states[state] = states.get(state, 0) + 1
+            for state, count in states.items():
+                self.prom.feeds.labels(state=state).set(count)
         return self.prom.render()
 
 
