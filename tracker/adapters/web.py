@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal, Protocol
 
@@ -27,16 +28,22 @@ class OutageLog:
     requests refused meanwhile, and one line when it ends: a database outage with a
     monitoring probe polling /status every second must not print a traceback per request."""
 
-    def __init__(self, what: str, every_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        what: str,
+        every_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.what = what
         self.every_seconds = every_seconds
+        self.clock = clock
         self.failures = 0
         self._unlogged = 0
         self._last_logged = 0.0
 
     def failed(self, reason: str) -> None:
         self.failures += 1
-        now = time.monotonic()
+        now = self.clock()
         if self.failures == 1:
             log.error("%s unavailable: %s", self.what, reason)
             self._last_logged = now
