@@ -131,6 +131,7 @@ class App:
         self.started_at = clock()
         self._started_monotonic = time.monotonic()
         self.last_tick = TickInfo()
+        self.tick_error: Exception | None = None
         self.scheduler_running = False
         self._tick_lock = asyncio.Lock()
         self._digests: DigestService | None = None
@@ -283,9 +284,12 @@ class App:
                 report = await self.poller.run_once(now)
                 if self.settings.classifier.enabled:
                     await self._classify_pending()
-            except Exception:
+            except Exception as exc:
+                self.tick_error = exc  # `tracker poll` reports it and exits non-zero
                 log.exception("tick failed")
                 report = PassReport(started_at=now)
+            else:
+                self.tick_error = None
             self.prom.ticks.inc()
             self.last_tick = TickInfo(
                 at=now,
@@ -304,6 +308,7 @@ class App:
         from tracker.adapters.scheduler import DigestJob, build_scheduler
 
         await asyncio.to_thread(self.upgrade_db)
+        await asyncio.to_thread(db.check_writable, self.engine)  # read-only: one line, exit
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
         if self._pool is not None:
