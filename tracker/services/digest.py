@@ -14,13 +14,14 @@ anything was delivered is "unsent" and is taken again by the next firing or `--s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html as html_lib
 import json
 import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import partial
@@ -102,11 +103,12 @@ class DigestService:
         if fingerprint is None:  # a store that cannot tell when its data changes
             return self.render(self.build(period.start, period.kind), fmt)
         key: CacheKey = (period.kind, period.start, fmt)
-        version = fingerprint()
-        cached = self._cache.get(key, version)
-        if cached is None:
-            cached = self.render(self.build(period.start, period.kind), fmt)
-            self._cache.put(key, version, cached)
+        with self._cache.rendering(key):  # the same digest asked twice at once renders once
+            version = fingerprint()
+            cached = self._cache.get(key, version)
+            if cached is None:
+                cached = self.render(self.build(period.start, period.kind), fmt)
+                self._cache.put(key, version, cached)
         return cached
 
     def build(self, day: date, kind: PeriodKind | None = None) -> Digest:
@@ -170,6 +172,18 @@ class RenderCache:
         self._version: Hashable = None
         self._entries: OrderedDict[CacheKey, Rendered] = OrderedDict()
         self._lock = threading.Lock()
+        self._rendering: dict[CacheKey, threading.Lock] = {}
+
+    @contextlib.contextmanager
+    def rendering(self, key: CacheKey) -> Iterator[None]:
+        """Held while one digest is looked up and rendered, so that a burst of requests for
+        it waits for the first render instead of repeating it."""
+        with self._lock:
+            if len(self._rendering) > 4 * self.max_entries:  # bounded; a dropped lock only
+                self._rendering.clear()  # costs a duplicate render
+            lock = self._rendering.setdefault(key, threading.Lock())
+        with lock:
+            yield
 
     def get(self, key: CacheKey, version: Hashable) -> Rendered | None:
         with self._lock:
