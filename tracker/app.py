@@ -442,15 +442,13 @@ class App:
             raise SourceUnavailable(f"database unreachable: {type(exc).__name__}") from None
 
     def _status(self) -> dict[str, Any]:
-        from tracker.core.feeds import SHOWN_STATES, shown_state
+        from tracker.core.feeds import shown_state
 
         feeds = self.repo.list_feeds()
-        states = dict.fromkeys(SHOWN_STATES, 0)
+        states = self._count_feed_states(feeds)
         rows = []
         for feed in feeds:
             state = shown_state(feed.state, feed.last_success_at, feed.consecutive_errors)
-            if feed.enabled:
-                states[state] = states.get(state, 0) + 1
             rows.append(
                 {
                     "url": feed.url,
@@ -466,8 +464,6 @@ class App:
                     "items_stored": feed.items_count,
                 }
             )
-        for state, count in states.items():
-            self.prom.feeds.labels(state=state).set(count)
         return {
             "version": __version__,
             "started_at": _iso(self.started_at),
@@ -517,22 +513,25 @@ class App:
     def metrics(self) -> tuple[bytes, str]:
         """Prometheus text; `tracker_feeds{state}` is counted afresh from the database (it
         used to change only when /status was read). Unreachable: the last counts stay."""
-        from tracker.core.feeds import SHOWN_STATES, shown_state
-
         try:
-            feeds = self.repo.list_feeds()
+            self._count_feed_states(self.repo.list_feeds())
         except db.CONNECTION_ERRORS as exc:
             if not db.is_connection_error(exc):
                 raise
-        else:
-            states = dict.fromkeys(SHOWN_STATES, 0)
-            for f in feeds:
-                if f.enabled:
-                    state = shown_state(f.state, f.last_success_at, f.consecutive_errors)
-                    states[state] = states.get(state, 0) + 1
-            for state, count in states.items():
-                self.prom.feeds.labels(state=state).set(count)
         return self.prom.render()
+
+    def _count_feed_states(self, feeds: list[Any]) -> dict[str, int]:
+        """Enabled feeds by shown state (see `shown_state`), also set on the gauge."""
+        from tracker.core.feeds import SHOWN_STATES, shown_state
+
+        states = dict.fromkeys(SHOWN_STATES, 0)
+        for f in feeds:
+            if f.enabled:
+                state = shown_state(f.state, f.last_success_at, f.consecutive_errors)
+                states[state] = states.get(state, 0) + 1
+        for state, count in states.items():
+            self.prom.feeds.labels(state=state).set(count)
+        return states
 
 
 def load_reference_extras(settings: Settings) -> dict[str, Any]:
