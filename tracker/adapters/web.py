@@ -4,6 +4,7 @@ knows nothing of the database or the scheduler."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -40,29 +41,34 @@ class OutageLog:
         self.failures = 0
         self._unlogged = 0
         self._last_logged = 0.0
+        self._lock = threading.Lock()
 
     def failed(self, reason: str) -> None:
-        self.failures += 1
-        now = self.clock()
-        if self.failures == 1:
-            log.error("%s unavailable: %s", self.what, reason)
-            self._last_logged = now
-            return
-        self._unlogged += 1
-        if now - self._last_logged >= self.every_seconds:
-            log.error(
-                "%s still unavailable: %d requests refused in the last %.0f s (%s)",
-                self.what,
-                self._unlogged,
-                now - self._last_logged,
-                reason,
-            )
-            self._unlogged, self._last_logged = 0, now
+        with self._lock:  # /status runs in worker threads
+            self.failures += 1
+            now = self.clock()
+            if self.failures == 1:
+                log.error("%s unavailable: %s", self.what, reason)
+                self._last_logged = now
+                return
+            self._unlogged += 1
+            if now - self._last_logged >= self.every_seconds:
+                log.error(
+                    "%s still unavailable: %d requests refused in the last %.0f s (%s)",
+                    self.what,
+                    self._unlogged,
+                    now - self._last_logged,
+                    reason,
+                )
+                self._unlogged, self._last_logged = 0, now
 
     def succeeded(self) -> None:
-        if self.failures:
-            log.warning("%s available again after %d refused requests", self.what, self.failures)
-        self.failures = self._unlogged = 0
+        with self._lock:
+            if self.failures:
+                log.warning(
+                    "%s available again after %d refused requests", self.what, self.failures
+                )
+            self.failures = self._unlogged = 0
 
 
 class StatusSource(Protocol):
