@@ -135,7 +135,8 @@ def test_healthz_answers_while_50_digests_render(app: App, server: str) -> None:
         by_day.setdefault(str(r.request.url), set()).add(r.content)
     assert all(len(bodies) == 1 for bodies in by_day.values())  # the same digest each time
     assert latencies, "/healthz was never probed"
-    assert max(latencies) < 2.0, f"/healthz took {max(latencies):.2f} s"  # generous bound
+    # generous for a shared CI machine: before the fix this took 11 s on the same test
+    assert max(latencies) < 3.0, f"/healthz took {max(latencies):.2f} s"
     assert builds.max_running <= CONCURRENCY
     assert builds.calls == len(DAYS)  # each day rendered once, the rest from the cache
 
