@@ -358,8 +358,9 @@ def test_backoff_degraded_recovery_and_gone(
     gone_row = feed_row(app, gone)
     assert gone_row.state == "gone" and gone_row.enabled  # visible, never silently dropped
     status = app.status()
-    assert {f["url"]: f["state"] for f in status["feeds"]}[url] == "degraded"
-    assert status["totals"]["feeds_degraded"] == 1 and status["totals"]["feeds_gone"] == 1
+    # never once succeeded: shown as failing, not degraded (issue 13, item 13)
+    assert {f["url"]: f["state"] for f in status["feeds"]}[url] == "failing"
+    assert status["totals"]["feeds_failing"] == 1 and status["totals"]["feeds_gone"] == 1
 
     healthy["ok"] = True
     app = new_app(sqlite_url, clock, pool, [url, gone])

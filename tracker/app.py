@@ -138,6 +138,7 @@ class App:
         self.started_at = clock()
         self._started_monotonic = time.monotonic()
         self.last_tick = TickInfo()
+        self.tick_error: Exception | None = None
         self.scheduler_running = False
         self._tick_lock = asyncio.Lock()
         # Classification runs from the tick and from article batches (which finish outside
@@ -322,9 +323,12 @@ class App:
                 report = await self.poller.run_once(now)
                 if self.settings.classifier.enabled:
                     await self._classify_pending()
-            except Exception:
+            except Exception as exc:
+                self.tick_error = exc  # `tracker poll` reports it and exits non-zero
                 log.exception("tick failed")
                 report = PassReport(started_at=now)
+            else:
+                self.tick_error = None
             self.prom.ticks.inc()
             self.last_tick = TickInfo(
                 at=now,
@@ -343,6 +347,7 @@ class App:
         from tracker.adapters.scheduler import DigestJob, build_scheduler
 
         await asyncio.to_thread(self.upgrade_db)
+        await asyncio.to_thread(db.check_writable, self.engine)  # read-only: one line, exit
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
         if self._pool is not None:
@@ -379,7 +384,9 @@ class App:
 
         from tracker.adapters.web import create_web_app
 
-        web = create_web_app(self, __version__)
+        web = create_web_app(
+            self, __version__, digest_concurrency=self.settings.web.digest_concurrency
+        )
         config = uvicorn.Config(
             web,
             host=self.settings.web.host,
@@ -453,8 +460,7 @@ class App:
 
     def digest(self, day: date, fmt: Format, period: PeriodKind | None = None) -> tuple[bytes, str]:
         """DigestSource for the web app: the digest of the period containing `day`."""
-        service = self.digest_service()
-        rendered = service.render(service.build(day, period), fmt)
+        rendered = self.digest_service().render_cached(day, period, fmt)
         return rendered.body, rendered.media_type
 
     # -- StatusSource ----------------------------------------------------------------------
@@ -467,18 +473,31 @@ class App:
         return True, "database reachable"
 
     def status(self) -> dict[str, Any]:
+        """The /status document; a database that cannot be reached raises SourceUnavailable
+        (the endpoint answers 503 with the reason, naming no host or credentials)."""
+        from tracker.adapters.web import SourceUnavailable
+
+        try:
+            return self._status()
+        except db.CONNECTION_ERRORS as exc:
+            if not db.is_connection_error(exc):
+                raise
+            raise SourceUnavailable(f"database unreachable: {type(exc).__name__}") from None
+
+    def _status(self) -> dict[str, Any]:
+        from tracker.core.feeds import shown_state
+
         feeds = self.repo.list_feeds()
-        states = {"ok": 0, "degraded": 0, "gone": 0}
+        states = self._count_feed_states(feeds)
         rows = []
         for feed in feeds:
-            if feed.enabled:
-                states[feed.state] = states.get(feed.state, 0) + 1
+            state = shown_state(feed.state, feed.last_success_at, feed.consecutive_errors)
             rows.append(
                 {
                     "url": mask_url(feed.url),
                     "name": feed.name,
                     "enabled": feed.enabled,
-                    "state": feed.state,
+                    "state": state,
                     "last_success": _iso(feed.last_success_at),
                     "last_error": mask_secrets(feed.last_error) or None,
                     "last_error_at": _iso(feed.last_error_at),
@@ -488,8 +507,6 @@ class App:
                     "items_stored": feed.items_count,
                 }
             )
-        for state, count in states.items():
-            self.prom.feeds.labels(state=state).set(count)
         return {
             "version": __version__,
             "started_at": _iso(self.started_at),
@@ -517,6 +534,8 @@ class App:
                 "feeds_ok": states["ok"],
                 "feeds_degraded": states["degraded"],
                 "feeds_gone": states["gone"],
+                "feeds_failing": states["failing"],
+                "feeds_pending": states["pending"],
                 "items": sum(f.items_count for f in feeds),
             },
         }
@@ -535,7 +554,27 @@ class App:
         }
 
     def metrics(self) -> tuple[bytes, str]:
+        """Prometheus text; `tracker_feeds{state}` is counted afresh from the database (it
+        used to change only when /status was read). Unreachable: the last counts stay."""
+        try:
+            self._count_feed_states(self.repo.list_feeds())
+        except db.CONNECTION_ERRORS as exc:
+            if not db.is_connection_error(exc):
+                raise
         return self.prom.render()
+
+    def _count_feed_states(self, feeds: list[Any]) -> dict[str, int]:
+        """Enabled feeds by shown state (see `shown_state`), also set on the gauge."""
+        from tracker.core.feeds import SHOWN_STATES, shown_state
+
+        states = dict.fromkeys(SHOWN_STATES, 0)
+        for f in feeds:
+            if f.enabled:
+                state = shown_state(f.state, f.last_success_at, f.consecutive_errors)
+                states[state] = states.get(state, 0) + 1
+        for state, count in states.items():
+            self.prom.feeds.labels(state=state).set(count)
+        return states
 
 
 def load_reference_extras(settings: Settings) -> dict[str, Any]:

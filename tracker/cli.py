@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -90,7 +92,32 @@ def _setup_logging(settings: Settings) -> None:
 def _build_app(settings: Settings) -> Any:
     from tracker.app import App
 
-    return App(settings)
+    with _database_errors(settings):
+        return App(settings)
+
+
+@contextlib.contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """A database that cannot be used at all (read-only, a path whose folder is a file)
+    ends the command with one line and exit code 1; other errors keep their traceback."""
+    from tracker.adapters.storage import db
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except db.DatabaseUnusable as exc:
+        raise _fail(str(exc), 1) from None
+    except Exception as exc:
+        reason = db.unusable_reason(exc, settings.database.url)
+        if reason is None:
+            raise
+        raise _fail(reason, 1) from None
+
+
+class _TickFailed(Exception):
+    """The tick of `tracker poll` failed (and logged why): the command must not go on to
+    print "0 errors" and exit 0."""
 
 
 @app.callback()
@@ -144,7 +171,8 @@ def run() -> None:
     settings = get_settings()
     _setup_logging(settings)
     tracker_app = _build_app(settings)
-    asyncio.run(tracker_app.run())
+    with _database_errors(settings):
+        asyncio.run(tracker_app.run())
 
 
 @app.command()
@@ -154,17 +182,28 @@ def poll() -> None:
     _setup_logging(settings)
 
     async def once() -> Any:
+        from tracker.adapters.storage import db
+
         tracker_app = _build_app(settings)
         try:
             await asyncio.to_thread(tracker_app.upgrade_db)
+            await asyncio.to_thread(db.check_writable, tracker_app.engine)
             await asyncio.to_thread(tracker_app.sync_feeds)
             report = await tracker_app.tick()
+            if tracker_app.tick_error is not None:  # logged by the tick; not "0 errors"
+                raise _TickFailed() from tracker_app.tick_error
             await tracker_app.finish_articles()  # article pages come in after the feeds
             return report
         finally:
             await tracker_app.aclose()
 
-    report = asyncio.run(once())
+    try:
+        with _database_errors(settings):
+            report = asyncio.run(once())
+    except _TickFailed as failed:
+        cause = failed.__cause__
+        first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        raise _fail(f"poll failed: {type(cause).__name__}: {first_line}", 1) from None
     for feed in report.feeds:
         detail = feed.error or feed.warning or ""
         _echo(f"{feed.outcome:13} {len(feed.new_item_ids):4} new  {feed.url}  {detail}".rstrip())
@@ -179,11 +218,12 @@ def db_upgrade() -> None:
     _setup_logging(settings)
     from tracker.adapters.storage import db
 
-    engine = db.create_db_engine(settings.database.url)
-    try:
-        db.upgrade(engine)
-    finally:
-        engine.dispose()
+    with _database_errors(settings):
+        engine = db.create_db_engine(settings.database.url)
+        try:
+            db.upgrade(engine)
+        finally:
+            engine.dispose()
     typer.echo("database is up to date")
 
 
@@ -220,8 +260,9 @@ def _repo(settings: Settings) -> Any:
     from tracker.adapters.storage import db
     from tracker.adapters.storage.repository import Repository
 
-    engine = db.create_db_engine(settings.database.url)
-    db.upgrade(engine)
+    with _database_errors(settings):
+        engine = db.create_db_engine(settings.database.url)
+        db.upgrade(engine)
     return Repository(engine)
 
 
@@ -341,4 +382,10 @@ _register_optional()
 
 
 def main() -> None:
-    app()
+    from tracker.adapters.storage.db import DatabaseUnusable
+
+    try:
+        app()
+    except DatabaseUnusable as exc:  # any command not wrapped above: still one line
+        typer.echo(str(exc), err=True)
+        sys.exit(1)

@@ -99,6 +99,8 @@ class WebSettings(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # Digests rendered at once by GET /digests/... (each in a worker thread).
+    digest_concurrency: int = Field(2, ge=1, le=64)
 
 
 class AlertSettings(_Section):

@@ -3,11 +3,72 @@ knows nothing of the database or the scheduler."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal, Protocol
 
+import anyio
 from fastapi import FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
+
+from tracker.core.digest import PeriodOutOfRange
+
+log = logging.getLogger(__name__)
+
+
+class SourceUnavailable(Exception):
+    """Raised by a StatusSource when what it reads from (the database) cannot be reached:
+    the endpoint answers 503 with this one-line reason instead of a 500 and a traceback."""
+
+
+class OutageLog:
+    """Logs an outage once, then at most one summary per `every_seconds` with the number of
+    requests refused meanwhile, and one line when it ends: a database outage with a
+    monitoring probe polling /status every second must not print a traceback per request."""
+
+    def __init__(
+        self,
+        what: str,
+        every_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.what = what
+        self.every_seconds = every_seconds
+        self.clock = clock
+        self.failures = 0
+        self._unlogged = 0
+        self._last_logged = 0.0
+        self._lock = threading.Lock()
+
+    def failed(self, reason: str) -> None:
+        with self._lock:  # /status runs in worker threads
+            self.failures += 1
+            now = self.clock()
+            if self.failures == 1:
+                log.error("%s unavailable: %s", self.what, reason)
+                self._last_logged = now
+                return
+            self._unlogged += 1
+            if now - self._last_logged >= self.every_seconds:
+                log.error(
+                    "%s still unavailable: %d requests refused in the last %.0f s (%s)",
+                    self.what,
+                    self._unlogged,
+                    now - self._last_logged,
+                    reason,
+                )
+                self._unlogged, self._last_logged = 0, now
+
+    def succeeded(self) -> None:
+        with self._lock:
+            if self.failures:
+                log.warning(
+                    "%s available again after %d refused requests", self.what, self.failures
+                )
+            self.failures = self._unlogged = 0
 
 
 class StatusSource(Protocol):
@@ -24,12 +85,18 @@ class DigestSource(Protocol):
     def digest(self, day: date, fmt: Any, period: Any = None) -> tuple[bytes, str]: ...
 
 
-def create_web_app(source: StatusSource, version: str) -> FastAPI:
+def create_web_app(source: StatusSource, version: str, *, digest_concurrency: int = 2) -> FastAPI:
+    """`digest_concurrency` bounds the digests rendered at once, in worker threads of their
+    own, so that a burst of digest requests never takes the threads or the event loop that
+    /healthz and /status need."""
     app = FastAPI(title="tracker", version=version, docs_url=None, redoc_url=None)
+    digest_slots = anyio.CapacityLimiter(digest_concurrency)
+    status_outage = OutageLog("status source")
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """Liveness: the process answers. Deliberately touches nothing else."""
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers. Deliberately touches nothing else, and runs on
+        the event loop itself (no worker thread to wait for behind slow requests)."""
         return {"status": "ok"}
 
     @app.get("/readyz")
@@ -37,9 +104,15 @@ def create_web_app(source: StatusSource, version: str) -> FastAPI:
         ok, detail = source.ready()
         return JSONResponse({"ready": ok, "detail": detail}, status_code=200 if ok else 503)
 
-    @app.get("/status")
-    def status() -> dict[str, Any]:
-        return source.status()
+    @app.get("/status", response_model=None)
+    def status() -> dict[str, Any] | JSONResponse:
+        try:
+            body = source.status()
+        except SourceUnavailable as exc:
+            status_outage.failed(str(exc))
+            return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
+        status_outage.succeeded()
+        return body
 
     @app.get("/metrics")
     def metrics() -> Response:
@@ -47,16 +120,23 @@ def create_web_app(source: StatusSource, version: str) -> FastAPI:
         return Response(content=body, media_type=content_type)
 
     @app.get("/digests/{day}")
-    def digest(
+    async def digest(
         day: date,
         format: Literal["html", "json", "md", "png", "telegram"] = "html",
         period: Literal["day", "week"] | None = Query(None),
     ) -> Response:
-        """The digest of the day (or of the week containing it), rendered from stored data."""
+        """The digest of the day (or of the week containing it), rendered from stored data in
+        a worker thread, at most `digest_concurrency` at once; a day too close to the ends
+        of the calendar for its comparison window is refused with 422 and the reason."""
         render = getattr(source, "digest", None)
         if render is None:
             raise HTTPException(404, "digests are not available here")
-        body, content_type = render(day, format, period)
+        try:
+            body, content_type = await anyio.to_thread.run_sync(
+                render, day, format, period, limiter=digest_slots
+            )
+        except PeriodOutOfRange as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=422)
         return Response(content=body, media_type=content_type)
 
     return app

@@ -47,7 +47,9 @@ def register(app: typer.Typer) -> None:
         when = parse_day(day)
         kind = _choice(period, ("day", "week"), "--period")
         chosen = _choice(fmt, ("md", "html", "json", "telegram", "png"), "--format") or "md"
-        tracker_app = _build_app(get_settings())
+        settings = get_settings()
+        _check_range(when, cast(PeriodKind, kind or settings.digest.period), settings)
+        tracker_app = _build_app(settings)
         sent: int | None = None
         try:
             tracker_app.upgrade_db()
@@ -63,6 +65,20 @@ def register(app: typer.Typer) -> None:
         _write(body, output, chosen)
         if sent is not None:
             typer.echo(f"digest sent to {sent} destination(s)", err=True)
+
+
+def _check_range(day: date, kind: PeriodKind, settings: Any) -> None:
+    """A day too close to year 1 or 9999 for its digest window: one line and exit code 2,
+    before anything is opened."""
+    from zoneinfo import ZoneInfo
+
+    from tracker.core.digest import PeriodOutOfRange, checked_period
+
+    try:
+        checked_period(day, kind, ZoneInfo(settings.digest.timezone))
+    except PeriodOutOfRange as exc:
+        typer.echo(f"--date: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 async def _send_and_close(tracker_app: Any, day: date, kind: PeriodKind | None) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from tracker.core.sanitize import mask_secrets, mask_url, neutralised
@@ -135,6 +135,31 @@ def period_of(day: date, kind: PeriodKind, tz: tzinfo) -> Period:
         monday = day - timedelta(days=day.weekday())
         return Period("week", monday, monday + timedelta(days=7), tz)
     raise ValueError(f"unknown period kind: {kind!r}")
+
+
+class PeriodOutOfRange(ValueError):
+    """A day too close to the ends of the calendar (year 1 or 9999) for its digest: the
+    period, the previous periods it is compared with or the chart's 30 days cannot be
+    computed. Refused up front so that callers answer with a reason, not an OverflowError."""
+
+
+def checked_period(day: date, kind: PeriodKind, tz: tzinfo) -> Period:
+    """`period_of(day, kind, tz)`, refusing a day whose digest window cannot be computed:
+    its period, its load window (comparison periods, chart days) and both ends of that
+    window as UTC instants (the database compares UTC times) must all exist."""
+    try:
+        period = period_of(day, kind, tz)
+        start, end = load_window(period)
+        for moment in (start, end):
+            moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        if isinstance(exc, ValueError) and "period kind" in str(exc):
+            raise
+        raise PeriodOutOfRange(
+            f"date out of range for a {kind} digest: {day.isoformat()} "
+            "(its period or comparison window falls outside years 1-9999)"
+        ) from None
+    return period
 
 
 def last_complete_period(now: datetime, kind: PeriodKind, tz: tzinfo) -> Period:

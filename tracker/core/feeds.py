@@ -180,6 +180,22 @@ def state_after_errors(consecutive_errors: int, degraded_after: int) -> FeedStat
     return FeedState.DEGRADED if consecutive_errors >= degraded_after else FeedState.OK
 
 
+# States /status and /metrics show: the stored ones, plus two for feeds that never worked.
+FAILING = "failing"  # polled, never once succeeded (a wrong URL, a dead site)
+PENDING = "pending"  # added, not polled yet
+SHOWN_STATES: tuple[str, ...] = ("ok", "degraded", "gone", FAILING, PENDING)
+
+
+def shown_state(state: str, last_success_at: datetime | None, consecutive_errors: int) -> str:
+    """What to call a feed in /status and /metrics. The stored state starts as "ok" and
+    only counts errors, so a feed whose every fetch failed looked healthy until it was
+    degraded; one that has never once succeeded is "failing" (whatever its error count),
+    and one not polled yet is "pending". Gone stays gone."""
+    if state == FeedState.GONE or last_success_at is not None:
+        return state
+    return FAILING if consecutive_errors > 0 else PENDING
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Retry-After is either delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
     if not value:

@@ -14,11 +14,14 @@ anything was delivered is "unsent" and is taken again by the next firing or `--s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html as html_lib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import partial
@@ -32,9 +35,9 @@ from tracker.core.digest import (
     IncidentRecord,
     PeriodKind,
     build_digest,
+    checked_period,
     last_complete_period,
     load_window,
-    period_of,
 )
 
 Format = Literal["md", "html", "json", "telegram", "png"]
@@ -89,10 +92,28 @@ class DigestService:
         self.store = store
         self.renderer = renderer
         self.config = config
+        self._cache = RenderCache()
+
+    def render_cached(self, day: date, kind: PeriodKind | None, fmt: Format) -> Rendered:
+        """The rendered digest of the period containing `day`, from the cache while the
+        store's fingerprint is unchanged (a burst of requests for one day renders it once).
+        Thread-safe: the web app calls it from worker threads."""
+        period = checked_period(day, kind or self.config.period, self.config.timezone)
+        fingerprint = getattr(self.store, "fingerprint", None)
+        if fingerprint is None:  # a store that cannot tell when its data changes
+            return self.render(self.build(period.start, period.kind), fmt)
+        key: CacheKey = (period.kind, period.start, fmt)
+        with self._cache.rendering(key):  # the same digest asked twice at once renders once
+            version = fingerprint()
+            cached = self._cache.get(key, version)
+            if cached is None:
+                cached = self.render(self.build(period.start, period.kind), fmt)
+                self._cache.put(key, version, cached)
+        return cached
 
     def build(self, day: date, kind: PeriodKind | None = None) -> Digest:
         """The digest of the period (day, or Monday-to-Sunday week) that contains `day`."""
-        period = period_of(day, kind or self.config.period, self.config.timezone)
+        period = checked_period(day, kind or self.config.period, self.config.timezone)
         start, end = load_window(period)
         return build_digest(
             period,
@@ -133,6 +154,56 @@ class DigestService:
                 raise LookupError("no chart renderer configured")
             return png
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+CacheKey = tuple[str, date, str]
+
+
+class RenderCache:
+    """Rendered digests by (period kind, start, format), valid for one data version.
+
+    Entries of an older version can never be served again, so storing a newer version drops
+    them: the cache holds at most one data version, and at most `max_entries` of it (least
+    recently used dropped first), which bounds its memory however many days are asked for.
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self.max_entries = max_entries
+        self._version: Hashable = None
+        self._entries: OrderedDict[CacheKey, Rendered] = OrderedDict()
+        self._lock = threading.Lock()
+        self._rendering: dict[CacheKey, threading.Lock] = {}
+
+    @contextlib.contextmanager
+    def rendering(self, key: CacheKey) -> Iterator[None]:
+        """Held while one digest is looked up and rendered, so that a burst of requests for
+        it waits for the first render instead of repeating it."""
+        with self._lock:
+            if len(self._rendering) > 4 * self.max_entries:  # bounded; a dropped lock only
+                self._rendering.clear()  # costs a duplicate render
+            lock = self._rendering.setdefault(key, threading.Lock())
+        with lock:
+            yield
+
+    def get(self, key: CacheKey, version: Hashable) -> Rendered | None:
+        with self._lock:
+            if version != self._version or key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key]
+
+    def put(self, key: CacheKey, version: Hashable, rendered: Rendered) -> None:
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+            self._entries[key] = rendered
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 # -- sending --------------------------------------------------------------------------------

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+
+# What a lost or refused database connection raises through SQLAlchemy.
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached (refused, dropped, pool timeout),
+    as opposed to a bad query or a constraint: those are bugs and keep their traceback."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, (sa_exc.OperationalError, sa_exc.InterfaceError)
+        )
+    return False
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be used at all (read-only, or a path that cannot hold a file).
+    Its message is one line naming the database (no credentials), for the command line."""
 
 
 def create_db_engine(url: str, echo: bool = False) -> Engine:
@@ -19,7 +41,7 @@ def create_db_engine(url: str, echo: bool = False) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _make_parent(sqlite_path(database))
     else:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -29,6 +51,86 @@ def create_db_engine(url: str, echo: bool = False) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def sqlite_path(database: str) -> Path:
+    """The file of an SQLite database name, also when given as a URI (`file:PATH?mode=ro`,
+    with `uri=true`)."""
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database).expanduser()
+
+
+def _make_parent(path: Path) -> None:
+    """Create the database file's folder; one that cannot be (a file in the way, no
+    permission) is a one-line DatabaseUnusable, not a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DatabaseUnusable(
+            f"database path is not usable: {path} (a file is in the way of its folder)"
+        ) from None
+    except PermissionError:
+        raise DatabaseUnusable(
+            f"database path is not usable: {path} (no permission to create its folder)"
+        ) from None
+
+
+def describe(url: URL | str) -> str:
+    """The database as shown to people: an SQLite file's path, else the URL without its
+    password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return str(sqlite_path(parsed.database))
+    return parsed.render_as_string(hide_password=True)
+
+
+def unusable_reason(exc: BaseException, url: URL | str) -> str | None:
+    """One line for an error that means the database cannot be written or opened at all
+    (a read-only file, a read-only PostgreSQL transaction or standby, a file SQLite cannot
+    open), else None: other errors keep their traceback."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DatabaseUnusable):
+            return str(seen)
+        text = str(seen).lower()
+        code = getattr(seen, "sqlstate", None)
+        if "readonly database" in text or code == "25006" or "read-only transaction" in text:
+            return f"database is read-only: {describe(url)}"
+        if "unable to open database file" in text:
+            # a WAL file in a folder we may not write cannot get its -shm file opened
+            if _sqlite_not_writable(url):
+                return f"database is read-only: {describe(url)}"
+            return f"database cannot be opened: {describe(url)}"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _sqlite_not_writable(url: URL | str) -> bool:
+    """An existing SQLite file, or its folder, that this process may not write."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return False
+    path = sqlite_path(parsed.database)
+    if "mode=ro" in str(parsed) or parsed.query.get("mode") == "ro":
+        return path.exists()
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def check_writable(engine: Engine) -> None:
+    """Fail at start-up, not at the first tick, on a database that cannot be written: a
+    no-op update of the migration row inside a transaction that is rolled back (SQLite
+    refuses the write lock on a read-only file; PostgreSQL refuses it in a read-only
+    transaction or on a standby). Nothing is changed either way."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            conn.rollback()
+    except sa_exc.DBAPIError as exc:
+        reason = unusable_reason(exc, engine.url)
+        if reason is not None:
+            raise DatabaseUnusable(reason) from None
+        raise
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

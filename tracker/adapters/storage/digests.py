@@ -25,7 +25,7 @@ from tracker.adapters.storage.models import (
     IncidentRow,
     Item,
 )
-from tracker.core.digest import DecisionRecord, FeedRecord, IncidentRecord
+from tracker.core.digest import DecisionRecord, FeedRecord, IncidentRecord, failing_feeds
 
 ACTIVE = "active"
 
@@ -90,6 +90,34 @@ class DigestStore:
                 )
                 for f in rows
             ]
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Cheap values that change whenever anything a digest shows changes: events (a new
+        one, a revision, a retirement, an analyst's decision), incidents (a new report) and
+        feeds (a rename, a state change, a failing feed's error). Two aggregate queries and
+        the feeds list, far cheaper than building a digest; the rendered-digest cache is
+        keyed on it."""
+        with Session(self.engine) as session:
+            events = session.execute(
+                select(
+                    func.count(col(EventRow.id)),
+                    func.max(col(EventRow.id)),
+                    func.coalesce(func.sum(col(EventRow.revision)), 0),
+                    func.max(col(EventRow.updated_at)),
+                    func.max(col(EventRow.reviewed_at)),
+                    func.count(col(EventRow.review_status)),
+                )
+            ).one()
+            incidents = session.execute(
+                select(func.count(col(IncidentRow.id)), func.max(col(IncidentRow.id)))
+            ).one()
+        feeds = self.feeds()
+        return (
+            tuple(events),
+            tuple(incidents),
+            tuple((f.name, f.url, f.state, f.enabled) for f in feeds),
+            failing_feeds(feeds),
+        )
 
     def decisions(self, start: datetime, end: datetime) -> list[DecisionRecord]:
         """Analyst decisions (review buttons, stored on events) taken in [start, end)."""
