@@ -71,6 +71,7 @@ def test_feeds_add_list_remove_and_poll(config: Path, feed_server: FeedServer) -
 def test_feeds_add_rejects_bad_url(config: Path) -> None:
     result = invoke(config, "feeds", "add", "ftp://example.org/feed")
     assert result.exit_code == 2 and "must be an http:// or https:// URL" in result.output
+    assert "Value error" not in result.output
 
 
 def test_feeds_check_prints_what_would_be_stored(
@@ -115,3 +116,16 @@ def test_db_upgrade_and_check_config(config: Path, tmp_path: Path) -> None:
     assert (tmp_path / "cli.db").exists()
     shown = invoke(config, "check-config")
     assert shown.exit_code == 0 and "configuration OK" in shown.output
+
+
+def test_help_shows_flags_without_a_type() -> None:
+    for args in (["incidents", "list", "--help"], ["feeds", "list", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "--json" in result.output
+        assert "<bool>" not in result.output, result.output
+    assert "<str>" in runner.invoke(app, ["incidents", "list", "--help"]).output  # --since
+
+
+def test_check_config_ends_each_stream_with_a_newline(config: Path) -> None:
+    shown = invoke(config, "check-config")
+    assert shown.stdout.endswith("}\n") and shown.stderr == "configuration OK\n"

@@ -25,6 +25,7 @@ from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
@@ -303,10 +304,12 @@ class App:
         """`tracker run`: migrate, sync feeds, poll on schedule, serve status until stopped."""
         from tracker.adapters.scheduler import DigestJob, build_scheduler
 
+        log.info("migrating the database schema (%s)", self.database_display())
         await asyncio.to_thread(self.upgrade_db)
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
         if self._pool is not None:
+            log.info("starting %d feed parser workers", self._pool.workers)
             await self._pool.start()
         stop = stop or asyncio.Event()
         _install_signal_handlers(stop)
@@ -318,13 +321,13 @@ class App:
         )
         scheduler.start()
         self.scheduler_running = True
-        log.info("tracker %s started; database %s", __version__, self.engine.url.render_as_string())
         delivery = asyncio.create_task(self.alerts.run_delivery(stop))
         updates = asyncio.create_task(self.alerts.run_updates(stop))
         try:
             if self.settings.web.enabled:
                 await self._serve_web(stop)
             else:
+                await asyncio.to_thread(self.log_ready)
                 await stop.wait()
         finally:
             stop.set()
@@ -345,7 +348,9 @@ class App:
             web,
             host=self.settings.web.host,
             port=self.settings.web.port,
-            log_level=self.settings.logging.level.lower(),
+            # The loggers were set up by tracker.logs: uvicorn keeps its hands off them.
+            log_config=None,
+            log_level=None,
             access_log=False,
             lifespan="off",
         )
@@ -355,11 +360,50 @@ class App:
             await stop.wait()
             server.should_exit = True
 
+        async def announce_ready() -> None:
+            while not server.started:
+                await asyncio.sleep(0.05)
+            await asyncio.to_thread(self.log_ready)
+
         watcher = asyncio.create_task(watch_stop())
+        announcer = asyncio.create_task(announce_ready())
         try:
             await server.serve()
         finally:
             watcher.cancel()
+            announcer.cancel()
+
+    # -- start-up summary ------------------------------------------------------------------
+
+    def database_display(self) -> str:
+        """The database URL with its password masked."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def ready_facts(self) -> ReadyFacts:
+        from zoneinfo import ZoneInfo
+
+        from tracker.reference import load_agreements
+
+        extra = load_reference_extras(self.settings).get("extra_agreements")
+        today = self.clock().astimezone(ZoneInfo("Asia/Damascus")).date()
+        web = self.settings.web
+        return ReadyFacts(
+            version=__version__,
+            database=self.database_display(),
+            web=f"http://{web.host}:{web.port}" if web.enabled else None,
+            feed_languages=[f.language for f in self.repo.list_feeds() if f.enabled],
+            notifier=self.notifier.name,
+            destinations=[d.name for d in self.alert_store.list_destinations() if d.active],
+            agreements_in_force=[a.id for a in load_agreements(extra) if a.in_force_on(today)],
+            today=today.isoformat(),
+        )
+
+    def log_ready(self) -> None:
+        """One line an operator reads first; a failure to gather it never stops the service."""
+        try:
+            log.info("%s", ready_line(self.ready_facts()))
+        except Exception:
+            log.exception("could not gather the start-up summary")
 
     # -- digests ---------------------------------------------------------------------------
 

@@ -182,6 +182,8 @@ class DigestSettings(_Section):
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_format: bool = False
+    # Level of the libraries' own loggers (uvicorn, APScheduler, httpx, telegram, ...).
+    library_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
 
 DEFAULT_FEEDS: tuple[FeedSettings, ...] = (
@@ -230,13 +232,19 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
+def error_message(err: Mapping[str, Any]) -> str:
+    """pydantic's message for one error, without the "Value error, " it puts before the
+    messages of our own validators (it names the exception class, not the problem)."""
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def _format_errors(exc: ValidationError, origin: str) -> str:
     lines = []
     for err in exc.errors():
         key = ".".join(str(part) for part in err["loc"]) or "(top level)"
         got = err.get("input")
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-        lines.append(f"config error in {origin}: {key}: {err['msg']}{shown}")
+        lines.append(f"config error in {origin}: {key}: {error_message(err)}{shown}")
     return "\n".join(lines)
 
 
