@@ -129,3 +129,34 @@ def test_help_shows_flags_without_a_type() -> None:
 def test_check_config_ends_each_stream_with_a_newline(config: Path) -> None:
     shown = invoke(config, "check-config")
     assert shown.stdout.endswith("}\n") and shown.stderr == "configuration OK\n"
+
+
+def _command_paths() -> list[list[str]]:
+    import typer.main
+
+    paths: list[list[str]] = []
+
+    def walk(command: object, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            if getattr(sub, "commands", None):
+                walk(sub, [*prefix, name])
+            else:
+                paths.append([*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_readme_commands_table_lists_every_command() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    missing = []
+    for path in _command_paths():
+        whole = f"`tracker {' '.join(path)}" in section
+        # "`tracker feeds list [--json]` / `add URL ...`": later subcommands share the row.
+        shared = len(path) == 2 and any(
+            f"`tracker {path[0]} " in row and f"`{path[1]}" in row for row in section.splitlines()
+        )
+        if not (whole or shared):
+            missing.append(" ".join(path))
+    assert len(_command_paths()) >= 16 and not missing, missing
