@@ -25,6 +25,7 @@ from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.digest import Basis
 from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
@@ -452,10 +453,13 @@ class App:
         if sent:
             log.info("digest sent to %d destination(s)", sent)
 
-    def digest(self, day: date, fmt: Format, period: PeriodKind | None = None) -> tuple[bytes, str]:
-        """DigestSource for the web app: the digest of the period containing `day`."""
+    def digest(
+        self, day: date, fmt: Format, period: PeriodKind | None = None, by: Basis = "recorded"
+    ) -> tuple[bytes, str]:
+        """DigestSource for the web app: the digest of the period containing `day`, counted
+        by arrival (`recorded`) or by event date (`event`)."""
         service = self.digest_service()
-        rendered = service.render(service.build(day, period), fmt)
+        rendered = service.render(service.build(day, period, by), fmt)
         return rendered.body, rendered.media_type
 
     # -- StatusSource ----------------------------------------------------------------------

@@ -21,7 +21,9 @@ class StatusSource(Protocol):
 class DigestSource(Protocol):
     """Optional: a source that can render digests serves GET /digests/YYYY-MM-DD."""
 
-    def digest(self, day: date, fmt: Any, period: Any = None) -> tuple[bytes, str]: ...
+    def digest(
+        self, day: date, fmt: Any, period: Any = None, by: Any = "recorded"
+    ) -> tuple[bytes, str]: ...
 
 
 def create_web_app(source: StatusSource, version: str) -> FastAPI:
@@ -51,12 +53,14 @@ def create_web_app(source: StatusSource, version: str) -> FastAPI:
         day: date,
         format: Literal["html", "json", "md", "png", "telegram"] = "html",
         period: Literal["day", "week"] | None = Query(None),
+        by: Literal["recorded", "event"] = Query("recorded"),
     ) -> Response:
-        """The digest of the day (or of the week containing it), rendered from stored data."""
+        """The digest of the day (or of the week containing it), rendered from stored data;
+        `by=event` counts events by their event date instead of their arrival."""
         render = getattr(source, "digest", None)
         if render is None:
             raise HTTPException(404, "digests are not available here")
-        body, content_type = render(day, format, period)
+        body, content_type = render(day, format, period, by)
         return Response(content=body, media_type=content_type)
 
     return app

@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 
 from tracker.core.alerts import Button, Outcome, SendResult
 from tracker.core.digest import (
+    Basis,
     DecisionRecord,
     Digest,
     FeedRecord,
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 
 class DigestStorePort(Protocol):
     def incidents_recorded(self, start: datetime, end: datetime) -> list[IncidentRecord]: ...
+
+    def incidents_dated(self, start: date, end: date) -> list[IncidentRecord]: ...
 
     def feeds(self) -> list[FeedRecord]: ...
 
@@ -90,17 +93,23 @@ class DigestService:
         self.renderer = renderer
         self.config = config
 
-    def build(self, day: date, kind: PeriodKind | None = None) -> Digest:
-        """The digest of the period (day, or Monday-to-Sunday week) that contains `day`."""
+    def build(self, day: date, kind: PeriodKind | None = None, basis: Basis = "recorded") -> Digest:
+        """The digest of the period (day, or Monday-to-Sunday week) that contains `day`,
+        counting events by arrival (`recorded`) or by event date (`event`)."""
         period = period_of(day, kind or self.config.period, self.config.timezone)
         start, end = load_window(period)
+        if basis == "event":
+            records = self.store.incidents_dated(start.date(), end.date())
+        else:
+            records = self.store.incidents_recorded(start, end)
         return build_digest(
             period,
-            self.store.incidents_recorded(start, end),
+            records,
             self.store.feeds(),
             self._decisions(period.start_at, period.end_at),
             top_limit=self.config.top_limit,
             late_after_days=self.config.late_after_days,
+            basis=basis,
         )
 
     def due(self, now: datetime) -> Digest:
