@@ -242,6 +242,12 @@ def _load_geonames() -> list[Place]:
         return geonames_places(_stream_syrian_city_records(f))
 
 
+def load_places() -> list[Place]:
+    """The shipped places (curated, then GeoNames), each with its governorate; for map
+    context (the gazetteer builds its own index from the same lists)."""
+    return parse_places_csv(_read_text("places.csv")) + _load_geonames()
+
+
 def load_agreements(extra_agreements: dict[str, Any] | None = None) -> AgreementRegistry:
     """The shipped agreements with the user's overrides: cheap (no gazetteer), for the
     start-up summary."""

@@ -234,6 +234,7 @@ class MapPoint:
     lon: float
     severity: str
     violation: bool
+    label: str | None = None  # the place name, printed beside the point
 
 
 @dataclass(frozen=True)
@@ -470,7 +471,7 @@ def build_digest(
         feeds_total=sum(1 for f in feed_list if f.enabled),
         daily=daily_counts(all_records, period.last_day, period.tz, basis=basis),
         points=tuple(
-            MapPoint(r.lat, r.lon, r.severity, r.violation)
+            MapPoint(r.lat, r.lon, r.severity, r.violation, r.place_name)
             for r in current
             if r.lat is not None and r.lon is not None
         ),
