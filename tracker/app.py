@@ -276,13 +276,13 @@ class App:
 
     # -- work ------------------------------------------------------------------------------
 
-    async def tick(self) -> PassReport:
+    async def tick(self, on_progress: Callable[[int, int], None] | None = None) -> PassReport:
         """One scheduler tick: poll what is due. Never raises (the scheduler must go on)."""
         async with self._tick_lock:
             now = self.clock()
             started = time.monotonic()
             try:
-                report = await self.poller.run_once(now)
+                report = await self.poller.run_once(now, on_progress)
                 if self.settings.classifier.enabled:
                     await self._classify_pending()
             except Exception:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from tracker import __version__
+from tracker.progress import progress_bar
 from tracker.settings import (
     ConfigError,
     Settings,
@@ -144,7 +145,8 @@ def poll() -> None:
         try:
             await asyncio.to_thread(tracker_app.upgrade_db)
             await asyncio.to_thread(tracker_app.sync_feeds)
-            return await tracker_app.tick()
+            with progress_bar("polling feeds") as report:
+                return await tracker_app.tick(report)
         finally:
             await tracker_app.aclose()
 
@@ -191,7 +193,8 @@ def reclassify(
     tracker_app = _build_app(settings)
     try:
         tracker_app.upgrade_db()
-        stats = tracker_app.classification.reclassify_since(day)
+        with progress_bar("reclassifying items") as report:
+            stats = tracker_app.classification.reclassify_since(day, report)
     finally:
         asyncio.run(tracker_app.aclose())
     typer.echo(

@@ -76,18 +76,25 @@ class ClassificationService:
                 self._classifier = self._factory()
             return self._classifier
 
-    def classify_ids(self, ids: Sequence[int]) -> ClassifyStats:
+    def classify_ids(
+        self, ids: Sequence[int], on_progress: Callable[[int, int], None] | None = None
+    ) -> ClassifyStats:
+        """Classify in batches; `on_progress(done, total)` after each (for a progress bar)."""
         stats = ClassifyStats()
         for start in range(0, len(ids), self.batch_size):
             stats.add(self._batch(ids[start : start + self.batch_size]))
+            if on_progress is not None:
+                on_progress(min(start + self.batch_size, len(ids)), len(ids))
         return stats
 
     def classify_pending(self, limit: int = 1000) -> ClassifyStats:
         """Catch up on items stored but never classified (e.g. the process died in between)."""
         return self.classify_ids(self.store.unclassified_item_ids(limit))
 
-    def reclassify_since(self, since: datetime) -> ClassifyStats:
-        return self.classify_ids(self.store.item_ids_first_seen_since(since))
+    def reclassify_since(
+        self, since: datetime, on_progress: Callable[[int, int], None] | None = None
+    ) -> ClassifyStats:
+        return self.classify_ids(self.store.item_ids_first_seen_since(since), on_progress)
 
     def _batch(self, ids: Sequence[int]) -> ClassifyStats:
         stats = ClassifyStats()
