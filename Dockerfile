@@ -1,5 +1,8 @@
 # tracker service image: slim Python, dependencies from uv.lock, non-root user.
-FROM python:3.11-slim AS base
+# BASE_IMAGE: any Debian-based Python 3.11 image with pip; CI on a machine that cannot pull
+# from a registry builds on a local stand-in (.ci/container-base).
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE} AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -72,6 +72,7 @@ def test_feeds_add_list_remove_and_poll(config: Path, feed_server: FeedServer) -
 def test_feeds_add_rejects_bad_url(config: Path) -> None:
     result = invoke(config, "feeds", "add", "ftp://example.org/feed")
     assert result.exit_code == 2 and "must be an http:// or https:// URL" in result.output
+    assert "Value error" not in result.output
 
 
 def test_feeds_check_prints_what_would_be_stored(
@@ -116,3 +117,47 @@ def test_db_upgrade_and_check_config(config: Path, tmp_path: Path) -> None:
     assert (tmp_path / "cli.db").exists()
     shown = invoke(config, "check-config")
     assert shown.exit_code == 0 and "configuration OK" in shown.output
+
+
+def test_help_shows_flags_without_a_type() -> None:
+    for args in (["incidents", "list", "--help"], ["feeds", "list", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "--json" in result.output
+        assert "<bool>" not in result.output, result.output
+    assert "<str>" in runner.invoke(app, ["incidents", "list", "--help"]).output  # --since
+
+
+def test_check_config_ends_each_stream_with_a_newline(config: Path) -> None:
+    shown = invoke(config, "check-config")
+    assert shown.stdout.endswith("}\n") and shown.stderr == "configuration OK\n"
+
+
+def _command_paths() -> list[list[str]]:
+    import typer.main
+
+    paths: list[list[str]] = []
+
+    def walk(command: object, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            if getattr(sub, "commands", None):
+                walk(sub, [*prefix, name])
+            else:
+                paths.append([*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_readme_commands_table_lists_every_command() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    missing = []
+    for path in _command_paths():
+        whole = f"`tracker {' '.join(path)}" in section
+        # "`tracker feeds list [--json]` / `add URL ...`": later subcommands share the row.
+        shared = len(path) == 2 and any(
+            f"`tracker {path[0]} " in row and f"`{path[1]}" in row for row in section.splitlines()
+        )
+        if not (whole or shared):
+            missing.append(" ".join(path))
+    assert len(_command_paths()) >= 16 and not missing, missing

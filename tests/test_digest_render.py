@@ -97,13 +97,13 @@ def test_html_escapes_and_embeds_the_chart(service: DigestService) -> None:
 def test_empty_day_renders_plainly(service: DigestService) -> None:
     d = service.build(data.EMPTY_DAY)
     md = service.render(d, "md").body.decode()
-    assert "**No violations were recorded in this day.**" in md
+    assert "**No violations were recorded on this day.**" in md
     assert "1 of 2 feeds healthy." in md
     page = service.render(d, "html").body.decode()
-    assert "No violations were recorded in this day." in page
+    assert "No violations were recorded on this day." in page
     text = render_telegram(d)
     assert len(text) == 1
-    assert "<b>No violations recorded in this day.</b>" in text[0]
+    assert "<b>No violations recorded on this day.</b>" in text[0]
     assert "Bad &lt;feed&gt;: degraded" in text[0]
 
 

@@ -56,7 +56,7 @@ def test_week_and_png(client: TestClient) -> None:
 def test_empty_day_and_bad_requests(client: TestClient) -> None:
     r = client.get("/digests/2024-05-20")
     assert r.status_code == 200
-    assert "No violations were recorded in this day." in r.text
+    assert "No violations were recorded on this day." in r.text
     assert client.get("/digests/not-a-date").status_code == 422
     assert client.get("/digests/2024-05-10", params={"format": "pdf"}).status_code == 422
 

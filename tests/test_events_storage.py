@@ -346,7 +346,7 @@ def test_incidents_list_json_contract(cli_config: Path) -> None:
 
 def test_incidents_list_text_and_show(cli_config: Path) -> None:
     listing = _invoke(cli_config, "incidents", "list").stdout
-    assert len(listing.splitlines()) == 3 and "VIOLATION" in listing
+    assert "VIOLATION" in listing and listing.count("Ariha") == 2
     events = json.loads(_invoke(cli_config, "incidents", "list", "--json").stdout)
     main = next(e for e in events if len(e["sources"]) == 4)
     shown = _invoke(cli_config, "incidents", "show", str(main["id"])).stdout
@@ -358,6 +358,42 @@ def test_incidents_list_text_and_show(cli_config: Path) -> None:
 
     missing = runner.invoke(app, ["--config", str(cli_config), "incidents", "show", "999"])
     assert missing.exit_code == 1
+
+
+def test_incidents_list_is_a_table_that_fits_the_terminal(cli_config: Path) -> None:
+    from tracker.cli import app
+
+    for width in (80, 60, 140):
+        result = runner.invoke(
+            app, ["--config", str(cli_config), "incidents", "list"], env={"COLUMNS": str(width)}
+        )
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert lines[0].split() == ["ID", "Date", "Violation", "Type", "Place", "Killed", "Sources"]
+        assert set(lines[1].strip()) == {"─"}
+        assert max(len(line) for line in lines) <= width, result.stdout
+        assert "killed" not in result.stdout  # the toll has a column, not a word per row
+        assert "\x1b[" not in result.stdout  # no colour codes outside a terminal
+    # Wide enough: the type is printed whole on its row, never cut.
+    assert "Shelling/artillery/missile attack" in result.stdout
+    assert result.stderr == "3 incident(s)\n"
+
+
+def test_incidents_table_prints_feed_text_literally(capsys: pytest.CaptureFixture[str]) -> None:
+    from tracker.commands.incidents import events_table, print_table
+
+    event = {
+        "id": 7,
+        "date": None,
+        "violation": False,
+        "sub_event_type": "Armed clash",
+        "location": {"name": "[bold]Kafr[/bold] Nabl"},
+        "fatalities": None,
+        "source_count": 1,
+    }
+    print_table(events_table([event]))
+    row = capsys.readouterr().out.splitlines()[2].split()
+    assert row == ["7", "?", "-", "Armed", "clash", "[bold]Kafr[/bold]", "Nabl", "?", "1"]
 
 
 def test_eval_merge_command_reports_precision_and_recall() -> None:

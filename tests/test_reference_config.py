@@ -72,5 +72,5 @@ def test_reference_files_change_decisions(tmp_path: Path, sqlite_url: str) -> No
 def test_missing_reference_file_is_a_config_error(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('[reference]\nzones_file = "/nonexistent/zones.geojson"\n')
-    with pytest.raises(ConfigError, match=r"reference\.zones_file: Value error, file not found"):
+    with pytest.raises(ConfigError, match=r"reference\.zones_file: file not found"):
         load_settings(cfg)

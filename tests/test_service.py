@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -109,6 +110,20 @@ def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) 
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "tracker stopped" in out
+    lines = out.splitlines()
+    # Said at once, before the seconds of imports and set-up; then one summary when ready.
+    assert "tracker 0.1.0 starting" in lines[0], lines[:3]
+    ready = [line for line in lines if " ready; " in line]
+    assert len(ready) == 1, out
+    assert f"web http://127.0.0.1:{port}" in ready[0] and "2 feeds (unknown 2)" in ready[0]
+    assert "alerts: console to 1 destination(s): console" in ready[0]
+    assert "agreements in force on " in ready[0] and "database sqlite:///" in ready[0]
+    # One format: every log line stamped as ours (uvicorn's own is "INFO:     ..."), and no
+    # APScheduler or uvicorn chatter at INFO. (Console alerts, if any, are not log lines.)
+    stamp = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
+    assert sum(1 for line in lines if stamp.match(line)) >= 4, out
+    assert not any(re.match(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):\s", line) for line in lines)
+    assert "Adding job" not in out and "Uvicorn running" not in out
 
 
 def test_check_config_reports_errors_in_one_line(tmp_path: Path) -> None:

@@ -103,11 +103,11 @@ def test_precedence_defaults_file_environment(
             "[polling]\nintervall_seconds = 60\n",
             "polling.intervall_seconds: Extra inputs are not permitted",
         ),
-        ('[database]\nurl = "mysql://x"\n', "database.url: Value error, must start with sqlite://"),
+        ('[database]\nurl = "mysql://x"\n', "database.url: must start with sqlite://"),
         ('[web]\nport = "eighty"\n', "web.port: Input should be a valid integer"),
         (
             '[[feeds]]\nurl = "ftp://x"\n',
-            "feeds.0.url: Value error, must be an http:// or https:// URL",
+            "feeds.0.url: must be an http:// or https:// URL",
         ),
         ('[logging]\nlevel = "LOUD"\n', "logging.level: Input should be"),
         ("[polling\n", "invalid TOML"),
@@ -120,6 +120,7 @@ def test_wrong_values_name_the_key(tmp_path: Path, toml: str, expected: str) -> 
         load_settings(cfg)
     assert expected in str(err.value)
     assert str(err.value).count("\n") == 0
+    assert "Value error" not in str(err.value)
 
 
 def test_missing_file_and_config_path_resolution(tmp_path: Path) -> None:

@@ -25,8 +25,10 @@ from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
+from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
@@ -314,13 +316,13 @@ class App:
 
     # -- work ------------------------------------------------------------------------------
 
-    async def tick(self) -> PassReport:
+    async def tick(self, on_progress: Callable[[int, int], None] | None = None) -> PassReport:
         """One scheduler tick: poll what is due. Never raises (the scheduler must go on)."""
         async with self._tick_lock:
             now = self.clock()
             started = time.monotonic()
             try:
-                report = await self.poller.run_once(now)
+                report = await self.poller.run_once(now, on_progress)
                 if self.settings.classifier.enabled:
                     await self._classify_pending()
             except Exception as exc:
@@ -346,11 +348,13 @@ class App:
         """`tracker run`: migrate, sync feeds, poll on schedule, serve status until stopped."""
         from tracker.adapters.scheduler import DigestJob, build_scheduler
 
+        log.info("migrating the database schema (%s)", self.database_display())
         await asyncio.to_thread(self.upgrade_db)
         await asyncio.to_thread(db.check_writable, self.engine)  # read-only: one line, exit
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
         if self._pool is not None:
+            log.info("starting %d feed parser workers", self._pool.workers)
             await self._pool.start()
         stop = stop or asyncio.Event()
         _install_signal_handlers(stop)
@@ -362,13 +366,13 @@ class App:
         )
         scheduler.start()
         self.scheduler_running = True
-        log.info("tracker %s started; database %s", __version__, self.engine.url.render_as_string())
         delivery = asyncio.create_task(self.alerts.run_delivery(stop))
         updates = asyncio.create_task(self.alerts.run_updates(stop))
         try:
             if self.settings.web.enabled:
                 await self._serve_web(stop)
             else:
+                await asyncio.to_thread(self.log_ready)
                 await stop.wait()
         finally:
             stop.set()
@@ -391,7 +395,9 @@ class App:
             web,
             host=self.settings.web.host,
             port=self.settings.web.port,
-            log_level=self.settings.logging.level.lower(),
+            # The loggers were set up by tracker.logs: uvicorn keeps its hands off them.
+            log_config=None,
+            log_level=None,
             access_log=False,
             lifespan="off",
         )
@@ -401,11 +407,50 @@ class App:
             await stop.wait()
             server.should_exit = True
 
+        async def announce_ready() -> None:
+            while not server.started:
+                await asyncio.sleep(0.05)
+            await asyncio.to_thread(self.log_ready)
+
         watcher = asyncio.create_task(watch_stop())
+        announcer = asyncio.create_task(announce_ready())
         try:
             await server.serve()
         finally:
             watcher.cancel()
+            announcer.cancel()
+
+    # -- start-up summary ------------------------------------------------------------------
+
+    def database_display(self) -> str:
+        """The database URL with its password masked."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def ready_facts(self) -> ReadyFacts:
+        from zoneinfo import ZoneInfo
+
+        from tracker.reference import load_agreements
+
+        extra = load_reference_extras(self.settings).get("extra_agreements")
+        today = self.clock().astimezone(ZoneInfo("Asia/Damascus")).date()
+        web = self.settings.web
+        return ReadyFacts(
+            version=__version__,
+            database=self.database_display(),
+            web=f"http://{web.host}:{web.port}" if web.enabled else None,
+            feed_languages=[f.language for f in self.repo.list_feeds() if f.enabled],
+            notifier=self.notifier.name,
+            destinations=[d.name for d in self.alert_store.list_destinations() if d.active],
+            agreements_in_force=[a.id for a in load_agreements(extra) if a.in_force_on(today)],
+            today=today.isoformat(),
+        )
+
+    def log_ready(self) -> None:
+        """One line an operator reads first; a failure to gather it never stops the service."""
+        try:
+            log.info("%s", ready_line(self.ready_facts()))
+        except Exception:
+            log.exception("could not gather the start-up summary")
 
     # -- digests ---------------------------------------------------------------------------
 
@@ -458,9 +503,12 @@ class App:
         if sent:
             log.info("digest sent to %d destination(s)", sent)
 
-    def digest(self, day: date, fmt: Format, period: PeriodKind | None = None) -> tuple[bytes, str]:
-        """DigestSource for the web app: the digest of the period containing `day`."""
-        rendered = self.digest_service().render_cached(day, period, fmt)
+    def digest(
+        self, day: date, fmt: Format, period: PeriodKind | None = None, by: Basis = "recorded"
+    ) -> tuple[bytes, str]:
+        """DigestSource for the web app: the digest of the period containing `day`, counted
+        by arrival (`recorded`) or by event date (`event`), from the render cache."""
+        rendered = self.digest_service().render_cached(day, period, fmt, by)
         return rendered.body, rendered.media_type
 
     # -- StatusSource ----------------------------------------------------------------------

@@ -14,8 +14,34 @@ from typing import Annotated, Any
 import typer
 
 from tracker import __version__
-from tracker.core.sanitize import SecretFilter, mask_secrets, terminal_safe
-from tracker.settings import ConfigError, Settings, load_settings, resolve_config_path
+from tracker.core.sanitize import mask_secrets, terminal_safe
+from tracker.progress import progress_bar
+from tracker.settings import (
+    ConfigError,
+    Settings,
+    error_message,
+    load_settings,
+    resolve_config_path,
+)
+
+
+def _plain_flags() -> None:
+    """typer prints a type column for every option, `<bool>` for on/off flags, which reads
+    as if the flag took a value. A flag takes none: show nothing there."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "plain_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich.plain_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_plain_flags()
 
 app = typer.Typer(
     name="tracker",
@@ -50,43 +76,12 @@ def get_settings() -> Settings:
         raise _fail(str(exc)) from None
 
 
-class _JsonFormatter(logging.Formatter):
-    """One JSON object per line, for log collectors."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        data = {
-            "time": self.formatTime(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            data["exception"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
-
-
-class _TerminalFormatter(logging.Formatter):
-    """Text log lines quote feed titles, URLs and errors: no escape sequences from them
-    reach the terminal (JSON lines escape control characters already)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return terminal_safe(super().format(record))
-
-
 def _setup_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    # Every line written masks URL credentials and the bot token, whoever logged it.
-    handler.addFilter(SecretFilter([settings.telegram.token]))
-    if settings.logging.json_format:
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(_TerminalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.logging.level)
-    # Library chatter below WARNING drowns the service's own lines.
-    for noisy in ("alembic", "apscheduler.executors", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    from tracker.logs import setup_logging
+
+    log = settings.logging
+    setup_logging(log.level, log.json_format, log.library_level,
+                  secrets=[settings.telegram.token])
 
 
 def _build_app(settings: Settings) -> Any:
@@ -170,6 +165,11 @@ def run() -> None:
     """Run the service: migrate, poll feeds on schedule, serve the status endpoint."""
     settings = get_settings()
     _setup_logging(settings)
+    # Importing and wiring everything takes seconds: say so before it starts.
+    logging.getLogger("tracker").info(
+        "tracker %s starting: loading modules, then the database and the parser workers",
+        __version__,
+    )
     tracker_app = _build_app(settings)
     with _database_errors(settings):
         asyncio.run(tracker_app.run())
@@ -189,11 +189,12 @@ def poll() -> None:
             await asyncio.to_thread(tracker_app.upgrade_db)
             await asyncio.to_thread(db.check_writable, tracker_app.engine)
             await asyncio.to_thread(tracker_app.sync_feeds)
-            report = await tracker_app.tick()
+            with progress_bar("polling feeds") as on_progress:
+                pass_report = await tracker_app.tick(on_progress)
             if tracker_app.tick_error is not None:  # logged by the tick; not "0 errors"
                 raise _TickFailed() from tracker_app.tick_error
             await tracker_app.finish_articles()  # article pages come in after the feeds
-            return report
+            return pass_report
         finally:
             await tracker_app.aclose()
 
@@ -245,7 +246,8 @@ def reclassify(
     tracker_app = _build_app(settings)
     try:
         tracker_app.upgrade_db()
-        stats = tracker_app.classification.reclassify_since(day)
+        with progress_bar("reclassifying items") as report:
+            stats = tracker_app.classification.reclassify_since(day, report)
     finally:
         asyncio.run(tracker_app.aclose())
     typer.echo(
@@ -306,9 +308,8 @@ def feeds_add(
     try:
         checked = FeedSettings(url=url, name=name, interval_seconds=interval, language=language)
     except ValidationError as exc:
-        raise _fail(
-            f"invalid feed: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}"
-        ) from None
+        first = exc.errors()[0]
+        raise _fail(f"invalid feed: {first['loc'][0]}: {error_message(first)}") from None
     feed, created = _repo(settings).add_feed(
         FeedSpec(checked.url, checked.name, checked.interval_seconds, checked.language), utcnow()
     )

@@ -247,6 +247,19 @@ def shipped_places() -> list[Place]:
     return parse_places_csv(_read_text("places.csv"))
 
 
+def load_places() -> list[Place]:
+    """The shipped places (curated, then GeoNames), each with its governorate; for map
+    context (the gazetteer builds its own index from the same lists)."""
+    return parse_places_csv(_read_text("places.csv")) + _load_geonames()
+
+
+def load_agreements(extra_agreements: dict[str, Any] | None = None) -> AgreementRegistry:
+    """The shipped agreements with the user's overrides: cheap (no gazetteer), for the
+    start-up summary."""
+    registry = AgreementRegistry.from_toml_dict(tomllib.loads(_read_text("agreements.toml")))
+    return registry.merge(extra_agreements)
+
+
 def load_reference(
     extra_agreements: dict[str, Any] | None = None,
     extra_zones: dict[str, Any] | None = None,
@@ -259,8 +272,7 @@ def load_reference(
     ``extra_places``: dicts with places.csv keys (name, lat, lon, admin1, precision, kind,
     aliases as "a|b" or a list); they take priority over everything else.
     """
-    agreements = AgreementRegistry.from_toml_dict(tomllib.loads(_read_text("agreements.toml")))
-    agreements = agreements.merge(extra_agreements)
+    agreements = load_agreements(extra_agreements)
     zones_data = merge_feature_collections(json.loads(_read_text("zones.geojson")), extra_zones)
     user = [_place_from_row(_normalise_user_place(p)) for p in (extra_places or [])]
     curated = expand_regions(user + parse_places_csv(_read_text("places.csv")))

@@ -210,6 +210,8 @@ class DigestSettings(_Section):
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_format: bool = False
+    # Level of the libraries' own loggers (uvicorn, APScheduler, httpx, telegram, ...).
+    library_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
 
 DEFAULT_FEEDS: tuple[FeedSettings, ...] = (
@@ -258,6 +260,12 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
+def error_message(err: Mapping[str, Any]) -> str:
+    """pydantic's message for one error, without the "Value error, " it puts before the
+    messages of our own validators (it names the exception class, not the problem)."""
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def _format_errors(exc: ValidationError, origin: str) -> str:
     lines = []
     for err in exc.errors():
@@ -265,7 +273,7 @@ def _format_errors(exc: ValidationError, origin: str) -> str:
         got = err.get("input")
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
         # A bad URL must not echo its password.
-        lines.append(mask_secrets(f"config error in {origin}: {key}: {err['msg']}{shown}"))
+        lines.append(mask_secrets(f"config error in {origin}: {key}: {error_message(err)}{shown}"))
     return "\n".join(lines)
 
 

@@ -2,8 +2,13 @@
 
 Drawn with matplotlib's Agg canvas directly (no pyplot, no screen, no global figure state),
 so it is safe in a server thread. The map needs no tiles: it draws the zone outlines from
-tracker/data/zones.geojson and a coarse, approximate country outline with a few labelled
-cities from tracker/data/syria_outline.geojson, in plain longitude/latitude.
+tracker/data/zones.geojson, a coarse, approximate country outline with a few labelled
+cities from tracker/data/syria_outline.geojson and approximate governorate lines derived
+from the gazetteer's places (tracker/core/governorates.py), in plain longitude/latitude.
+It zooms to the period's events, labels each place and spreads reports of one place around
+it, so that the north-west's dots do not hide one another.
+
+One colour scheme for both panels: violations red, other incidents grey, as the bars are.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -24,18 +30,36 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import offset_copy
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from tracker.core.digest import Digest, MapPoint
+from tracker.core.governorates import governorate_areas
 
 WIDTH_PX = 1200
 HEIGHT_PX = 600
 DPI = 100
-SEVERITY_COLOUR = {"low": "#9e9e9e", "medium": "#e6b800", "high": "#f57c00", "critical": "#c62828"}
+# The bar chart's colours, used for the map's points and legend too.
+VIOLATION_COLOUR = "#c62828"
+EARLIER_VIOLATION_COLOUR = "#ef9a9a"
+INCIDENT_COLOUR = "#cfd8dc"
+INCIDENT_EDGE = "#607d8b"
+# Marker size (points) by severity: the colour says violation or not, the size how grave.
+SEVERITY_SIZE = {"low": 5.0, "medium": 7.0, "high": 9.0, "critical": 11.0}
 ZONE_COLOUR = "#1565c0"
+GOVERNORATE_COLOUR = "#90a4ae"
 # Longitude and latitude limits of the map: all of Syria with a small margin.
 EXTENT = (35.4, 42.6, 32.1, 37.5)
+# Around the events: at least this span (degrees, about 70 km), plus a margin of this share.
+MIN_SPAN_DEGREES = 0.6
+MARGIN_SHARE = 0.15
+# Reports of one place are spread on a small circle around it, its radius (points) this
+# share of the largest marker there, so that no marker hides another.
+SPREAD_SHARE = 0.6
 # A LineString zone with buffer_km is drawn as a band roughly that wide at this scale.
 POINTS_PER_KM = 0.9
 
@@ -46,14 +70,47 @@ class MapLayers:
 
     zones: tuple[Mapping[str, Any], ...]
     outline: tuple[Mapping[str, Any], ...]
+    governorates: tuple[tuple[str, BaseGeometry], ...] = field(default=())
 
 
 def load_layers() -> MapLayers:
-    """Zone and country features from the package data."""
+    """Zone and country features and the approximate governorates from the package data."""
     data = resources.files("tracker.data")
     zones = json.loads(data.joinpath("zones.geojson").read_text("utf-8"))
     outline = json.loads(data.joinpath("syria_outline.geojson").read_text("utf-8"))
-    return MapLayers(tuple(zones["features"]), tuple(outline["features"]))
+    features = tuple(outline["features"])
+    return MapLayers(tuple(zones["features"]), features, _governorates(features))
+
+
+def _governorates(outline: Iterable[Mapping[str, Any]]) -> tuple[tuple[str, BaseGeometry], ...]:
+    from tracker.reference import load_places
+
+    country = next(
+        (shape(f["geometry"]) for f in outline if f["properties"].get("kind") == "country"), None
+    )
+    if country is None:
+        return ()
+    places = [(p.lon, p.lat, p.admin1) for p in load_places()]
+    return tuple(governorate_areas(places, country).items())
+
+
+def map_extent(points: Sequence[MapPoint]) -> tuple[float, float, float, float]:
+    """(west, east, south, north) around the points with a margin, at least
+    MIN_SPAN_DEGREES wide and high, within EXTENT; all of Syria when there are none."""
+    if not points:
+        return EXTENT
+    west, east, south, north = EXTENT
+    bounds = []
+    for low, high, (lo_limit, hi_limit) in (
+        (min(p.lon for p in points), max(p.lon for p in points), (west, east)),
+        (min(p.lat for p in points), max(p.lat for p in points), (south, north)),
+    ):
+        span = max(high - low, MIN_SPAN_DEGREES / (1 + 2 * MARGIN_SHARE))
+        centre = (low + high) / 2
+        half = span * (1 + 2 * MARGIN_SHARE) / 2
+        bounds.append((max(lo_limit, centre - half), min(hi_limit, centre + half)))
+    (w, e), (s, n) = bounds
+    return (w, e, s, n)
 
 
 def render_png(digest: Digest, layers: MapLayers) -> bytes:
@@ -74,40 +131,101 @@ def render_png(digest: Digest, layers: MapLayers) -> bytes:
 def _draw_daily(ax: Axes, digest: Digest) -> None:
     days = [d.day for d in digest.daily]
     x = range(len(days))
-    ax.bar(x, [d.incidents for d in digest.daily], color="#cfd8dc", label="incidents")
+    ax.bar(x, [d.incidents for d in digest.daily], color=INCIDENT_COLOUR, label="incidents")
     in_period = [digest.period.start <= day < digest.period.end for day in days]
-    colours = ["#c62828" if inside else "#ef9a9a" for inside in in_period]
+    colours = [VIOLATION_COLOUR if inside else EARLIER_VIOLATION_COLOUR for inside in in_period]
     ax.bar(x, [d.violations for d in digest.daily], color=colours, label="violations")
     ticks = list(range(len(days) - 1, -1, -7))[::-1]
     ax.set_xticks(ticks, [days[i].strftime("%d %b") for i in ticks], fontsize=8)
-    ax.set_title("Recorded per day, last 30 days", fontsize=11)
+    basis = "By event date" if digest.basis == "event" else "Recorded"
+    ax.set_title(f"{basis} per day, last 30 days", fontsize=11)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    # Counts: never below zero, and a 0-to-1 axis rather than a symmetric one when empty.
+    ax.set_ylim(0, max([1] + [d.incidents for d in digest.daily]) * 1.05)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.legend(handles=daily_legend_handles(), loc="upper left", fontsize=8, frameon=False)
+
+
+def daily_legend_handles() -> list[Patch]:
+    """One handle per colour drawn: matplotlib's automatic legend would take the first
+    violation bar's colour (an earlier day's pale red) for every violation bar."""
+    return [
+        Patch(color=INCIDENT_COLOUR, label="incidents"),
+        Patch(color=VIOLATION_COLOUR, label="violations, this period"),
+        Patch(color=EARLIER_VIOLATION_COLOUR, label="violations, earlier days"),
+    ]
 
 
 def _draw_map(ax: Axes, points: Sequence[MapPoint], layers: MapLayers) -> None:
-    west, east, south, north = EXTENT
+    west, east, south, north = map_extent(points)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     # Degrees of longitude are shorter than degrees of latitude at 35 N.
     ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)))
     ax.set_facecolor("#f4f8fb")
     _draw_outline(ax, layers.outline)
+    _draw_governorates(ax, layers.governorates, (west, east, south, north))
     _draw_zones(ax, layers.zones)
     _draw_points(ax, points)
     ax.set_title(f"Incidents of the period ({len(points)} located)", fontsize=11)
     ax.tick_params(labelsize=7)
-    ax.set_xlabel("longitude (outlines approximate)", fontsize=8)
+    ax.set_xlabel("longitude (outlines and governorate lines approximate)", fontsize=8)
     ax.grid(color="#dde3e8", linewidth=0.5)
+    ax.legend(handles=legend_handles(), loc="lower right", fontsize=7, frameon=True)
+
+
+def legend_handles() -> list[Line2D]:
+    """Colours as in the bar chart (violations red, other incidents grey), sizes by
+    severity."""
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=c, label=s)
-        for s, c in SEVERITY_COLOUR.items()
+        Line2D([], [], marker="o", linestyle="", color=VIOLATION_COLOUR, label="violation"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            mfc=INCIDENT_COLOUR,
+            mec=INCIDENT_EDGE,
+            label="other incident",
+        ),
     ]
-    handles.append(
-        Line2D([], [], marker="o", linestyle="", mfc="none", color="#555", label="not a violation")
-    )
-    ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=True)
+    handles += [
+        Line2D(
+            [], [], marker="o", linestyle="", markersize=size, mfc="none", mec="#555", label=name
+        )
+        for name, size in SEVERITY_SIZE.items()
+    ]
+    return handles
+
+
+def _draw_governorates(
+    ax: Axes,
+    areas: Sequence[tuple[str, BaseGeometry]],
+    extent: tuple[float, float, float, float],
+) -> None:
+    west, east, south, north = extent
+    for name, area in areas:
+        for ring in _area_rings(area):
+            xs, ys = zip(*ring, strict=True)
+            ax.plot(xs, ys, color=GOVERNORATE_COLOUR, linewidth=0.6, linestyle="--", zorder=0.7)
+        spot = area.representative_point()
+        if west <= spot.x <= east and south <= spot.y <= north:
+            ax.annotate(
+                name,
+                (spot.x, spot.y),
+                ha="center",
+                fontsize=7,
+                style="italic",
+                color=GOVERNORATE_COLOUR,
+                zorder=0.8,
+            )
+
+
+def _area_rings(area: BaseGeometry) -> Iterable[list[tuple[float, float]]]:
+    for polygon in getattr(area, "geoms", [area]):
+        exterior = getattr(polygon, "exterior", None)
+        if exterior is not None:
+            yield [(x, y) for x, y, *_ in exterior.coords]
 
 
 def _rings(geometry: Mapping[str, Any]) -> Iterable[list[list[float]]]:
@@ -180,25 +298,52 @@ def _draw_zones(ax: Axes, features: Iterable[Mapping[str, Any]]) -> None:
             )
 
 
-def _draw_points(ax: Axes, points: Sequence[MapPoint]) -> None:
-    # Most severe last, so they are drawn on top.
-    order = sorted(
-        points,
-        key=lambda p: (
-            list(SEVERITY_COLOUR).index(p.severity) if p.severity in SEVERITY_COLOUR else 0
-        ),
-    )
-    for p in order:
-        colour = SEVERITY_COLOUR.get(p.severity, "#9e9e9e")
-        ax.plot(
-            p.lon,
-            p.lat,
-            marker="o",
-            markersize=7,
-            linestyle="",
-            zorder=3,
-            color=colour,
-            mfc=colour if p.violation else "none",
-            mec=colour,
-            mew=1.5,
+def _sites(points: Sequence[MapPoint]) -> list[list[MapPoint]]:
+    """Points grouped by place (coordinates to about 100 m), each group violations last so
+    that they are drawn on top, graver ones later."""
+    groups: dict[tuple[float, float], list[MapPoint]] = defaultdict(list)
+    for p in points:
+        groups[(round(p.lon, 3), round(p.lat, 3))].append(p)
+    order = list(SEVERITY_SIZE)
+    return [
+        sorted(
+            g, key=lambda p: (p.violation, order.index(p.severity) if p.severity in order else 0)
         )
+        for g in groups.values()
+    ]
+
+
+def _draw_points(ax: Axes, points: Sequence[MapPoint]) -> None:
+    for group in _sites(points):
+        n = len(group)
+        radius = (
+            SPREAD_SHARE * max(SEVERITY_SIZE.get(p.severity, 5.0) for p in group) if n > 1 else 0
+        )
+        for i, p in enumerate(group):
+            angle = math.pi / 2 + 2 * math.pi * i / n
+            dx, dy = radius * math.cos(angle), radius * math.sin(angle)
+            ax.plot(
+                p.lon,
+                p.lat,
+                marker="o",
+                markersize=SEVERITY_SIZE.get(p.severity, 5.0),
+                linestyle="",
+                zorder=3,
+                mfc=VIOLATION_COLOUR if p.violation else INCIDENT_COLOUR,
+                mec="#7f0000" if p.violation else INCIDENT_EDGE,
+                mew=0.8,
+                transform=offset_copy(
+                    ax.transData, fig=ax.get_figure(root=True), x=dx, y=dy, units="points"
+                ),
+            )
+        label = group[0].label
+        if label:
+            ax.annotate(
+                f"{label} ×{n}" if n > 1 else label,
+                (group[0].lon, group[0].lat),
+                xytext=(radius + 8, -3),
+                textcoords="offset points",
+                fontsize=7,
+                zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+            )

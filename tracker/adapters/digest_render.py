@@ -55,6 +55,13 @@ def change_text(d: Digest) -> str:
     return f"{base} ({signed(c.change_pct)}%)" if c.change_pct is not None else base
 
 
+def late_text(d: Digest) -> str:
+    """What a late report is under the digest's basis (see core.digest.is_late)."""
+    if d.basis == "event":
+        return "first reported well after the event"
+    return "events dated well before the period"
+
+
 def place_text(t: TopIncident) -> str:
     parts = [p for p in (t.place_name, t.admin1) if p]
     return ", ".join(parts) if parts else "place unknown"
@@ -71,7 +78,12 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md_escape, cut=cut, when=when, signed=signed, web_url=web_url)
-    env.globals.update(change_text=change_text, place_text=place_text, severity_mark=SEVERITY_MARK)
+    env.globals.update(
+        change_text=change_text,
+        late_text=late_text,
+        place_text=place_text,
+        severity_mark=SEVERITY_MARK,
+    )
     return env
 
 

@@ -82,7 +82,9 @@ class StatusSource(Protocol):
 class DigestSource(Protocol):
     """Optional: a source that can render digests serves GET /digests/YYYY-MM-DD."""
 
-    def digest(self, day: date, fmt: Any, period: Any = None) -> tuple[bytes, str]: ...
+    def digest(
+        self, day: date, fmt: Any, period: Any = None, by: Any = "recorded"
+    ) -> tuple[bytes, str]: ...
 
 
 def create_web_app(source: StatusSource, version: str, *, digest_concurrency: int = 2) -> FastAPI:
@@ -124,16 +126,18 @@ def create_web_app(source: StatusSource, version: str, *, digest_concurrency: in
         day: date,
         format: Literal["html", "json", "md", "png", "telegram"] = "html",
         period: Literal["day", "week"] | None = Query(None),
+        by: Literal["recorded", "event"] = Query("recorded"),
     ) -> Response:
         """The digest of the day (or of the week containing it), rendered from stored data in
-        a worker thread, at most `digest_concurrency` at once; a day too close to the ends
-        of the calendar for its comparison window is refused with 422 and the reason."""
+        a worker thread, at most `digest_concurrency` at once; `by=event` counts events by
+        their event date instead of their arrival. A day too close to the ends of the
+        calendar for its comparison window is refused with 422 and the reason."""
         render = getattr(source, "digest", None)
         if render is None:
             raise HTTPException(404, "digests are not available here")
         try:
             body, content_type = await anyio.to_thread.run_sync(
-                render, day, format, period, limiter=digest_slots
+                render, day, format, period, by, limiter=digest_slots
             )
         except PeriodOutOfRange as exc:
             return JSONResponse({"detail": str(exc)}, status_code=422)

@@ -20,6 +20,7 @@ import typer
 from tracker.core.classifier import Classifier
 from tracker.core.evaluation import format_table, score_case, summarise
 from tracker.core.incident import Incident, ItemInput
+from tracker.progress import progress_bar
 
 PLACE_TZ = "Asia/Damascus"
 
@@ -225,7 +226,11 @@ def register(app: typer.Typer) -> None:
         clf = build_classifier()
         items = [item_from_object(o, None) for o in objs]
         started = time.perf_counter()
-        outputs = [[i.to_dict() for i in clf.classify(item)] for item in items]
+        outputs = []
+        with progress_bar("classifying cases") as report:
+            for n, item in enumerate(items, 1):
+                outputs.append([i.to_dict() for i in clf.classify(item)])
+                report(n, len(items))
         elapsed = time.perf_counter() - started
         scores = [score_case(str(o.get("id")), o.get("label") or {}, out)
                   for o, out in zip(objs, outputs, strict=True)]

@@ -13,6 +13,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
+from tracker.core.digest import BASES, Basis
 from tracker.core.sanitize import terminal_safe
 from tracker.services.digest import Format, PeriodKind
 
@@ -40,6 +41,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--output", "-o", help="Write to this file.")
         ] = None,
         send: Annotated[bool, typer.Option("--send", help="Also send it to Telegram.")] = False,
+        by: Annotated[
+            str,
+            typer.Option(
+                "--by",
+                help="Count events by the time they were first recorded (recorded, as the "
+                "scheduled digest does) or by their event date (event, e.g. after a backfill).",
+            ),
+        ] = "recorded",
     ) -> None:
         """Render the digest of the day (or week) containing --date from stored data."""
         from tracker.cli import _build_app, get_settings
@@ -47,13 +56,20 @@ def register(app: typer.Typer) -> None:
         when = parse_day(day)
         kind = _choice(period, ("day", "week"), "--period")
         chosen = _choice(fmt, ("md", "html", "json", "telegram", "png"), "--format") or "md"
+        basis = cast(Basis, _choice(by, BASES, "--by"))
+        if send and basis != "recorded":
+            # Sent digests are recorded once per period by arrival; another basis would
+            # either be refused as already sent or count the same events twice.
+            raise typer.BadParameter(
+                "--send sends the digest by recorded time only", param_hint="--by"
+            )
         settings = get_settings()
         _check_range(when, cast(PeriodKind, kind or settings.digest.period), settings)
         tracker_app = _build_app(settings)
         sent: int | None = None
         try:
             tracker_app.upgrade_db()
-            body, _ = tracker_app.digest(when, cast(Format, chosen), cast(PeriodKind, kind))
+            body, _ = tracker_app.digest(when, cast(Format, chosen), cast(PeriodKind, kind), basis)
             if send:  # the scheduled job's path: once per (period, destination)
                 tracker_app.sync_destinations()
                 sent = asyncio.run(

@@ -7,11 +7,16 @@ truth even when the running service has not merged the latest items.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from tracker.core.feeds import content_hash
 from tracker.core.incident import ItemInput
@@ -49,14 +54,52 @@ def event_contract(row: Any, sources: list[str]) -> dict[str, Any]:
     }
 
 
-def _line(event: dict[str, Any]) -> str:
+TABLE_COLUMNS = ("ID", "Date", "Violation", "Type", "Place", "Killed", "Sources")
+
+
+def _cell(value: object) -> Text:
+    """One table cell. A Text, not a str, so that feed text such as "[bold]" is printed as
+    it is and never read as rich markup; the one place to clean feed text before printing."""
+    return Text("" if value is None else terminal_safe(str(value)))
+
+
+def _row(event: dict[str, Any]) -> list[Text]:
     where = (event["location"] or {}).get("name") or "unknown place"
-    toll = "?" if event["fatalities"] is None else str(event["fatalities"])
-    flag = "VIOLATION" if event["violation"] else "-"
-    return (
-        f"{event['id']:5} {event['date'] or '?':10} {flag:9} {event['sub_event_type'][:30]:30} "
-        f"{where[:24]:24} killed {toll:>3}  {event['source_count']} source(s)"
+    return [
+        _cell(event["id"]),
+        _cell(event["date"] or "?"),
+        _cell("VIOLATION" if event["violation"] else "-"),
+        _cell(event["sub_event_type"]),
+        _cell(where),
+        _cell("?" if event["fatalities"] is None else event["fatalities"]),
+        _cell(event["source_count"]),
+    ]
+
+
+def events_table(events: list[dict[str, Any]]) -> Table:
+    """A header row and one row per event. Long types and places wrap inside their column
+    instead of being cut, so the table fits the terminal's width."""
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True
     )
+    for name in TABLE_COLUMNS:
+        wraps = name in ("Type", "Place")
+        table.add_column(
+            name,
+            justify="right" if name in ("ID", "Killed", "Sources") else "left",
+            no_wrap=not wraps,
+            ratio=(2 if name == "Type" else 1) if wraps else None,
+            overflow="fold",
+        )
+    for event in events:
+        table.add_row(*_row(event))
+    return table
+
+
+def print_table(table: Table) -> None:
+    """Print to stdout at the terminal's width (80 columns when not a terminal, or
+    $COLUMNS), without colour codes when stdout is not a terminal."""
+    Console(file=sys.stdout, highlight=False).print(table)
 
 
 def _describe(event: dict[str, Any], reports: list[tuple[Any, Any, str | None]], row: Any) -> str:
@@ -167,8 +210,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(terminal_safe(json.dumps(events, ensure_ascii=False, indent=2)))
             return
-        for event in events:
-            typer.echo(terminal_safe(_line(event)))
+        if events:
+            print_table(events_table(events))
         typer.echo(f"{len(events)} incident(s)", err=True)
 
     @incidents.command("show")

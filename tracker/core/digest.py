@@ -1,9 +1,12 @@
 """The daily (or weekly) digest as a pure function of stored records.
 
-A digest covers what *came in* during its period: incidents whose item was first seen in the
-period, each still shown with its own event date. Counting by arrival rather than by event
-date keeps yesterday's digest stable (a late report never changes a digest already sent) and
-makes every incident appear in exactly one digest; reports of old events are marked as late.
+A digest covers what *came in* during its period (basis "recorded", the scheduled digest's):
+incidents whose item was first seen in the period, each still shown with its own event date.
+Counting by arrival rather than by event date keeps yesterday's digest stable (a late report
+never changes a digest already sent) and makes every incident appear in exactly one digest;
+reports of old events are marked as late. On request a digest counts by event date instead
+(basis "event"): what *happened* in the period, however late it was reported, which is what
+a backfill of old news needs.
 
 Nothing here reads the clock, the database or the environment: the caller passes the period
 (with its time zone) and the records, so every number is testable from known incidents.
@@ -21,6 +24,8 @@ from tracker.core.sanitize import mask_secrets, mask_url, neutralised
 
 PeriodKind = Literal["day", "week"]
 PERIOD_KINDS: tuple[str, ...] = ("day", "week")
+Basis = Literal["recorded", "event"]
+BASES: tuple[str, ...] = ("recorded", "event")
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 COMPARISON_PERIODS = 7
 CHART_DAYS = 30
@@ -119,6 +124,14 @@ class Period:
 
     def contains(self, moment: datetime) -> bool:
         return self.start_at <= moment < self.end_at
+
+    def contains_day(self, day: date | None) -> bool:
+        return day is not None and self.start <= day < self.end
+
+    @property
+    def within(self) -> str:
+        """'on this day' / 'in this week', for sentences about the period."""
+        return "on this day" if self.kind == "day" else "in this week"
 
     @property
     def label(self) -> str:
@@ -248,6 +261,7 @@ class MapPoint:
     lon: float
     severity: str
     violation: bool
+    label: str | None = None  # the place name, printed beside the point
 
 
 @dataclass(frozen=True)
@@ -281,6 +295,7 @@ class Digest:
     feeds_total: int
     daily: tuple[DayCount, ...]
     points: tuple[MapPoint, ...] = field(default=())
+    basis: Basis = "recorded"
 
     @property
     def empty(self) -> bool:
@@ -300,12 +315,32 @@ def attacker_sides(actors: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(sides) or (UNKNOWN,)
 
 
-def is_late(record: IncidentRecord, period: Period, late_after_days: int) -> bool:
-    """Reported well after it happened: the event date is more than `late_after_days`
-    before the period began."""
+def is_late(
+    record: IncidentRecord, period: Period, late_after_days: int, basis: Basis = "recorded"
+) -> bool:
+    """Reported well after it happened. By arrival: the event date is more than
+    `late_after_days` before the period began. By event date (where every event is in the
+    period): its first report came in more than `late_after_days` after the event."""
     if record.event_date is None:
         return False
+    if basis == "event":
+        recorded_day = record.recorded_at.astimezone(period.tz).date()
+        return recorded_day > record.event_date + timedelta(days=late_after_days)
     return record.event_date < period.start - timedelta(days=late_after_days)
+
+
+def in_period(record: IncidentRecord, period: Period, basis: Basis = "recorded") -> bool:
+    """Whether the record counts in `period`: by its arrival time or by its event date."""
+    if basis == "event":
+        return period.contains_day(record.event_date)
+    return period.contains(record.recorded_at)
+
+
+def day_of(record: IncidentRecord, tz: tzinfo, basis: Basis = "recorded") -> date | None:
+    """The local day a record counts on in the daily chart."""
+    if basis == "event":
+        return record.event_date
+    return record.recorded_at.astimezone(tz).date()
 
 
 def _count(records: Sequence[IncidentRecord], keys_of: Any) -> tuple[Count, ...]:
@@ -331,14 +366,20 @@ def _severity_key(r: IncidentRecord) -> tuple[int, int, int, float, int]:
 
 
 def _top(
-    records: Sequence[IncidentRecord], period: Period, limit: int, late_after_days: int
+    records: Sequence[IncidentRecord],
+    period: Period,
+    limit: int,
+    late_after_days: int,
+    basis: Basis = "recorded",
 ) -> tuple[TopIncident, ...]:
     """Violations first, then by severity, toll and confidence; ties by id for stability."""
     ranked = sorted(records, key=_severity_key, reverse=True)[:limit]
-    return tuple(_top_incident(r, period, late_after_days) for r in ranked)
+    return tuple(_top_incident(r, period, late_after_days, basis) for r in ranked)
 
 
-def _top_incident(r: IncidentRecord, period: Period, late_after_days: int) -> TopIncident:
+def _top_incident(
+    r: IncidentRecord, period: Period, late_after_days: int, basis: Basis = "recorded"
+) -> TopIncident:
     return TopIncident(
         id=r.id,
         item_id=r.item_id,
@@ -348,7 +389,7 @@ def _top_incident(r: IncidentRecord, period: Period, late_after_days: int) -> To
         sub_event_type=r.sub_event_type,
         event_date=r.event_date,
         date_precision=r.date_precision,
-        late=is_late(r, period, late_after_days),
+        late=is_late(r, period, late_after_days, basis),
         place_name=r.place_name,
         admin1=r.admin1,
         fatalities=r.fatalities,
@@ -371,20 +412,27 @@ def compare(current: int, previous: Sequence[int]) -> Comparison:
     return Comparison(tuple(previous), round(average, 2), round(change, 2), pct)
 
 
-def violations_in(records: Iterable[IncidentRecord], period: Period) -> int:
-    return sum(1 for r in records if r.violation and period.contains(r.recorded_at))
+def violations_in(
+    records: Iterable[IncidentRecord], period: Period, basis: Basis = "recorded"
+) -> int:
+    return sum(1 for r in records if r.violation and in_period(r, period, basis))
 
 
 def daily_counts(
-    records: Iterable[IncidentRecord], last_day: date, tz: tzinfo, days: int = CHART_DAYS
+    records: Iterable[IncidentRecord],
+    last_day: date,
+    tz: tzinfo,
+    days: int = CHART_DAYS,
+    basis: Basis = "recorded",
 ) -> tuple[DayCount, ...]:
-    """Incidents and violations per local day of arrival over `days` days ending `last_day`."""
+    """Incidents and violations per local day (of arrival, or the event date) over `days`
+    days ending `last_day`."""
     first = last_day - timedelta(days=days - 1)
     incidents: Counter[date] = Counter()
     violations: Counter[date] = Counter()
     for r in records:
-        day = r.recorded_at.astimezone(tz).date()
-        if first <= day <= last_day:
+        day = day_of(r, tz, basis)
+        if day is not None and first <= day <= last_day:
             incidents[day] += 1
             violations[day] += int(r.violation)
     span = (first + timedelta(days=i) for i in range(days))
@@ -420,8 +468,10 @@ def build_digest(
     *,
     top_limit: int = 10,
     late_after_days: int = 2,
+    basis: Basis = "recorded",
 ) -> Digest:
-    """The digest of `period` from every record of its load window (see `load_window`).
+    """The digest of `period` from every record of its load window (see `load_window`),
+    counted by arrival time or by event date (`basis`).
 
     Outside text leaves for rendering here: bidi overrides and zero-width characters are
     removed from the digest (`neutralised`), so all formats (Telegram, HTML, Markdown, JSON,
@@ -430,10 +480,11 @@ def build_digest(
     """
     all_records = [effective(r) for r in records]
     feed_list = list(feeds)
-    current = [r for r in all_records if period.contains(r.recorded_at)]
+    current = [r for r in all_records if in_period(r, period, basis)]
     violations = [r for r in current if r.violation]
     previous = [
-        violations_in(all_records, period.shifted(n)) for n in range(1, COMPARISON_PERIODS + 1)
+        violations_in(all_records, period.shifted(n), basis)
+        for n in range(1, COMPARISON_PERIODS + 1)
     ]
     chosen = None
     if decisions is not None:
@@ -445,23 +496,24 @@ def build_digest(
         fatalities=sum(r.fatalities or 0 for r in current),
         violation_fatalities=sum(r.fatalities or 0 for r in violations),
         injured=sum(r.injured or 0 for r in current),
-        late_reports=sum(1 for r in current if is_late(r, period, late_after_days)),
+        late_reports=sum(1 for r in current if is_late(r, period, late_after_days, basis)),
         comparison=compare(len(violations), previous),
         by_agreement=_count(current, lambda r: r.agreements),
         by_zone=_count(current, lambda r: r.zones),
         by_governorate=_count(current, lambda r: (r.admin1 or UNKNOWN,)),
         by_event_type=_count(current, lambda r: (r.event_type,)),
         by_attacker_side=_count(current, lambda r: attacker_sides(r.actors)),
-        top_incidents=_top(current, period, top_limit, late_after_days),
+        top_incidents=_top(current, period, top_limit, late_after_days, basis),
         decisions=chosen,
         feeds_failing=failing_feeds(feed_list),
         feeds_total=sum(1 for f in feed_list if f.enabled),
-        daily=daily_counts(all_records, period.last_day, period.tz),
+        daily=daily_counts(all_records, period.last_day, period.tz, basis=basis),
         points=tuple(
-            MapPoint(r.lat, r.lon, r.severity, r.violation)
+            MapPoint(r.lat, r.lon, r.severity, r.violation, r.place_name)
             for r in current
             if r.lat is not None and r.lon is not None
         ),
+        basis=basis,
     )
     return neutralised(digest)
 
@@ -482,6 +534,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
     c = d.comparison
     return {
         "period": d.period.kind,
+        "counted_by": d.basis,
         "period_start": d.period.start_at.isoformat(),
         "period_end": d.period.end_at.isoformat(),
         "timezone": str(d.period.tz),

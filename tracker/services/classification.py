@@ -78,10 +78,15 @@ class ClassificationService:
                 self._classifier = self._factory()
             return self._classifier
 
-    def classify_ids(self, ids: Sequence[int]) -> ClassifyStats:
+    def classify_ids(
+        self, ids: Sequence[int], on_progress: Callable[[int, int], None] | None = None
+    ) -> ClassifyStats:
+        """Classify in batches; `on_progress(done, total)` after each (for a progress bar)."""
         stats = ClassifyStats()
         for start in range(0, len(ids), self.batch_size):
             stats.add(self._batch(ids[start : start + self.batch_size]))
+            if on_progress is not None:
+                on_progress(min(start + self.batch_size, len(ids)), len(ids))
         return stats
 
     def classify_pending(
@@ -92,8 +97,10 @@ class ClassificationService:
         waiting for their article page)."""
         return self.classify_ids(self.store.unclassified_item_ids(limit, seen_before))
 
-    def reclassify_since(self, since: datetime) -> ClassifyStats:
-        return self.classify_ids(self.store.item_ids_first_seen_since(since))
+    def reclassify_since(
+        self, since: datetime, on_progress: Callable[[int, int], None] | None = None
+    ) -> ClassifyStats:
+        return self.classify_ids(self.store.item_ids_first_seen_since(since), on_progress)
 
     def _batch(self, ids: Sequence[int]) -> ClassifyStats:
         stats = ClassifyStats()

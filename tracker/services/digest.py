@@ -29,6 +29,7 @@ from typing import Literal, Protocol
 
 from tracker.core.alerts import Button, Outcome, SendResult
 from tracker.core.digest import (
+    Basis,
     DecisionRecord,
     Digest,
     FeedRecord,
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 
 class DigestStorePort(Protocol):
     def incidents_recorded(self, start: datetime, end: datetime) -> list[IncidentRecord]: ...
+
+    def incidents_dated(self, start: date, end: date) -> list[IncidentRecord]: ...
 
     def feeds(self) -> list[FeedRecord]: ...
 
@@ -94,34 +97,42 @@ class DigestService:
         self.config = config
         self._cache = RenderCache()
 
-    def render_cached(self, day: date, kind: PeriodKind | None, fmt: Format) -> Rendered:
+    def render_cached(
+        self, day: date, kind: PeriodKind | None, fmt: Format, basis: Basis = "recorded"
+    ) -> Rendered:
         """The rendered digest of the period containing `day`, from the cache while the
         store's fingerprint is unchanged (a burst of requests for one day renders it once).
         Thread-safe: the web app calls it from worker threads."""
         period = checked_period(day, kind or self.config.period, self.config.timezone)
         fingerprint = getattr(self.store, "fingerprint", None)
         if fingerprint is None:  # a store that cannot tell when its data changes
-            return self.render(self.build(period.start, period.kind), fmt)
-        key: CacheKey = (period.kind, period.start, fmt)
+            return self.render(self.build(period.start, period.kind, basis), fmt)
+        key: CacheKey = (period.kind, period.start, fmt, basis)
         with self._cache.rendering(key):  # the same digest asked twice at once renders once
             version = fingerprint()
             cached = self._cache.get(key, version)
             if cached is None:
-                cached = self.render(self.build(period.start, period.kind), fmt)
+                cached = self.render(self.build(period.start, period.kind, basis), fmt)
                 self._cache.put(key, version, cached)
         return cached
 
-    def build(self, day: date, kind: PeriodKind | None = None) -> Digest:
-        """The digest of the period (day, or Monday-to-Sunday week) that contains `day`."""
+    def build(self, day: date, kind: PeriodKind | None = None, basis: Basis = "recorded") -> Digest:
+        """The digest of the period (day, or Monday-to-Sunday week) that contains `day`,
+        counting events by arrival (`recorded`) or by event date (`event`)."""
         period = checked_period(day, kind or self.config.period, self.config.timezone)
         start, end = load_window(period)
+        if basis == "event":
+            records = self.store.incidents_dated(start.date(), end.date())
+        else:
+            records = self.store.incidents_recorded(start, end)
         return build_digest(
             period,
-            self.store.incidents_recorded(start, end),
+            records,
             self.store.feeds(),
             self._decisions(period.start_at, period.end_at),
             top_limit=self.config.top_limit,
             late_after_days=self.config.late_after_days,
+            basis=basis,
         )
 
     def due(self, now: datetime) -> Digest:
@@ -156,7 +167,7 @@ class DigestService:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
-CacheKey = tuple[str, date, str]
+CacheKey = tuple[str, date, str, str]
 
 
 class RenderCache:

@@ -187,14 +187,26 @@ class Poller:
     async def _db(self, fn: Callable[..., object], *args: object) -> object:
         return await self._run_db(fn, *args)
 
-    async def run_once(self, now: datetime) -> PassReport:
-        """Fetch every due feed once. Errors are recorded per feed, never raised."""
+    async def run_once(
+        self, now: datetime, on_progress: Callable[[int, int], None] | None = None
+    ) -> PassReport:
+        """Fetch every due feed once. Errors are recorded per feed, never raised.
+        `on_progress(done, total)` is called as each feed finishes (for a progress bar)."""
         report = PassReport(started_at=now)
         feeds = await self._db(self.store.claim_due, now, self.config.default_interval)
         assert isinstance(feeds, list)
-        results = await asyncio.gather(
-            *(self._guarded(feed, now) for feed in feeds), return_exceptions=True
-        )
+        done = 0
+
+        async def counted(feed: FeedRef) -> FeedReport:
+            nonlocal done
+            try:
+                return await self._guarded(feed, now)
+            finally:
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, len(feeds))
+
+        results = await asyncio.gather(*(counted(feed) for feed in feeds), return_exceptions=True)
         for feed, result in zip(feeds, results, strict=True):
             if isinstance(result, BaseException):
                 log.exception("feed %s: unexpected failure", feed.url, exc_info=result)

@@ -11,6 +11,7 @@ import calendar
 import concurrent.futures
 import logging
 import multiprocessing
+import os
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -117,11 +118,26 @@ def extract_article_text(body: bytes, url: str) -> str:
     return storable(text or "")
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group; only the main process decides to stop."""
+def _init_worker() -> None:
+    """Ctrl-C reaches the whole process group; only the main process decides to stop.
+
+    A worker also ends when the service process is gone. A killed service (SIGKILL, OOM)
+    cannot shut its pool down, and its workers would wait on their task queue for ever; as
+    they hold the forkserver's and the resource tracker's pipes, those two (the tracker
+    ignores SIGTERM) would be orphaned with them.
+    """
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    parent.join()  # returns when the parent's sentinel closes, i.e. the parent has died
+    os._exit(0)
 
 
 def _warm() -> bool:
@@ -144,7 +160,7 @@ class ParserPool:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=ctx, initializer=_ignore_interrupts
+                self.workers, mp_context=ctx, initializer=_init_worker
             )
         return self._pool
 

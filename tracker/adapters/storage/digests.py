@@ -45,6 +45,20 @@ class DigestStore:
             .group_by(col(IncidentRow.event_id))
             .having(first_seen >= start, first_seen < end)
         )
+        return self._records(arrived)
+
+    def incidents_dated(self, start: date, end: date) -> list[IncidentRecord]:
+        """Active events dated in [start, end) however late they were reported (a digest by
+        event date), oldest arrival first, each with its first report as its source."""
+        dated = select(col(EventRow.id)).where(
+            col(EventRow.event_date).is_not(None),
+            col(EventRow.event_date) >= start,
+            col(EventRow.event_date) < end,
+        )
+        return self._records(dated)
+
+    def _records(self, event_ids: Any) -> list[IncidentRecord]:
+        """The active events among `event_ids` (a subquery) as digest records."""
         reports = (
             select(
                 col(IncidentRow.event_id),
@@ -57,7 +71,7 @@ class DigestStore:
             )
             .join(Item, col(Item.id) == col(IncidentRow.item_id))
             .join(Feed, col(Feed.id) == col(Item.feed_id))
-            .where(col(IncidentRow.event_id).in_(arrived))
+            .where(col(IncidentRow.event_id).in_(event_ids))
             .order_by(col(Item.first_seen_at), col(Item.id), col(IncidentRow.seq))
         )
         with Session(self.engine) as session:
