@@ -87,6 +87,7 @@ def test_poll_reclassify_and_eval_show_a_bar_on_a_terminal(
     cfg.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "p.db"}"\n'
         "[polling]\ntimeout_seconds = 5\nfetch_articles = false\n"
+        'allowed_networks = ["127.0.0.1/32"]\n'
         + "".join(f'[[feeds]]\nurl = "{u}"\n' for u in feeds)
     )
     env = {"TRACKER_CONFIG": str(cfg), "TRACKER_LOGGING__LEVEL": "WARNING"}
@@ -115,7 +116,8 @@ def test_quiet_off_a_terminal(tmp_path: Path, feed_server: FeedServer) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "q.db"}"\n'
-        f'[polling]\nfetch_articles = false\n[[feeds]]\nurl = "{url}"\n'
+        f'[polling]\nfetch_articles = false\nallowed_networks = ["127.0.0.1/32"]\n'
+        f'[[feeds]]\nurl = "{url}"\n'
     )
     runner = CliRunner()
     for args in (["poll"], ["reclassify", "--since", "2000-01-01"]):
