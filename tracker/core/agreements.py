@@ -14,7 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["DAMASCUS_DEFAULT_OFFSET", "SIDE_LABELS", "Agreement", "AgreementRegistry", "Breach"]
+__all__ = [
+    "DAMASCUS_DEFAULT_OFFSET",
+    "SIDE_LABELS",
+    "Agreement",
+    "AgreementRegistry",
+    "Breach",
+    "uncovered_places",
+]
 
 # Used only when a start is given without an offset: at day granularity the offset cannot move
 # the local date of a midnight/noon start, so a fixed +03:00 avoids reading a tz database.
@@ -331,3 +338,12 @@ class AgreementRegistry:
             a for a in self._by_id.values() if zones.intersection(a.zone_ids) and a.in_force_on(day)
         ]
         return sorted(found, key=lambda a: (a.start, a.id))
+
+
+def uncovered_places(
+    registry: AgreementRegistry, places: Iterable[tuple[str, Iterable[str]]], day: date
+) -> list[str]:
+    """Names of places (given with the zone ids at each) that no agreement in force on ``day``
+    covers: reports from there can never be violations, which a user should be told."""
+    return list(dict.fromkeys(name for name, zones in places
+                              if not registry.in_force(zones, day)))
