@@ -124,3 +124,12 @@ def test_status_message_lists_agreements_in_force() -> None:
                                                   {"id": "sweida-ceasefire-2025"}]})
     assert "agreements in force: syr-sdf-2026, sweida-ceasefire-2025" in text
     assert "agreements in force: none" in render_status({"agreements_in_force": []})
+
+
+def test_built_in_feeds_cover_todays_fronts_with_their_languages() -> None:
+    from tracker.settings import DEFAULT_FEEDS
+
+    assert all(f.language in ("en", "ar") for f in DEFAULT_FEEDS)
+    assert any(f.language == "ar" for f in DEFAULT_FEEDS)
+    urls = " ".join(f.url for f in DEFAULT_FEEDS)
+    assert "syriadirect.org" in urls and "Sweida" in urls and "SDF" in urls
