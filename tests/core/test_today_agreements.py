@@ -275,3 +275,32 @@ def test_hts_named_after_the_fall_of_assad_counts_as_the_government() -> None:
                 "Tuesday, the National Guard said.", "2025-11-11T12:00")
     assert inc["violation"] is True
     assert any("Hayat Tahrir al-Sham counts as government" in r for r in inc["reasons"])
+
+
+def test_unnamed_armed_groups_in_sweida_count_as_the_druze_side() -> None:
+    inc = _main("Armed groups attack checkpoints in Sweida",
+                "Armed groups attacked General Security checkpoints in the village of Walgha in "
+                "Sweida on Thursday, wounding three members, a security source said.",
+                "2026-01-29T12:00")
+    assert inc["violation"] is True
+    assert inc["agreements"] == ["sweida-ceasefire-2025"]
+
+
+def test_both_parties_named_without_roles_is_fighting_between_them() -> None:
+    from tracker.core.classifier import _decide_under, _Party
+
+    sdf = _ref().agreements.get("syr-sdf-2026")
+    assert sdf is not None
+    named = [_Party("Syrian government forces", "syrian-government-forces", "government",
+                    "government"),
+             _Party("Syrian Democratic Forces", "syrian-democratic-forces", "other", "other")]
+    verdict = _decide_under(sdf, [], [], "Armed clash", ["hasakah-governorate"], named)
+    assert verdict.violation and "both parties of syr-sdf-2026 named" in verdict.rule
+    # One named party only: it is the actor, and the target is inferred for a clash.
+    one = _decide_under(sdf, [], [], "Armed clash", ["hasakah-governorate"], named[:1])
+    assert one.violation
+    # Older agreements keep asking for an attacker.
+    sochi = _ref().agreements.get("sochi-2018")
+    assert sochi is not None
+    old = _decide_under(sochi, [], [], "Armed clash", ["idlib-deescalation"], named)
+    assert not old.violation and "perpetrator unknown" in old.rule

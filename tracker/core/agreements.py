@@ -80,6 +80,7 @@ class Agreement:
     guarantors: tuple[str, ...] = ()
     unattributed_air: str = ""
     strict_sides: bool = False
+    infer_from_named: bool = False
     inferable_sides: tuple[str, ...] = SIDE_LABELS
 
     def in_force_on(self, day: date) -> bool:
@@ -231,6 +232,7 @@ def _from_fields(agreement_id: str, f: Mapping[str, Any]) -> Agreement:
         guarantors=_strs(f.get("guarantors")),
         unattributed_air=_air(f.get("unattributed_air"), agreement_id),
         strict_sides=bool(f.get("strict_sides", False)),
+        infer_from_named=bool(f.get("infer_from_named", False)),
         inferable_sides=_sides(f.get("inferable_sides", list(SIDE_LABELS)), agreement_id),
     )
 
@@ -262,6 +264,8 @@ def _override(a: Agreement, f: Mapping[str, Any]) -> Agreement:
         changes["inferable_sides"] = _sides(f["inferable_sides"], a.id)
     if "strict_sides" in f:
         changes["strict_sides"] = bool(f["strict_sides"])
+    if "infer_from_named" in f:
+        changes["infer_from_named"] = bool(f["infer_from_named"])
     if "unattributed_air" in f:
         changes["unattributed_air"] = _air(f["unattributed_air"], a.id)
     return replace(a, **changes)

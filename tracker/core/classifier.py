@@ -716,8 +716,9 @@ class _Document:
         agreements = self.ref.agreements.in_force(zone_ids, day) if day and zone_ids else []
         att = self._parties(roles, actors, "attacker", day)
         tgt = self._parties(roles, actors, "target", day)
+        named = self._parties({n: "" for n in actors if n not in roles}, actors, "", day)
         decision = _decide(att, tgt, zone_ids, agreements, sub, day, place is not None,
-                           self._covering(zone_ids, day))
+                           self._covering(zone_ids, day), named)
         violation, inferred = decision.violation, decision.inferred
         if violation:
             agreements = list(decision.breached)
@@ -1180,7 +1181,8 @@ def _labels(a: Agreement, parties: Sequence[_Party]) -> set[str]:
 
 
 def _decide_under(
-    a: Agreement, att: Sequence[_Party], tgt: Sequence[_Party], sub: str, zone_ids: list[str]
+    a: Agreement, att: Sequence[_Party], tgt: Sequence[_Party], sub: str, zone_ids: list[str],
+    named: Sequence[_Party] = (),
 ) -> _Verdict:
     """Are attacker and target on opposite sides of THIS agreement (its own parties)?
 
@@ -1200,6 +1202,13 @@ def _decide_under(
     if a.strict_sides and not tgt_l and any(p.side not in (CIV, UNKNOWN) for p in tgt):
         return _Verdict(False, "not a violation: the target is not a party to the agreement",
                         False)
+    if not att and a.infer_from_named:
+        both = _named_clash(a, named, tgt_l, sub, zone_ids)
+        if both is not None:
+            return both
+        cand = _labels(a, named) - tgt_l
+        if len(cand) == 1:
+            att_l, inferred = cand, True
     if not att_l and tgt_l and remote_or_clash:
         att_l, inferred = _other(tgt_l) & set(a.inferable_sides), True
     elif att_l and not tgt_l and (remote_or_clash or (sub in (SUICIDE, IED, ATTACK) and bool(tgt))):
@@ -1230,6 +1239,19 @@ def _decide_under(
     return _Verdict(False, f"not a violation: intra-side fighting ({_names(a, att_l)})", inferred)
 
 
+def _named_clash(
+    a: Agreement, named: Sequence[_Party], tgt_l: set[str], sub: str, zone_ids: list[str]
+) -> _Verdict | None:
+    """Both parties of the agreement named in a clash or an exchange of fire, with no words
+    saying who attacked whom ("clashes between the army and the SDF"): a violation."""
+    if tgt_l or sub not in (AIR, SHELLING, ARMED_CLASH) or _labels(a, named) != {"a", "b"}:
+        return None
+    articles = tuple(a.breached_articles(sub, zone_ids, False, {"a", "b"}))
+    return _Verdict(True, (f"violation: fighting between both parties of {a.id} named in the "
+                           "report (who attacked whom not stated) inside its zone on a day it was "
+                           "in force"), True, articles)
+
+
 def _decide(
     att: Sequence[_Party],
     tgt: Sequence[_Party],
@@ -1239,6 +1261,7 @@ def _decide(
     day: date | None,
     has_place: bool,
     covering_note: str,
+    named: Sequence[_Party] = (),
 ) -> _Decision:
     """The violation rule of ``agreements.md``, asked of each agreement in force: a hostile
     act between two of ITS opposing parties, in its zone, on a day it is in force.  The act's
@@ -1253,7 +1276,7 @@ def _decide(
         note = f" ({covering_note})" if covering_note else ""
         return _Decision(False, f"not a violation: no covering agreement in force on {day}{note}",
                          False)
-    verdicts = [(a, _decide_under(a, att, tgt, sub, zone_ids)) for a in agreements]
+    verdicts = [(a, _decide_under(a, att, tgt, sub, zone_ids, named)) for a in agreements]
     hits = [(a, v) for a, v in verdicts if v.violation]
     if not hits:
         first = verdicts[0][1]
