@@ -14,13 +14,22 @@ def test_load_reference_real_data():
     elapsed = time.perf_counter() - t0
     assert isinstance(ref, ReferenceData)
     assert elapsed < 2.0  # budget is 1 s on a warm machine; leave slack for slow CI
-    assert len(ref.agreements) == 6
+    assert len(ref.agreements) == 13
     assert set(ref.zones.zone_ids) == {
         "idlib-deescalation",
         "idlib-dmz",
         "m4-corridor",
         "al-tanf-55km",
         "ne-syria-peace-spring",
+        "undof-area-of-separation",
+        "undof-limitation-areas",
+        "sweida-governorate",
+        "hasakah-governorate",
+        "kobani-district",
+        "sdf-contact-2025",
+        "euphrates-line",
+        "aleppo-kurdish-districts",
+        "homs-hermel-border",
     }
     assert ref.actors.get("Hayat Tahrir al-Sham") is not None
 
@@ -86,7 +95,7 @@ def test_agreement_start_offsets_are_damascus_local_time():
         expected = local.replace(tzinfo=damascus).utcoffset()
         assert a.start.utcoffset() == expected, (a.id, a.start, expected)
         checked += 1
-    assert checked == len(ref.agreements) == 6
+    assert checked == len(ref.agreements) == 13
 
 
 def test_al_tanf_zone_starts_when_sources_show_it():

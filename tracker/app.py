@@ -10,7 +10,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine
@@ -24,6 +24,7 @@ from tracker.adapters.storage.alerts import AlertStore
 from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
+from tracker.core.agreements import uncovered_places
 from tracker.core.alerts import DestinationSpec, Filters
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
@@ -43,6 +44,8 @@ from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollCon
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
+# Agreements are in force on local Damascus days (UTC+3 all year since 2022).
+_DAMASCUS = timezone(timedelta(hours=3))
 
 Clock = Callable[[], datetime]
 
@@ -353,6 +356,7 @@ class App:
         await asyncio.to_thread(db.check_writable, self.engine)  # read-only: one line, exit
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
+        await asyncio.to_thread(self.log_agreements_in_force)
         if self._pool is not None:
             log.info("starting %d feed parser workers", self._pool.workers)
             await self._pool.start()
@@ -520,6 +524,38 @@ class App:
             return False, f"database unreachable: {type(exc).__name__}"
         return True, "database reachable"
 
+    def log_agreements_in_force(self) -> None:
+        """Start-up lines: the agreements in force today, and a warning when none covers the
+        places the feeds reported on in the last 30 days (then no alert can fire for them)."""
+        if not self.settings.classifier.enabled:
+            return
+        ref = getattr(self.classification.classifier, "ref", None)
+        if ref is None:
+            return
+        today = self.clock().astimezone(_DAMASCUS).date()
+        in_force = ref.agreements.on(today)
+        log.info("agreements in force on %s: %s", today,
+                 ", ".join(a.id for a in in_force) or "none")
+        if not in_force:
+            log.warning("no agreement is in force on %s: no report can be a violation", today)
+            return
+        places = self.repo.recent_places(self.clock() - timedelta(days=30))
+        zoned = [(n, [h.zone_id for h in ref.zones.zones_at(lat, lon)]) for n, lat, lon in places]
+        gaps = uncovered_places(ref.agreements, zoned, today)
+        if gaps:
+            log.warning("no agreement in force covers %d of %d places the feeds reported on in "
+                        "the last 30 days (e.g. %s): reports from there are never violations",
+                        len(gaps), len(places), ", ".join(gaps[:5]))
+
+    def agreements_in_force(self) -> list[dict[str, Any]]:
+        """Agreements in force today (for /status); empty before the registry is loaded."""
+        ref = getattr(self.classification.loaded_classifier(), "ref", None)
+        if ref is None:
+            return []
+        today = self.clock().astimezone(_DAMASCUS).date()
+        return [{"id": a.id, "name": a.name, "since": a.start.date().isoformat()}
+                for a in ref.agreements.on(today)]
+
     def status(self) -> dict[str, Any]:
         """The /status document; a database that cannot be reached raises SourceUnavailable
         (the endpoint answers 503 with the reason, naming no host or credentials)."""
@@ -569,6 +605,7 @@ class App:
             },
             "feeds": rows,
             "classifier_enabled": self.settings.classifier.enabled,
+            "agreements_in_force": self.agreements_in_force(),
             "alerts": {
                 "notifier": self.notifier.name,
                 **self.alert_store.outbox_counts(),

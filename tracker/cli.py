@@ -376,6 +376,7 @@ def _register_optional() -> None:
         return
     classify.register(app)
     __import__("tracker.commands.incidents", fromlist=["register"]).register(app)
+    __import__("tracker.commands.agreements", fromlist=["register"]).register(app)
     digest.register(app)
 
 

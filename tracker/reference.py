@@ -20,10 +20,11 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from typing import IO, Any
 
-from tracker.core.actors import Actor, ActorRegistry
+from tracker.core.actors import Actor, ActorPeriod, ActorRegistry
 from tracker.core.agreements import AgreementRegistry
 from tracker.core.gazetteer import Gazetteer, Place, expand_regions, fold_key
 from tracker.core.geo import ZoneIndex, merge_feature_collections
@@ -33,6 +34,7 @@ __all__ = [
     "ReferenceData",
     "geonames_places",
     "load_reference",
+    "parse_actor_periods_csv",
     "parse_actors_csv",
     "parse_places_csv",
 ]
@@ -141,9 +143,30 @@ def parse_actors_csv(text: str) -> list[Actor]:
                 aliases=_split(row.get("aliases")),
                 arabic=_split(row.get("arabic")),
                 notes=row.get("notes", ""),
+                id=(row.get("id") or "").strip(),
             )
         )
     return actors
+
+
+def _day(value: str | None) -> date | None:
+    """'2024-12-08' -> date; empty -> None (an open bound)."""
+    value = (value or "").strip()
+    return date.fromisoformat(value) if value else None
+
+
+def parse_actor_periods_csv(text: str) -> dict[str, list[ActorPeriod]]:
+    """Rows of actor_periods.csv (actor, from, to, camp, note, source) -> periods by actor id.
+
+    Why a companion file: which side an actor is on changed on 8 Dec 2024 (HTS became the
+    government), and the agreements ask "on THIS day"; actors.csv keeps the text-analysis
+    side, this file the dated camps."""
+    out: dict[str, list[ActorPeriod]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        period = ActorPeriod(_day(row.get("from")), _day(row.get("to")),
+                             str(row["camp"]).strip(), str(row.get("note") or ""))
+        out.setdefault(str(row["actor"]).strip(), []).append(period)
+    return out
 
 
 _RECORD_START = b'{"geonameid"'
@@ -280,13 +303,30 @@ def load_reference(
     # Actor names are stop phrases for places: "Ahrar al-Sham" is not Damascus.
     stop = [n for a in actor_list for n in (a.name, *a.aliases, *a.arabic)]
     gazetteer = Gazetteer.build(curated + _load_geonames(), stop_phrases=stop)
-    actors = ActorRegistry.build(actor_list)
+    actors = ActorRegistry.build(actor_list).with_periods(
+        parse_actor_periods_csv(_read_text("actor_periods.csv")))
+    _check_parties(agreements, actors)
     return ReferenceData(
         gazetteer=gazetteer,
         actors=actors,
         zones=ZoneIndex.from_geojson(zones_data),
         agreements=agreements,
     )
+
+
+# Sides the classifier gives actors it names without a registry entry ("militants", "civilians").
+_GENERIC_CAMPS = ("government", "opposition", "other", "civilian", "unknown")
+_GENERIC_IDS = ("opposition-armed-groups-unnamed", "unidentified-attackers", "us-led-coalition",
+                "civilians")
+
+
+def _check_parties(agreements: AgreementRegistry, actors: ActorRegistry) -> None:
+    """Every side entry of every agreement names a known actor id or camp (typos fail fast)."""
+    ids = [a.key for a in actors.actors] + list(_GENERIC_IDS)
+    camps = {a.side for a in actors.actors} | {p.camp for a in actors.actors for p in a.periods}
+    bad = agreements.unknown_parties(ids, camps | set(_GENERIC_CAMPS))
+    if bad:
+        raise ValueError("agreement sides name unknown actors or camps: " + "; ".join(bad))
 
 
 def _normalise_user_place(p: Mapping[str, Any]) -> dict[str, Any]:

@@ -216,15 +216,29 @@ class LoggingSettings(_Section):
 
 DEFAULT_FEEDS: tuple[FeedSettings, ...] = (
     FeedSettings(
-        url="https://www.syriahr.com/en/feed/", name="Syrian Observatory for Human Rights"
+        url="https://www.syriahr.com/en/feed/", name="Syrian Observatory for Human Rights",
+        language="en",
     ),
-    FeedSettings(url="https://npasyria.com/en/feed/", name="North Press Agency"),
-    FeedSettings(url="https://english.enabbaladi.net/feed/", name="Enab Baladi"),
-    FeedSettings(url="https://syrianobserver.com/feed", name="The Syrian Observer"),
-    FeedSettings(url="https://www.sana.sy/en/?feed=rss2", name="SANA"),
+    FeedSettings(url="https://npasyria.com/en/feed/", name="North Press Agency", language="en"),
+    FeedSettings(url="https://english.enabbaladi.net/feed/", name="Enab Baladi", language="en"),
+    FeedSettings(url="https://syrianobserver.com/feed", name="The Syrian Observer", language="en"),
+    FeedSettings(url="https://www.sana.sy/en/?feed=rss2", name="SANA", language="en"),
     FeedSettings(
         url="https://news.google.com/rss/search?q=Idlib+OR+Hama+OR+Latakia+attack&hl=en-US&gl=US&ceid=US:en",
         name="Google News: Idlib front",
+        language="en",
+    ),
+    # Today's fronts (issue 14): the south (Sweida, Quneitra, Daraa), the north-east (SDF) and
+    # the Lebanese border; feed URLs as other public Syria monitors use them.
+    FeedSettings(url="https://syriadirect.org/feed/", name="Syria Direct", language="en"),
+    FeedSettings(url="https://shafaq.com/en/rss", name="Shafaq News", language="en"),
+    FeedSettings(url="https://www.enabbaladi.net/feed", name="Enab Baladi (Arabic)",
+                 language="ar"),
+    FeedSettings(
+        url="https://news.google.com/rss/search?q=Sweida+OR+Suwayda+OR+Quneitra+OR+SDF+OR+Hasakah"
+        "+clashes&hl=en-US&gl=US&ceid=US:en",
+        name="Google News: Sweida, Quneitra, north-east",
+        language="en",
     ),
 )
 

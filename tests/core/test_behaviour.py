@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tracker.commands.classify import run_behaviour
+from tracker.commands.classify import behaviour_inputs, run_behaviour
 from tracker.core import behaviour
 from tracker.core.behaviour import BehaviourCase, Expect
 from tracker.core.gazetteer import Place
-from tracker.reference import load_reference, shipped_places
+from tracker.reference import load_reference
 
 FLOOR = 0.97
 SEED = 20261206
@@ -26,9 +26,7 @@ def summary() -> dict[str, object]:
 
 
 def _generate(seed: int = SEED, n: int = 3200) -> list[BehaviourCase]:
-    ref = load_reference()
-    return behaviour.generate(shipped_places(), ref.actors.actors,
-                              lambda p: bool(ref.zones.zones_at(p.lat, p.lon)), n, seed)
+    return behaviour.generate(*behaviour_inputs(load_reference()), n, seed)
 
 
 def test_the_suite_is_large_seeded_and_reproducible() -> None:
@@ -44,10 +42,12 @@ def test_the_suite_is_large_seeded_and_reproducible() -> None:
 
 
 def test_every_actor_alias_is_used() -> None:
-    ref = load_reference()
+    _, actors, _ = behaviour_inputs(load_reference())
+    assert {"Syrian government forces", "Russian forces", "Hayat Tahrir al-Sham"} <= {
+        a.name for a in actors}
     texts = " ".join(c.text for c in _generate() if c.test_type in ("MFT", "DIR")).lower()
-    for actor in ref.actors.actors:
-        if actor.side not in ("government", "opposition") or actor.name.startswith("Turkish"):
+    for actor in actors:
+        if actor.name.startswith("Turkish"):
             continue
         for name in (actor.name, *actor.aliases):
             if behaviour._usable_alias(name):  # Latin-script names of people under arms

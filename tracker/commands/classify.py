@@ -134,19 +134,43 @@ def _jsonl_objects(raw: str) -> Iterator[dict[str, Any]]:
         yield obj
 
 
+def behaviour_inputs(ref: Any) -> tuple[list[Any], list[Any], Any]:
+    """The places, actors and zone test the behavioural suite is generated from.
+
+    The reports are dated in 2023 (`behaviour.report_days`): places inside a zone of an
+    agreement in force then that binds the government camp against the opposition camp (clear
+    of the approximate edges), and actors in one of those two camps all along.
+    """
+    from tracker.core import behaviour
+    from tracker.reference import shipped_places
+
+    first, last = behaviour.report_days()
+
+    def binds_the_camps(agreement: Any) -> bool:
+        gov, opp = agreement.sides_of("", "government"), agreement.sides_of("", "opposition")
+        return bool(gov) and bool(opp) and not gov & opp
+
+    def inside(place: Any) -> bool:
+        zones = [hit.zone_id for hit in ref.zones.zones_at(place.lat, place.lon)
+                 if not hit.near_edge]
+        return bool(zones) and all(
+            any(binds_the_camps(a) for a in ref.agreements.in_force(zones, day))
+            for day in (first, last))
+
+    actors = [a for a in ref.actors.actors
+              if a.camp_on(first) == a.camp_on(last) == a.side
+              and a.side in ("government", "opposition")]
+    return shipped_places(), actors, inside
+
+
 def run_behaviour(count: int, seed: int) -> dict[str, Any]:
     """Generate the behavioural suite, classify every case and summarise the pass rates."""
     from tracker.core import behaviour
-    from tracker.reference import load_reference, shipped_places
+    from tracker.reference import load_reference
 
     ref = load_reference()
     clf = Classifier(ref, ZoneInfo(PLACE_TZ))
-
-    def inside(place: Any) -> bool:
-        # Clear of the approximate edges, where membership is uncertain.
-        return any(not hit.near_edge for hit in ref.zones.zones_at(place.lat, place.lon))
-
-    cases = behaviour.generate(shipped_places(), ref.actors.actors, inside, count, seed)
+    cases = behaviour.generate(*behaviour_inputs(ref), count, seed)
     started = time.perf_counter()
     results = []
     for case in cases:

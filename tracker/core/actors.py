@@ -8,24 +8,60 @@ they collide with English ("is", "tip"), so they only count when written exactly
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
 
 import ahocorasick
 
 from tracker.core.gazetteer import FoldedText, fold_key, fold_text
 
-__all__ = ["SIDES", "Actor", "ActorMention", "ActorRegistry", "is_case_sensitive_alias"]
+__all__ = [
+    "SIDES",
+    "Actor",
+    "ActorMention",
+    "ActorPeriod",
+    "ActorRegistry",
+    "actor_id",
+    "is_case_sensitive_alias",
+]
 
 SIDES = frozenset({"government", "opposition", "other"})
 # Acronyms up to this length, written in capitals, must match case-sensitively.
 _MAX_STRICT_ACRONYM = 3
 
 
+def actor_id(name: str) -> str:
+    """Stable id of an actor without an explicit one: its name in lower case, words joined by
+    '-' ("Syrian government forces" -> "syrian-government-forces")."""
+    return re.sub(r"[^0-9a-z]+", "-", name.casefold()).strip("-")
+
+
+@dataclass(frozen=True)
+class ActorPeriod:
+    """Which camp an actor belongs to from ``start`` to ``end`` (inclusive local days; None is
+    open).  Camps are what agreements name as ``@camp`` on a side: "government" means the
+    Syrian state of that day, so HTS is "opposition" until 2024-12-07 and "government" after."""
+
+    start: date | None
+    end: date | None
+    camp: str
+    note: str = ""
+
+    def covers(self, day: date) -> bool:
+        """True when ``day`` falls inside the period."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
 @dataclass(frozen=True)
 class Actor:
     """An armed actor: ``side`` is government / opposition / other; ``excluded`` marks groups
-    the agreements exclude as terrorist (attacks on them still count, but callers filter)."""
+    the agreements exclude as terrorist (attacks on them still count, but callers filter).
+
+    ``side`` is the role the text analysis uses (who is "the other side" of a clause); which
+    agreement side an actor is on depends on the day, so that comes from ``periods``
+    (:meth:`camp_on`), falling back to ``side`` outside every period."""
 
     name: str
     side: str
@@ -33,6 +69,21 @@ class Actor:
     aliases: tuple[str, ...] = ()
     arabic: tuple[str, ...] = ()
     notes: str = ""
+    id: str = ""
+    periods: tuple[ActorPeriod, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The actor's id (explicit, else derived from the name)."""
+        return self.id or actor_id(self.name)
+
+    def camp_on(self, day: date | None) -> str:
+        """The camp on ``day``: the first period covering it, else ``side``."""
+        if day is not None:
+            for p in self.periods:
+                if p.covers(day):
+                    return p.camp
+        return self.side
 
 
 @dataclass(frozen=True)
@@ -119,6 +170,22 @@ class ActorRegistry:
     def get(self, name: str) -> Actor | None:
         """Actor by canonical name (case-insensitive), or None."""
         return self._by_name.get(name.casefold())
+
+    def by_id(self, key: str) -> Actor | None:
+        """Actor by id, or None."""
+        return next((a for a in self._actors if a.key == key), None)
+
+    def with_periods(self, periods: Mapping[str, Iterable[ActorPeriod]]) -> ActorRegistry:
+        """New registry whose actors carry the dated camps given by actor id (unknown ids are
+        an error: a typo would silently leave an actor on its old side)."""
+        known = {a.key for a in self._actors}
+        unknown = sorted(set(periods) - known)
+        if unknown:
+            raise ValueError(f"actor periods for unknown actor ids: {', '.join(unknown)}")
+        return ActorRegistry.build(
+            replace(a, periods=tuple(periods.get(a.key, ()))) if a.key in periods else a
+            for a in self._actors
+        )
 
     def find(self, text: str, folded: FoldedText | None = None) -> list[ActorMention]:
         """Actor mentions, non-overlapping, longest match wins, in text order.

@@ -14,12 +14,49 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["DAMASCUS_DEFAULT_OFFSET", "Agreement", "AgreementRegistry"]
+__all__ = [
+    "DAMASCUS_DEFAULT_OFFSET",
+    "SIDE_LABELS",
+    "Agreement",
+    "AgreementRegistry",
+    "Breach",
+    "uncovered_places",
+]
 
 # Used only when a start is given without an offset: at day granularity the offset cannot move
 # the local date of a midnight/noon start, so a fixed +03:00 avoids reading a tz database.
 DAMASCUS_DEFAULT_OFFSET = timezone(timedelta(hours=3))
 _OPEN_END = frozenset({"", "open", "null", "none"})
+# The two sides of an agreement, as ``side_a`` / ``side_b`` in the data.
+SIDE_LABELS = ("a", "b")
+DEFAULT_SIDES = (["@government"], ["@opposition"])
+# A side entry starting with this names a camp (actor_periods.csv) instead of one actor id.
+CAMP_PREFIX = "@"
+
+
+@dataclass(frozen=True)
+class Breach:
+    """Which act breaches which article (one row of an agreement's ``breaches``).
+
+    Every condition given must hold; an empty one holds always.  ``acts`` are sub-event types
+    (or "any"); ``zones`` zone ids the act must be in; ``by`` a side ("a"/"b") whose act is a
+    breach even when its target is not a party (an incursion into a buffer zone);
+    ``target = "guarantor"`` an attack on a guarantor's forces.
+    """
+
+    article: str
+    acts: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    by: str = ""
+    target: str = ""
+
+    def applies(self, sub: str, zone_ids: Iterable[str], guarantor_target: bool) -> bool:
+        """True when the act kind, zone and target conditions all hold."""
+        if self.acts and "any" not in self.acts and sub not in self.acts:
+            return False
+        if self.zones and not set(self.zones).intersection(zone_ids):
+            return False
+        return not (self.target == "guarantor" and not guarantor_target)
 
 
 @dataclass(frozen=True)
@@ -36,6 +73,15 @@ class Agreement:
     parties: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     notes: str = ""
+    side_a: tuple[str, ...] = ()
+    side_b: tuple[str, ...] = ()
+    end_reason: str = ""
+    breaches: tuple[Breach, ...] = ()
+    guarantors: tuple[str, ...] = ()
+    unattributed_air: str = ""
+    strict_sides: bool = False
+    infer_from_named: bool = False
+    inferable_sides: tuple[str, ...] = SIDE_LABELS
 
     def in_force_on(self, day: date) -> bool:
         """True when ``day`` (a local Damascus date) falls in [start date, end]."""
@@ -44,6 +90,40 @@ class Agreement:
     def article(self, number: str | int) -> str:
         """Summary of an article ("" when unknown), for decision explanations."""
         return self.articles.get(str(number), "")
+
+    def sides_of(self, key: str, camp: str) -> set[str]:
+        """The sides ("a"/"b") an actor is on under THIS agreement, given its id and its camp on
+        the day of the act (empty: not a party)."""
+        out: set[str] = set()
+        for label, members in zip(SIDE_LABELS, (self.side_a, self.side_b), strict=True):
+            if key in members or f"{CAMP_PREFIX}{camp}" in members:
+                out.add(label)
+        return out
+
+    def breached_articles(self, sub: str, zone_ids: Iterable[str], guarantor_target: bool,
+                          by: Iterable[str] = ()) -> list[str]:
+        """Article numbers an act of kind ``sub`` in ``zone_ids`` by sides ``by`` breaches, in
+        data order; the first article when no breach row is given (older data)."""
+        zones, sides = list(zone_ids), set(by)
+        if not self.breaches:
+            return [next(iter(self.articles), "1")]
+        found = [b.article for b in self.breaches
+                 if (not b.by or b.by in sides) and b.applies(sub, zones, guarantor_target)]
+        return list(dict.fromkeys(found))
+
+    def one_sided_breach(self, side: str, sub: str, zone_ids: Iterable[str]) -> list[str]:
+        """Articles an act of ``side`` breaches whoever its target is (empty when none)."""
+        zones = list(zone_ids)
+        return list(dict.fromkeys(b.article for b in self.breaches
+                                  if b.by == side and b.applies(sub, zones, False)))
+
+    def status_on(self, day: date) -> str:
+        """'in force', 'not yet in force' or 'ended <day> (<reason>)' on a local day."""
+        if day < self.start.date():
+            return "not yet in force"
+        if self.end is not None and day > self.end:
+            return f"ended {self.end}" + (f" ({self.end_reason})" if self.end_reason else "")
+        return "in force"
 
 
 def _parse_start(value: Any, agreement_id: str) -> datetime:
@@ -89,6 +169,36 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _breaches(value: Any, agreement_id: str) -> tuple[Breach, ...]:
+    """The ``breaches`` list (tables with article, acts, zones, by, target) -> Breach rows."""
+    out: list[Breach] = []
+    for row in value or ():
+        if not isinstance(row, Mapping) or "article" not in row:
+            raise ValueError(f"agreement {agreement_id!r}: each breach needs an article")
+        by = str(row.get("by", "")).lower()
+        if by and by not in SIDE_LABELS:
+            raise ValueError(f"agreement {agreement_id!r}: breach 'by' must be a or b")
+        out.append(Breach(str(row["article"]), _strs(row.get("acts")), _strs(row.get("zones")),
+                          by, str(row.get("target", ""))))
+    return tuple(out)
+
+
+def _sides(value: Any, agreement_id: str) -> tuple[str, ...]:
+    """A list of side labels ("a", "b"), checked."""
+    sides = tuple(s.lower() for s in _strs(value))
+    if any(s not in SIDE_LABELS for s in sides):
+        raise ValueError(f"agreement {agreement_id!r}: sides must be a or b, got {sides}")
+    return sides
+
+
+def _air(value: Any, agreement_id: str) -> str:
+    """``unattributed_air``: "a", "b" or "" (no side is assumed for an unnamed air strike)."""
+    side = str(value or "").lower()
+    if side and side not in SIDE_LABELS:
+        raise ValueError(f"agreement {agreement_id!r}: unattributed_air must be a or b")
+    return side
+
+
 def _table(data: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
     """The id -> fields table: ``data["agreements"]`` (TOML shape) or ``data`` itself."""
     inner = data.get("agreements", data)
@@ -113,6 +223,17 @@ def _from_fields(agreement_id: str, f: Mapping[str, Any]) -> Agreement:
         parties=_strs(f.get("parties")),
         sources=_strs(f.get("sources")),
         notes=str(f.get("notes", "")),
+        # Without sides an agreement binds the government and opposition camps of the day,
+        # the one split every agreement before December 2024 assumed.
+        side_a=_strs(f.get("side_a", DEFAULT_SIDES[0])),
+        side_b=_strs(f.get("side_b", DEFAULT_SIDES[1])),
+        end_reason=str(f.get("end_reason", "")),
+        breaches=_breaches(f.get("breaches"), agreement_id),
+        guarantors=_strs(f.get("guarantors")),
+        unattributed_air=_air(f.get("unattributed_air"), agreement_id),
+        strict_sides=bool(f.get("strict_sides", False)),
+        infer_from_named=bool(f.get("infer_from_named", False)),
+        inferable_sides=_sides(f.get("inferable_sides", list(SIDE_LABELS)), agreement_id),
     )
 
 
@@ -131,12 +252,22 @@ def _override(a: Agreement, f: Mapping[str, Any]) -> Agreement:
         merged = dict(a.articles)
         merged.update({str(k): str(v) for k, v in dict(f["articles"]).items()})
         changes["articles"] = merged
-    for key in ("excluded_actor_note", "notes"):
+    for key in ("excluded_actor_note", "notes", "end_reason"):
         if key in f:
             changes[key] = str(f[key])
-    for key in ("parties", "sources"):
+    for key in ("parties", "sources", "side_a", "side_b", "guarantors"):
         if key in f:
             changes[key] = _strs(f[key])
+    if "breaches" in f:
+        changes["breaches"] = _breaches(f["breaches"], a.id)
+    if "inferable_sides" in f:
+        changes["inferable_sides"] = _sides(f["inferable_sides"], a.id)
+    if "strict_sides" in f:
+        changes["strict_sides"] = bool(f["strict_sides"])
+    if "infer_from_named" in f:
+        changes["infer_from_named"] = bool(f["infer_from_named"])
+    if "unattributed_air" in f:
+        changes["unattributed_air"] = _air(f["unattributed_air"], a.id)
     return replace(a, **changes)
 
 
@@ -186,6 +317,24 @@ class AgreementRegistry:
         """All agreement ids."""
         return tuple(self._by_id)
 
+    def on(self, day: date) -> list[Agreement]:
+        """Every agreement in force on ``day`` (any zone), oldest first."""
+        return sorted((a for a in self._by_id.values() if a.in_force_on(day)),
+                      key=lambda a: (a.start, a.id))
+
+    def unknown_parties(self, actor_ids: Iterable[str], camps: Iterable[str]) -> list[str]:
+        """Side entries that name no known actor id or camp ("id: entry"), so that a typo in
+        configuration is an error instead of an agreement nobody can breach."""
+        ids, known_camps = set(actor_ids), set(camps)
+        bad: list[str] = []
+        for a in self._by_id.values():
+            for entry in (*a.side_a, *a.side_b, *a.guarantors):
+                ok = (entry[len(CAMP_PREFIX):] in known_camps if entry.startswith(CAMP_PREFIX)
+                      else entry in ids)
+                if not ok:
+                    bad.append(f"{a.id}: {entry}")
+        return bad
+
     def in_force(self, zone_ids: Iterable[str], day: date) -> list[Agreement]:
         """Agreements covering any of ``zone_ids`` and in force on ``day``, oldest first."""
         zones = set(zone_ids)
@@ -193,3 +342,12 @@ class AgreementRegistry:
             a for a in self._by_id.values() if zones.intersection(a.zone_ids) and a.in_force_on(day)
         ]
         return sorted(found, key=lambda a: (a.start, a.id))
+
+
+def uncovered_places(
+    registry: AgreementRegistry, places: Iterable[tuple[str, Iterable[str]]], day: date
+) -> list[str]:
+    """Names of places (given with the zone ids at each) that no agreement in force on ``day``
+    covers: reports from there can never be violations, which a user should be told."""
+    return list(dict.fromkeys(name for name, zones in places
+                              if not registry.in_force(zones, day)))

@@ -650,6 +650,9 @@ def render_status(status: Mapping[str, Any]) -> str:
         f"alerts: {alerts.get('pending', 0)} pending, {alerts.get('sent', 0)} sent, "
         f"{alerts.get('dead', 0)} dead",
     ]
+    if "agreements_in_force" in status:
+        ids = [str(a.get("id")) for a in status["agreements_in_force"]]
+        lines.append("agreements in force: " + (", ".join(ids) or "none"))
     return html.escape("\n".join(lines), quote=False)
 
 

@@ -34,6 +34,12 @@ TEST_TYPES = ("MFT", "INV", "DIR")
 # Reports are dated in 2023: Damascus keeps UTC+3 all year and the Idlib agreements are in force.
 _FIRST_DAY = date(2023, 1, 9)
 _DAYS = 300
+
+
+def report_days() -> tuple[date, date]:
+    """The first and last day a generated report's act can fall on (callers choose places and
+    actors valid over the whole span)."""
+    return _FIRST_DAY - timedelta(days=6), _FIRST_DAY + timedelta(days=_DAYS)
 _TZ_OFFSET = timedelta(hours=3)
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -348,7 +354,7 @@ def _perturb(name: str, base: _Base, rng: random.Random, places: Sequence[Place]
 
 
 _WEAPON_ALIAS = ("strike", "bombard", "shelling", "raid", "jets", "warplanes", "aircraft",
-                 "planes", "artillery")
+                 "planes", "artillery", "offensive")
 
 
 def _usable_alias(name: str) -> bool:

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 
+from tracker.core.actors import actor_id
+from tracker.core.agreements import CAMP_PREFIX, Agreement
 from tracker.core.dates import (
     DatePhrase,
     DateResolution,
@@ -86,8 +88,6 @@ if TYPE_CHECKING:
 DEFAULT_TZ = timezone(timedelta(hours=3), "Asia/Damascus (fixed +03:00)")
 
 GOV, OPP, OTHER, CIV, UNKNOWN = "government", "opposition", "other", "civilian", "unknown"
-NE_ZONE = "ne-syria-peace-spring"
-GUARANTORS = ("Turkish Armed Forces", "Russian forces")
 _RELATIVE = ("today", "yesterday", "last_night", "days_ago", "weekday", "few_days")
 _ANCHOR_KINDS = ("iso", "dmy", "mdy", "weekday", "today", "yesterday")
 
@@ -242,6 +242,7 @@ class Classifier:
         """Keep the registries; ``tz`` is the place's time zone (default fixed +03:00)."""
         self._ref = ref
         self._tz = tz or DEFAULT_TZ
+        self._guarantors: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -287,6 +288,13 @@ class Classifier:
                 found.append((gs, ge, info))
         found.sort(key=lambda x: x[0])
         return found
+
+    def is_guarantor(self, name: str) -> bool:
+        """Whether the named actor guarantees some agreement (attacks on it weigh more)."""
+        if self._guarantors is None:
+            self._guarantors = frozenset(g for a in self._ref.agreements for g in a.guarantors)
+        actor = self._ref.actors.get(name)
+        return (actor.key if actor else actor_id(name)) in self._guarantors
 
     @property
     def ref(self) -> ReferenceData:
@@ -706,17 +714,20 @@ class _Document:
         zone_ids, zone_notes, approx = self._zones(place)
         day = date_res.date
         agreements = self.ref.agreements.in_force(zone_ids, day) if day and zone_ids else []
-        attackers = {actors[n].side for n, r in roles.items() if r == "attacker"}
-        targets = {actors[n].side for n, r in roles.items() if r == "target"}
-        guarantor = any(r == "target" and n in GUARANTORS for n, r in roles.items())
-        violation, rule, inferred = _decide(attackers, targets, zone_ids, agreements, sub, day,
-                                            place is not None, self._covering(zone_ids, day),
-                                            guarantor)
-        reasons.append(rule)
+        att = self._parties(roles, actors, "attacker", day)
+        tgt = self._parties(roles, actors, "target", day)
+        named = self._parties({n: "" for n in actors if n not in roles}, actors, "", day)
+        decision = _decide(att, tgt, zone_ids, agreements, sub, day, place is not None,
+                           self._covering(zone_ids, day), named)
+        violation, inferred = decision.violation, decision.inferred
+        if violation:
+            agreements = list(decision.breached)
+        reasons.append(decision.rule)
         if origin_note:
             reasons.append(origin_note)
         if violation:
-            reasons.extend(_article_reasons(agreements, zone_ids, sub, roles, actors))
+            reasons.extend(_article_reasons(decision))
+        reasons.extend(_camp_reasons([*att, *tgt], day))
         reasons.extend(zone_notes)
         reasons.append(f"date {day} (precision {date_res.precision}) from "
                        f"{_words(date_res)}: {date_res.reason}" if day else
@@ -926,6 +937,21 @@ class _Document:
             notes.append(f"{place.name} is outside every agreement zone")
         return ids, notes, approx
 
+    def _parties(
+        self, roles: dict[str, str], actors: dict[str, _ActorInfo], role: str, day: date | None
+    ) -> list[_Party]:
+        """The actors in ``role`` with their id and their camp on ``day``."""
+        out: list[_Party] = []
+        for name, r in roles.items():
+            if r != role:
+                continue
+            info = actors[name]
+            actor = self.ref.actors.get(name)
+            key = actor.key if actor else actor_id(name)
+            camp = actor.camp_on(day) if actor else info.side
+            out.append(_Party(name, key, camp, info.side))
+        return out
+
     def _covering(self, zone_ids: list[str], day: date | None) -> str:
         """Why no agreement is in force for zones/day (for the reasons), or ""."""
         if not zone_ids or day is None:
@@ -1099,107 +1125,180 @@ def _cluster_actors(c: _Cluster) -> tuple[dict[str, _ActorInfo], dict[str, str]]
     return actors, roles
 
 
-def _blocs(sides: set[str], ne: bool) -> set[str]:
-    """Map actor sides onto the two parties of the agreement (NE: SDF joins the government)."""
+@dataclass(frozen=True, slots=True)
+class _Party:
+    """An attacker or target as the agreements see it on the day of the act."""
+
+    name: str
+    key: str  # actor id, as agreements list it on a side
+    camp: str  # camp on the day (actor_periods.csv), else the actor's side
+    side: str  # text-analysis side (government / opposition / other / civilian / unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """The decision under one agreement."""
+
+    violation: bool
+    rule: str
+    inferred: bool
+    articles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """The decision over all agreements in force: which ones the act breaches, and why."""
+
+    violation: bool
+    rule: str
+    inferred: bool
+    breached: tuple[Agreement, ...] = ()
+    articles: tuple[tuple[Agreement, tuple[str, ...]], ...] = ()
+
+
+def _other(labels: set[str]) -> set[str]:
+    """The opposite side of an agreement ("b" when "a" is among ``labels``)."""
+    return {"b" if "a" in labels else "a"}
+
+
+def _side_name(a: Agreement, label: str) -> str:
+    """A side's name for the reasons: its first entry ("@government" -> "government")."""
+    members = a.side_a if label == "a" else a.side_b
+    return members[0].lstrip(CAMP_PREFIX) if members else label
+
+
+def _names(a: Agreement, labels: set[str]) -> str:
+    """Readable, sorted side names."""
+    return ", ".join(sorted(_side_name(a, x) for x in labels))
+
+
+def _labels(a: Agreement, parties: Sequence[_Party]) -> set[str]:
+    """The sides of ``a`` the parties are on."""
     out: set[str] = set()
-    for s in sides:
-        if s in (GOV, OPP):
-            out.add(s)
-        elif ne and s == OTHER:
-            out.add(GOV)
+    for p in parties:
+        out |= a.sides_of(p.key, p.camp)
     return out
 
 
+def _decide_under(
+    a: Agreement, att: Sequence[_Party], tgt: Sequence[_Party], sub: str, zone_ids: list[str],
+    named: Sequence[_Party] = (),
+) -> _Verdict:
+    """Are attacker and target on opposite sides of THIS agreement (its own parties)?
+
+    A side missing from the report is inferred only for acts that have one (an air strike or
+    shelling on a party's area comes from the other party); the agreement's data decide who
+    flies unnamed aircraft (``unattributed_air``), whose acts breach it whoever the target is
+    (``breaches`` rows with ``by``) and whose forces are guarantors.
+    """
+    att_l, tgt_l = _labels(a, att), _labels(a, tgt)
+    if att and not att_l:
+        if all(p.side == UNKNOWN for p in att):
+            return _Verdict(False, "not a violation: attack by unidentified perpetrators", False)
+        return _Verdict(False, "not a violation: the attacker is not a party to the agreement",
+                        False)
+    inferred = False
+    remote_or_clash = sub in (AIR, SHELLING, ARMED_CLASH)
+    if a.strict_sides and not tgt_l and any(p.side not in (CIV, UNKNOWN) for p in tgt):
+        return _Verdict(False, "not a violation: the target is not a party to the agreement",
+                        False)
+    if not att and a.infer_from_named:
+        both = _named_clash(a, named, tgt_l, sub, zone_ids)
+        if both is not None:
+            return both
+        cand = _labels(a, named) - tgt_l
+        if len(cand) == 1:
+            att_l, inferred = cand, True
+    if not att_l and tgt_l and remote_or_clash:
+        att_l, inferred = _other(tgt_l) & set(a.inferable_sides), True
+    elif att_l and not tgt_l and (remote_or_clash or (sub in (SUICIDE, IED, ATTACK) and bool(tgt))):
+        tgt_l, inferred = _other(att_l) & set(a.inferable_sides), True
+    elif not att_l and not tgt_l and sub == AIR and a.unattributed_air:
+        att_l, tgt_l, inferred = {a.unattributed_air}, _other({a.unattributed_air}), True
+    if not att_l:
+        return _Verdict(False, "not a violation: perpetrator unknown", False)
+    guarantor = any(p.key in a.guarantors for p in tgt)
+    if not tgt_l:
+        one_sided = [n for x in sorted(att_l) for n in a.one_sided_breach(x, sub, zone_ids)]
+        if one_sided:
+            return _Verdict(True, (f"violation: act of the {_names(a, att_l)} side that breaches "
+                                   f"{a.id} whoever its target is, inside its zone on a day it "
+                                   "was in force"), False, tuple(dict.fromkeys(one_sided)))
+        return _Verdict(False, "not a violation: target side unknown", False)
+    articles = tuple(a.breached_articles(sub, zone_ids, guarantor, att_l))
+    if guarantor:
+        return _Verdict(True, ("violation: attack on a guarantor's forces inside an agreement "
+                               "zone on a day the agreement was in force"), inferred, articles)
+    if any(x != y for x in att_l for y in tgt_l):
+        how = " (one side inferred: an act against the other party's area in the zone)" \
+            if inferred else ""
+        return _Verdict(True, (f"violation: hostile act between opposing sides "
+                               f"({_names(a, att_l)} against {_names(a, tgt_l)}) inside an "
+                               f"agreement zone on a day the agreement was in force{how}"),
+                        inferred, articles)
+    return _Verdict(False, f"not a violation: intra-side fighting ({_names(a, att_l)})", inferred)
+
+
+def _named_clash(
+    a: Agreement, named: Sequence[_Party], tgt_l: set[str], sub: str, zone_ids: list[str]
+) -> _Verdict | None:
+    """Both parties of the agreement named in a clash or an exchange of fire, with no words
+    saying who attacked whom ("clashes between the army and the SDF"): a violation."""
+    if tgt_l or sub not in (AIR, SHELLING, ARMED_CLASH) or _labels(a, named) != {"a", "b"}:
+        return None
+    articles = tuple(a.breached_articles(sub, zone_ids, False, {"a", "b"}))
+    return _Verdict(True, (f"violation: fighting between both parties of {a.id} named in the "
+                           "report (who attacked whom not stated) inside its zone on a day it was "
+                           "in force"), True, articles)
+
+
 def _decide(
-    attackers: set[str],
-    targets: set[str],
+    att: Sequence[_Party],
+    tgt: Sequence[_Party],
     zone_ids: list[str],
-    agreements: Sequence[object],
+    agreements: Sequence[Agreement],
     sub: str,
     day: date | None,
     has_place: bool,
     covering_note: str,
-    guarantor_target: bool = False,
-) -> tuple[bool, str, bool]:
-    """(violation, the rule that decided, whether a side was inferred).
-
-    Attacks on a guarantor's forces (Turkish or Russian troops, posts, patrols) by any
-    identified armed actor breach the agreement those forces guarantee, even when the
-    attacker is nominally on the same side (jihadists attacking Turkish posts).
-    """
+    named: Sequence[_Party] = (),
+) -> _Decision:
+    """The violation rule of ``agreements.md``, asked of each agreement in force: a hostile
+    act between two of ITS opposing parties, in its zone, on a day it is in force.  The act's
+    agreements are the ones it breaches (all in force when it breaches none)."""
     if not has_place:
-        return False, "not a violation: no place named for the act, so no zone applies", False
+        return _Decision(False, "not a violation: no place named for the act, so no zone "
+                         "applies", False)
     if not zone_ids:
-        return False, "not a violation: hostile act outside every agreement zone", False
+        return _Decision(False, "not a violation: hostile act outside every agreement zone",
+                         False)
     if day is None or not agreements:
         note = f" ({covering_note})" if covering_note else ""
-        return False, f"not a violation: no covering agreement in force on {day}{note}", False
-    ne = NE_ZONE in zone_ids
-    att, tgt = _blocs(attackers, ne), _blocs(targets, ne)
-    inferred = False
-    if OTHER in attackers and not att:
-        return False, "not a violation: the attacker is not a party to the agreement", False
-    if UNKNOWN in attackers and not att:
-        return False, "not a violation: attack by unidentified perpetrators", False
-    remote_or_clash = sub in (AIR, SHELLING, ARMED_CLASH)
-    if not att and tgt and remote_or_clash:
-        att = {GOV if OPP in tgt else OPP}
-        inferred = True
-    elif att and not tgt and (remote_or_clash or (sub in (SUICIDE, IED, ATTACK) and bool(targets))):
-        tgt = {OPP if GOV in att else GOV}
-        inferred = True
-    elif not att and not tgt and sub == AIR and not ne:
-        att, tgt = {GOV}, {OPP}
-        inferred = True
-    if not att:
-        return False, "not a violation: perpetrator unknown", False
-    if not tgt:
-        return False, "not a violation: target side unknown", False
-    if guarantor_target and att:
-        return True, ("violation: attack on a guarantor's forces inside an agreement zone on a "
-                      "day the agreement was in force"), inferred
-    if any(a != t for a in att for t in tgt):
-        how = " (one side inferred: an act against the other party's area in the zone)" \
-            if inferred else ""
-        return True, (f"violation: hostile act between opposing sides ({', '.join(sorted(att))} "
-                      f"against {', '.join(sorted(tgt))}) inside an agreement zone on a day the "
-                      f"agreement was in force{how}"), inferred
-    return False, f"not a violation: intra-side fighting ({', '.join(sorted(att))})", inferred
+        return _Decision(False, f"not a violation: no covering agreement in force on {day}{note}",
+                         False)
+    verdicts = [(a, _decide_under(a, att, tgt, sub, zone_ids, named)) for a in agreements]
+    hits = [(a, v) for a, v in verdicts if v.violation]
+    if not hits:
+        first = verdicts[0][1]
+        return _Decision(False, first.rule, first.inferred)
+    return _Decision(True, hits[0][1].rule, hits[0][1].inferred,
+                     tuple(a for a, _ in hits), tuple((a, v.articles) for a, v in hits))
 
 
-def _article_reasons(
-    agreements: Sequence[object],
-    zone_ids: list[str],
-    sub: str,
-    roles: dict[str, str],
-    actors: dict[str, _ActorInfo],
-) -> list[str]:
-    """Which article of each agreement in force the act breaches."""
+def _article_reasons(decision: _Decision) -> list[str]:
+    """Which article of each breached agreement the act breaches, with its text."""
     out: list[str] = []
-    guarantor_target = any(r == "target" and n in GUARANTORS for n, r in roles.items())
-    del actors
-    for a in agreements:
-        aid = getattr(a, "id", "")
-        article = getattr(a, "article", lambda n: "")
-        numbers: list[str] = []
-        if aid == "sochi-2018":
-            if guarantor_target:
-                numbers.append("1")
-            numbers.append("2")
-            if "idlib-dmz" in zone_ids:
-                numbers.append("3")
-                if sub == SHELLING:
-                    numbers.append("6")
-        elif aid == "moscow-2020":
-            numbers.append("1")
-            if "m4-corridor" in zone_ids:
-                numbers.extend(["2", "3"])
-        else:
-            numbers.append("1")
+    for a, numbers in decision.articles:
         for n in numbers:
-            text = article(n)
-            out.append(f"{aid} art. {n}" + (f": {text}" if text else ""))
+            text = a.article(n)
+            out.append(f"{a.id} art. {n}" + (f": {text}" if text else ""))
     return out
+
+
+def _camp_reasons(parties: Sequence[_Party], day: date | None) -> list[str]:
+    """Actors whose camp on the day differs from their usual side (HTS as the government)."""
+    return [f"{p.name} counts as {p.camp} on {day} (dated camp of the actor registry)"
+            for p in parties if p.camp != p.side]
 
 
 def _role_reasons(roles: dict[str, str], actors: dict[str, _ActorInfo]) -> list[str]:
@@ -1229,7 +1328,7 @@ def _severity(
 ) -> str:
     """low/medium/high/critical from the act, the toll and the target."""
     killed = toll.best or 0
-    guarantor = any(r == "target" and n in GUARANTORS for n, r in roles.items()) or bool(
+    guarantor = any(r == "target" and doc.clf.is_guarantor(n) for n, r in roles.items()) or bool(
         place and "observation post" in place.name.lower())
     if killed >= 20 or (guarantor and killed > 0):
         return "critical"

@@ -78,6 +78,10 @@ class ClassificationService:
                 self._classifier = self._factory()
             return self._classifier
 
+    def loaded_classifier(self) -> ClassifierPort | None:
+        """The classifier if it is already built (never builds it: /status stays cheap)."""
+        return self._classifier
+
     def classify_ids(
         self, ids: Sequence[int], on_progress: Callable[[int, int], None] | None = None
     ) -> ClassifyStats:

@@ -344,6 +344,19 @@ class Repository:
             )
             return list(session.execute(query).scalars())
 
+    def recent_places(self, since: datetime, limit: int = 500) -> list[tuple[str, float, float]]:
+        """Distinct places of incidents stored since `since` (name, lat, lon): the places the
+        feeds report on, for the start-up check of agreement coverage."""
+        query = (
+            select(col(IncidentRow.place_name), col(IncidentRow.lat), col(IncidentRow.lon))
+            .where(col(IncidentRow.created_at) >= since, col(IncidentRow.place_name).is_not(None),
+                   col(IncidentRow.lat).is_not(None), col(IncidentRow.lon).is_not(None))
+            .distinct()
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            return [(str(n), float(a), float(b)) for n, a, b in session.execute(query)]
+
     def incident_counts(self, since: datetime) -> dict[str, int]:
         """Totals for /status: incidents, violations, and violations recorded since `since`.
 
