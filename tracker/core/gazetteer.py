@@ -163,8 +163,13 @@ def fold_text(text: str) -> FoldedText:
     return FoldedText(text, folded, starts, ends)
 
 
+@lru_cache(maxsize=1 << 16)
 def fold_key(name: str) -> str:
-    """Fold a gazetteer/actor name into its matching key (words joined by single spaces)."""
+    """Fold a gazetteer/actor name into its matching key (words joined by single spaces).
+
+    Cached: loading the reference data folds each of ~25,000 names several times (stop list,
+    curated-wins check, automaton build), which kept the load above a second.
+    """
     return " ".join(_fold_words(name)[0])
 
 
