@@ -248,6 +248,8 @@ def _load_geonames() -> list[Place]:
 # "Bara" alone are too often something else.
 _MIN_SETTLEMENT_WORD_CHARS = 4
 _SAME_TOWN_KM = 10.0
+_ONE_LETTER_WORD_RE = re.compile(r"(?:^| )\S(?: |$)")
+_ARABIC_RE = re.compile(r"[\u0600-\u06ff]")
 
 
 def load_place_stop_keys() -> frozenset[str]:
@@ -264,10 +266,9 @@ def load_place_stop_keys() -> frozenset[str]:
 def _bulk_name_ok(name: str, stop: frozenset[str]) -> bool:
     """Whether a bulk-list name may become a key: not a stop name, one word only if long."""
     key = fold_key(name)
-    if not key or key in stop:
-        return False
-    arabic = any("\u0600" <= c <= "\u06ff" for c in name)
-    return " " in key or len(key) >= _MIN_SETTLEMENT_WORD_CHARS or arabic
+    if not key or key in stop or _ONE_LETTER_WORD_RE.search(key):
+        return False  # stop names, and typos such as OCHA's "For a" (= Fora)
+    return " " in key or len(key) >= _MIN_SETTLEMENT_WORD_CHARS or bool(_ARABIC_RE.search(name))
 
 
 def parse_settlements_csv(text: str, stop: frozenset[str] = frozenset()) -> list[Place]:
@@ -322,11 +323,13 @@ def load_reference(
     user = [_place_from_row(_normalise_user_place(p)) for p in (extra_places or [])]
     shipped = parse_places_csv(_read_text("places.csv"))
     curated = expand_regions(user + shipped + parse_places_csv(_read_text("regions.csv")))
-    settlements = parse_settlements_csv(_read_text("settlements.csv"), load_place_stop_keys())
-    curated, settlements = _curated_wins(curated, settlements)
     actor_list = parse_actors_csv(_read_text("actors.csv"))
-    # Actor names are stop phrases for places: "Ahrar al-Sham" is not Damascus.
+    # Actor names are stop phrases for places: "Ahrar al-Sham" is not Damascus; and no bulk
+    # settlement may take an actor's name ("Qaeda" is not the hamlet Qadah).
     stop = [n for a in actor_list for n in (a.name, *a.aliases, *a.arabic)]
+    bulk_stop = load_place_stop_keys() | {fold_key(n) for n in stop}
+    settlements = parse_settlements_csv(_read_text("settlements.csv"), bulk_stop)
+    curated, settlements = _curated_wins(curated, settlements)
     # Priority: user, curated, OCHA settlements, GeoNames (earlier wins on duplicates).
     gazetteer = Gazetteer.build(curated + settlements + _load_geonames(), stop_phrases=stop)
     actors = ActorRegistry.build(actor_list)
