@@ -158,6 +158,7 @@ def test_homonym_in_a_report_from_the_south_is_the_southern_one():
         "HTS, formerly the Syrian branch of al-Qaeda, denied it.",
         "HTS has said it is ready for a truce.",  # OCHA 'For a'
         "A base was set up at the crossing.",  # Basa
+        "قال علي إن الثورة مستمرة في المدينة",  # Arabic names and nouns (GeoNames too)
     ],
 )
 def test_common_words_and_person_names_are_not_places(text: str):

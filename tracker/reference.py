@@ -331,7 +331,8 @@ def load_reference(
     settlements = parse_settlements_csv(_read_text("settlements.csv"), bulk_stop)
     curated, settlements = _curated_wins(curated, settlements)
     # Priority: user, curated, OCHA settlements, GeoNames (earlier wins on duplicates).
-    gazetteer = Gazetteer.build(curated + settlements + _load_geonames(), stop_phrases=stop)
+    geonames = _without_stop_names(_load_geonames(), bulk_stop)
+    gazetteer = Gazetteer.build(curated + settlements + geonames, stop_phrases=stop)
     actors = ActorRegistry.build(actor_list)
     return ReferenceData(
         gazetteer=gazetteer,
@@ -339,6 +340,18 @@ def load_reference(
         zones=ZoneIndex.from_geojson(zones_data),
         agreements=agreements,
     )
+
+
+def _without_stop_names(places: list[Place], stop: frozenset[str]) -> list[Place]:
+    """Bulk places without their stop-listed names (GeoNames calls Tabqa "al-Thawra")."""
+    out: list[Place] = []
+    for p in places:
+        names = [n for n in (p.name, *p.aliases) if fold_key(n) not in stop]
+        if len(names) == 1 + len(p.aliases):
+            out.append(p)
+        elif names:
+            out.append(replace(p, name=names[0], aliases=tuple(names[1:])))
+    return out
 
 
 def _curated_wins(curated: list[Place], bulk: list[Place]) -> tuple[list[Place], list[Place]]:
