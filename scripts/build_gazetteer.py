@@ -19,7 +19,7 @@ tracker/data/place_stopwords.txt (person names, common words) are left out here 
 the file is loaded.  One-word Latin names that fold to a word the project's English news texts
 use in lower case ("Nina" = "nine", "Suma" = "some", "Basa" = "base") are left out too:
 capitalised at the start of a sentence they would be read as a village; ``--prose`` names
-those texts (default: the labelled sets in tests/data).
+those texts (default: the labelled sets in tests/data and the project's Markdown files).
 """
 
 from __future__ import annotations
@@ -66,9 +66,12 @@ GOVERNORATES = {
     "Tartous": "Tartus",
 }
 GEONAMES_MATCH_KM = 2.0
-PROSE_GLOBS = ("tests/data/*.jsonl", "tests/data/seeds/*.txt")
+PROSE_GLOBS = (
+    "tests/data/*.jsonl", "tests/data/seeds/*.txt", "tests/data/*.md", "*.md", "eval/*.md",
+)
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’]+\b")
-_NOT_PROSE = re.compile(r"\S*[/_@=]\S*")  # URLs, paths, identifiers
+# URLs, paths, identifiers, Markdown code spans, hyphenated ids ("idlib-dmz")
+_NOT_PROSE = re.compile(r"`[^`\n]*`|\S*[/_@=]\S*|\S+-\S+")
 COLUMNS = ("id", "name", "aliases", "arabic", "admin1", "admin2", "lat", "lon", "capital",
            "geonames_id")
 HEADER = """\
@@ -270,12 +273,13 @@ def rows(communities: Iterable[dict[str, Any]], records: list[dict[str, Any]],
                                       if _keep_alternate(a) and not _is_arabic(a)]
             arabic += [a for a in rec.get("alternatenames") or []
                        if _keep_alternate(a) and _is_arabic(a)]
-        latin = [n for n in latin if not _one_word_common(n, common)]
-        if not latin:
+        latin = [n for n in latin if not _one_word_common(n, common) and _allowed(n, stop)]
+        arabic = [a for a in arabic if a and _allowed(a, stop)]
+        if not latin and not arabic:
             continue
-        name = latin[0]
-        aliases = _dedupe([n for n in latin if n != name and _allowed(n, stop)], {fold_key(name)})
-        arabic = _dedupe([a for a in arabic if a], set())
+        name = latin[0] if latin else arabic.pop(0)  # an Arabic-only row keeps its Arabic name
+        aliases = _dedupe([n for n in latin if n != name], {fold_key(name)})
+        arabic = _dedupe(arabic, {fold_key(name)})
         yield {
             "id": props["PCODE"],
             "name": name,
