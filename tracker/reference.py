@@ -19,24 +19,26 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib import resources
 from typing import IO, Any
 
 from tracker.core.actors import Actor, ActorPeriod, ActorRegistry
 from tracker.core.agreements import AgreementRegistry
-from tracker.core.gazetteer import Gazetteer, Place, expand_regions, fold_key
-from tracker.core.geo import ZoneIndex, merge_feature_collections
+from tracker.core.gazetteer import Gazetteer, Place, _with_aliases, expand_regions, fold_key
+from tracker.core.geo import ZoneIndex, haversine_km, merge_feature_collections
 
 __all__ = [
     "ADMIN1_NAMES",
     "ReferenceData",
     "geonames_places",
+    "load_place_stop_keys",
     "load_reference",
     "parse_actor_periods_csv",
     "parse_actors_csv",
     "parse_places_csv",
+    "parse_settlements_csv",
 ]
 
 _DATA_PACKAGE = "tracker.data"
@@ -265,6 +267,62 @@ def _load_geonames() -> list[Place]:
         return geonames_places(_stream_syrian_city_records(f))
 
 
+# A one-word name from the bulk settlement list needs this many folded letters: "Has" or
+# "Bara" alone are too often something else.
+_MIN_SETTLEMENT_WORD_CHARS = 4
+_SAME_TOWN_KM = 10.0
+_ONE_LETTER_WORD_RE = re.compile(r"(?:^| )\S(?: |$)")
+_ARABIC_RE = re.compile(r"[\u0600-\u06ff]")
+
+
+def load_place_stop_keys() -> frozenset[str]:
+    """Folded names that bulk lists (settlements.csv, GeoNames) may not use as a place key.
+
+    Why: a bigger gazetteer brings villages called Ali, Hassan or Arab; in the news these
+    words are people and peoples.  The list is data (place_stopwords.txt), folded here.
+    """
+    lines = _read_text("place_stopwords.txt").splitlines()
+    words = (ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
+    return frozenset(fold_key(w) for w in words) | _COMMON_WORD_KEYS
+
+
+def _bulk_name_ok(name: str, stop: frozenset[str]) -> bool:
+    """Whether a bulk-list name may become a key: not a stop name, one word only if long."""
+    key = fold_key(name)
+    if not key or key in stop or _ONE_LETTER_WORD_RE.search(key):
+        return False  # stop names, and typos such as OCHA's "For a" (= Fora)
+    return " " in key or len(key) >= _MIN_SETTLEMENT_WORD_CHARS or bool(_ARABIC_RE.search(name))
+
+
+def parse_settlements_csv(text: str, stop: frozenset[str] = frozenset()) -> list[Place]:
+    """Rows of settlements.csv (built by scripts/build_gazetteer.py) -> non-curated places.
+
+    Names failing :func:`_bulk_name_ok` are dropped; a row whose own name fails takes its
+    first surviving alias as name, and a row with no surviving name is skipped.
+    """
+    body = "\n".join(ln for ln in text.splitlines() if not ln.startswith("#"))
+    places: list[Place] = []
+    for row in csv.DictReader(io.StringIO(body)):
+        names = [n for n in (row["name"], *_split(row.get("aliases"))) if _bulk_name_ok(n, stop)]
+        names += [a for a in _split(row.get("arabic")) if _bulk_name_ok(a, stop)]
+        if not names:
+            continue
+        places.append(
+            Place(
+                name=names[0],
+                admin1=row["admin1"],
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+                precision=1,
+                kind="settlement",
+                aliases=tuple(names[1:]),
+                curated=False,
+                admin2=row.get("admin2") or "",
+            )
+        )
+    return places
+
+
 def shipped_places() -> list[Place]:
     """The curated places shipped with the package (places.csv), without GeoNames."""
     return parse_places_csv(_read_text("places.csv"))
@@ -298,11 +356,18 @@ def load_reference(
     agreements = load_agreements(extra_agreements)
     zones_data = merge_feature_collections(json.loads(_read_text("zones.geojson")), extra_zones)
     user = [_place_from_row(_normalise_user_place(p)) for p in (extra_places or [])]
-    curated = expand_regions(user + parse_places_csv(_read_text("places.csv")))
+    shipped = parse_places_csv(_read_text("places.csv"))
+    curated = expand_regions(user + shipped + parse_places_csv(_read_text("regions.csv")))
     actor_list = parse_actors_csv(_read_text("actors.csv"))
-    # Actor names are stop phrases for places: "Ahrar al-Sham" is not Damascus.
+    # Actor names are stop phrases for places: "Ahrar al-Sham" is not Damascus; and no bulk
+    # settlement may take an actor's name ("Qaeda" is not the hamlet Qadah).
     stop = [n for a in actor_list for n in (a.name, *a.aliases, *a.arabic)]
-    gazetteer = Gazetteer.build(curated + _load_geonames(), stop_phrases=stop)
+    bulk_stop = load_place_stop_keys() | {fold_key(n) for n in stop}
+    settlements = parse_settlements_csv(_read_text("settlements.csv"), bulk_stop)
+    curated, settlements = _curated_wins(curated, settlements)
+    # Priority: user, curated, OCHA settlements, GeoNames (earlier wins on duplicates).
+    geonames = _without_stop_names(_load_geonames(), bulk_stop)
+    gazetteer = Gazetteer.build(curated + settlements + geonames, stop_phrases=stop)
     actors = ActorRegistry.build(actor_list).with_periods(
         parse_actor_periods_csv(_read_text("actor_periods.csv")))
     _check_parties(agreements, actors)
@@ -327,6 +392,53 @@ def _check_parties(agreements: AgreementRegistry, actors: ActorRegistry) -> None
     bad = agreements.unknown_parties(ids, camps | set(_GENERIC_CAMPS))
     if bad:
         raise ValueError("agreement sides name unknown actors or camps: " + "; ".join(bad))
+
+
+def _without_stop_names(places: list[Place], stop: frozenset[str]) -> list[Place]:
+    """Bulk places without their stop-listed names (GeoNames calls Tabqa "al-Thawra")."""
+    out: list[Place] = []
+    for p in places:
+        names = [n for n in (p.name, *p.aliases) if fold_key(n) not in stop]
+        if len(names) == 1 + len(p.aliases):
+            out.append(p)
+        elif names:
+            out.append(replace(p, name=names[0], aliases=tuple(names[1:])))
+    return out
+
+
+def _curated_wins(curated: list[Place], bulk: list[Place]) -> tuple[list[Place], list[Place]]:
+    """Curated places, and bulk places without the names a curated place already has.
+
+    Why: a name the curated list knows (Afrin, Kafr Nabudah) is the front-line place the news
+    means; an OCHA homonym 40 km away would only make the mention ambiguous and could win on
+    geographic context.  A bulk place that shares a name with a curated town or site within
+    10 km in the same governorate IS that place: its other spellings (OCHA "Kafr Nabutha")
+    become aliases of the curated place instead of a second place.  A bulk place left with
+    no name of its own is dropped.
+    """
+    owners: dict[str, list[int]] = {}
+    for i, p in enumerate(curated):
+        for n in (p.name, *p.aliases):
+            owners.setdefault(fold_key(n), []).append(i)
+    extra: dict[int, list[str]] = {}
+    out: list[Place] = []
+    for p in bulk:
+        names = (p.name, *p.aliases)
+        shared = {i for n in names for i in owners.get(fold_key(n), ())}
+        own = [n for n in names if fold_key(n) not in owners]
+        same = [i for i in sorted(shared) if _same_town(curated[i], p)]
+        if same:
+            extra.setdefault(same[0], []).extend(own)
+        elif own:
+            out.append(replace(p, name=own[0], aliases=tuple(own[1:])))
+    merged = [_with_aliases(p, extra[i]) if i in extra else p for i, p in enumerate(curated)]
+    return merged, out
+
+
+def _same_town(cur: Place, bulk: Place) -> bool:
+    """A curated town/site and a bulk settlement that are one place (<= 10 km apart)."""
+    return (cur.precision <= 2 and cur.admin1 == bulk.admin1 and cur.country == "SY"
+            and haversine_km(cur.lat, cur.lon, bulk.lat, bulk.lon) <= _SAME_TOWN_KM)
 
 
 def _normalise_user_place(p: Mapping[str, Any]) -> dict[str, Any]:

@@ -132,7 +132,9 @@ _MODAL = CaselessPattern(
     r"end(?:ed|ing|s)?|stop\w*|against\s+(?:any|a\s+possible)|refrain\w*|"
     r"rule\s+out|ruled\s+out|no\s+longer|never|deny|denied|denies|rejected|"
     r"in\s+response\s+to\s+(?:any|future)|calls?\s+for|protest\w*|condemn\w*\s+(?:any|all)|"
-    r"right\s+to|in\s+(?:the\s+)?case\s+of|in\s+the\s+event\s+of)\b",
+    r"right\s+to|in\s+(?:the\s+)?case\s+of|in\s+the\s+event\s+of|"
+    # a belief the report goes on to correct: "we thought it was regime planes bombing us"
+    r"(?:thought|assumed)\s+(?:it|this|that)\s+(?:was|were)|mistook|mistaken\s+for)\b",
 )
 # "any attack", "every violation", "any further shelling": an act in general, not one that
 # happened (only right before the act word).
