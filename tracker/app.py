@@ -135,6 +135,7 @@ class App:
         self._tick_lock = asyncio.Lock()
         self._digests: DigestService | None = None
         self._digest_sender: DigestSender | None = None
+        self._data_out: Any = None
 
     def _poll_config(self) -> PollConfig:
         p = self.settings.polling
@@ -414,6 +415,17 @@ class App:
         rendered = service.render(service.build(day, period), fmt)
         return rendered.body, rendered.media_type
 
+    # -- the read API and exports ----------------------------------------------------------
+
+    def data_api(self) -> Any:
+        """tracker.services.dataout.DataOut over this database, built on first use."""
+        if self._data_out is None:
+            self._data_out = build_data_out(self.engine, self.settings, self.clock)
+        return self._data_out
+
+    def api_tokens(self) -> list[str]:
+        return self.settings.web.api_tokens
+
     # -- StatusSource ----------------------------------------------------------------------
 
     def ready(self) -> tuple[bool, str]:
@@ -513,6 +525,19 @@ def load_reference_extras(settings: Settings) -> dict[str, Any]:
         with Path(ref.places_file).expanduser().open(encoding="utf-8", newline="") as fh:
             extras["extra_places"] = list(csv.DictReader(fh))
     return extras
+
+
+def build_data_out(engine: Engine, settings: Settings, clock: Clock) -> Any:
+    """The read API's and `tracker export`'s DataOut: queries, reference data, links."""
+    from tracker.adapters.storage.queries import EventQueries
+    from tracker.reference import load_agreements_and_zones
+    from tracker.services.dataout import DataOut, Reference, agreement_documents
+
+    def reference() -> Reference:
+        registry, zones = load_agreements_and_zones(**load_reference_extras(settings))
+        return Reference(agreement_documents(registry), zones)
+
+    return DataOut(EventQueries(engine), reference, clock, settings.web.public_url)
 
 
 def _iso(value: datetime | None) -> str | None:

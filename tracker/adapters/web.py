@@ -59,4 +59,8 @@ def create_web_app(source: StatusSource, version: str) -> FastAPI:
         body, content_type = render(day, format, period)
         return Response(content=body, media_type=content_type)
 
+    if hasattr(source, "data_api"):  # the read API (/api/v1), when the source offers it
+        from tracker.adapters.web_api import add_api
+
+        add_api(app, source)  # type: ignore[arg-type]
     return app
