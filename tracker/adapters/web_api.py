@@ -288,7 +288,7 @@ def add_api(app: FastAPI, source: ApiSource) -> None:
                 limit=query.limit,
                 cursor=query.cursor,
                 base=base,
-                self_url=str(request.url),
+                self_url=f"{base}/api/v1/events?{request.url.query}",
             )
         except CursorError as exc:
             raise _invalid("cursor", str(exc)) from None
