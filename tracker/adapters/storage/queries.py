@@ -17,7 +17,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
@@ -28,6 +42,9 @@ EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 ITEMS = Item.__table__  # type: ignore[attr-defined]
 INCIDENTS = IncidentRow.__table__  # type: ignore[attr-defined]
 STREAM_BATCH = 1000
+DATED = ("date", "-date")
+# Lists and exports never show these (long JSON lists, decoded for nothing on every row).
+LIST_COLUMNS = [c for c in EVENTS.c if c.name not in ("report_keys", "merge_reasons")]
 
 
 @dataclass
@@ -180,23 +197,22 @@ def order_by(order: str) -> list[Any]:
 
 
 def after(cursor: Cursor) -> Any:
-    """Rows strictly after the cursor's row in its ordering (keyset pagination)."""
+    """Rows strictly after the cursor's row, among rows whose sort key is not null.
+
+    A row-value comparison, so that the database continues the index range scan where the
+    previous page stopped instead of filtering everything before it. Undated rows (which
+    come last) are read by a second query, see `EventQueries._rows`."""
     column = _sort_column(cursor.order)
     ident = col(EventRow.id)
     descending = cursor.order.startswith("-")
-
-    def beyond(a: Any, b: Any) -> Any:
-        return a < b if descending else a > b
-
     if column is ident:
-        return beyond(ident, cursor.last_id)
+        return ident < cursor.last_id if descending else ident > cursor.last_id
     if cursor.value is None:  # only undated rows are left, ordered by id
-        return and_(column.is_(None), beyond(ident, cursor.last_id))
-    later = or_(
-        beyond(column, cursor.value),
-        and_(column == cursor.value, beyond(ident, cursor.last_id)),
-    )
-    return or_(later, column.is_(None)) if cursor.order.lstrip("-") == "date" else later
+        beyond = ident < cursor.last_id if descending else ident > cursor.last_id
+        return and_(column.is_(None), beyond)
+    here = tuple_(column, ident)
+    mark = tuple_(literal(cursor.value, column.type), literal(cursor.last_id))
+    return here < mark if descending else here > mark
 
 
 class EventQueries:
@@ -245,33 +261,54 @@ class EventQueries:
         where = conditions(filters, self.dialect)
         if cursor is not None:
             where.append(after(cursor))
-        query = select(EVENTS).where(*where).order_by(*order_by(filters.order)).limit(limit)
-        return [dict(r) for r in conn.execute(query).mappings()]
+        rows = self._select(conn, where, filters.order, limit)
+        dated = cursor is not None and cursor.value is not None and filters.order in DATED
+        if dated and len(rows) < limit:  # past the last dated row: the undated ones follow
+            undated = [*conditions(filters, self.dialect), col(EventRow.event_date).is_(None)]
+            rows += self._select(conn, undated, filters.order, limit - len(rows))
+        return rows
+
+    def _select(
+        self, conn: Connection, where: list[Any], order: str, limit: int
+    ) -> list[dict[str, Any]]:
+        query = select(*LIST_COLUMNS).where(*where).order_by(*order_by(order)).limit(limit)
+        return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    def _among(self, column: Any, ids: list[int]) -> Any:
+        """`column IN ids`; on PostgreSQL one array parameter (`= ANY`) instead of a
+        thousand, which costs more to render and send than the query takes to run."""
+        if self.dialect == "postgresql":
+            return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+        return column.in_(ids)
 
     def _with_reports(self, conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Each row plus its reports' links, outlets and first-seen time (one query)."""
+        """Each row plus its reports' links, outlets and first-seen time.
+
+        Two key lookups (incidents by event, then items by id) rather than one join: for a
+        page of a thousand events the planner would otherwise hash-join against a scan of
+        every item."""
         for row in rows:
             row.update(sources=[], outlets=[], first_seen=None)
         if not rows:
             return rows
         by_id = {r["id"]: r for r in rows}
+        links = select(col(IncidentRow.event_id), col(IncidentRow.item_id)).where(
+            self._among(col(IncidentRow.event_id), list(by_id))
+        )
+        events_of: dict[int, list[Any]] = {}
+        for event_id, item_id in conn.execute(links).all():
+            events_of.setdefault(item_id, []).append(event_id)
+        if not events_of:
+            return rows
         query = (
-            select(
-                col(IncidentRow.event_id), col(Item.url), col(Feed.name), col(Item.first_seen_at)
-            )
-            .join(Item, col(Item.id) == col(IncidentRow.item_id))
+            select(col(Item.id), col(Item.url), col(Feed.name), col(Item.first_seen_at))
             .join(Feed, col(Feed.id) == col(Item.feed_id))
-            .where(col(IncidentRow.event_id).in_(list(by_id)))
+            .where(self._among(col(Item.id), list(events_of)))
             .order_by(col(Item.first_seen_at), col(Item.id))
         )
-        for event_id, url, outlet, seen in conn.execute(query):
-            row = by_id[event_id]
-            if url and url not in row["sources"]:
-                row["sources"].append(url)
-            if outlet and outlet not in row["outlets"]:
-                row["outlets"].append(outlet)
-            if row["first_seen"] is None:
-                row["first_seen"] = seen
+        for found, url, outlet, seen in conn.execute(query).all():
+            for event_id in events_of[found]:
+                _add_report(by_id[event_id], url, outlet, seen)
         return rows
 
     # -- one event, one item ---------------------------------------------------------------
@@ -345,6 +382,15 @@ class EventQueries:
             ).mappings()
             record["incidents"] = [dict(i) for i in incidents]
         return record
+
+
+def _add_report(row: dict[str, Any], url: str | None, outlet: str | None, seen: Any) -> None:
+    if url and url not in row["sources"]:
+        row["sources"].append(url)
+    if outlet and outlet not in row["outlets"]:
+        row["outlets"].append(outlet)
+    if row["first_seen"] is None:
+        row["first_seen"] = seen
 
 
 def _raw_sort_value(order: str, record: dict[str, Any]) -> Any:
