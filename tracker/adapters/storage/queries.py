@@ -295,7 +295,7 @@ class EventQueries:
         links = select(col(IncidentRow.event_id), col(IncidentRow.item_id)).where(
             self._among(col(IncidentRow.event_id), list(by_id))
         )
-        events_of: dict[int, list[Any]] = {}
+        events_of: dict[Any, list[Any]] = {}
         for event_id, item_id in conn.execute(links).all():
             events_of.setdefault(item_id, []).append(event_id)
         if not events_of:
