@@ -77,6 +77,15 @@ class EventFilters(BaseModel):
             raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
         return value
 
+    @field_validator("agreement", "zone", "actor", "q", "bbox")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        """Control characters are never part of a name or a search; NUL would also end the
+        string early in SQLite (matching everything) and is refused by PostgreSQL."""
+        if value is not None and any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            raise ValueError("control characters are not allowed")
+        return value
+
     @field_validator("bbox")
     @classmethod
     def _valid_bbox(cls, value: str | None) -> str | None:
@@ -138,7 +147,7 @@ class Cursor:
             raise CursorError("cursor is not one this service issued") from None
         if got_order != order:
             raise CursorError(f"cursor was issued for order={got_order!r}, not {order!r}")
-        if not isinstance(last_id, int) or isinstance(last_id, bool):
+        if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 <= last_id < 2**31:
             raise CursorError("cursor is not one this service issued")
         return cls(order, _cursor_value(order, value), last_id)
 
@@ -148,13 +157,14 @@ def _cursor_value(order: str, value: Any) -> Any:
     key = order.lstrip("-")
     try:
         if key == "date":
-            return None if value is None else date.fromisoformat(value)
-        if key == "updated":
+            day = None if value is None else date.fromisoformat(value)
+            if day is None or MIN_YEAR <= day.year <= MAX_YEAR:
+                return day
+        elif key == "updated":
             parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                raise ValueError("naive")
-            return parsed
-        if isinstance(value, int) and not isinstance(value, bool):
+            if parsed.tzinfo is not None and MIN_YEAR <= parsed.year <= MAX_YEAR:
+                return parsed
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31:
             return value
     except (TypeError, ValueError):
         pass

@@ -45,7 +45,7 @@ class QueriesPort(Protocol):
         filters: EventFilters,
         cursor: Cursor | None = None,
         limit: int | None = None,
-        batch: int = ...,
+        batch: int | None = None,
     ) -> Iterator[dict[str, Any]]: ...
 
     def count(self, filters: EventFilters) -> int: ...

@@ -234,9 +234,10 @@ class EventQueries:
         filters: EventFilters,
         cursor: Cursor | None = None,
         limit: int | None = None,
-        batch: int = STREAM_BATCH,
+        batch: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every selected event (or the first `limit`), read `batch` rows at a time."""
+        batch = batch or STREAM_BATCH
         left = limit
         while left is None or left > 0:
             size = batch if left is None else min(batch, left)
