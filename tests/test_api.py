@@ -21,7 +21,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from tests.conftest import make_settings
+from tests.conftest import FakeClock, make_settings, pg_database
 from tests.support import api_data
 from tracker import __version__
 from tracker.adapters.storage.models import EventRow, Feed
@@ -47,30 +47,33 @@ class Api:
         return [self.names[e["id"]] for e in r.json()["events"]]
 
 
+def _serve(url: str, clock: Any, **web: Any) -> Iterator[Api]:
+    app = App(make_settings(url, web={"enabled": False, **web}), clock=clock)
+    ids = api_data.fill(app.engine)
+    try:
+        with TestClient(create_web_app(app, __version__)) as client:
+            yield Api(client, app, ids)
+    finally:
+        asyncio.run(app.aclose())
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One filled database per module and backend, for the tests that only read."""
+    if request.param == "sqlite":
+        yield from _serve(f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}", FakeClock())
+        return
+    with pg_database() as url:
+        yield from _serve(url, FakeClock())
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def api(request: pytest.FixtureRequest, clock: Any) -> Iterator[Api]:
+def fresh_api(request: pytest.FixtureRequest, clock: Any) -> Iterator[Api]:
+    """A database of its own, for tests that change events."""
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    app = App(make_settings(url), clock=clock)
-    ids = api_data.fill(app.engine)
-    try:
-        with TestClient(create_web_app(app, __version__)) as client:
-            yield Api(client, app, ids)
-    finally:
-        asyncio.run(app.aclose())
-
-
-@pytest.fixture
-def sqlite_api(sqlite_url: str, clock: Any) -> Iterator[Api]:
-    app = App(
-        make_settings(sqlite_url, web={"enabled": False, "public_url": "https://t.example"}),
-        clock=clock,
-    )
-    ids = api_data.fill(app.engine)
-    try:
-        with TestClient(create_web_app(app, __version__)) as client:
-            yield Api(client, app, ids)
-    finally:
-        asyncio.run(app.aclose())
+    yield from _serve(url, clock)
 
 
 # -- the list, its filters and its pages ---------------------------------------------------
@@ -146,9 +149,10 @@ def test_cursor_pages_equal_the_whole_list(api: Api, order: str) -> None:
     assert seen == whole
 
 
-def test_pages_stay_stable_when_events_arrive(api: Api) -> None:
+def test_pages_stay_stable_when_events_arrive(fresh_api: Api) -> None:
     """Keyset cursors: an event inserted before the cursor is neither repeated nor does it
     shift the next page."""
+    api = fresh_api
     first = api.get("/api/v1/events", limit=2).json()
     assert [api.names[e["id"]] for e in first["events"]] == ["ariha", "sarmin"]
     extra = api_data.Spec("newest", event_date=date(2024, 6, 1), seen_hours=200)
@@ -399,7 +403,8 @@ def test_atom_is_a_valid_feed_of_violations_newest_change_first(api: Api) -> Non
     assert parsed.feed.updated == ariha.updated
 
 
-def test_atom_entry_is_updated_when_its_event_changes(api: Api) -> None:
+def test_atom_entry_is_updated_when_its_event_changes(fresh_api: Api) -> None:
+    api = fresh_api
     before, _ = _atom(api)
     sarmin_id = next(e.id for e in before.entries if e.link.endswith(f"/{api.ids['sarmin']}"))
     changed = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
