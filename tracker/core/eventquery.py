@@ -27,6 +27,8 @@ SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 # date arithmetic (until + 1 day) and database drivers away from their limits.
 MIN_YEAR, MAX_YEAR = 1900, 2200
 MAX_PAGE = 1000
+# No control characters in text filters (documented in the OpenAPI schema as well).
+PRINTABLE = r"^[^\x00-\x1f]*$"
 
 
 class CursorError(ValueError):
@@ -48,10 +50,16 @@ class EventFilters(BaseModel):
     violations_only: bool = Field(
         False, description="Only ceasefire violations (never those an analyst dismissed)."
     )
-    agreement: str | None = Field(None, max_length=100, description="Agreement id.")
-    zone: str | None = Field(None, max_length=100, description="Zone id.")
+    agreement: str | None = Field(
+        None, max_length=100, pattern=PRINTABLE, description="Agreement id."
+    )
+    zone: str | None = Field(None, max_length=100, pattern=PRINTABLE, description="Zone id.")
     actor: str | None = Field(
-        None, min_length=1, max_length=200, description="Part of an actor's name."
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=PRINTABLE,
+        description="Part of an actor's name.",
     )
     side: Side | None = Field(None, description="An attacker on this side.")
     min_severity: SeverityName | None = None
@@ -66,7 +74,11 @@ class EventFilters(BaseModel):
         description="min_lon,min_lat,max_lon,max_lat (WGS 84, RFC 7946 order).",
     )
     q: str | None = Field(
-        None, min_length=1, max_length=200, description="Words in the evidence or titles."
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=PRINTABLE,
+        description="Words in the evidence or titles.",
     )
     order: Order = Field("-date", description="Sort key; '-' means descending.")
 
