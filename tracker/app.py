@@ -179,6 +179,7 @@ class App:
             # after a crash the rows it held wait this long before another sender takes them.
             lease_seconds=2 * 5 * (t.timeout_seconds + t.per_chat_interval_seconds) + 5,
             per_chat_batch=5,
+            public_url=self.settings.web.public_url,
         )
 
     def destination_specs(self) -> list[DestinationSpec]:
@@ -377,7 +378,7 @@ class App:
             layers = load_layers()
             self._digests = DigestService(
                 DigestStore(self.engine),
-                DigestRenderer(lambda digest: render_png(digest, layers)),
+                DigestRenderer(lambda d: render_png(d, layers), self.settings.web.public_url),
                 DigestConfig(ZoneInfo(d.timezone), d.period, d.top_incidents, d.late_report_days),
             )
         return self._digests
