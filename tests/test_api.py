@@ -28,7 +28,7 @@ from tracker.adapters.storage.models import EventRow, Feed
 from tracker.adapters.web import create_web_app
 from tracker.app import App
 from tracker.core.eventquery import EventFilters
-from tracker.core.export import ACLED_COLUMNS, CSV_COLUMNS, OUR_COLUMNS
+from tracker.core.export import ACLED_COLUMNS, CSV_COLUMNS, OUR_COLUMNS, acled_row
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -454,3 +454,9 @@ def test_exports_read_the_database_page_by_page(api: Api, monkeypatch: pytest.Mo
     assert json.loads(first)["id"] == api.ids["ariha"]
     assert selects_for_first == 1
     assert len(rest) == 4 and sum("FROM events" in s for s in statements) >= 3
+
+
+def test_acled_rows_are_built_in_column_order(api: Api) -> None:
+    """write_csv writes acled_row's values as they come: their order is the header's."""
+    record = next(iter(api.app.data_api().queries.stream(EventFilters(), limit=1)))
+    assert tuple(acled_row(record)) == CSV_COLUMNS

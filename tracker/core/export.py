@@ -296,12 +296,15 @@ def _blank(value: Any) -> Any:
 
 
 def write_csv(records: Iterable[Mapping[str, Any]], chunk_rows: int = 200) -> Iterator[str]:
-    """A header row, then one row per event, yielded in chunks of `chunk_rows` rows."""
+    """A header row, then one row per event, yielded in chunks of `chunk_rows` rows.
+
+    `acled_row` builds its dict in CSV_COLUMNS order, so its values are written as they are
+    (csv.DictWriter would check every key of every row against the header)."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
     for rows, rec in enumerate(records, 1):
-        writer.writerow(acled_row(rec))
+        writer.writerow(acled_row(rec).values())
         if rows % chunk_rows == 0:
             yield buf.getvalue()
             buf.seek(0)
