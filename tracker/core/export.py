@@ -398,12 +398,13 @@ def write_atom(
     """An Atom feed (RFC 4287), one entry per event in the order given (newest first).
 
     The feed's `updated` is its newest entry's, so it changes exactly when an event does
-    (`generated` when there are none)."""
+    (`generated` when there are none); its id derives from `self_url`, so each set of
+    filters is a feed of its own."""
     newest = max((r["updated_at"] for r in records), default=generated)
     yield (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<feed xmlns="{ATOM_NS}">\n'
-        f"<id>{uuid.uuid5(uuid.NAMESPACE_URL, f'{base}/api/v1/events').urn}</id>\n"
+        f"<id>{uuid.uuid5(uuid.NAMESPACE_URL, self_url).urn}</id>\n"
         f'<title type="text">{escape(title)}</title>\n'
         f"<updated>{_rfc3339(newest)}</updated>\n"
         f'<link rel="self" type="application/atom+xml" href={quoteattr(self_url)}/>\n'
