@@ -10,6 +10,9 @@
    and counted by the client; wall time, rows, and the server's peak RSS growth (VmRSS
    sampled every 5 ms from /proc, against its RSS just before the request).
 
+Wall times on a shared machine include waiting for a core, so the server's own CPU time per
+request (and for the export) and the load average are recorded next to them.
+
 Writes bench/results/api.json. Usage: uv run python bench/api_bench.py [--events N]
 """
 
@@ -155,6 +158,17 @@ uvicorn.run(create_web_app(app, __version__), host="127.0.0.1", port=int(sys.arg
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process: what a request cost it, whatever else runs on
+    the machine (wall times on a shared machine include waiting for a core)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -180,9 +194,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def latencies(client: httpx.Client, path: str, n: int, follow: bool) -> dict[str, Any]:
+def latencies(client: httpx.Client, pid: int, path: str, n: int, follow: bool) -> dict[str, Any]:
     for _ in range(20):
         client.get(path).raise_for_status()
+    cpu = cpu_seconds(pid)
     times: list[float] = []
     cursor = None
     for _ in range(n):
@@ -196,6 +211,8 @@ def latencies(client: httpx.Client, path: str, n: int, follow: bool) -> dict[str
         cursor = body["next_cursor"]
     return {
         "requests": n,
+        "server_cpu_ms_per_request": round((cpu_seconds(pid) - cpu) / n * 1000, 1),
+        "load_average": round(load_average(), 1),
         "p50_ms": round(statistics.median(times), 1),
         "p99_ms": round(percentile(times, 0.99), 1),
         "max_ms": round(max(times), 1),
@@ -204,6 +221,7 @@ def latencies(client: httpx.Client, path: str, n: int, follow: bool) -> dict[str
 
 def export_csv(client: httpx.Client, pid: int) -> dict[str, Any]:
     base = rss_kb(pid)
+    cpu = cpu_seconds(pid)
     peak = [base]
     done = threading.Event()
 
@@ -228,6 +246,8 @@ def export_csv(client: httpx.Client, pid: int) -> dict[str, Any]:
         "rows": rows - 1,
         "bytes": size,
         "seconds": round(seconds, 2),
+        "server_cpu_seconds": round(cpu_seconds(pid) - cpu, 2),
+        "load_average": round(load_average(), 1),
         "server_rss_before_mb": round(base / 1024, 1),
         "server_peak_rss_growth_mb": round((peak[0] - base) / 1024, 1),
     }
@@ -245,9 +265,11 @@ def main() -> None:
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=120) as client:
             path = "/api/v1/events?violations_only=true&limit=100"
-            results["violations_page_1"] = latencies(client, path, 300, follow=False)
+            results["violations_page_1"] = latencies(client, proc.pid, path, 300, follow=False)
             print("page 1:", json.dumps(results["violations_page_1"]))
-            results["violations_following_cursors"] = latencies(client, path, 300, follow=True)
+            results["violations_following_cursors"] = latencies(
+                client, proc.pid, path, 300, follow=True
+            )
             print("cursors:", json.dumps(results["violations_following_cursors"]))
             results["csv_export"] = export_csv(client, proc.pid)
             print("csv:", json.dumps(results["csv_export"]))
