@@ -183,6 +183,9 @@ def test_pages_stay_stable_when_events_arrive(fresh_api: Api) -> None:
         {"cursor": "WyJpZCIsMSwxXQ"},  # issued for order=id, used with -date
         {"cursor": "x" * 500},
         {"since": "2024-02-30"},
+        {"since": "0.0"},  # pydantic alone reads numbers as Unix times
+        {"until": "1714000000"},
+        {"since": "2024-5-1"},
         {"since": "0001-01-01"},
         {"until": "99999-01-01"},
         {"since": "2024-05-10", "until": "2024-05-01"},
@@ -433,8 +436,8 @@ def test_atom_takes_the_filters_and_a_limit(api: Api) -> None:
 
 
 def test_exports_read_the_database_page_by_page(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Streaming: the first chunk of an export is produced after reading one page, not the
-    whole selection (so memory does not grow with the export)."""
+    """Streaming: the first chunk of an export is produced after reading one page (and the
+    next, read ahead), not the whole selection, so memory does not grow with the export."""
     from tracker.adapters.storage import queries
 
     monkeypatch.setattr(queries, "STREAM_BATCH", 2)
@@ -452,7 +455,7 @@ def test_exports_read_the_database_page_by_page(api: Api, monkeypatch: pytest.Mo
     finally:
         sa_event.remove(api.app.engine, "before_cursor_execute", count)
     assert json.loads(first)["id"] == api.ids["ariha"]
-    assert selects_for_first == 1
+    assert selects_for_first <= 2  # the first page, and perhaps the next one, read ahead
     assert len(rest) == 4 and sum("FROM events" in s for s in statements) >= 3
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -81,6 +82,16 @@ class EventFilters(BaseModel):
         description="Words in the evidence or titles.",
     )
     order: Order = Field("-date", description="Sort key; '-' means descending.")
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _calendar_day(cls, value: Any) -> Any:
+        """YYYY-MM-DD only: pydantic would also read numbers ("0.0") as Unix times."""
+        if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("expected a day as YYYY-MM-DD")
+        if not isinstance(value, str | date | None):
+            raise ValueError("expected a day as YYYY-MM-DD")
+        return value
 
     @field_validator("since", "until")
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -236,19 +237,26 @@ class EventQueries:
         limit: int | None = None,
         batch: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every selected event (or the first `limit`), read `batch` rows at a time."""
+        """Every selected event (or the first `limit`), read `batch` rows at a time.
+
+        The next page is read in a worker thread while the caller formats this one, so the
+        database's time overlaps ours; at most two pages are in memory."""
         batch = batch or STREAM_BATCH
-        left = limit
-        while left is None or left > 0:
-            size = batch if left is None else min(batch, left)
-            page = self.page(filters, size, cursor)
-            yield from page.records
-            if not page.has_more or not page.records:
-                return
-            if left is not None:
-                left -= len(page.records)
-            last = page.records[-1]
-            cursor = Cursor(filters.order, _raw_sort_value(filters.order, last), last["id"])
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-page") as pool:
+            size = batch if limit is None else min(batch, limit)
+            pending: Future[Page] | None = pool.submit(self.page, filters, size, cursor)
+            left = limit
+            while pending is not None:
+                page = pending.result()
+                if left is not None:
+                    left -= len(page.records)
+                pending = None
+                if page.has_more and page.records and (left is None or left > 0):
+                    last = page.records[-1]
+                    cursor = Cursor(filters.order, _raw_sort_value(filters.order, last), last["id"])
+                    size = batch if left is None else min(batch, left)
+                    pending = pool.submit(self.page, filters, size, cursor)
+                yield from page.records
 
     def count(self, filters: EventFilters) -> int:
         """How many events `filters` select (the export's progress bar)."""
