@@ -13,7 +13,7 @@ Access: with `[web] api_tokens` set, every /api/v1 request needs `Authorization:
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
@@ -22,13 +22,33 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.core.eventquery import MAX_PAGE, CursorError, EventFilters
-from tracker.services.dataout import MEDIA_TYPES, DataOut, atom_filters
+from tracker.core.export import MEDIA_TYPES, atom_filters
 
 MAX_ID = 2**31 - 1  # the id columns are 32-bit integers; larger ids cannot exist
 
 
+class DataApi(Protocol):
+    """What the API reads through (tracker.services.dataout.DataOut)."""
+
+    def base(self, request_base: str = "") -> str: ...
+
+    def page(
+        self, filters: EventFilters, limit: int, cursor: str | None, base: str = ""
+    ) -> dict[str, Any]: ...
+
+    def export(self, fmt: Any, filters: EventFilters, **options: Any) -> Iterator[str]: ...
+
+    def event(self, event_id: int, base: str = "") -> dict[str, Any] | None: ...
+
+    def item(self, item_id: int, base: str = "") -> dict[str, Any] | None: ...
+
+    def agreements(self) -> list[dict[str, Any]]: ...
+
+    def zones(self) -> dict[str, Any]: ...
+
+
 class ApiSource(Protocol):
-    def data_api(self) -> DataOut: ...
+    def data_api(self) -> DataApi: ...
 
     def api_tokens(self) -> Sequence[str]: ...
 
@@ -262,7 +282,7 @@ def _filters(query: EventsQuery) -> EventFilters:
     return EventFilters.model_validate(given)
 
 
-def _base(api: DataOut, request: Request) -> str:
+def _base(api: DataApi, request: Request) -> str:
     return api.base(str(request.base_url))
 
 

@@ -19,8 +19,11 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from xml.sax.saxutils import escape, quoteattr
+
+if TYPE_CHECKING:
+    from tracker.core.eventquery import EventFilters
 
 ACLED_COLUMNS: tuple[str, ...] = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -41,6 +44,16 @@ _EXTERNAL = frozenset({"Russian forces", "Turkish Armed Forces"})
 _INTER_BY_SIDE = {"government": 1, "opposition": 2, "other": 2, "civilian": 7}
 SYRIA_ISO_NUMERIC = 760
 ATOM_NS = "http://www.w3.org/2005/Atom"
+
+ExportFormat = Literal["csv", "geojson", "atom", "jsonl"]
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "geojson", "atom", "jsonl")
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+    "atom": "application/atom+xml; charset=utf-8",
+    "jsonl": "application/x-ndjson",
+}
 
 
 @dataclass(frozen=True)
@@ -414,3 +427,13 @@ def write_atom(
     for rec in records:
         yield _entry(rec, base)
     yield "</feed>\n"
+
+
+def atom_filters(filters: EventFilters) -> EventFilters:
+    """A feed of violations, newest change first, unless the caller chose otherwise."""
+    changes: dict[str, Any] = {}
+    if "violations_only" not in filters.model_fields_set:
+        changes["violations_only"] = True
+    if "order" not in filters.model_fields_set:
+        changes["order"] = "-updated"
+    return filters.model_copy(update=changes) if changes else filters

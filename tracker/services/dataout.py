@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from tracker.core.eventquery import Cursor, EventFilters, next_cursor
 from tracker.core.export import (
+    EXPORT_FORMATS,
+    MEDIA_TYPES,
     Catalogue,
+    ExportFormat,
+    atom_filters,
     event_detail,
     event_document,
     item_document,
@@ -24,15 +28,6 @@ from tracker.core.export import (
     write_jsonl,
 )
 
-ExportFormat = Literal["csv", "geojson", "atom", "jsonl"]
-EXPORT_FORMATS: tuple[str, ...] = ("csv", "geojson", "atom", "jsonl")
-MEDIA_TYPES = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "geojson": "application/geo+json",
-    "atom": "application/atom+xml; charset=utf-8",
-    "jsonl": "application/x-ndjson",
-}
 # An Atom feed is read whole by its subscribers; without a limit it shows this many entries.
 ATOM_DEFAULT_ENTRIES = 100
 
@@ -168,16 +163,6 @@ class DataOut:
         return self.reference().zones
 
 
-def atom_filters(filters: EventFilters) -> EventFilters:
-    """A feed of violations, newest change first, unless the caller chose otherwise."""
-    changes: dict[str, Any] = {}
-    if "violations_only" not in filters.model_fields_set:
-        changes["violations_only"] = True
-    if "order" not in filters.model_fields_set:
-        changes["order"] = "-updated"
-    return filters.model_copy(update=changes) if changes else filters
-
-
 def agreement_documents(registry: Any) -> list[dict[str, Any]]:
     """Agreements (tracker.core.agreements.Agreement) as API documents."""
     return [
@@ -207,3 +192,6 @@ def _counting(
     for record in records:
         tick()
         yield record
+
+
+__all__ = ["EXPORT_FORMATS", "MEDIA_TYPES", "DataOut", "Reference", "atom_filters"]
