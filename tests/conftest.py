@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -88,12 +89,25 @@ def postgres_url(pg_skip_reason: str | None) -> Iterator[str]:
     """A fresh, empty database per test, dropped afterwards."""
     if pg_skip_reason:
         pytest.skip(pg_skip_reason)
+    with pg_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for as long as the block runs (skips the test
+    when the server is not there)."""
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
     import psycopg
 
     name = "tracker_test_" + uuid.uuid4().hex[:12]
     admin = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -95,6 +95,8 @@ def test_dockerfile_recipe(tmp_path: Path, feed_server: FeedServer) -> None:
         **env,
         "PATH": f"{venv / 'bin'}:{base_env.get('PATH', '')}",
         "TRACKER_CONFIG": str(config),
+        # The image listens on 0.0.0.0, where the read API needs a token (`docker run -e`).
+        "TRACKER_WEB__API_TOKENS": '["docker-rehearsal-token-0123"]',
     }
 
     sync = subprocess.run(

@@ -151,6 +151,7 @@ class App:
         self._classify_lock = asyncio.Lock()
         self._digests: DigestService | None = None
         self._digest_sender: DigestSender | None = None
+        self._data_out: Any = None
 
     def _poll_config(self) -> PollConfig:
         p = self.settings.polling
@@ -197,6 +198,7 @@ class App:
             # after a crash the rows it held wait this long before another sender takes them.
             lease_seconds=2 * 5 * (t.timeout_seconds + t.per_chat_interval_seconds) + 5,
             per_chat_batch=5,
+            public_url=self.settings.web.public_url,
         )
 
     def _allowed_chats(self) -> frozenset[int]:
@@ -471,7 +473,7 @@ class App:
             layers = load_layers()
             self._digests = DigestService(
                 DigestStore(self.engine),
-                DigestRenderer(lambda digest: render_png(digest, layers)),
+                DigestRenderer(lambda d: render_png(d, layers), self.settings.web.public_url),
                 DigestConfig(ZoneInfo(d.timezone), d.period, d.top_incidents, d.late_report_days),
             )
         return self._digests
@@ -514,6 +516,17 @@ class App:
         by arrival (`recorded`) or by event date (`event`), from the render cache."""
         rendered = self.digest_service().render_cached(day, period, fmt, by)
         return rendered.body, rendered.media_type
+
+    # -- the read API and exports ----------------------------------------------------------
+
+    def data_api(self) -> Any:
+        """tracker.services.dataout.DataOut over this database, built on first use."""
+        if self._data_out is None:
+            self._data_out = build_data_out(self.engine, self.settings, self.clock)
+        return self._data_out
+
+    def api_tokens(self) -> list[str]:
+        return self.settings.web.api_tokens
 
     # -- StatusSource ----------------------------------------------------------------------
 
@@ -680,6 +693,19 @@ def load_reference_extras(settings: Settings) -> dict[str, Any]:
         with Path(ref.places_file).expanduser().open(encoding="utf-8", newline="") as fh:
             extras["extra_places"] = list(csv.DictReader(fh))
     return extras
+
+
+def build_data_out(engine: Engine, settings: Settings, clock: Clock) -> Any:
+    """The read API's and `tracker export`'s DataOut: queries, reference data, links."""
+    from tracker.adapters.storage.queries import EventQueries
+    from tracker.reference import load_agreements_and_zones
+    from tracker.services.dataout import DataOut, Reference, agreement_documents
+
+    def reference() -> Reference:
+        registry, zones = load_agreements_and_zones(**load_reference_extras(settings))
+        return Reference(agreement_documents(registry), zones)
+
+    return DataOut(EventQueries(engine), reference, clock, settings.web.public_url)
 
 
 def _iso(value: datetime | None) -> str | None:

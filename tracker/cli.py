@@ -140,12 +140,15 @@ def check_config() -> None:
     typer.echo("configuration OK", err=True)
 
 
+_SECRET_KEYS = ("token", "password", "api_tokens")
+
+
 def _mask(data: Any) -> Any:
     """Secret values masked: the token and passwords whole, credentials inside every URL
     (database, feeds, Bot API base) with `mask_secrets`."""
     if isinstance(data, dict):
         return {
-            k: ("***" if k in ("token", "password") and v else _mask(v)) for k, v in data.items()
+            k: ("***" if k in _SECRET_KEYS and v else _mask(v)) for k, v in data.items()
         }
     if isinstance(data, list):
         return [_mask(v) for v in data]
@@ -378,6 +381,7 @@ def _register_optional() -> None:
     __import__("tracker.commands.incidents", fromlist=["register"]).register(app)
     __import__("tracker.commands.agreements", fromlist=["register"]).register(app)
     digest.register(app)
+    __import__("tracker.commands.export", fromlist=["register"]).register(app)
 
 
 _register_optional()

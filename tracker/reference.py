@@ -448,3 +448,15 @@ def _normalise_user_place(p: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(row.get(key), list | tuple):
             row[key] = "|".join(str(a) for a in row[key])
     return row
+
+
+def load_agreements_and_zones(
+    extra_agreements: dict[str, Any] | None = None,
+    extra_zones: dict[str, Any] | None = None,
+    **_ignored: Any,
+) -> tuple[AgreementRegistry, dict[str, Any]]:
+    """The agreements and the zones (a GeoJSON FeatureCollection) with the user's additions,
+    without the gazetteer (which takes a second to build): what the read API publishes."""
+    agreements = AgreementRegistry.from_toml_dict(tomllib.loads(_read_text("agreements.toml")))
+    zones = merge_feature_collections(json.loads(_read_text("zones.geojson")), extra_zones)
+    return agreements.merge(extra_agreements), zones

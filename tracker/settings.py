@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tracker.core.sanitize import mask_secrets
@@ -101,6 +108,48 @@ class WebSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
     # Digests rendered at once by GET /digests/... (each in a worker thread).
     digest_concurrency: int = Field(2, ge=1, le=64)
+    # Bearer tokens for /api/v1; required when `host` is not a loopback address.
+    api_tokens: list[str] = Field(default_factory=list)
+    # Where users reach the service (https://tracker.example.org): alerts, digests and
+    # exports link to events there. Empty: alerts and digests carry no such links.
+    public_url: str = ""
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _long_tokens(cls, value: list[str]) -> list[str]:
+        if any(len(t) < 16 or t != t.strip() for t in value):
+            raise ValueError("each token needs at least 16 characters and no spaces around it")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _token_off_loopback(self) -> WebSettings:
+        """Anyone who can reach a non-loopback address could read the API: not without a
+        token."""
+        if self.enabled and not self.api_tokens and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} is not a loopback address: set web.api_tokens "
+                "(e.g. TRACKER_WEB__API_TOKENS='[\"<random 32 characters>\"]')"
+            )
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; anything else (0.0.0.0 included) is reachable."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class AlertSettings(_Section):

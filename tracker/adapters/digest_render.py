@@ -91,37 +91,44 @@ def _render(name: str, autoescape: bool, **context: Any) -> str:
     return _environment(autoescape).get_template(name).render(**context)
 
 
-def render_markdown(d: Digest) -> str:
-    return _render("digest.md.j2", False, d=d)
+# `public_url` ([web] public_url): each listed event links to its page and API document there.
 
 
-def render_html(d: Digest, png: bytes | None = None) -> str:
+def render_markdown(d: Digest, public_url: str = "") -> str:
+    return _render("digest.md.j2", False, d=d, public_url=public_url)
+
+
+def render_html(d: Digest, png: bytes | None = None, public_url: str = "") -> str:
     """A standalone page; the chart is embedded as a data URI so the file travels alone."""
     src = None
     if png is not None:
         src = Markup("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
-    return _render("digest.html.j2", True, d=d, chart_src=src)
+    return _render("digest.html.j2", True, d=d, chart_src=src, public_url=public_url)
 
 
-def render_telegram(d: Digest, limit: int = 4096) -> list[str]:
+def render_telegram(d: Digest, limit: int = 4096, public_url: str = "") -> list[str]:
     """Telegram HTML (only the tags the Bot API accepts), split under `limit` characters."""
-    return split_telegram(_render("digest.telegram.j2", True, d=d), limit)
+    text = _render("digest.telegram.j2", True, d=d, public_url=public_url)
+    return split_telegram(text, limit)
 
 
 class DigestRenderer:
     """Every output format of a digest in one object, for the digest service."""
 
-    def __init__(self, chart: Callable[[Digest], bytes] | None = None) -> None:
+    def __init__(
+        self, chart: Callable[[Digest], bytes] | None = None, public_url: str = ""
+    ) -> None:
         self._chart = chart
+        self._public_url = public_url
 
     def markdown(self, d: Digest) -> str:
-        return render_markdown(d)
+        return render_markdown(d, public_url=self._public_url)
 
     def html(self, d: Digest) -> str:
-        return render_html(d, self.png(d))
+        return render_html(d, self.png(d), public_url=self._public_url)
 
     def telegram(self, d: Digest) -> list[str]:
-        return render_telegram(d)
+        return render_telegram(d, public_url=self._public_url)
 
     def png(self, d: Digest) -> bytes | None:
         return self._chart(d) if self._chart is not None else None

@@ -143,4 +143,8 @@ def create_web_app(source: StatusSource, version: str, *, digest_concurrency: in
             return JSONResponse({"detail": str(exc)}, status_code=422)
         return Response(content=body, media_type=content_type)
 
+    if hasattr(source, "data_api"):  # the read API (/api/v1), when the source offers it
+        from tracker.adapters.web_api import add_api
+
+        add_api(app, source)  # type: ignore[arg-type]
     return app

@@ -428,6 +428,12 @@ def map_url(lat: float, lon: float, zoom: int = 11) -> str:
     )
 
 
+def event_links(event_id: int, public_url: str, m: _Markup) -> str:
+    """The event's page and its API document on this service's public address."""
+    page = m.link("event page", f"{public_url}/events/{event_id}")
+    return f"🔎 {page} · {m.link('data', f'{public_url}/api/v1/events/{event_id}')}"
+
+
 def date_text(day: date | None, precision: int) -> str:
     if day is None:
         return "date unknown"
@@ -490,7 +496,7 @@ def chat_allowed(allowed: frozenset[int], chat_id: int) -> bool:
     return not allowed or chat_id in allowed
 
 
-def _paragraphs(view: AlertView, m: _Markup) -> list[str]:
+def _paragraphs(view: AlertView, m: _Markup, public_url: str = "") -> list[str]:
     p = view.primary
     head = f"{SEVERITY_MARK.get(view.severity, '')} {m.bold(view.severity.upper())}".strip()
     kind = "violation" if view.violation else "incident (not a violation)"
@@ -527,6 +533,8 @@ def _paragraphs(view: AlertView, m: _Markup) -> list[str]:
     if p.lat is not None and p.lon is not None:
         tail.append("🗺 " + m.link("map", map_url(p.lat, p.lon)))
     tail.append(f"🆔 incident {m.code(view.incident_id)}")
+    if public_url:
+        tail.append(event_links(view.incident_id, public_url, m))
     paragraphs.append("\n".join(tail))
     if view.review is not None:
         r = view.review
@@ -559,9 +567,12 @@ def _merge_notes(view: AlertView) -> str:
     return "\n".join(notes)
 
 
-def render_alert(view: AlertView, *, as_html: bool = True, review: bool = False) -> Message:
-    """The alert message; `review` adds the analysts' buttons."""
-    text = "\n\n".join(_paragraphs(view, _Markup(as_html)))
+def render_alert(
+    view: AlertView, *, as_html: bool = True, review: bool = False, public_url: str = ""
+) -> Message:
+    """The alert message; `review` adds the analysts' buttons, `public_url` (`[web]
+    public_url`) links to the event's page and API document."""
+    text = "\n\n".join(_paragraphs(view, _Markup(as_html), public_url))
     # an event merged into another or withdrawn is decided there, not here: no buttons
     buttons = review_buttons(view.incident_id) if review and view.active else ()
     return Message(tuple(split_message(text)), as_html, buttons)

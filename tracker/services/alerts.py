@@ -208,6 +208,8 @@ class DeliveryConfig:
     per_chat_batch: int = 5
     refusals_before_deactivation: int = 3
     latest_max: int = 20
+    # `[web] public_url`: alerts link to the event's page and API document there.
+    public_url: str = ""
 
 
 @dataclass
@@ -380,7 +382,12 @@ class AlertService:
         if view is None:
             await self._db(self.store.record_skipped, job.row_id, "event has no reports")
             return
-        canonical = render_alert(view, as_html=self.notifier.supports_html, review=job.review)
+        canonical = render_alert(
+            view,
+            as_html=self.notifier.supports_html,
+            review=job.review,
+            public_url=self.config.public_url,
+        )
         if job.edit:
             await self._edit(job, view, canonical)
         else:
@@ -388,7 +395,10 @@ class AlertService:
 
     def _render(self, view: AlertView, job: Job, plain: bool) -> Message:
         return render_alert(
-            view, as_html=self.notifier.supports_html and not plain, review=job.review
+            view,
+            as_html=self.notifier.supports_html and not plain,
+            review=job.review,
+            public_url=self.config.public_url,
         )
 
     async def _send(self, job: Job, view: AlertView, canonical: Message) -> None:

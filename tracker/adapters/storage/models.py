@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from tracker.adapters.storage.types import UTCDateTime
 
@@ -205,7 +205,13 @@ class EventRow(SQLModel, table=True):
     """
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_status_date", "status", "event_date"),)
+    __table_args__ = (
+        Index("ix_events_status_date", "status", "event_date"),
+        # Keyset pages of the read API (migration 0007_api): newest first, oldest first,
+        # by last change.
+        Index("ix_events_date_id", "event_date", "id"),
+        Index("ix_events_updated_id", "updated_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     status: str = Field(default="active", max_length=16)
@@ -248,6 +254,15 @@ class EventRow(SQLModel, table=True):
     def to_contract(self) -> dict[str, Any]:
         """The event's merged values in the `tracker classify` JSON shape."""
         return contract_of(self)
+
+
+# Newest first (the read API's default order), undated events last. SQLite sorts NULL first
+# and cannot say NULLS LAST in an index, but DESC puts them last anyway (migration 0007_api).
+Index(
+    "ix_events_date_desc",
+    col(EventRow.event_date).desc().nulls_last(),
+    col(EventRow.id).desc(),
+)
 
 
 class DigestRun(SQLModel, table=True):

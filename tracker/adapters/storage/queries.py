@@ -1,0 +1,407 @@
+"""Reading events for the outside world: filters to SQL, keyset pages, streaming iteration.
+
+The read API and `tracker export` both go through `EventQueries`, so a CSV downloaded from
+the API and one written by the command hold the same rows. Large exports are read page by
+page (each page its own short transaction, continued after the last row's sort key), so
+memory stays flat and no transaction is held open while a slow client downloads.
+
+Records are plain dicts of the events columns plus a summary of their reports (`sources`,
+`outlets`, `first_seen`); tracker.core.export turns them into documents and files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
+from sqlmodel import col
+
+from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tracker.core.eventquery import Cursor, EventFilters
+
+EVENTS = EventRow.__table__  # type: ignore[attr-defined]
+ITEMS = Item.__table__  # type: ignore[attr-defined]
+INCIDENTS = IncidentRow.__table__  # type: ignore[attr-defined]
+STREAM_BATCH = 1000
+DATED = ("date", "-date")
+# Lists and exports never show these (long JSON lists, decoded for nothing on every row).
+LIST_COLUMNS = [c for c in EVENTS.c if c.name not in ("report_keys", "merge_reasons")]
+
+
+@dataclass
+class Page:
+    records: list[dict[str, Any]]
+    has_more: bool
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains_pattern(value: str) -> str:
+    return f"%{_like_escape(value.lower())}%"
+
+
+def _json_text_pattern(value: str) -> str:
+    """A LIKE pattern for `value` inside JSON text as stored (non-ASCII \\u-escaped)."""
+    return _contains_pattern(json.dumps(value.lower())[1:-1])
+
+
+class _Sql:
+    """The dialect-specific pieces: membership in a JSON list and JSON object fields."""
+
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+
+    def list_has(self, column: str, param: str) -> str:
+        if self.pg:
+            return (
+                f"EXISTS (SELECT 1 FROM json_array_elements_text(events.{column}) AS e(v) "
+                f"WHERE e.v = :{param})"
+            )
+        return f"EXISTS (SELECT 1 FROM json_each(events.{column}) AS e WHERE e.value = :{param})"
+
+    def actor_where(self, condition: str) -> str:
+        """EXISTS over the event's actors; `condition` uses {name}, {side}, {role}."""
+        if self.pg:
+            source = "json_array_elements(events.actors) AS a(v)"
+            fields = {k: f"(a.v ->> '{k}')" for k in ("name", "side", "role")}
+        else:
+            source = "json_each(events.actors) AS a"
+            fields = {k: f"json_extract(a.value, '$.{k}')" for k in ("name", "side", "role")}
+        return f"EXISTS (SELECT 1 FROM {source} WHERE {condition.format(**fields)})"
+
+    def as_text(self, column: str) -> str:
+        return f"CAST(events.{column} AS TEXT)" if self.pg else f"events.{column}"
+
+
+def _not_dismissed() -> ColumnElement[bool]:
+    return or_(col(EventRow.review_status).is_(None), col(EventRow.review_status) != "dismissed")
+
+
+def status_condition(status: str) -> ColumnElement[bool]:
+    if status == "merged":
+        return col(EventRow.status) == "merged"
+    active = col(EventRow.status) == "active"
+    if status == "dismissed":
+        return and_(active, col(EventRow.review_status) == "dismissed")
+    return and_(active, _not_dismissed())
+
+
+def _recorded_ids(since: date | None, until: date | None) -> Any:
+    """Ids of events whose earliest report was first seen within [since, until] (UTC days)."""
+    first = func.min(col(Item.first_seen_at))
+    having = []
+    if since is not None:
+        having.append(first >= datetime.combine(since, time(), UTC))
+    if until is not None:
+        having.append(first < datetime.combine(until + timedelta(days=1), time(), UTC))
+    return (
+        select(col(IncidentRow.event_id))
+        .join(Item, col(Item.id) == col(IncidentRow.item_id))
+        .where(col(IncidentRow.event_id).is_not(None))
+        .group_by(col(IncidentRow.event_id))
+        .having(*having)
+    )
+
+
+def conditions(filters: EventFilters, dialect: str) -> list[Any]:
+    """The WHERE clauses selecting `filters`' events (SQLite and PostgreSQL)."""
+    sql = _Sql(dialect)
+    where: list[Any] = [status_condition(filters.status)]
+    if filters.violations_only:
+        where += [col(EventRow.violation).is_(True), _not_dismissed()]
+    if filters.since or filters.until:
+        if filters.by == "recorded":
+            where.append(col(EventRow.id).in_(_recorded_ids(filters.since, filters.until)))
+        else:
+            if filters.since:
+                where.append(col(EventRow.event_date) >= filters.since)
+            if filters.until:
+                where.append(col(EventRow.event_date) <= filters.until)
+    if filters.agreement is not None:
+        where.append(
+            text(sql.list_has("agreements", "f_agreement")).bindparams(
+                f_agreement=filters.agreement
+            )
+        )
+    if filters.zone is not None:
+        where.append(text(sql.list_has("zones", "f_zone")).bindparams(f_zone=filters.zone))
+    if filters.actor is not None:
+        clause = sql.actor_where("lower({name}) LIKE :f_actor ESCAPE '\\'")
+        where.append(text(clause).bindparams(f_actor=_contains_pattern(filters.actor)))
+    if filters.side is not None:
+        clause = sql.actor_where("{side} = :f_side AND {role} = 'attacker'")
+        where.append(text(clause).bindparams(f_side=filters.side))
+    severities = filters.severities()
+    if severities is not None:
+        where.append(col(EventRow.severity).in_(severities))
+    box = filters.box()
+    if box is not None:
+        w, s, e, n = box
+        where += [
+            col(EventRow.lon).between(w, e),
+            col(EventRow.lat).between(s, n),
+        ]
+    if filters.q is not None:
+        where.append(_text_search(sql, filters.q))
+    return where
+
+
+def _text_search(sql: _Sql, q: str) -> Any:
+    clause = (
+        f"(lower({sql.as_text('evidence')}) LIKE :f_q_json ESCAPE '\\' OR EXISTS ("
+        "SELECT 1 FROM incidents AS qi JOIN items AS qt ON qt.id = qi.item_id "
+        "WHERE qi.event_id = events.id AND lower(qt.title) LIKE :f_q ESCAPE '\\'))"
+    )
+    return text(clause).bindparams(f_q_json=_json_text_pattern(q), f_q=_contains_pattern(q))
+
+
+def _sort_column(order: str) -> Any:
+    key = order.lstrip("-")
+    return {
+        "date": col(EventRow.event_date),
+        "updated": col(EventRow.updated_at),
+        "id": col(EventRow.id),
+    }[key]
+
+
+def order_by(order: str) -> list[Any]:
+    """Sort key then id; undated events come last in both directions."""
+    column = _sort_column(order)
+    ident = col(EventRow.id)
+    if order.startswith("-"):
+        first = column.desc().nulls_last() if order == "-date" else column.desc()
+        return [first] if column is ident else [first, ident.desc()]
+    first = column.asc().nulls_last() if order == "date" else column.asc()
+    return [first] if column is ident else [first, ident.asc()]
+
+
+def after(cursor: Cursor) -> Any:
+    """Rows strictly after the cursor's row, among rows whose sort key is not null.
+
+    A row-value comparison, so that the database continues the index range scan where the
+    previous page stopped instead of filtering everything before it. Undated rows (which
+    come last) are read by a second query, see `EventQueries._rows`."""
+    column = _sort_column(cursor.order)
+    ident = col(EventRow.id)
+    descending = cursor.order.startswith("-")
+    if column is ident:
+        return ident < cursor.last_id if descending else ident > cursor.last_id
+    if cursor.value is None:  # only undated rows are left, ordered by id
+        beyond = ident < cursor.last_id if descending else ident > cursor.last_id
+        return and_(column.is_(None), beyond)
+    here = tuple_(column, ident)
+    mark = tuple_(literal(cursor.value, column.type), literal(cursor.last_id))
+    return here < mark if descending else here > mark
+
+
+class EventQueries:
+    """Read-only queries over events, reports and items for the API and exports."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    def page(self, filters: EventFilters, limit: int, cursor: Cursor | None = None) -> Page:
+        """Up to `limit` events after `cursor`, and whether more follow."""
+        with self.engine.connect() as conn:
+            rows = self._rows(conn, filters, limit + 1, cursor)
+            records = self._with_reports(conn, rows[:limit])
+        return Page(records, len(rows) > limit)
+
+    def stream(
+        self,
+        filters: EventFilters,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+        batch: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every selected event (or the first `limit`), read `batch` rows at a time.
+
+        The next page is read in a worker thread while the caller formats this one, so the
+        database's time overlaps ours; at most two pages are in memory."""
+        batch = batch or STREAM_BATCH
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-page") as pool:
+            size = batch if limit is None else min(batch, limit)
+            pending: Future[Page] | None = pool.submit(self.page, filters, size, cursor)
+            left = limit
+            while pending is not None:
+                page = pending.result()
+                if left is not None:
+                    left -= len(page.records)
+                pending = None
+                if page.has_more and page.records and (left is None or left > 0):
+                    last = page.records[-1]
+                    cursor = Cursor(filters.order, _raw_sort_value(filters.order, last), last["id"])
+                    size = batch if left is None else min(batch, left)
+                    pending = pool.submit(self.page, filters, size, cursor)
+                yield from page.records
+
+    def count(self, filters: EventFilters) -> int:
+        """How many events `filters` select (the export's progress bar)."""
+        query = select(func.count()).select_from(EVENTS).where(*conditions(filters, self.dialect))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def _rows(
+        self, conn: Connection, filters: EventFilters, limit: int, cursor: Cursor | None
+    ) -> list[dict[str, Any]]:
+        where = conditions(filters, self.dialect)
+        if cursor is not None:
+            where.append(after(cursor))
+        rows = self._select(conn, where, filters.order, limit)
+        dated = cursor is not None and cursor.value is not None and filters.order in DATED
+        if dated and len(rows) < limit:  # past the last dated row: the undated ones follow
+            undated = [*conditions(filters, self.dialect), col(EventRow.event_date).is_(None)]
+            rows += self._select(conn, undated, filters.order, limit - len(rows))
+        return rows
+
+    def _select(
+        self, conn: Connection, where: list[Any], order: str, limit: int
+    ) -> list[dict[str, Any]]:
+        query = select(*LIST_COLUMNS).where(*where).order_by(*order_by(order)).limit(limit)
+        return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    def _among(self, column: Any, ids: list[int]) -> Any:
+        """`column IN ids`; on PostgreSQL one array parameter (`= ANY`) instead of a
+        thousand, which costs more to render and send than the query takes to run."""
+        if self.dialect == "postgresql":
+            return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+        return column.in_(ids)
+
+    def _with_reports(self, conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each row plus its reports' links, outlets and first-seen time.
+
+        Two key lookups (incidents by event, then items by id) rather than one join: for a
+        page of a thousand events the planner would otherwise hash-join against a scan of
+        every item."""
+        for row in rows:
+            row.update(sources=[], outlets=[], first_seen=None)
+        if not rows:
+            return rows
+        by_id = {r["id"]: r for r in rows}
+        links = select(col(IncidentRow.event_id), col(IncidentRow.item_id)).where(
+            self._among(col(IncidentRow.event_id), list(by_id))
+        )
+        events_of: dict[Any, list[Any]] = {}
+        for event_id, item_id in conn.execute(links).all():
+            events_of.setdefault(item_id, []).append(event_id)
+        if not events_of:
+            return rows
+        query = (
+            select(col(Item.id), col(Item.url), col(Feed.name), col(Item.first_seen_at))
+            .join(Feed, col(Feed.id) == col(Item.feed_id))
+            .where(self._among(col(Item.id), list(events_of)))
+            .order_by(col(Item.first_seen_at), col(Item.id))
+        )
+        for found, url, outlet, seen in conn.execute(query).all():
+            for event_id in events_of[found]:
+                _add_report(by_id[event_id], url, outlet, seen)
+        return rows
+
+    # -- one event, one item ---------------------------------------------------------------
+
+    def event(self, event_id: int) -> dict[str, Any] | None:
+        """One event (any status) with its reports and what was split off or merged in."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(EVENTS).where(col(EventRow.id) == event_id)).mappings()
+            found = row.first()
+            if found is None:
+                return None
+            record = self._with_reports(conn, [dict(found)])[0]
+            record["reports"] = self._reports(conn, event_id)
+            record["split_off"] = self._ids(conn, col(EventRow.split_from) == event_id)
+            record["absorbed"] = self._ids(conn, col(EventRow.merged_into) == event_id)
+        return record
+
+    def _ids(self, conn: Connection, condition: Any) -> list[int]:
+        query = select(col(EventRow.id)).where(condition).order_by(col(EventRow.id))
+        return [int(i) for i in conn.execute(query).scalars() if i is not None]
+
+    def _reports(self, conn: Connection, event_id: int) -> list[dict[str, Any]]:
+        query = (
+            select(
+                col(Item.id),
+                col(Item.title),
+                col(Feed.name),
+                col(Item.url),
+                col(Item.published_at),
+                col(Item.first_seen_at),
+                col(IncidentRow.seq),
+                col(IncidentRow.event_date),
+                col(IncidentRow.place_name),
+                col(IncidentRow.fatalities),
+                col(IncidentRow.violation),
+            )
+            .join(Item, col(Item.id) == col(IncidentRow.item_id))
+            .join(Feed, col(Feed.id) == col(Item.feed_id))
+            .where(col(IncidentRow.event_id) == event_id)
+            .order_by(col(Item.first_seen_at), col(Item.id), col(IncidentRow.seq))
+        )
+        keys = (
+            "item_id", "title", "outlet", "url", "published", "first_seen", "seq",
+            "date", "place", "fatalities", "violation",
+        )  # fmt: skip
+        return [dict(zip(keys, r, strict=True)) for r in conn.execute(query)]
+
+    def item(self, item_id: int) -> dict[str, Any] | None:
+        """One stored item with its feed and the incidents read from it."""
+        with self.engine.connect() as conn:
+            found = (
+                conn.execute(
+                    select(
+                        ITEMS,
+                        col(Feed.name).label("feed_name"),
+                        col(Feed.url).label("feed_url"),
+                    )
+                    .join(Feed, col(Feed.id) == col(Item.feed_id))
+                    .where(col(Item.id) == item_id)
+                )
+                .mappings()
+                .first()
+            )
+            if found is None:
+                return None
+            record = dict(found)
+            incidents = conn.execute(
+                select(INCIDENTS)
+                .where(col(IncidentRow.item_id) == item_id)
+                .order_by(col(IncidentRow.seq))
+            ).mappings()
+            record["incidents"] = [dict(i) for i in incidents]
+        return record
+
+
+def _add_report(row: dict[str, Any], url: str | None, outlet: str | None, seen: Any) -> None:
+    if url and url not in row["sources"]:
+        row["sources"].append(url)
+    if outlet and outlet not in row["outlets"]:
+        row["outlets"].append(outlet)
+    if row["first_seen"] is None:
+        row["first_seen"] = seen
+
+
+def _raw_sort_value(order: str, record: dict[str, Any]) -> Any:
+    key = order.lstrip("-")
+    return {"date": record["event_date"], "updated": record["updated_at"]}.get(key, record["id"])
