@@ -27,9 +27,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("alert_outbox") as batch:
         batch.add_column(
-            sa.Column(
-                "claimed_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True
-            )
+            sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
         )
         batch.add_column(
             sa.Column(
