@@ -39,7 +39,7 @@ def test_sigterm_while_sending_exits_within_five_seconds(
     try:
         _wait_for(lambda: fake_tg.calls_to("sendMessage"), timeout=90, what="a send under way")
         time.sleep(0.3)
-        print("SIGTERM AT", time.time()); proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
         code = proc.wait(timeout=30)
         took = time.monotonic() - started
@@ -49,5 +49,3 @@ def test_sigterm_while_sending_exits_within_five_seconds(
     assert code == 0, log.read_text()
     assert took < 5.0, f"stopping took {took:.1f} s\n{log.read_text()}"
     assert "tracker stopped" in log.read_text()
-    print("TOOK", took, time.time()); print(log.read_text()[-800:])
-    print("TOOK", took, time.time()); print(log.read_text()[-800:])
