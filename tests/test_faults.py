@@ -126,6 +126,42 @@ def test_command_polling_survives_a_database_outage(pg: str, fake_tg: FakeTelegr
     asyncio.run(main())
 
 
+def test_an_update_handled_while_the_database_fails_is_not_handled_again(
+    pg: str, fake_tg: FakeTelegram
+) -> None:
+    """The reply went out, then saving the update id failed: the id is kept and saved once
+    the database is back, so the next getUpdates does not bring the same command again."""
+    settings = make_settings(pg, telegram=two_chats(fake_tg, long_poll_seconds=1))
+    app = App(settings, fetcher=object(), parser=object())  # type: ignore[arg-type]
+    taken_away = threading.Event()
+
+    def outage_on_reply(method: str, params: dict[str, Any]) -> None:
+        first = not taken_away.is_set()
+        if first and method == "sendMessage" and str(params.get("chat_id")) == "555":
+            taken_away.set()
+            block_db(pg)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(app.run(stop))
+        try:
+            await eventually(lambda: fake_tg.calls_to("getUpdates"), 30)
+            fake_tg.on_request = outage_on_reply
+            fake_tg.push_command(555, "/help")
+            await eventually(taken_away.is_set, 10)
+            await asyncio.sleep(2.0)
+            unblock_db(pg)
+            fake_tg.push_command(556, "/help")
+            await eventually(lambda: fake_tg.sent_to(556), 30)
+            await asyncio.sleep(1.5)  # time for a wrong second answer to show up
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, 30)
+
+    asyncio.run(main())
+    assert len(fake_tg.sent_to(555)) == 1
+
+
 def test_a_task_that_dies_is_restarted_and_named_by_readyz(
     pg: str, fake_tg: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
