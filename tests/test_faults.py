@@ -242,6 +242,62 @@ def test_database_failing_mid_batch_sends_nothing_twice(pg: str, fake_tg: FakeTe
     assert all(r.claimed_by is None and r.attempt_at is None for r in rows)
 
 
+def test_outage_longer_than_a_claim_sends_nothing_twice_with_two_instances(
+    pg: str, fake_tg: FakeTelegram
+) -> None:
+    """The database goes away while one instance is sending, for longer than its claims
+    last; when it comes back the other instance must leave the claims of a live instance
+    alone until it has recorded what it sent."""
+    # timeout_seconds 0.5: claims last 2 * 5 * 0.5 + 5 = 10 s; the outage lasts 12 s
+    quick = {"timeout_seconds": 0.5, "heartbeat_seconds": 0.5, "instance_expiry_seconds": 2.0}
+    from tracker.app import utcnow
+
+    first = pg_harness(pg, two_chats(fake_tg, **quick), utcnow)  # type: ignore[arg-type]
+    days = ["2019-06-09", "2019-06-12", "2019-06-15"]
+    for day in days:
+        first.add_item(other_act(day))
+    second = App(
+        make_settings(pg, telegram=two_chats(fake_tg, **quick)), fetcher=object(), parser=object()
+    )  # type: ignore[arg-type]
+    assert first.app.alerts.config.lease_seconds == 10.0
+    taken_away = threading.Event()
+
+    def outage_on_first_send(method: str, params: dict[str, Any]) -> None:
+        if method == "sendMessage" and not taken_away.is_set():
+            taken_away.set()
+            block_db(pg)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        tasks = []
+        for app in (first.app, second):
+            tasks.append(asyncio.create_task(app.alerts.run_heartbeat(stop)))
+        await asyncio.sleep(2.5)  # both heartbeats steady: either may take over the other
+        fake_tg.on_request = outage_on_first_send
+        for app in (first.app, second):
+            tasks.append(asyncio.create_task(app.alerts.run_delivery(stop)))
+        try:
+            await eventually(taken_away.is_set, 10)
+            await asyncio.sleep(12.0)
+            unblock_db(pg)
+            await eventually(lambda: len(fake_tg.calls_to("sendMessage", ok=True)) >= 6, 30)
+            await asyncio.sleep(3.0)  # time for a wrong duplicate to show up
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+            for app in (first.app, second):
+                await app.notifier.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        first.app.engine.dispose()
+        second.engine.dispose()
+    for chat in (CHAT_A, CHAT_B):
+        counts = alerts_per_event(fake_tg, chat)
+        assert len(counts) == len(days) and set(counts.values()) == {1}, (chat, counts)
+
+
 # -- item 17: a dead instance's claims are taken over within 15 s ---------------------------
 
 

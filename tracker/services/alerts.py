@@ -80,7 +80,9 @@ class AlertStorePort(Protocol):
         take_over: bool = ...,
     ) -> list[Job]: ...
 
-    def begin_attempt(self, row_id: int, instance: str, now: datetime) -> bool: ...
+    def begin_attempt(
+        self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = ...
+    ) -> bool: ...
 
     def views(self, incident_ids: Iterable[int]) -> dict[int, AlertView]: ...
 
@@ -456,7 +458,10 @@ class AlertService:
                     )
                     raise
             await asyncio.sleep(delay)
-            delay = min(delay * 2, self.config.storage_retry_max_seconds)
+            # never slower than the heartbeat: once the database is back, this write lands
+            # before another instance may take the row over (see AlertStore._claimable)
+            c = self.config
+            delay = min(delay * 2, c.storage_retry_max_seconds, c.heartbeat_seconds)
 
     async def _process(self, job: Job, view: AlertView | None) -> None:
         if view is None:
@@ -491,7 +496,8 @@ class AlertService:
             buttons = message.buttons if len(chunks) == 1 else ()
             text = chunks[0]
             now = self.clock()
-            if not await self._db(self.store.begin_attempt, job.row_id, self.instance, now):
+            until = now + timedelta(seconds=self.config.lease_seconds)
+            if not await self._db(self.store.begin_attempt, job.row_id, self.instance, now, until):
                 raise _TakenOver()
             result = await self._paced(
                 chat_id,

@@ -427,14 +427,12 @@ class AlertStore:
                 if dest.chat_id in busy_chats or taken.get(dest.chat_id, 0) >= per_chat:
                     continue
                 holder = row.claimed_by
-                orphan = holder is not None and (
-                    holder == instance or (take_over and holder not in live)
-                )
-                if row.next_attempt_at > now and not orphan:
+                if not self._claimable(row, instance, take_over, live, now):
                     continue
-                cas = col(OutboxRow.next_attempt_at) <= now
-                if orphan:
-                    cas = cas | (col(OutboxRow.claimed_by) == holder)
+                if holder is None:
+                    cas = col(OutboxRow.next_attempt_at) <= now
+                else:  # the first of two instances taking it over wins
+                    cas = col(OutboxRow.claimed_by) == holder
                 result = session.execute(
                     update(OutboxRow)
                     .where(col(OutboxRow.id) == row.id, cas)
@@ -465,6 +463,22 @@ class AlertStore:
             return jobs
 
     @staticmethod
+    def _claimable(
+        row: OutboxRow, instance: str, take_over: bool, live: set[str], now: datetime
+    ) -> bool:
+        """Unclaimed rows when due. Our own claims whenever asked (the caller skips chats it
+        is sending to). Another instance's claims only with `take_over`, which the caller
+        grants once its own heartbeat has been steady for an expiry period, and then when
+        that instance is dead or its claim ran out: right after a database outage a live
+        owner first gets the time to record what it sent while the database was away."""
+        holder = row.claimed_by
+        if holder is None:
+            return row.next_attempt_at <= now
+        if holder == instance:
+            return True
+        return take_over and (holder not in live or row.next_attempt_at <= now)
+
+    @staticmethod
     def _live_instances(session: Session, now: datetime) -> set[str]:
         """Instances whose heartbeat lease (`instance:<id>`) has not run out."""
         rows = session.execute(
@@ -474,16 +488,23 @@ class AlertStore:
         ).scalars()
         return set(rows)
 
-    def begin_attempt(self, row_id: int, instance: str, now: datetime) -> bool:
+    def begin_attempt(
+        self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = None
+    ) -> bool:
         """Record that a message of this row is about to go out, before it goes: a crash
         between sending and recording then leaves a trace (`attempt_at`) instead of a row
-        that looks untouched. False when the row is no longer ours (another instance took
-        it over): the caller must not send."""
+        that looks untouched. The claim is renewed until `lease_until`, so the row being
+        sent is never one whose claim ran out (e.g. during a database outage that the
+        sender waited out). False when the row is no longer ours (another instance took it
+        over): the caller must not send."""
+        values: dict[str, Any] = {"attempt_at": now}
+        if lease_until is not None:
+            values["next_attempt_at"] = lease_until
         with Session(self.engine) as session:
             query = update(OutboxRow).where(col(OutboxRow.id) == row_id)
             if instance:
                 query = query.where(col(OutboxRow.claimed_by) == instance)
-            result = session.execute(query.values(attempt_at=now))
+            result = session.execute(query.values(**values))
             session.commit()
             return _rowcount(result) == 1
 
