@@ -450,3 +450,24 @@ def test_retry_after_is_logged_with_the_wait(
     waits = [r for r in caplog.records if "429" in r.getMessage()]
     assert len(waits) == 1 and waits[0].levelno == logging.WARNING
     assert f"chat {CHAT_A}" in waits[0].getMessage() and "wait 7 s" in waits[0].getMessage()
+
+
+def test_without_a_bot_the_supervised_loops_stay_quiet(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the console notifier there is nothing to poll: the bot loop waits for the stop
+    instead of ending, which the supervisor would take for a crash and restart forever."""
+    app = App(make_settings(sqlite_url), fetcher=object(), parser=object())  # type: ignore[arg-type]
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(app.run(stop))
+        await asyncio.sleep(2.5)
+        assert await asyncio.to_thread(app.ready) == (True, "database reachable")
+        stop.set()
+        await asyncio.wait_for(running, 30)
+
+    with caplog.at_level(logging.WARNING, logger="tracker"):
+        asyncio.run(main())
+    assert app.supervisor.restarts == {}
+    assert not [r for r in caplog.records if r.name == "tracker.services.supervisor"]

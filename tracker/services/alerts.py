@@ -668,6 +668,7 @@ class AlertService:
         the update id it saved after each update it handled.
         """
         if not (self.notifier.supports_updates and self.config.commands):
+            await stop.wait()  # nothing to poll; returning early would look like a crash
             return
         lease_seconds = 2 * self.config.long_poll_seconds + 30
         prepared = holding = False
