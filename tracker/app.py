@@ -183,6 +183,8 @@ class App:
             # after a crash the rows it held wait this long before another sender takes them.
             lease_seconds=2 * 5 * (t.timeout_seconds + t.per_chat_interval_seconds) + 5,
             per_chat_batch=5,
+            # Telegram's 20 messages a minute per group, as the notifier's limiter spaces them
+            group_interval_seconds=60.0 / 19 if self.notifier.name == "telegram" else 0.0,
             heartbeat_seconds=t.heartbeat_seconds,
             instance_expiry_seconds=t.instance_expiry_seconds,
             shutdown_grace_seconds=t.shutdown_grace_seconds,

@@ -226,6 +226,8 @@ class DeliveryConfig:
     error_summary_seconds: float = 60.0
     # Longest wait between retries of a database step (the outbox, the bot's lease).
     storage_retry_max_seconds: float = 5.0
+    # Pacing of group chats (negative ids): the notifier's own per-group limit, if any.
+    group_interval_seconds: float = 0.0
 
 
 @dataclass
@@ -298,14 +300,29 @@ class AlertService:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def _paced(self, chat_id: int, call: Callable[[], Awaitable[SendResult]]) -> SendResult:
-        """At most one message per chat per interval (on top of the library's limits)."""
+        """At most one message per chat per interval (on top of the library's limits). Group
+        chats (negative ids) are paced at the notifier's group rate as well, so that the wait
+        happens here, before an attempt is recorded, not inside the library after it."""
         wait = self._next_send.get(chat_id, 0.0) - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
+        interval = self.config.per_chat_interval_seconds
+        if chat_id < 0:
+            interval = max(interval, self.config.group_interval_seconds)
         try:
             return await call()
         finally:
-            self._next_send[chat_id] = time.monotonic() + self.config.per_chat_interval_seconds
+            self._next_send[chat_id] = time.monotonic() + interval
+
+    async def _attempt(self, job: Job, send: Callable[[], Awaitable[SendResult]]) -> SendResult:
+        """Record the attempt, then send. Called after the pacing wait, so that the record
+        precedes the request by one database write: a crash in between is the only way an
+        attempt's outcome can go unknown."""
+        now = self.clock()
+        until = now + timedelta(seconds=self.config.lease_seconds)
+        if not await self._db(self.store.begin_attempt, job.row_id, self.instance, now, until):
+            raise _TakenOver()
+        return await send()
 
     def _backoff(self, attempts: int) -> timedelta:
         c = self.config
@@ -495,14 +512,8 @@ class AlertService:
         while chunks:
             buttons = message.buttons if len(chunks) == 1 else ()
             text = chunks[0]
-            now = self.clock()
-            until = now + timedelta(seconds=self.config.lease_seconds)
-            if not await self._db(self.store.begin_attempt, job.row_id, self.instance, now, until):
-                raise _TakenOver()
-            result = await self._paced(
-                chat_id,
-                partial(self.notifier.send, chat_id, text, html=message.html, buttons=buttons),
-            )
+            send = partial(self.notifier.send, chat_id, text, html=message.html, buttons=buttons)
+            result = await self._paced(chat_id, partial(self._attempt, job, send))
             if result.outcome is Outcome.OK and result.message_id is not None:
                 ids.append(result.message_id)
                 chunks.pop(0)
