@@ -41,6 +41,7 @@ from tracker.services.digest import (
 )
 from tracker.services.events import EventService
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
+from tracker.services.supervisor import ErrorStreak, Supervisor
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,9 @@ class App:
         self.repo.classification_hooks.append(self.event_store.recompute_in)
         self.notifier = notifier or self._build_notifier()
         self.leases = LeaseStore(self.engine)
+        # Background loops are restarted when they die, and /readyz names any that is unwell.
+        self.supervisor = Supervisor()
+        self._tick_errors = ErrorStreak("tick", log, report=self.supervisor.report)
         self.alerts = AlertService(
             self.alert_store,
             self.notifier,
@@ -131,6 +135,7 @@ class App:
             self.status,
             leases=self.leases,
             instance=instance_name(),
+            report=self.supervisor.report,
         )
         self.poller = Poller(
             self.repo,
@@ -199,6 +204,11 @@ class App:
             lease_seconds=2 * 5 * (t.timeout_seconds + t.per_chat_interval_seconds) + 5,
             per_chat_batch=5,
             public_url=self.settings.web.public_url,
+            # Telegram's 20 messages a minute per group, as the notifier's limiter spaces them
+            group_interval_seconds=60.0 / 19 if self.notifier.name == "telegram" else 0.0,
+            heartbeat_seconds=t.heartbeat_seconds,
+            instance_expiry_seconds=t.instance_expiry_seconds,
+            shutdown_grace_seconds=t.shutdown_grace_seconds,
         )
 
     def _allowed_chats(self) -> frozenset[int]:
@@ -332,10 +342,11 @@ class App:
                     await self._classify_pending()
             except Exception as exc:
                 self.tick_error = exc  # `tracker poll` reports it and exits non-zero
-                log.exception("tick failed")
+                self._tick_errors.failed(exc)  # one traceback per outage, then counts
                 report = PassReport(started_at=now)
             else:
                 self.tick_error = None
+                self._tick_errors.succeeded()
             self.prom.ticks.inc()
             self.last_tick = TickInfo(
                 at=now,
@@ -372,8 +383,10 @@ class App:
         )
         scheduler.start()
         self.scheduler_running = True
-        delivery = asyncio.create_task(self.alerts.run_delivery(stop))
-        updates = asyncio.create_task(self.alerts.run_updates(stop))
+        supervise = self.supervisor.start
+        heartbeat = supervise("heartbeat", self.alerts.run_heartbeat, stop)
+        delivery = supervise("alert delivery", self.alerts.run_delivery, stop)
+        updates = supervise("bot commands", self.alerts.run_updates, stop)
         try:
             if self.settings.web.enabled:
                 await self._serve_web(stop)
@@ -382,12 +395,22 @@ class App:
                 await stop.wait()
         finally:
             stop.set()
-            updates.cancel()
-            await asyncio.gather(delivery, updates, return_exceptions=True)
+            updates.cancel()  # a long poll under way has nothing worth waiting for
+            await self._stop_tasks(delivery, updates, heartbeat)
             self.scheduler_running = False
             scheduler.shutdown(wait=False)
             await self.aclose()
             log.info("tracker stopped")
+
+    async def _stop_tasks(self, *tasks: asyncio.Task[None]) -> None:
+        """Wait for the loops to wind down (delivery gives sends under way the shutdown
+        grace), but never much longer: the whole stop must fit in Docker's grace period."""
+        grace = self.settings.telegram.shutdown_grace_seconds
+        _done, pending = await asyncio.wait(tasks, timeout=grace + 1.5)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
 
     async def _serve_web(self, stop: asyncio.Event) -> None:
         import uvicorn
@@ -535,6 +558,9 @@ class App:
             db.ping(self.engine)
         except Exception as exc:
             return False, f"database unreachable: {type(exc).__name__}"
+        problems = self.supervisor.problems()
+        if problems:
+            return False, "; ".join(f"{name}: {what}" for name, what in sorted(problems.items()))
         return True, "database reachable"
 
     def log_agreements_in_force(self) -> None:

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -214,7 +215,18 @@ class TelegramSettings(_Section):
     delivery_interval_seconds: float = Field(1.0, gt=0, le=3600)
     commands: bool = True
     long_poll_seconds: int = Field(25, ge=0, le=50)
+    heartbeat_seconds: float = Field(5.0, gt=0, le=600)
+    instance_expiry_seconds: float = Field(10.0, gt=0, le=3600)
+    shutdown_grace_seconds: float = Field(2.0, ge=0, le=60)
     destinations: list[DestinationSettings] = Field(default_factory=list)
+
+    @field_validator("instance_expiry_seconds")
+    @classmethod
+    def _expiry_above_heartbeat(cls, value: float, info: ValidationInfo) -> float:
+        heartbeat = info.data.get("heartbeat_seconds")
+        if heartbeat is not None and value <= heartbeat:
+            raise ValueError("must be longer than heartbeat_seconds")
+        return value
 
     @field_validator("api_base_url")
     @classmethod

@@ -14,6 +14,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -73,6 +74,9 @@ class FakeTelegram:
         self._new_update = threading.Condition(self._lock)
         self._polls = 0
         self.conflicts = 0
+        # Called with (method, params) as each request arrives, before it is answered: lets a
+        # test break something (the database) at the exact moment a message is in flight.
+        self.on_request: Callable[[str, dict[str, Any]], None] | None = None
         server = self
 
         class _H(BaseHTTPRequestHandler):
@@ -237,6 +241,8 @@ class FakeTelegram:
         method = path[len(prefix) :].split("?")[0]
         params = _params(content_type, raw)
         call = Call(method, params, time.monotonic())
+        if self.on_request is not None:
+            self.on_request(method, params)
         with self._lock:
             self.calls.append(call)
             rule = self._match(method, params)
@@ -335,9 +341,7 @@ class FakeTelegram:
                 self._new_update.wait(deadline - time.monotonic())
                 if self._polls != mine:
                     self.conflicts += 1
-                    return 409, _error(
-                        409, "Conflict: terminated by other getUpdates request"
-                    )
+                    return 409, _error(409, "Conflict: terminated by other getUpdates request")
             result = list(self._updates)
         return 200, {"ok": True, "result": result}
 

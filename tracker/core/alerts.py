@@ -750,6 +750,11 @@ class DestinationSpec:
     filters: Filters
 
 
+# Each running instance renews the lease named this + its id (its heartbeat); claims of an
+# instance whose heartbeat ran out are taken over by a live one.
+INSTANCE_LEASE_PREFIX = "instance:"
+
+
 @dataclass(frozen=True)
 class Job:
     """One claimed outbox row: send it (or edit what was sent)."""
@@ -765,6 +770,9 @@ class Job:
     message_ids: tuple[int, ...]
     content_hash: str | None
     plain: bool
+    # An earlier attempt went out and its outcome was never recorded (the sender died or was
+    # stopped between sending and recording): the message may already be in the chat.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)

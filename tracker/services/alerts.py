@@ -31,6 +31,7 @@ from typing import Any, Protocol, TypeVar
 
 from tracker.core.alerts import (
     COMMANDS,
+    INSTANCE_LEASE_PREFIX,
     AlertView,
     BotUpdate,
     Button,
@@ -53,6 +54,7 @@ from tracker.core.alerts import (
     split_message,
 )
 from tracker.core.sanitize import neutralise
+from tracker.services.supervisor import ErrorStreak, Report
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,7 +78,13 @@ class AlertStorePort(Protocol):
         per_chat: int,
         limit: int = ...,
         busy_chats: frozenset[int] = ...,
+        instance: str = ...,
+        take_over: bool = ...,
     ) -> list[Job]: ...
+
+    def begin_attempt(
+        self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = ...
+    ) -> bool: ...
 
     def views(self, incident_ids: Iterable[int]) -> dict[int, AlertView]: ...
 
@@ -95,7 +103,13 @@ class AlertStorePort(Protocol):
     def record_edited(self, row_id: int, message_ids: Sequence[int], content_hash: str) -> None: ...
 
     def record_retry(
-        self, row_id: int, next_at: datetime, error: str, *, count_attempt: bool
+        self,
+        row_id: int,
+        next_at: datetime,
+        error: str,
+        *,
+        count_attempt: bool,
+        resolved: bool = ...,
     ) -> None: ...
 
     def record_dead(self, row_id: int, error: str, *, edit: bool = ...) -> None: ...
@@ -210,6 +224,18 @@ class DeliveryConfig:
     latest_max: int = 20
     # `[web] public_url`: alerts link to the event's page and API document there.
     public_url: str = ""
+    # Each instance renews its heartbeat lease this often; an instance silent for
+    # `instance_expiry_seconds` is dead and a live one takes over its claimed rows.
+    heartbeat_seconds: float = 5.0
+    instance_expiry_seconds: float = 10.0
+    # On stop, sends under way get this long to finish before they are cancelled.
+    shutdown_grace_seconds: float = 2.0
+    # A failing loop logs one traceback, then one summary line per this many seconds.
+    error_summary_seconds: float = 60.0
+    # Longest wait between retries of a database step (the outbox, the bot's lease).
+    storage_retry_max_seconds: float = 5.0
+    # Pacing of group chats (negative ids): the notifier's own per-group limit, if any.
+    group_interval_seconds: float = 0.0
 
 
 @dataclass
@@ -219,6 +245,10 @@ class DeliveryStats:
     failed: int = 0
     dead: int = 0
     latencies: list[float] = field(default_factory=list)
+
+
+class _TakenOver(Exception):
+    """Another instance holds the row now (ours was thought dead): do not send it."""
 
 
 class _Stop(Exception):
@@ -239,6 +269,7 @@ class AlertService:
         status_provider: Callable[[], dict[str, Any]] | None = None,
         leases: LeasePort | None = None,
         instance: str = "tracker",
+        report: Report | None = None,
     ) -> None:
         self.store = store
         self.leases: LeasePort = leases or _SoloLeases()
@@ -253,6 +284,19 @@ class AlertService:
         self._next_send: dict[int, float] = {}
         self._paused_until: dict[int, datetime] = {}
         self._excluded_logged: set[int] = set()
+        window = config.error_summary_seconds
+        self._delivery_errors = ErrorStreak(
+            "alert delivery", log, window_seconds=window, report=report
+        )
+        self._updates_errors = ErrorStreak(
+            "bot command polling", log, window_seconds=window, report=report
+        )
+        self._heartbeat_errors = ErrorStreak(
+            "instance heartbeat", log, window_seconds=window, report=report
+        )
+        self._stopping = False
+        self._steady_since: float | None = None  # heartbeat unbroken since (monotonic)
+        self._unsaved_cursor: int | None = None
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -265,14 +309,29 @@ class AlertService:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def _paced(self, chat_id: int, call: Callable[[], Awaitable[SendResult]]) -> SendResult:
-        """At most one message per chat per interval (on top of the library's limits)."""
+        """At most one message per chat per interval (on top of the library's limits). Group
+        chats (negative ids) are paced at the notifier's group rate as well, so that the wait
+        happens here, before an attempt is recorded, not inside the library after it."""
         wait = self._next_send.get(chat_id, 0.0) - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
+        interval = self.config.per_chat_interval_seconds
+        if chat_id < 0:
+            interval = max(interval, self.config.group_interval_seconds)
         try:
             return await call()
         finally:
-            self._next_send[chat_id] = time.monotonic() + self.config.per_chat_interval_seconds
+            self._next_send[chat_id] = time.monotonic() + interval
+
+    async def _attempt(self, job: Job, send: Callable[[], Awaitable[SendResult]]) -> SendResult:
+        """Record the attempt, then send. Called after the pacing wait, so that the record
+        precedes the request by one database write: a crash in between is the only way an
+        attempt's outcome can go unknown."""
+        now = self.clock()
+        until = now + timedelta(seconds=self.config.lease_seconds)
+        if not await self._db(self.store.begin_attempt, job.row_id, self.instance, now, until):
+            raise _TakenOver()
+        return await send()
 
     def _backoff(self, attempts: int) -> timedelta:
         c = self.config
@@ -303,13 +362,16 @@ class AlertService:
 
     async def run_delivery(self, stop: asyncio.Event) -> None:
         """Deliver until `stop`; woken at once by `wake()`, else every interval."""
+        self._stopping = False
         await self.log_excluded()
         while not stop.is_set():
             self._wake.clear()
             try:
                 await self.dispatch()
-            except Exception:
-                log.exception("alert delivery pass failed")
+            except Exception as exc:
+                self._delivery_errors.failed(exc)
+            else:
+                self._delivery_errors.succeeded()
             waiter = asyncio.create_task(self._wake.wait())
             stopper = asyncio.create_task(stop.wait())
             await asyncio.wait(
@@ -319,16 +381,22 @@ class AlertService:
             )
             waiter.cancel()
             stopper.cancel()
-        await self.drain(timeout=10.0)
+        self._stopping = True  # senders stop after the message under way
+        await self.drain(timeout=self.config.shutdown_grace_seconds)
 
     async def drain(self, timeout: float | None = None) -> None:
-        """Wait for the chat senders started so far (leases expire for any cut short)."""
+        """Wait for the chat senders started so far; after `timeout`, cancel the rest (their
+        rows stay claimed by this instance, whose released heartbeat lets another instance
+        take them over at once; a send cut short mid-request is the unknowable case)."""
         tasks = list(self._chat_tasks.values())
         if not tasks:
             return
         _done, pending = await asyncio.wait(tasks, timeout=timeout)
         for task in pending:
             task.cancel()
+        if pending:
+            log.warning("stopping: %d chat sender(s) cut short", len(pending))
+            await asyncio.wait(pending, timeout=1.0)
 
     async def deliver_once(self) -> None:
         """One pass that waits for its sends (for tests and `tracker` commands)."""
@@ -346,6 +414,8 @@ class AlertService:
             self.config.lease_seconds,
             per_chat=self.config.per_chat_batch,
             busy_chats=busy | paused,
+            instance=self.instance,
+            take_over=self._may_take_over(),
         )
         by_chat: dict[int, list[Job]] = defaultdict(list)
         for job in jobs:
@@ -355,9 +425,28 @@ class AlertService:
         self._chat_tasks = {c: t for c, t in self._chat_tasks.items() if not t.done()}
         return len(jobs)
 
+    def _may_take_over(self) -> bool:
+        """Take over dead instances' claims only once our own heartbeat has been unbroken
+        for a whole expiry period: after a database outage every instance's heartbeat has
+        run out, and each must first have had the time to renew its own."""
+        since = self._steady_since
+        return since is not None and (
+            time.monotonic() - since >= self.config.instance_expiry_seconds
+        )
+
     async def _serve_chat(self, chat_id: int, jobs: list[Job]) -> None:
-        views = await self._db(self.store.views, [j.event_id for j in jobs])
+        """Send a chat's batch in order. The batch stops at the first storage error: a
+        message must never go out when the database cannot record that it is going out.
+        Rows not reached stay claimed by this instance and come back at its next claim."""
+        try:
+            views = await self._db(self.store.views, [j.event_id for j in jobs])
+        except Exception as exc:
+            self._delivery_errors.failed(exc)
+            return
         for index, job in enumerate(jobs):
+            if self._stopping:
+                await self._release(jobs[index:], None)
+                return
             try:
                 await self._process(job, views.get(job.event_id))
             except _Stop as stop:
@@ -365,18 +454,62 @@ class AlertService:
                 if stop.until is not None:
                     self._paused_until[chat_id] = stop.until
                 return
-            except Exception:
-                log.exception("alert %s to chat %s failed", job.row_id, chat_id)
+            except _TakenOver:
+                log.warning("alert %s was taken over by another instance", job.row_id)
+                continue
+            except Exception as exc:
+                log.warning(
+                    "alert %s to chat %s: batch stopped (%s: %s)",
+                    job.row_id,
+                    chat_id,
+                    type(exc).__name__,
+                    str(exc).splitlines()[0] if str(exc) else "",
+                )
+                self._delivery_errors.failed(exc)
                 await self._release(jobs[index + 1 :], None)
                 return
         if jobs:
             self.wake()  # more rows for this chat may be waiting behind the batch limit
 
     async def _release(self, jobs: Sequence[Job], until: datetime | None) -> None:
-        """Give rows back without counting an attempt (their lease would hold them)."""
+        """Give rows back without counting an attempt (their lease would hold them). On a
+        storage error the rest stay claimed by this instance, which claims them again."""
         when = until or self.clock()
         for job in jobs:
-            await self._db(self.store.record_retry, job.row_id, when, "", count_attempt=False)
+            try:
+                await self._db(
+                    self.store.record_retry,
+                    job.row_id,
+                    when,
+                    "",
+                    count_attempt=False,
+                    resolved=False,
+                )
+            except Exception:
+                return
+
+    async def _record(self, job: Job, fn: Callable[..., T], *args: Any) -> T:
+        """Record what Telegram already did (a message id). This must not be lost to a
+        database hiccup, or the row would be sent again: retry, with backoff, for as long as
+        it takes. Only a stop cuts it short (then the outcome is what a crash would leave)."""
+        delay = 0.25
+        while True:
+            try:
+                return await self._db(fn, *args)
+            except Exception as exc:
+                self._delivery_errors.failed(exc)
+                if self._stopping:
+                    log.error(
+                        "alert %s reached chat %s but could not be recorded while stopping",
+                        job.row_id,
+                        job.chat_id,
+                    )
+                    raise
+            await asyncio.sleep(delay)
+            # never slower than the heartbeat: once the database is back, this write lands
+            # before another instance may take the row over (see AlertStore._claimable)
+            c = self.config
+            delay = min(delay * 2, c.storage_retry_max_seconds, c.heartbeat_seconds)
 
     async def _process(self, job: Job, view: AlertView | None) -> None:
         if view is None:
@@ -408,18 +541,23 @@ class AlertService:
         ids = list(job.message_ids)  # parts delivered by an earlier attempt are not resent
         chunks = list(message.chunks[len(ids) :])
         migrated = False
+        if job.uncertain:
+            log.warning(
+                "alert %s to chat %s: an earlier attempt was never recorded (its sender "
+                "stopped mid-send); sending again, which may repeat it",
+                job.row_id,
+                job.chat_id,
+            )
         while chunks:
             buttons = message.buttons if len(chunks) == 1 else ()
             text = chunks[0]
-            result = await self._paced(
-                chat_id,
-                partial(self.notifier.send, chat_id, text, html=message.html, buttons=buttons),
-            )
+            send = partial(self.notifier.send, chat_id, text, html=message.html, buttons=buttons)
+            result = await self._paced(chat_id, partial(self._attempt, job, send))
             if result.outcome is Outcome.OK and result.message_id is not None:
                 ids.append(result.message_id)
                 chunks.pop(0)
                 if chunks:
-                    await self._db(self.store.record_progress, job.row_id, ids, plain)
+                    await self._record(job, self.store.record_progress, job.row_id, ids, plain)
                 continue
             if result.outcome is Outcome.PARSE_ERROR and not plain:
                 log.warning("alert %s: HTML refused (%s); sending text", job.row_id, result.error)
@@ -437,8 +575,15 @@ class AlertService:
             await self._failed(job, result, ids, plain)
             return
         now = self.clock()
-        await self._db(
-            self.store.record_sent, job.row_id, chat_id, ids, canonical.fingerprint(), plain, now
+        await self._record(
+            job,
+            self.store.record_sent,
+            job.row_id,
+            chat_id,
+            ids,
+            canonical.fingerprint(),
+            plain,
+            now,
         )
         if job.attempts:
             await self._db(self.store.record_destination_ok, job.destination_id)
@@ -451,6 +596,7 @@ class AlertService:
             await self._db(self.store.record_progress, job.row_id, list(ids), plain)
         self.stats.failed += 1
         if result.outcome is Outcome.RETRY_AFTER:
+            _log_retry_after(job, result)
             until = now + timedelta(seconds=max(result.retry_after, 0.0))
             await self._db(
                 self.store.record_retry, job.row_id, until, result.error, count_attempt=False
@@ -544,6 +690,7 @@ class AlertService:
     async def _edit_failed(self, job: Job, result: SendResult) -> None:
         now = self.clock()
         if result.outcome is Outcome.RETRY_AFTER:
+            _log_retry_after(job, result)
             until = now + timedelta(seconds=result.retry_after)
             await self._db(
                 self.store.record_retry, job.row_id, until, result.error, count_attempt=False
@@ -571,15 +718,29 @@ class AlertService:
         the update id it saved after each update it handled.
         """
         if not (self.notifier.supports_updates and self.config.commands):
+            await stop.wait()  # nothing to poll; returning early would look like a crash
             return
         lease_seconds = 2 * self.config.long_poll_seconds + 30
         prepared = holding = False
         failures = 0
         try:
             while not stop.is_set():
-                held, cursor = await self._db(
-                    self.leases.acquire, UPDATES_LEASE, self.instance, self.clock(), lease_seconds
-                )
+                try:  # the database steps: a failure here is retried, never the end of the loop
+                    held, cursor = await self._db(
+                        self.leases.acquire,
+                        UPDATES_LEASE,
+                        self.instance,
+                        self.clock(),
+                        lease_seconds,
+                    )
+                    if held:
+                        cursor = await self._flush_cursor(cursor)
+                except Exception as exc:
+                    self._updates_errors.failed(exc)
+                    failures += 1
+                    await _sleep_or_stop(stop, self._storage_backoff(failures))
+                    continue
+                self._updates_errors.succeeded()
                 if held != holding:
                     log.info(
                         "%s bot updates (%s)",
@@ -601,26 +762,80 @@ class AlertService:
                     log.warning("bot updates failed (%s); retrying", exc)
                     await _sleep_or_stop(stop, self._backoff(failures).total_seconds())
                     continue
-                await self._handle_batch(updates)
+                try:
+                    await self._handle_batch(updates)
+                except Exception as exc:
+                    self._updates_errors.failed(exc)
+                    failures += 1
+                    await _sleep_or_stop(stop, self._storage_backoff(failures))
         finally:
             if holding:
                 with contextlib.suppress(Exception):  # the next holder waits out the lease
                     self.leases.release(UPDATES_LEASE, self.instance)
 
+    def _storage_backoff(self, failures: int) -> float:
+        """Retry a database step soon: an outage's end should be noticed within seconds."""
+        return min(self._backoff(failures).total_seconds(), self.config.storage_retry_max_seconds)
+
+    async def _flush_cursor(self, cursor: int | None) -> int | None:
+        """Save progress that a storage error kept from being saved, so the updates already
+        handled are not fetched (and answered) again."""
+        pending = self._unsaved_cursor
+        if pending is None:
+            return cursor
+        cursor = max(cursor or 0, pending)
+        # False only if the lease passed to another instance meanwhile; the acquire that
+        # just succeeded says it did not.
+        await self._db(self.leases.save_cursor, UPDATES_LEASE, self.instance, cursor)
+        self._unsaved_cursor = None
+        return cursor
+
     async def _handle_batch(self, updates: Sequence[BotUpdate]) -> None:
         """Handle updates in order, saving the cursor after each: a crash replays at most
-        the update being handled, never skips one."""
+        the update being handled, never skips one. A cursor the database refused is kept
+        in memory and saved before the next getUpdates."""
         for update in updates:
             try:
                 await self.handle_update(update)
             except Exception:
                 log.exception("update %s failed", update.update_id)
+            self._unsaved_cursor = update.update_id + 1
             saved = await self._db(
                 self.leases.save_cursor, UPDATES_LEASE, self.instance, update.update_id + 1
             )
+            self._unsaved_cursor = None
             if not saved:
                 log.warning("bot updates lease lost (%s); standing by", self.instance)
                 return
+
+    # -- the instance heartbeat --------------------------------------------------------------
+
+    async def run_heartbeat(self, stop: asyncio.Event) -> None:
+        """Renew this instance's lease until `stop`, then release it so that another
+        instance takes over whatever this one still held at once."""
+        name = INSTANCE_LEASE_PREFIX + self.instance
+        try:
+            while not stop.is_set():
+                try:
+                    await self._db(
+                        self.leases.acquire,
+                        name,
+                        self.instance,
+                        self.clock(),
+                        self.config.instance_expiry_seconds,
+                    )
+                except Exception as exc:
+                    self._steady_since = None
+                    self._heartbeat_errors.failed(exc)
+                else:
+                    self._heartbeat_errors.succeeded()
+                    if self._steady_since is None:
+                        self._steady_since = time.monotonic()
+                await _sleep_or_stop(stop, self.config.heartbeat_seconds)
+        finally:
+            self._steady_since = None
+            with contextlib.suppress(Exception):
+                self.leases.release(name, self.instance)
 
     async def handle_update(self, update: BotUpdate) -> None:
         if update.callback_id is not None:
@@ -786,3 +1001,13 @@ def _not_allowed(chat_id: int) -> str:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def _log_retry_after(job: Job, result: SendResult) -> None:
+    log.warning(
+        "alert %s to chat %s: Telegram asks to wait %.0f s (429 Too Many Requests); "
+        "the chat's alerts wait as told",
+        job.row_id,
+        job.chat_id,
+        result.retry_after,
+    )

@@ -23,11 +23,13 @@ from tracker.adapters.storage.models import (
     Feed,
     IncidentRow,
     Item,
+    Lease,
     OutboxRow,
 )
 from tracker.core.alerts import (
     ACTIVE,
     DISMISSED,
+    INSTANCE_LEASE_PREFIX,
     AlertView,
     Decision,
     DestinationSpec,
@@ -415,21 +417,32 @@ class AlertStore:
         per_chat: int,
         limit: int = 500,
         busy_chats: frozenset[int] = frozenset(),
+        instance: str = "",
+        take_over: bool = False,
     ) -> list[Job]:
         """Lease due immediate rows (new sends and pending edits), at most `per_chat` per
-        chat, skipping chats this process is already sending to."""
+        chat, skipping chats this process is already sending to.
+
+        A claimed row names its `instance`. Rows still claimed are taken as well when their
+        claimant is this instance (a sender of ours that stopped early, e.g. on a storage
+        error) or, with `take_over`, an instance whose heartbeat lease has run out (it died):
+        that is what lets a live instance resume a dead one's alerts within seconds instead
+        of waiting out `lease_seconds`.
+        """
         lease_until = now + timedelta(seconds=lease_seconds)
         due = (col(OutboxRow.status) == PENDING) | (
             (col(OutboxRow.status) == SENT) & col(OutboxRow.edit_pending).is_(True)
         )
         with Session(self.engine) as session:
+            live = self._live_instances(session, now) if take_over else set()
             rows = session.execute(
                 select(OutboxRow, AlertDestination)
                 .join(AlertDestination, col(AlertDestination.id) == col(OutboxRow.destination_id))
                 .where(
                     due,
                     col(OutboxRow.kind) == IMMEDIATE,
-                    col(OutboxRow.next_attempt_at) <= now,
+                    (col(OutboxRow.next_attempt_at) <= now)
+                    | col(OutboxRow.claimed_by).is_not(None),
                     col(AlertDestination.active).is_(True),
                     *self._admitted(),
                 )
@@ -442,10 +455,17 @@ class AlertStore:
                 chat = row.chat_id if row.status == SENT and row.chat_id else dest.chat_id
                 if dest.chat_id in busy_chats or taken.get(dest.chat_id, 0) >= per_chat:
                     continue
+                holder = row.claimed_by
+                if not self._claimable(row, instance, take_over, live, now):
+                    continue
+                if holder is None:
+                    cas = col(OutboxRow.next_attempt_at) <= now
+                else:  # the first of two instances taking it over wins
+                    cas = col(OutboxRow.claimed_by) == holder
                 result = session.execute(
                     update(OutboxRow)
-                    .where(col(OutboxRow.id) == row.id, col(OutboxRow.next_attempt_at) <= now)
-                    .values(next_attempt_at=lease_until)
+                    .where(col(OutboxRow.id) == row.id, cas)
+                    .values(next_attempt_at=lease_until, claimed_by=instance or None)
                     .execution_options(synchronize_session=False)
                 )
                 if _rowcount(result) != 1:
@@ -465,10 +485,57 @@ class AlertStore:
                         message_ids=tuple(row.message_ids or ()),
                         content_hash=row.content_hash,
                         plain=row.plain,
+                        uncertain=row.status == PENDING and row.attempt_at is not None,
                     )
                 )
             session.commit()
             return jobs
+
+    @staticmethod
+    def _claimable(
+        row: OutboxRow, instance: str, take_over: bool, live: set[str], now: datetime
+    ) -> bool:
+        """Unclaimed rows when due. Our own claims whenever asked (the caller skips chats it
+        is sending to). Another instance's claims only with `take_over`, which the caller
+        grants once its own heartbeat has been steady for an expiry period, and then when
+        that instance is dead or its claim ran out: right after a database outage a live
+        owner first gets the time to record what it sent while the database was away."""
+        holder = row.claimed_by
+        if holder is None:
+            return row.next_attempt_at <= now
+        if holder == instance:
+            return True
+        return take_over and (holder not in live or row.next_attempt_at <= now)
+
+    @staticmethod
+    def _live_instances(session: Session, now: datetime) -> set[str]:
+        """Instances whose heartbeat lease (`instance:<id>`) has not run out."""
+        rows = session.execute(
+            select(col(Lease.holder)).where(
+                col(Lease.name).startswith(INSTANCE_LEASE_PREFIX), col(Lease.expires_at) > now
+            )
+        ).scalars()
+        return set(rows)
+
+    def begin_attempt(
+        self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = None
+    ) -> bool:
+        """Record that a message of this row is about to go out, before it goes: a crash
+        between sending and recording then leaves a trace (`attempt_at`) instead of a row
+        that looks untouched. The claim is renewed until `lease_until`, so the row being
+        sent is never one whose claim ran out (e.g. during a database outage that the
+        sender waited out). False when the row is no longer ours (another instance took it
+        over): the caller must not send."""
+        values: dict[str, Any] = {"attempt_at": now}
+        if lease_until is not None:
+            values["next_attempt_at"] = lease_until
+        with Session(self.engine) as session:
+            query = update(OutboxRow).where(col(OutboxRow.id) == row_id)
+            if instance:
+                query = query.where(col(OutboxRow.claimed_by) == instance)
+            result = session.execute(query.values(**values))
+            session.commit()
+            return _rowcount(result) == 1
 
     def record_sent(
         self,
@@ -490,11 +557,13 @@ class AlertStore:
             edit_pending=False,
             last_error=None,
             attempts=0,
+            claimed_by=None,
+            attempt_at=None,
         )
 
     def record_progress(self, row_id: int, message_ids: Sequence[int], plain: bool) -> None:
         """Parts of a multi-part alert already delivered, so a retry sends only the rest."""
-        self._update_row(row_id, message_ids=list(message_ids), plain=plain)
+        self._update_row(row_id, message_ids=list(message_ids), plain=plain, attempt_at=None)
 
     def record_edited(self, row_id: int, message_ids: Sequence[int], content_hash: str) -> None:
         self._update_row(
@@ -503,12 +572,28 @@ class AlertStore:
             content_hash=content_hash,
             edit_pending=False,
             attempts=0,
+            claimed_by=None,
         )
 
     def record_retry(
-        self, row_id: int, next_at: datetime, error: str, *, count_attempt: bool
+        self,
+        row_id: int,
+        next_at: datetime,
+        error: str,
+        *,
+        count_attempt: bool,
+        resolved: bool = True,
     ) -> None:
-        values: dict[str, Any] = {"next_attempt_at": next_at, "last_error": error[:2000]}
+        """Give the row back until `next_at`. `resolved`: this process's attempt ended with
+        a known outcome (False when the row is released untried, which must keep the trace
+        of an earlier attempt whose outcome is unknown)."""
+        values: dict[str, Any] = {
+            "next_attempt_at": next_at,
+            "last_error": error[:2000],
+            "claimed_by": None,
+        }
+        if resolved:
+            values["attempt_at"] = None
         if count_attempt:
             values["attempts"] = col(OutboxRow.attempts) + 1
         self._update_row(row_id, **values)
@@ -516,14 +601,24 @@ class AlertStore:
     def record_dead(self, row_id: int, error: str, *, edit: bool = False) -> None:
         """A send that gave up is dead; an edit that gave up leaves the sent message as is."""
         if edit:
-            self._update_row(row_id, edit_pending=False, last_error=f"edit failed: {error}"[:2000])
+            self._update_row(
+                row_id,
+                edit_pending=False,
+                last_error=f"edit failed: {error}"[:2000],
+                claimed_by=None,
+            )
         else:
             self._update_row(
-                row_id, status=DEAD, attempts=col(OutboxRow.attempts) + 1, last_error=error[:2000]
+                row_id,
+                status=DEAD,
+                attempts=col(OutboxRow.attempts) + 1,
+                last_error=error[:2000],
+                claimed_by=None,
+                attempt_at=None,
             )
 
     def record_skipped(self, row_id: int, reason: str) -> None:
-        self._update_row(row_id, status=SKIPPED, last_error=reason)
+        self._update_row(row_id, status=SKIPPED, last_error=reason, claimed_by=None)
 
     def _update_row(self, row_id: int, **values: Any) -> None:
         with Session(self.engine) as session:

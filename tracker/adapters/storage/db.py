@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +160,44 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# Any fixed 64-bit number, the same in every instance: pg_advisory_lock(MIGRATION_LOCK_KEY).
+MIGRATION_LOCK_KEY = 0x7472_6163_6B65_72  # "tracker"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations, one process at a time: two instances started together on a new
+    database would otherwise both create `alembic_version` (and the tables) and one would
+    fail. The second waits for the first and then finds nothing left to do."""
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), revision)
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """A PostgreSQL session advisory lock held on a connection of its own (Alembic runs on
+    another one); on SQLite an exclusive file lock next to the database file."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate.lock")
+    with lock_path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def ping(engine: Engine) -> None:

@@ -191,6 +191,13 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The instance holding the row while it is in flight (its heartbeat is the lease
+    # `instance:<id>` in `leases`), cleared when the row is given back; a live instance takes
+    # over the claims of one whose heartbeat has run out.
+    claimed_by: str | None = Field(default=None, max_length=200)
+    # Set just before a message goes to Telegram and cleared with the outcome: a row found
+    # with it set had an attempt whose outcome nobody recorded (a crash mid-send).
+    attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EventRow(SQLModel, table=True):
