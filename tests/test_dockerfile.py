@@ -218,6 +218,8 @@ def test_image_builds_runs_as_non_root_and_answers_healthz() -> None:
             f"{volume}:/data",
             "-e",
             "TRACKER_FEEDS=[]",  # tests never poll real news sites
+            "-e",  # the container listens on 0.0.0.0: the read API needs a token
+            'TRACKER_WEB__API_TOKENS=["docker-image-token-0123456789"]',
             tag,
         )
         assert started.returncode == 0, started.stderr
