@@ -191,8 +191,16 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         return
     import fcntl
 
-    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate.lock")
-    with lock_path.open("a") as fh:
+    path = sqlite_path(database)  # "file:...?mode=ro" URIs name their file too
+    lock_path = path.with_name(path.name + ".migrate.lock")
+    try:
+        fh = lock_path.open("a")
+    except OSError:
+        # A folder we cannot write: no second process can migrate this database either, and
+        # the upgrade itself then fails with the read-only error the commands report.
+        yield
+        return
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
