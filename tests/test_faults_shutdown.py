@@ -26,6 +26,7 @@ def test_sigterm_while_sending_exits_within_five_seconds(
     cfg.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "t.db"}"\n'
         "[polling]\ntick_seconds = 1\ntimeout_seconds = 5\nfetch_articles = false\n"
+        'allowed_networks = ["127.0.0.1/32"]\n'
         f'[web]\nhost = "127.0.0.1"\nport = {_free_port()}\n'
         "[alerts]\nbacklog_hours = 0\n"
         # the default request timeout (10 s): waiting for it is what made stopping slow

@@ -56,7 +56,8 @@ def test_ready_facts_mask_the_password_and_read_the_database(postgres_url: str) 
             {"url": "http://127.0.0.1:9/b", "language": "ar"},
             {"url": "http://127.0.0.1:9/c", "language": "en"},
         ],
-        web={"enabled": True, "host": "0.0.0.0", "port": 9999},
+        web={"enabled": True, "host": "0.0.0.0", "port": 9999,
+             "api_tokens": ["startup-test-token-0123456789"]},
         telegram={"destinations": [{"chat_id": -100, "name": "ops room"}]},
     )
     app = App(settings, clock=FakeClock(datetime(2021, 1, 1, 12, tzinfo=UTC)))
