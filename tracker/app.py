@@ -26,6 +26,7 @@ from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.agreements import uncovered_places
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
@@ -232,7 +233,7 @@ class App:
             for d in t.destinations
         ]
         if not specs and not t.token:
-            specs.append(DestinationSpec(0, "console", Filters()))
+            specs.append(DestinationSpec(CONSOLE_CHAT_ID, "console", Filters(), CONSOLE))
         return specs
 
     def sync_destinations(self) -> None:

@@ -745,9 +745,13 @@ class BotUpdate:
 
 @dataclass(frozen=True)
 class DestinationSpec:
+    """A configured destination. `channel` is tracker.core.channels' name for it; its address
+    is derived from `chat_id` for the Telegram and console channels."""
+
     chat_id: int
     name: str
     filters: Filters
+    channel: str = "telegram"
 
 
 # Each running instance renews the lease named this + its id (its heartbeat); claims of an

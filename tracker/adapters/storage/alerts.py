@@ -40,6 +40,7 @@ from tracker.core.alerts import (
     event_view,
     matches,
 )
+from tracker.core.channels import TELEGRAM, telegram_address
 from tracker.core.merge import EventChanges
 
 PENDING, SENT, DEAD, SKIPPED = "pending", "sent", "dead", "skipped"
@@ -97,6 +98,7 @@ class AlertStore:
                 if dest is None:
                     dest = AlertDestination(chat_id=chat_id, created_at=now, updated_at=now)
                     session.add(dest)
+                dest.channel, dest.address = spec.channel, telegram_address(chat_id)
                 dest.name = spec.name
                 dest.source = "config"
                 dest.active = True
@@ -140,7 +142,13 @@ class AlertStore:
                 return "configured"
             outcome = "updated" if dest is not None else "created"
             if dest is None:
-                dest = AlertDestination(chat_id=chat_id, created_at=now, updated_at=now)
+                dest = AlertDestination(
+                    chat_id=chat_id,
+                    channel=TELEGRAM,
+                    address=telegram_address(chat_id),
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(dest)
             dest.name, dest.source, dest.active = name, "bot", True
             dest.filters = filters.to_mapping()
@@ -219,6 +227,7 @@ class AlertStore:
                 dest.last_error = f"migrated to {new_chat_id}, which is already a destination"
             else:
                 dest.chat_id = new_chat_id
+                dest.address = telegram_address(new_chat_id)
             dest.updated_at = now
             session.commit()
 

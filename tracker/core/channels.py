@@ -1,0 +1,49 @@
+"""Alert channels, channel-neutral: where a destination is (`channel` + `address`) and what a
+channel can do.
+
+Destinations used to be Telegram chats (an integer chat id). A destination is now a channel
+name and a string address in that channel's terms (a chat id for Telegram, a URL for a
+webhook, a mailbox for email), and each channel declares its capabilities, so delivery asks
+"can this channel edit a sent message?" instead of "is this Telegram?". Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TELEGRAM = "telegram"
+CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can do beyond sending one message per alert.
+
+    `edit`: a sent message can be changed in place when its event changes (otherwise an
+    update is a new message, or nothing). `commands`: people can talk back (bot commands such
+    as /subscribe). `review`: analysts can confirm or dismiss an event from the message
+    (inline buttons)."""
+
+    edit: bool = False
+    commands: bool = False
+    review: bool = False
+
+
+TELEGRAM_CAPABILITIES = Capabilities(edit=True, commands=True, review=True)
+# The console prints edits as new blocks and shows the buttons as text, but nobody can
+# answer it: no commands, no review decisions.
+CONSOLE_CAPABILITIES = Capabilities(edit=True, commands=False, review=False)
+
+# The console destination's stand-in chat id (no Telegram chat has id 0).
+CONSOLE_CHAT_ID = 0
+
+
+def telegram_address(chat_id: int) -> str:
+    """A Telegram chat id as a destination address (its decimal form, sign included)."""
+    return str(int(chat_id))
+
+
+def channel_of_chat(chat_id: int) -> str:
+    """The channel of a destination known only by its chat id (rows from before channels):
+    the console's stand-in id 0, Telegram otherwise."""
+    return CONSOLE if chat_id == CONSOLE_CHAT_ID else TELEGRAM
