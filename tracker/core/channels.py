@@ -9,7 +9,13 @@ webhook, a mailbox for email), and each channel declares its capabilities, so de
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from tracker.core.alerts import Outcome
 
 TELEGRAM = "telegram"
 CONSOLE = "console"
@@ -47,3 +53,44 @@ def channel_of_chat(chat_id: int) -> str:
     """The channel of a destination known only by its chat id (rows from before channels):
     the console's stand-in id 0, Telegram otherwise."""
     return CONSOLE if chat_id == CONSOLE_CHAT_ID else TELEGRAM
+
+
+WEBHOOK = "webhook"
+# A webhook cannot change what it already received; an update is a new POST carrying the
+# event's revision, which is what `edit` means for it. Nobody answers a webhook.
+WEBHOOK_CAPABILITIES = Capabilities(edit=True, commands=False, review=False)
+
+SIGNATURE_HEADER = "X-Tracker-Signature"
+TIMESTAMP_HEADER = "X-Tracker-Timestamp"
+
+
+def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256(secret, "<timestamp>." + body)>`, the Stripe/Slack scheme:
+    the timestamp is inside the MAC so a captured request cannot be replayed later with a
+    fresh timestamp, and the raw body is signed (not a re-serialisation of it)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def webhook_payload(event: Mapping[str, Any], *, update: bool) -> dict[str, Any]:
+    """The JSON a webhook receives: the event contract of `/api/v1/events/{id}` under
+    `event`, with `type` and the event's `revision` on top so a receiver can drop an update
+    older than one it already has (deliveries may arrive out of order after retries)."""
+    return {
+        "type": "event.updated" if update else "event.created",
+        "revision": event.get("revision"),
+        "event": dict(event),
+    }
+
+
+def webhook_outcome(status: int) -> Outcome:
+    """A webhook answer's HTTP status as a delivery outcome: 2xx delivered; 429 wait as
+    told; 408 and 5xx again later (the receiver is down or busy); any other status is the
+    receiver saying no (wrong URL, bad signature, gone), which retrying will not change."""
+    if 200 <= status < 300:
+        return Outcome.OK
+    if status == 429:
+        return Outcome.RETRY_AFTER
+    if status == 408 or status >= 500:
+        return Outcome.TRANSIENT
+    return Outcome.PERMANENT
