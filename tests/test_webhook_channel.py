@@ -109,3 +109,50 @@ def test_an_unreachable_receiver_is_retried() -> None:
         url = receiver.url
     result = _post(url, webhook_payload(EVENT, update=False))  # the server is gone
     assert result.outcome is Outcome.TRANSIENT
+
+
+HOOK = {"name": "siem", "channel": "webhook", "address": "https://siem.example/hook"}
+
+
+def _alerts(**hook: Any) -> Any:
+    from tracker.settings import Settings
+
+    return Settings.model_validate({"alerts": {"destinations": [{**HOOK, **hook}]}})
+
+
+def test_webhook_secret_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOK_SECRET_FOR_TEST", "from-the-env")
+    [dest] = _alerts(secret_env="HOOK_SECRET_FOR_TEST").alerts.destinations
+    assert dest.secret == "from-the-env"
+
+
+@pytest.mark.parametrize(
+    ("hook", "message"),
+    [
+        ({}, "needs a secret"),
+        ({"secret_env": "NO_SUCH_VARIABLE_FOR_TEST"}, "NO_SUCH_VARIABLE_FOR_TEST is not set"),
+        ({"secret": "k", "address": "ftp://siem.example/"}, "http:// or https://"),
+        ({"secret": "k", "mode": "digest"}, "immediate alerts only"),
+        ({"secret": "k", "review": True}, "immediate alerts only"),
+    ],
+)
+def test_bad_webhook_settings_are_refused(hook: dict[str, Any], message: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        _alerts(**hook)
+
+
+def test_check_config_masks_the_webhook_secret(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        '[[alerts.destinations]]\nname = "siem"\nchannel = "webhook"\n'
+        'address = "https://siem.example/hook"\nsecret = "very-secret-value"\n'
+    )
+    out = CliRunner().invoke(app, ["--config", str(cfg), "check-config"])
+    assert out.exit_code == 0, out.output
+    assert "very-secret-value" not in out.output and '"secret": "***"' in out.output

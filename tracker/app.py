@@ -26,7 +26,7 @@ from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.agreements import uncovered_places
 from tracker.core.alerts import DestinationSpec, Filters
-from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID
+from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, WEBHOOK
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
@@ -43,7 +43,8 @@ from tracker.services.digest import (
 from tracker.services.events import EventService
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
 from tracker.services.supervisor import ErrorStreak, Supervisor
-from tracker.settings import Settings
+from tracker.services.webhooks import WebhookConfig, WebhookDelivery
+from tracker.settings import FilterSettings, Settings
 
 log = logging.getLogger(__name__)
 # Agreements are in force on local Damascus days (UTC+3 all year since 2022).
@@ -124,6 +125,7 @@ class App:
         self.event_store.change_hooks.append(self.alert_store.write_outbox)
         self.repo.classification_hooks.append(self.event_store.recompute_in)
         self.notifier = notifier or self._build_notifier()
+        self._webhook_notifier: Any = None
         self.leases = LeaseStore(self.engine)
         # Background loops are restarted when they die, and /readyz names any that is unwell.
         self.supervisor = Supervisor()
@@ -138,6 +140,7 @@ class App:
             instance=instance_name(),
             report=self.supervisor.report,
         )
+        self.webhooks = self._build_webhooks()
         self.poller = Poller(
             self.repo,
             self.fetcher,
@@ -189,6 +192,38 @@ class App:
 
         return TelegramNotifier(t.token, t.api_base_url, t.timeout_seconds, t.long_poll_seconds)
 
+    def _build_webhooks(self) -> WebhookDelivery | None:
+        """The webhook sender, when a webhook destination is configured: its own HTTP
+        client behind the same address guard as feed fetching (`polling.allowed_networks`),
+        and the retry rules of `[telegram]` (one outbox, one set of rules)."""
+        hooks = [d for d in self.settings.alerts.destinations if d.channel == WEBHOOK]
+        if not hooks:
+            return None
+        from tracker.adapters.feeds.http import BlockedAddress
+        from tracker.adapters.notify.webhook import WebhookNotifier
+
+        t, p = self.settings.telegram, self.settings.polling
+        client = build_client(
+            t.timeout_seconds, p.user_agent, 4, parse_networks(p.allowed_networks)
+        )
+        self._webhook_notifier = WebhookNotifier(client, refused=(BlockedAddress,))
+        public_url = self.settings.web.public_url
+        return WebhookDelivery(
+            self.alert_store,
+            self._webhook_notifier,
+            lambda event_id: self.data_api().event(event_id, public_url),
+            {d.address: d.secret for d in hooks},
+            WebhookConfig(
+                max_attempts=t.max_attempts,
+                retry_base_seconds=t.retry_base_seconds,
+                retry_max_seconds=t.retry_max_seconds,
+                interval_seconds=t.delivery_interval_seconds,
+                lease_seconds=4 * t.timeout_seconds + 5,
+            ),
+            self.clock,
+            instance=instance_name(),
+        )
+
     def _delivery_config(self) -> DeliveryConfig:
         t = self.settings.telegram
         return DeliveryConfig(
@@ -234,7 +269,16 @@ class App:
         ]
         if not specs and not t.token:
             specs.append(DestinationSpec(CONSOLE_CHAT_ID, "console", Filters(), CONSOLE))
-        return specs
+        return specs + [
+            DestinationSpec(
+                None,
+                d.name,
+                Filters.from_mapping(d.model_dump(include=set(FilterSettings.model_fields))),
+                d.channel,
+                d.address,
+            )
+            for d in self.settings.alerts.destinations
+        ]
 
     def sync_destinations(self) -> None:
         self.alert_store.sync_destinations(self.destination_specs(), self.clock())
@@ -328,6 +372,8 @@ class App:
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
         await self.notifier.close()
+        if self._webhook_notifier is not None:
+            await self._webhook_notifier.close()
         self.engine.dispose()
 
     # -- work ------------------------------------------------------------------------------
@@ -388,6 +434,9 @@ class App:
         heartbeat = supervise("heartbeat", self.alerts.run_heartbeat, stop)
         delivery = supervise("alert delivery", self.alerts.run_delivery, stop)
         updates = supervise("bot commands", self.alerts.run_updates, stop)
+        loops = [delivery, updates, heartbeat]
+        if self.webhooks is not None:
+            loops.append(supervise("webhook delivery", self.webhooks.run, stop))
         try:
             if self.settings.web.enabled:
                 await self._serve_web(stop)
@@ -397,7 +446,7 @@ class App:
         finally:
             stop.set()
             updates.cancel()  # a long poll under way has nothing worth waiting for
-            await self._stop_tasks(delivery, updates, heartbeat)
+            await self._stop_tasks(*loops)
             self.scheduler_running = False
             scheduler.shutdown(wait=False)
             await self.aclose()

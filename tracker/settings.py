@@ -155,6 +155,8 @@ def is_loopback(host: str) -> bool:
 
 class AlertSettings(_Section):
     backlog_hours: float = Field(48, ge=0)
+    # Destinations on channels other than Telegram chats (tracker.core.channels).
+    destinations: list[ChannelDestinationSettings] = Field(default_factory=list)
 
 
 class ClassifierSettings(_Section):
@@ -181,15 +183,13 @@ class ReferenceSettings(_Section):
 Severity = Literal["low", "medium", "high", "critical"]
 
 
-class DestinationSettings(_Section):
-    """One chat that receives alerts, with the filters an incident must pass to reach it.
+class FilterSettings(_Section):
+    """The filters an incident must pass to reach a destination, on any channel.
 
     List filters match when empty or when the incident shares one entry with them; keywords
     are plain case-insensitive substrings of the incident's text and its sources' titles.
     """
 
-    chat_id: int
-    name: str = ""
     agreements: list[str] = Field(default_factory=list)
     zones: list[str] = Field(default_factory=list)
     min_severity: Severity = "low"
@@ -199,6 +199,48 @@ class DestinationSettings(_Section):
     exclude_keywords: list[str] = Field(default_factory=list)
     mode: Literal["immediate", "digest", "both"] = "immediate"
     review: bool = False
+
+
+class DestinationSettings(FilterSettings):
+    """One Telegram chat that receives alerts (`[[telegram.destinations]]`)."""
+
+    chat_id: int
+    name: str = ""
+
+
+class ChannelDestinationSettings(FilterSettings):
+    """`[[alerts.destinations]]`: a destination on a channel other than a Telegram chat.
+
+    channel = "webhook": `address` is the URL that receives one signed JSON POST per alert
+    (and per update of its event); `secret` signs them, or `secret_env` names the
+    environment variable that holds it (so the secret stays out of the file). Webhooks get
+    immediate alerts only (digests go to chats) and have no review buttons.
+    """
+
+    name: str = Field(min_length=1)
+    channel: Literal["webhook"]
+    address: str
+    secret: str = ""
+    secret_env: str = ""
+
+    @field_validator("address")
+    @classmethod
+    def _http_address(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("a webhook address must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_rules(self) -> ChannelDestinationSettings:
+        if self.secret_env and not self.secret:
+            self.secret = os.environ.get(self.secret_env, "")
+            if not self.secret:
+                raise ValueError(f"environment variable {self.secret_env} is not set")
+        if not self.secret:
+            raise ValueError("a webhook needs a secret (secret or secret_env)")
+        if self.mode != "immediate" or self.review:
+            raise ValueError("a webhook takes immediate alerts only, without review")
+        return self
 
 
 class TelegramSettings(_Section):

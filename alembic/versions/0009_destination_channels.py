@@ -10,6 +10,11 @@ Every stored destination is a Telegram chat, so each gets channel "telegram" and
 in decimal as address; the one exception is the console's stand-in chat id 0, which becomes
 channel "console". `chat_id` and the outbox rows are left as they are (Telegram delivery
 still reads them), so nothing already sent or pending changes.
+
+`chat_id` becomes optional: a webhook or mailbox has no chat. Making a column nullable
+rebuilds the table on SQLite, and dropping the old table there (foreign keys on) deletes the
+rows that reference it (ON DELETE CASCADE): the outbox and the digest runs are copied aside
+first, byte for byte, and put back after the rebuild.
 """
 
 from __future__ import annotations
@@ -32,9 +37,7 @@ _destinations = sa.table(
 
 
 def upgrade() -> None:
-    # Plain ADD COLUMN with a default and a unique index, never a batch rebuild: on SQLite a
-    # rebuild drops the old table, and with foreign keys on that would delete every outbox
-    # row and digest run of the destinations (ON DELETE CASCADE).
+    # Plain ADD COLUMN with a default (SQLite adds a NOT NULL column only with one).
     op.add_column(
         "alert_destinations",
         sa.Column(
@@ -66,6 +69,7 @@ def upgrade() -> None:
         # (SQLite cannot drop a default without a rebuild, so there they stay, unused).
         op.alter_column("alert_destinations", "channel", server_default=None)
         op.alter_column("alert_destinations", "address", server_default=None)
+    _make_chat_optional(conn)
     op.create_index(
         "uq_alert_destinations_channel_address",
         "alert_destinations",
@@ -74,8 +78,33 @@ def upgrade() -> None:
     )
 
 
+# The tables whose rows reference alert_destinations with ON DELETE CASCADE.
+_CHILDREN = ("alert_outbox", "digest_runs")
+
+
+def _make_chat_optional(conn: sa.Connection, optional: bool = True) -> None:
+    """`chat_id` nullable (or not); on SQLite with the dependent rows kept across the
+    rebuild."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        for table in _CHILDREN:
+            conn.execute(sa.text(f"CREATE TEMP TABLE keep_{table} AS SELECT * FROM {table}"))
+    with op.batch_alter_table("alert_destinations") as batch:
+        batch.alter_column("chat_id", existing_type=sa.BigInteger(), nullable=optional)
+    if sqlite:
+        for table in _CHILDREN:
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+            conn.execute(sa.text(f"INSERT INTO {table} SELECT * FROM keep_{table}"))
+            conn.execute(sa.text(f"DROP TABLE keep_{table}"))
+
+
 def downgrade() -> None:
+    """Back to Telegram-only destinations: those without a chat (webhooks, mailboxes) and
+    their outbox rows and digest runs have no place in the old schema and are deleted."""
+    conn = op.get_bind()
+    conn.execute(sa.text("DELETE FROM alert_destinations WHERE chat_id IS NULL"))
     op.drop_index("uq_alert_destinations_channel_address", table_name="alert_destinations")
-    # Native DROP COLUMN (SQLite 3.35+), not a rebuild, for the same reason as above.
+    # Native DROP COLUMN (SQLite 3.35+), then one rebuild for NOT NULL with the rows kept.
     op.drop_column("alert_destinations", "address")
     op.drop_column("alert_destinations", "channel")
+    _make_chat_optional(conn, optional=False)

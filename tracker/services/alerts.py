@@ -62,7 +62,7 @@ T = TypeVar("T")
 
 
 class DestinationLike(Protocol):
-    chat_id: int
+    chat_id: int | None
     source: str
     active: bool
     filters: dict[str, Any]
@@ -355,7 +355,7 @@ class AlertService:
             log.exception("listing destinations outside telegram.allowed_chat_ids failed")
             return
         for dest in excluded:
-            if dest.chat_id not in self._excluded_logged:
+            if dest.chat_id is not None and dest.chat_id not in self._excluded_logged:
                 self._excluded_logged.add(dest.chat_id)
                 log.warning(
                     "chat %s (%s destination) is not in telegram.allowed_chat_ids: it gets no "

@@ -146,7 +146,8 @@ class AlertDestination(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    # Telegram's chat (and the console's stand-in 0); None on channels without chats.
+    chat_id: int | None = Field(sa_column=Column(BigInteger, nullable=True, unique=True))
     channel: str = Field(default="telegram", max_length=16)
     address: str = Field(default="", max_length=2000)
     name: str = Field(default="", max_length=200)

@@ -1,0 +1,205 @@
+"""Webhook delivery: the outbox rows of webhook destinations, sent as signed JSON POSTs.
+
+The same outbox, claims, attempts, backoff and dead rows as the chat sender
+(tracker.services.alerts); only the sending differs. A row's first POST carries
+`event.created`; a later change of its event (the outbox flags the sent row for an edit)
+is one `event.updated` POST with the event's revision, and nothing is posted when the
+event's document did not change. A receiver that answers 5xx, 408 or not at all is tried
+again with exponential backoff up to `max_attempts`; a 4xx other than 408/429, or an
+address the guard refuses, makes the row dead at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from tracker.core.alerts import Job, Outcome, SendResult, retry_delay
+from tracker.core.channels import WEBHOOK, webhook_payload
+
+log = logging.getLogger(__name__)
+
+
+class WebhookStorePort(Protocol):
+    """What webhook delivery needs from storage (tracker.adapters.storage.alerts)."""
+
+    def claim(
+        self,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        per_chat: int,
+        limit: int = ...,
+        busy_chats: frozenset[int] = ...,
+        instance: str = ...,
+        take_over: bool = ...,
+        channels: Collection[str] = ...,
+    ) -> list[Job]: ...
+
+    def begin_attempt(
+        self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = ...
+    ) -> bool: ...
+
+    def record_sent(
+        self,
+        row_id: int,
+        chat_id: int | None,
+        message_ids: Sequence[int],
+        content_hash: str,
+        plain: bool,
+        now: datetime,
+    ) -> None: ...
+
+    def record_edited(self, row_id: int, message_ids: Sequence[int], content_hash: str) -> None: ...
+
+    def record_retry(
+        self,
+        row_id: int,
+        next_at: datetime,
+        error: str,
+        *,
+        count_attempt: bool,
+        resolved: bool = ...,
+    ) -> None: ...
+
+    def record_dead(self, row_id: int, error: str, *, edit: bool = ...) -> None: ...
+
+    def record_skipped(self, row_id: int, reason: str) -> None: ...
+
+
+class WebhookSenderPort(Protocol):
+    async def post(self, url: str, secret: str, payload: Mapping[str, Any]) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    max_attempts: int = 8
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 600.0
+    interval_seconds: float = 1.0
+    # Longer than one POST can take (the client's timeout), so a live sender keeps its rows.
+    lease_seconds: float = 120.0
+    per_address_batch: int = 5
+
+
+class WebhookDelivery:
+    def __init__(
+        self,
+        store: WebhookStorePort,
+        sender: WebhookSenderPort,
+        event_document: Callable[[int], Mapping[str, Any] | None],
+        secrets: Mapping[str, str],
+        config: WebhookConfig,
+        clock: Callable[[], datetime],
+        instance: str = "",
+    ) -> None:
+        """`event_document`: the `/api/v1/events/{id}` contract of an event (None when it
+        is gone); `secrets`: each webhook URL's signing secret (from the configuration,
+        never stored in the database)."""
+        self.store = store
+        self.sender = sender
+        self.event_document = event_document
+        self.secrets = dict(secrets)
+        self.config = config
+        self.clock = clock
+        self.instance = instance
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop`; woken at once by `wake()`, else every interval."""
+        while not stop.is_set():
+            await self.deliver_once()
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.config.interval_seconds)
+
+    async def deliver_once(self) -> int:
+        """Claim the due webhook rows and post each; returns how many were handled."""
+        jobs = await asyncio.to_thread(
+            self.store.claim,
+            self.clock(),
+            self.config.lease_seconds,
+            per_chat=self.config.per_address_batch,
+            instance=self.instance,
+            channels=(WEBHOOK,),
+        )
+        for job in jobs:
+            await self._process(job)
+        return len(jobs)
+
+    async def _process(self, job: Job) -> None:
+        document = await asyncio.to_thread(self.event_document, job.event_id)
+        if document is None:
+            await asyncio.to_thread(self.store.record_skipped, job.row_id, "event is gone")
+            return
+        fingerprint = _fingerprint(document)
+        if job.edit and fingerprint == job.content_hash:  # nothing a receiver would see
+            await asyncio.to_thread(self.store.record_edited, job.row_id, (), fingerprint)
+            return
+        secret = self.secrets.get(job.address)
+        if not secret:
+            await self._dead(job, "no secret configured for this webhook")
+            return
+        if not await asyncio.to_thread(
+            self.store.begin_attempt, job.row_id, self.instance, self.clock()
+        ):
+            return  # another instance took the row over
+        payload = webhook_payload(document, update=job.edit)
+        result = await self.sender.post(job.address, secret, payload)
+        await self._record(job, result, fingerprint)
+
+    async def _record(self, job: Job, result: SendResult, fingerprint: str) -> None:
+        store, now = self.store, self.clock()
+        if result.outcome is Outcome.OK:
+            if job.edit:
+                await asyncio.to_thread(store.record_edited, job.row_id, (), fingerprint)
+            else:
+                await asyncio.to_thread(
+                    store.record_sent, job.row_id, None, (), fingerprint, False, now
+                )
+            return
+        if result.outcome is Outcome.RETRY_AFTER:
+            until = now + timedelta(seconds=max(result.retry_after, 1.0))
+            await asyncio.to_thread(
+                store.record_retry, job.row_id, until, result.error, count_attempt=False
+            )
+            return
+        if result.outcome is Outcome.PERMANENT or job.attempts + 1 >= self.config.max_attempts:
+            await self._dead(job, result.error)
+            return
+        c = self.config
+        delay = retry_delay(job.attempts + 1, c.retry_base_seconds, c.retry_max_seconds)
+        log.info(
+            "webhook alert %s failed (attempt %d of %d): %s",
+            job.row_id,
+            job.attempts + 1,
+            c.max_attempts,
+            result.error,
+        )
+        await asyncio.to_thread(
+            store.record_retry,
+            job.row_id,
+            now + timedelta(seconds=delay),
+            result.error,
+            count_attempt=True,
+        )
+
+    async def _dead(self, job: Job, error: str) -> None:
+        log.error("webhook alert %s is dead: %s", job.row_id, error)
+        await asyncio.to_thread(self.store.record_dead, job.row_id, error, edit=job.edit)
+
+
+def _fingerprint(document: Mapping[str, Any]) -> str:
+    """A hash of the event document: an update is posted only when it changed."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
