@@ -54,7 +54,10 @@ def incident(**changes: Any) -> dict[str, Any]:
 class Site:
     """An App whose only destination is the receiver's webhook; items are added by hand."""
 
-    def __init__(self, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver) -> None:
+    def __init__(
+        self, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver, token: str = "1:unused"
+    ) -> None:
+        """`token` "": no Telegram, so the console destination is there too."""
         from tracker.adapters.storage.repository import FeedSpec
 
         hook = {
@@ -66,7 +69,7 @@ class Site:
         settings = make_settings(
             f"sqlite:///{tmp_path / 't.db'}",
             telegram={
-                "token": "1:unused",
+                "token": token,
                 "max_attempts": 3,
                 "retry_base_seconds": 10.0,
                 "retry_max_seconds": 60.0,
@@ -130,8 +133,8 @@ def site_for(tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("TRACKER_TEST_HOOK_SECRET", SECRET)
     sites: list[Site] = []
 
-    def build(receiver: WebhookReceiver) -> Site:
-        sites.append(Site(tmp_path, clock, receiver))
+    def build(receiver: WebhookReceiver, token: str = "1:unused") -> Site:
+        sites.append(Site(tmp_path, clock, receiver, token))
         return sites[-1]
 
     yield build
@@ -212,3 +215,19 @@ def test_a_receiver_down_for_good_ends_dead_after_max_attempts(
     assert [r.status for r in receiver.received] == [503, 503, 503]  # max_attempts = 3
     [row] = site.rows()
     assert row.status == "dead"
+
+
+def test_the_chat_sender_leaves_webhook_rows_to_the_webhook_sender(
+    site_for: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One outbox, one sender per channel: the console delivers its own row only."""
+    with webhook_receiver(SECRET) as receiver:
+        site = site_for(receiver, token="")
+        site.add_item(incident())
+        asyncio.run(site.app.alerts.deliver_once())
+        assert capsys.readouterr().out.count("--- alert to chat 0") == 1
+        [row] = site.rows()
+        assert row.status == "pending" and receiver.received == []
+        site.deliver()
+    [row] = site.rows()
+    assert row.status == "sent" and len(receiver.received) == 1
