@@ -110,10 +110,10 @@ class Site:
         self.app.repo.save_classifications([(item_id, list(incidents))], self.clock())
 
     def deliver(self) -> int:
-        assert self.app.webhooks is not None
+        [webhooks] = self.app.channel_senders
 
         async def once() -> int:
-            return await asyncio.wait_for(self.app.webhooks.deliver_once(), timeout=15)  # type: ignore[union-attr]
+            return await asyncio.wait_for(webhooks.deliver_once(), timeout=15)
 
         return asyncio.run(once())
 
@@ -124,7 +124,8 @@ class Site:
         ]
 
     def close(self) -> None:
-        asyncio.run(self.app._webhook_notifier.close())
+        for channel in self.app.channel_senders:
+            asyncio.run(channel.sender.close())
         self.app.engine.dispose()
 
 

@@ -26,12 +26,13 @@ from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.agreements import uncovered_places
 from tracker.core.alerts import DestinationSpec, Filters
-from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, WEBHOOK
+from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, WEBHOOK
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
+from tracker.services.channels import ChannelConfig, ChannelDelivery, ChannelSenderPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
     DigestConfig,
@@ -43,7 +44,6 @@ from tracker.services.digest import (
 from tracker.services.events import EventService
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
 from tracker.services.supervisor import ErrorStreak, Supervisor
-from tracker.services.webhooks import WebhookConfig, WebhookDelivery
 from tracker.settings import FilterSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,6 @@ class App:
         self.event_store.change_hooks.append(self.alert_store.write_outbox)
         self.repo.classification_hooks.append(self.event_store.recompute_in)
         self.notifier = notifier or self._build_notifier()
-        self._webhook_notifier: Any = None
         self.leases = LeaseStore(self.engine)
         # Background loops are restarted when they die, and /readyz names any that is unwell.
         self.supervisor = Supervisor()
@@ -140,7 +139,9 @@ class App:
             instance=instance_name(),
             report=self.supervisor.report,
         )
-        self.webhooks = self._build_webhooks()
+        self.channel_senders: list[ChannelDelivery] = [
+            self._channel_delivery(sender) for sender in self._build_channel_senders()
+        ]
         self.poller = Poller(
             self.repo,
             self.fetcher,
@@ -192,28 +193,45 @@ class App:
 
         return TelegramNotifier(t.token, t.api_base_url, t.timeout_seconds, t.long_poll_seconds)
 
-    def _build_webhooks(self) -> WebhookDelivery | None:
-        """The webhook sender, when a webhook destination is configured: its own HTTP
-        client behind the same address guard as feed fetching (`polling.allowed_networks`),
-        and the retry rules of `[telegram]` (one outbox, one set of rules)."""
-        hooks = [d for d in self.settings.alerts.destinations if d.channel == WEBHOOK]
-        if not hooks:
-            return None
-        from tracker.adapters.feeds.http import BlockedAddress
-        from tracker.adapters.notify.webhook import WebhookNotifier
+    def _build_channel_senders(self) -> list[ChannelSenderPort]:
+        """A sender per configured channel other than chats. Webhooks get their own HTTP
+        client behind the same address guard as feed fetching (`polling.allowed_networks`)."""
+        dests = self.settings.alerts.destinations
+        senders: list[ChannelSenderPort] = []
+        hooks = {d.address: d.secret for d in dests if d.channel == WEBHOOK}
+        if hooks:
+            from tracker.adapters.feeds.http import BlockedAddress
+            from tracker.adapters.notify.webhook import WebhookNotifier
 
-        t, p = self.settings.telegram, self.settings.polling
-        client = build_client(
-            t.timeout_seconds, p.user_agent, 4, parse_networks(p.allowed_networks)
-        )
-        self._webhook_notifier = WebhookNotifier(client, refused=(BlockedAddress,))
+            t, p = self.settings.telegram, self.settings.polling
+            client = build_client(
+                t.timeout_seconds, p.user_agent, 4, parse_networks(p.allowed_networks)
+            )
+            senders.append(WebhookNotifier(client, secrets=hooks, refused=(BlockedAddress,)))
+        if any(d.channel == EMAIL for d in dests):
+            from tracker.adapters.notify.email import EmailNotifier, SmtpConfig
+
+            e = self.settings.email
+            senders.append(
+                EmailNotifier(
+                    SmtpConfig(
+                        e.host, e.port, e.sender, e.username, e.password, e.starttls,
+                        e.timeout_seconds,
+                    )
+                )
+            )
+        return senders
+
+    def _channel_delivery(self, sender: ChannelSenderPort) -> ChannelDelivery:
+        """One channel's outbox loop, with the retry rules of `[telegram]` (one outbox,
+        one set of rules)."""
+        t = self.settings.telegram
         public_url = self.settings.web.public_url
-        return WebhookDelivery(
+        return ChannelDelivery(
             self.alert_store,
-            self._webhook_notifier,
+            sender,
             lambda event_id: self.data_api().event(event_id, public_url),
-            {d.address: d.secret for d in hooks},
-            WebhookConfig(
+            ChannelConfig(
                 max_attempts=t.max_attempts,
                 retry_base_seconds=t.retry_base_seconds,
                 retry_max_seconds=t.retry_max_seconds,
@@ -372,8 +390,8 @@ class App:
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
         await self.notifier.close()
-        if self._webhook_notifier is not None:
-            await self._webhook_notifier.close()
+        for channel in self.channel_senders:
+            await channel.sender.close()
         self.engine.dispose()
 
     # -- work ------------------------------------------------------------------------------
@@ -435,8 +453,8 @@ class App:
         delivery = supervise("alert delivery", self.alerts.run_delivery, stop)
         updates = supervise("bot commands", self.alerts.run_updates, stop)
         loops = [delivery, updates, heartbeat]
-        if self.webhooks is not None:
-            loops.append(supervise("webhook delivery", self.webhooks.run, stop))
+        for channel in self.channel_senders:
+            loops.append(supervise(f"{channel.sender.name} delivery", channel.run, stop))
         try:
             if self.settings.web.enabled:
                 await self._serve_web(stop)

@@ -218,29 +218,41 @@ class ChannelDestinationSettings(FilterSettings):
     """
 
     name: str = Field(min_length=1)
-    channel: Literal["webhook"]
-    address: str
+    channel: Literal["webhook", "email"]
+    address: str = Field(min_length=1)
     secret: str = ""
     secret_env: str = ""
 
-    @field_validator("address")
-    @classmethod
-    def _http_address(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("a webhook address must be an http:// or https:// URL")
-        return value
-
     @model_validator(mode="after")
-    def _webhook_rules(self) -> ChannelDestinationSettings:
+    def _channel_rules(self) -> ChannelDestinationSettings:
+        if self.mode != "immediate" or self.review:
+            raise ValueError(f"a {self.channel} destination takes immediate alerts only")
+        if self.channel == "email":
+            if "@" not in self.address or "\n" in self.address or "\r" in self.address:
+                raise ValueError("an email address is one or more mailboxes (a@b, c@d)")
+            return self
+        if not self.address.startswith(("http://", "https://")):
+            raise ValueError("a webhook address must be an http:// or https:// URL")
         if self.secret_env and not self.secret:
             self.secret = os.environ.get(self.secret_env, "")
             if not self.secret:
                 raise ValueError(f"environment variable {self.secret_env} is not set")
         if not self.secret:
             raise ValueError("a webhook needs a secret (secret or secret_env)")
-        if self.mode != "immediate" or self.review:
-            raise ValueError("a webhook takes immediate alerts only, without review")
         return self
+
+
+class EmailSettings(_Section):
+    """The SMTP server for `channel = "email"` destinations. STARTTLS and login are
+    optional; the password may come from TRACKER_EMAIL__PASSWORD."""
+
+    host: str = ""
+    port: int = Field(587, ge=1, le=65535)
+    sender: str = ""
+    username: str = ""
+    password: str = ""
+    starttls: bool = True
+    timeout_seconds: float = Field(30.0, gt=0, le=300)
 
 
 class TelegramSettings(_Section):
@@ -361,8 +373,17 @@ class Settings(BaseSettings):
     classifier: ClassifierSettings = ClassifierSettings()
     reference: ReferenceSettings = ReferenceSettings()
     telegram: TelegramSettings = TelegramSettings()
+    email: EmailSettings = EmailSettings()
     digest: DigestSettings = DigestSettings()
     logging: LoggingSettings = LoggingSettings()
+
+    @model_validator(mode="after")
+    def _email_needs_a_server(self) -> Settings:
+        if any(d.channel == "email" for d in self.alerts.destinations) and not (
+            self.email.host and "@" in self.email.sender
+        ):
+            raise ValueError("email destinations need email.host and email.sender")
+        return self
 
     @classmethod
     def settings_customise_sources(

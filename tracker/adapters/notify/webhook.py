@@ -24,6 +24,7 @@ from tracker.core.channels import (
     WEBHOOK,
     WEBHOOK_CAPABILITIES,
     webhook_outcome,
+    webhook_payload,
     webhook_signature,
 )
 
@@ -39,14 +40,24 @@ class WebhookNotifier:
         self,
         client: httpx.AsyncClient,
         *,
+        secrets: Mapping[str, str] | None = None,
         refused: tuple[type[BaseException], ...] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """`refused`: the exceptions the client's address guard raises (a refused address
-        is permanent: retrying reaches the same address)."""
+        """`secrets`: each webhook URL's signing secret (from the configuration, never
+        stored in the database); `refused`: the exceptions the client's address guard
+        raises (a refused address is permanent: retrying reaches the same address)."""
         self._client = client
+        self._secrets = dict(secrets or {})
         self._refused = refused
         self._clock = clock
+
+    async def deliver(self, address: str, event: Mapping[str, Any], *, update: bool) -> SendResult:
+        """The event to the webhook at `address`, signed with its configured secret."""
+        secret = self._secrets.get(address)
+        if not secret:
+            return SendResult(Outcome.PERMANENT, error="no secret configured for this webhook")
+        return await self.post(address, secret, webhook_payload(event, update=update))
 
     async def post(self, url: str, secret: str, payload: Mapping[str, Any]) -> SendResult:
         """POST `payload` to `url`, signed with `secret`; the answer as a SendResult."""

@@ -1,12 +1,14 @@
-"""Webhook delivery: the outbox rows of webhook destinations, sent as signed JSON POSTs.
+"""Delivery on channels other than chats (webhook, email): the outbox rows of their
+destinations, one sender per channel.
 
 The same outbox, claims, attempts, backoff and dead rows as the chat sender
-(tracker.services.alerts); only the sending differs. A row's first POST carries
-`event.created`; a later change of its event (the outbox flags the sent row for an edit)
-is one `event.updated` POST with the event's revision, and nothing is posted when the
-event's document did not change. A receiver that answers 5xx, 408 or not at all is tried
-again with exponential backoff up to `max_attempts`; a 4xx other than 408/429, or an
-address the guard refuses, makes the row dead at once.
+(tracker.services.alerts); only the sending differs. A row's first delivery carries the
+event as it is then; a later change of its event (the outbox flags the sent row for an edit)
+is delivered again only on a channel that can update (`capabilities.edit`: a webhook gets an
+`event.updated` POST with the event's revision; a mailbox gets one mail per event), and
+never when the event's document did not change. A transient failure (5xx, 408, no answer,
+SMTP 4xx) is tried again with exponential backoff up to `max_attempts`; a permanent one
+(another 4xx, SMTP 5xx, a refused address) makes the row dead at once.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tracker.core.alerts import Job, Outcome, SendResult, retry_delay
-from tracker.core.channels import WEBHOOK, webhook_payload
+from tracker.core.channels import Capabilities
 
 log = logging.getLogger(__name__)
 
 
-class WebhookStorePort(Protocol):
-    """What webhook delivery needs from storage (tracker.adapters.storage.alerts)."""
+class ChannelStorePort(Protocol):
+    """What channel delivery needs from storage (tracker.adapters.storage.alerts)."""
 
     def claim(
         self,
@@ -74,12 +76,21 @@ class WebhookStorePort(Protocol):
     def record_skipped(self, row_id: int, reason: str) -> None: ...
 
 
-class WebhookSenderPort(Protocol):
-    async def post(self, url: str, secret: str, payload: Mapping[str, Any]) -> SendResult: ...
+class ChannelSenderPort(Protocol):
+    """One channel's sender (tracker.adapters.notify.webhook, .email)."""
+
+    name: str
+    capabilities: Capabilities
+
+    async def deliver(
+        self, address: str, event: Mapping[str, Any], *, update: bool
+    ) -> SendResult: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
-class WebhookConfig:
+class ChannelConfig:
     max_attempts: int = 8
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 600.0
@@ -89,24 +100,21 @@ class WebhookConfig:
     per_address_batch: int = 5
 
 
-class WebhookDelivery:
+class ChannelDelivery:
     def __init__(
         self,
-        store: WebhookStorePort,
-        sender: WebhookSenderPort,
+        store: ChannelStorePort,
+        sender: ChannelSenderPort,
         event_document: Callable[[int], Mapping[str, Any] | None],
-        secrets: Mapping[str, str],
-        config: WebhookConfig,
+        config: ChannelConfig,
         clock: Callable[[], datetime],
         instance: str = "",
     ) -> None:
         """`event_document`: the `/api/v1/events/{id}` contract of an event (None when it
-        is gone); `secrets`: each webhook URL's signing secret (from the configuration,
-        never stored in the database)."""
+        is gone)."""
         self.store = store
         self.sender = sender
         self.event_document = event_document
-        self.secrets = dict(secrets)
         self.config = config
         self.clock = clock
         self.instance = instance
@@ -124,14 +132,14 @@ class WebhookDelivery:
                 await asyncio.wait_for(self._wake.wait(), self.config.interval_seconds)
 
     async def deliver_once(self) -> int:
-        """Claim the due webhook rows and post each; returns how many were handled."""
+        """Claim the channel's due rows and deliver each; returns how many were handled."""
         jobs = await asyncio.to_thread(
             self.store.claim,
             self.clock(),
             self.config.lease_seconds,
             per_chat=self.config.per_address_batch,
             instance=self.instance,
-            channels=(WEBHOOK,),
+            channels=(self.sender.name,),
         )
         for job in jobs:
             await self._process(job)
@@ -143,19 +151,15 @@ class WebhookDelivery:
             await asyncio.to_thread(self.store.record_skipped, job.row_id, "event is gone")
             return
         fingerprint = _fingerprint(document)
-        if job.edit and fingerprint == job.content_hash:  # nothing a receiver would see
+        if job.edit and (fingerprint == job.content_hash or not self.sender.capabilities.edit):
+            # nothing a receiver would see, or a channel that takes one message per event
             await asyncio.to_thread(self.store.record_edited, job.row_id, (), fingerprint)
-            return
-        secret = self.secrets.get(job.address)
-        if not secret:
-            await self._dead(job, "no secret configured for this webhook")
             return
         if not await asyncio.to_thread(
             self.store.begin_attempt, job.row_id, self.instance, self.clock()
         ):
             return  # another instance took the row over
-        payload = webhook_payload(document, update=job.edit)
-        result = await self.sender.post(job.address, secret, payload)
+        result = await self.sender.deliver(job.address, document, update=job.edit)
         await self._record(job, result, fingerprint)
 
     async def _record(self, job: Job, result: SendResult, fingerprint: str) -> None:
@@ -180,7 +184,8 @@ class WebhookDelivery:
         c = self.config
         delay = retry_delay(job.attempts + 1, c.retry_base_seconds, c.retry_max_seconds)
         log.info(
-            "webhook alert %s failed (attempt %d of %d): %s",
+            "%s alert %s failed (attempt %d of %d): %s",
+            self.sender.name,
             job.row_id,
             job.attempts + 1,
             c.max_attempts,
@@ -195,7 +200,7 @@ class WebhookDelivery:
         )
 
     async def _dead(self, job: Job, error: str) -> None:
-        log.error("webhook alert %s is dead: %s", job.row_id, error)
+        log.error("%s alert %s is dead: %s", self.sender.name, job.row_id, error)
         await asyncio.to_thread(self.store.record_dead, job.row_id, error, edit=job.edit)
 
 
