@@ -26,7 +26,7 @@ from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.agreements import uncovered_places
 from tracker.core.alerts import DestinationSpec, Filters
-from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, WEBHOOK
+from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, TELEGRAM, WEBHOOK
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
@@ -271,31 +271,38 @@ class App:
         t = self.settings.telegram
         if not t.allowed_chat_ids:
             return frozenset()
-        return frozenset(t.allowed_chat_ids) | {d.chat_id for d in t.destinations}
+        return frozenset(t.allowed_chat_ids) | {chat for chat, _, _ in self._configured_chats()}
+
+    def _configured_chats(self) -> list[tuple[int, str, Filters]]:
+        """(chat id, name, filters) of the Telegram chats in `[[alerts.destinations]]` and
+        in the deprecated `[[telegram.destinations]]`."""
+        chats = [
+            (d.chat_id, d.name or str(d.chat_id), _filters(d))
+            for d in self.settings.telegram.destinations
+        ]
+        return chats + [
+            (int(d.address), d.name, _filters(d))
+            for d in self.settings.alerts.destinations
+            if d.channel == TELEGRAM
+        ]
 
     def destination_specs(self) -> list[DestinationSpec]:
-        """Configured destinations; without a token and without destinations, one console
-        destination with the default filters."""
+        """Configured destinations; without a token and without chat destinations, one
+        console destination (the configured one, else one with the default filters)."""
         t = self.settings.telegram
-        specs = [
-            DestinationSpec(
-                d.chat_id,
-                d.name or str(d.chat_id),
-                Filters.from_mapping(d.model_dump(exclude={"chat_id", "name"})),
-            )
-            for d in t.destinations
-        ]
+        specs = [DestinationSpec(c, name, f) for c, name, f in self._configured_chats()]
+        consoles = [d for d in self.settings.alerts.destinations if d.channel == CONSOLE]
         if not specs and not t.token:
-            specs.append(DestinationSpec(CONSOLE_CHAT_ID, "console", Filters(), CONSOLE))
-        return specs + [
-            DestinationSpec(
-                None,
-                d.name,
-                Filters.from_mapping(d.model_dump(include=set(FilterSettings.model_fields))),
-                d.channel,
-                d.address,
+            # One console: it has one stand-in chat. Its filters come from the configuration.
+            name, filters = (consoles[0].name, _filters(consoles[0])) if consoles else (
+                "console",
+                Filters(),
             )
+            specs.append(DestinationSpec(CONSOLE_CHAT_ID, name, filters, CONSOLE))
+        return specs + [
+            DestinationSpec(None, d.name, _filters(d), d.channel, d.address)
             for d in self.settings.alerts.destinations
+            if d.channel not in (TELEGRAM, CONSOLE)
         ]
 
     def sync_destinations(self) -> None:
@@ -824,3 +831,8 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+def _filters(destination: FilterSettings) -> Filters:
+    """A destination's filters, whatever its channel."""
+    return Filters.from_mapping(destination.model_dump(include=set(FilterSettings.model_fields)))

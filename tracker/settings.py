@@ -6,6 +6,7 @@ against it and a wrong value is reported once, naming the key, before anything s
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ from tracker.core.sanitize import mask_secrets
 
 CONFIG_ENV_VAR = "TRACKER_CONFIG"
 
+
+log = logging.getLogger(__name__)
 
 class ConfigError(Exception):
     """A configuration problem, already phrased for a person (one line per problem)."""
@@ -209,22 +212,31 @@ class DestinationSettings(FilterSettings):
 
 
 class ChannelDestinationSettings(FilterSettings):
-    """`[[alerts.destinations]]`: a destination on a channel other than a Telegram chat.
+    """`[[alerts.destinations]]`: one destination on any channel.
 
-    channel = "webhook": `address` is the URL that receives one signed JSON POST per alert
-    (and per update of its event); `secret` signs them, or `secret_env` names the
-    environment variable that holds it (so the secret stays out of the file). Webhooks get
+    channel = "telegram": `address` is the numeric chat id. "console": alerts printed (only
+    without `telegram.token`; no address). "webhook": `address` is the URL that receives one
+    signed JSON POST per alert (and per update of its event); `secret` signs them, or
+    `secret_env` names the environment variable that holds it (so the secret stays out of
+    the file). "email": `address` is one or more mailboxes. Webhooks and mailboxes get
     immediate alerts only (digests go to chats) and have no review buttons.
     """
 
     name: str = Field(min_length=1)
-    channel: Literal["webhook", "email"]
-    address: str = Field(min_length=1)
+    channel: Literal["telegram", "console", "webhook", "email"]
+    address: str = ""
     secret: str = ""
     secret_env: str = ""
 
     @model_validator(mode="after")
     def _channel_rules(self) -> ChannelDestinationSettings:
+        if self.channel == "telegram":
+            if not self.address.strip().lstrip("-").isdigit():
+                raise ValueError("a telegram address is the numeric chat id, e.g. \"-100123\"")
+            self.address = str(int(self.address))
+            return self
+        if self.channel == "console":
+            return self
         if self.mode != "immediate" or self.review:
             raise ValueError(f"a {self.channel} destination takes immediate alerts only")
         if self.channel == "email":
@@ -378,11 +390,17 @@ class Settings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")
-    def _email_needs_a_server(self) -> Settings:
-        if any(d.channel == "email" for d in self.alerts.destinations) and not (
-            self.email.host and "@" in self.email.sender
-        ):
+    def _channels_need_their_senders(self) -> Settings:
+        channels = {d.channel for d in self.alerts.destinations}
+        if "email" in channels and not (self.email.host and "@" in self.email.sender):
             raise ValueError("email destinations need email.host and email.sender")
+        if "console" in channels and self.telegram.token:
+            raise ValueError("a console destination prints alerts only without telegram.token")
+        if self.telegram.destinations:
+            log.warning(
+                "[[telegram.destinations]] is deprecated: use [[alerts.destinations]] with "
+                'channel = "telegram" and address = "<chat id>" (both still load)'
+            )
         return self
 
     @classmethod
