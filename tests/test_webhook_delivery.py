@@ -232,3 +232,23 @@ def test_the_chat_sender_leaves_webhook_rows_to_the_webhook_sender(
         site.deliver()
     [row] = site.rows()
     assert row.status == "sent" and len(receiver.received) == 1
+
+
+def test_the_loop_delivers_and_stops_when_told(site_for: Any) -> None:
+    with webhook_receiver(SECRET) as receiver:
+        site = site_for(receiver)
+        site.add_item(incident())
+        [webhooks] = site.app.channel_senders
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(webhooks.run(stop))
+            for _ in range(500):
+                if receiver.received:
+                    break
+                await asyncio.sleep(0.01)
+            stop.set()
+            await asyncio.wait_for(task, timeout=5)  # a bound on a hang, not a timing
+
+        asyncio.run(main())
+    assert len(receiver.received) == 1

@@ -118,18 +118,13 @@ class ChannelDelivery:
         self.config = config
         self.clock = clock
         self.instance = instance
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop`; woken at once by `wake()`, else every interval."""
+        """Deliver every interval until `stop` (which ends the wait at once)."""
         while not stop.is_set():
             await self.deliver_once()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.config.interval_seconds)
+                await asyncio.wait_for(stop.wait(), self.config.interval_seconds)
 
     async def deliver_once(self) -> int:
         """Claim the channel's due rows and deliver each; returns how many were handled."""
