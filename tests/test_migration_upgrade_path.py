@@ -367,6 +367,10 @@ def _check_upgraded(engine: Engine) -> None:
             (2, DIGEST_CHAT, "Daily readers", "bot"),
         ]
         assert dests[0].filters == {"mode": "immediate", "review": True, "zones": ["front-south"]}
+        assert [(d.channel, d.address) for d in dests] == [
+            ("telegram", str(CHAT)),
+            ("telegram", str(DIGEST_CHAT)),
+        ]
         assert dests[1].consecutive_failures == 1
         assert dests[1].last_error == "Too Many Requests"
 

@@ -26,11 +26,13 @@ from tracker.adapters.storage.leases import LeaseStore
 from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.agreements import uncovered_places
 from tracker.core.alerts import DestinationSpec, Filters
+from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, TELEGRAM, WEBHOOK
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
+from tracker.services.channels import ChannelConfig, ChannelDelivery, ChannelSenderPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
     DigestConfig,
@@ -42,7 +44,7 @@ from tracker.services.digest import (
 from tracker.services.events import EventService
 from tracker.services.poller import FetcherPort, ParserPort, PassReport, PollConfig, Poller
 from tracker.services.supervisor import ErrorStreak, Supervisor
-from tracker.settings import Settings
+from tracker.settings import FilterSettings, Settings
 
 log = logging.getLogger(__name__)
 # Agreements are in force on local Damascus days (UTC+3 all year since 2022).
@@ -137,6 +139,9 @@ class App:
             instance=instance_name(),
             report=self.supervisor.report,
         )
+        self.channel_senders: list[ChannelDelivery] = [
+            self._channel_delivery(sender) for sender in self._build_channel_senders()
+        ]
         self.poller = Poller(
             self.repo,
             self.fetcher,
@@ -188,6 +193,55 @@ class App:
 
         return TelegramNotifier(t.token, t.api_base_url, t.timeout_seconds, t.long_poll_seconds)
 
+    def _build_channel_senders(self) -> list[ChannelSenderPort]:
+        """A sender per configured channel other than chats. Webhooks get their own HTTP
+        client behind the same address guard as feed fetching (`polling.allowed_networks`)."""
+        dests = self.settings.alerts.destinations
+        senders: list[ChannelSenderPort] = []
+        hooks = {d.address: d.secret for d in dests if d.channel == WEBHOOK}
+        if hooks:
+            from tracker.adapters.feeds.http import BlockedAddress
+            from tracker.adapters.notify.webhook import WebhookNotifier
+
+            t, p = self.settings.telegram, self.settings.polling
+            client = build_client(
+                t.timeout_seconds, p.user_agent, 4, parse_networks(p.allowed_networks)
+            )
+            senders.append(WebhookNotifier(client, secrets=hooks, refused=(BlockedAddress,)))
+        if any(d.channel == EMAIL for d in dests):
+            from tracker.adapters.notify.email import EmailNotifier, SmtpConfig
+
+            e = self.settings.email
+            senders.append(
+                EmailNotifier(
+                    SmtpConfig(
+                        e.host, e.port, e.sender, e.username, e.password, e.starttls,
+                        e.timeout_seconds,
+                    )
+                )
+            )
+        return senders
+
+    def _channel_delivery(self, sender: ChannelSenderPort) -> ChannelDelivery:
+        """One channel's outbox loop, with the retry rules of `[telegram]` (one outbox,
+        one set of rules)."""
+        t = self.settings.telegram
+        public_url = self.settings.web.public_url
+        return ChannelDelivery(
+            self.alert_store,
+            sender,
+            lambda event_id: self.data_api().event(event_id, public_url),
+            ChannelConfig(
+                max_attempts=t.max_attempts,
+                retry_base_seconds=t.retry_base_seconds,
+                retry_max_seconds=t.retry_max_seconds,
+                interval_seconds=t.delivery_interval_seconds,
+                lease_seconds=4 * t.timeout_seconds + 5,
+            ),
+            self.clock,
+            instance=instance_name(),
+        )
+
     def _delivery_config(self) -> DeliveryConfig:
         t = self.settings.telegram
         return DeliveryConfig(
@@ -217,23 +271,39 @@ class App:
         t = self.settings.telegram
         if not t.allowed_chat_ids:
             return frozenset()
-        return frozenset(t.allowed_chat_ids) | {d.chat_id for d in t.destinations}
+        return frozenset(t.allowed_chat_ids) | {chat for chat, _, _ in self._configured_chats()}
+
+    def _configured_chats(self) -> list[tuple[int, str, Filters]]:
+        """(chat id, name, filters) of the Telegram chats in `[[alerts.destinations]]` and
+        in the deprecated `[[telegram.destinations]]`."""
+        chats = [
+            (d.chat_id, d.name or str(d.chat_id), _filters(d))
+            for d in self.settings.telegram.destinations
+        ]
+        return chats + [
+            (int(d.address), d.name, _filters(d))
+            for d in self.settings.alerts.destinations
+            if d.channel == TELEGRAM
+        ]
 
     def destination_specs(self) -> list[DestinationSpec]:
-        """Configured destinations; without a token and without destinations, one console
-        destination with the default filters."""
+        """Configured destinations; without a token and without chat destinations, one
+        console destination (the configured one, else one with the default filters)."""
         t = self.settings.telegram
-        specs = [
-            DestinationSpec(
-                d.chat_id,
-                d.name or str(d.chat_id),
-                Filters.from_mapping(d.model_dump(exclude={"chat_id", "name"})),
-            )
-            for d in t.destinations
-        ]
+        specs = [DestinationSpec(c, name, f) for c, name, f in self._configured_chats()]
+        consoles = [d for d in self.settings.alerts.destinations if d.channel == CONSOLE]
         if not specs and not t.token:
-            specs.append(DestinationSpec(0, "console", Filters()))
-        return specs
+            # One console: it has one stand-in chat. Its filters come from the configuration.
+            name, filters = (consoles[0].name, _filters(consoles[0])) if consoles else (
+                "console",
+                Filters(),
+            )
+            specs.append(DestinationSpec(CONSOLE_CHAT_ID, name, filters, CONSOLE))
+        return specs + [
+            DestinationSpec(None, d.name, _filters(d), d.channel, d.address)
+            for d in self.settings.alerts.destinations
+            if d.channel not in (TELEGRAM, CONSOLE)
+        ]
 
     def sync_destinations(self) -> None:
         self.alert_store.sync_destinations(self.destination_specs(), self.clock())
@@ -327,6 +397,8 @@ class App:
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
         await self.notifier.close()
+        for channel in self.channel_senders:
+            await channel.sender.close()
         self.engine.dispose()
 
     # -- work ------------------------------------------------------------------------------
@@ -387,6 +459,9 @@ class App:
         heartbeat = supervise("heartbeat", self.alerts.run_heartbeat, stop)
         delivery = supervise("alert delivery", self.alerts.run_delivery, stop)
         updates = supervise("bot commands", self.alerts.run_updates, stop)
+        loops = [delivery, updates, heartbeat]
+        for channel in self.channel_senders:
+            loops.append(supervise(f"{channel.sender.name} delivery", channel.run, stop))
         try:
             if self.settings.web.enabled:
                 await self._serve_web(stop)
@@ -396,7 +471,7 @@ class App:
         finally:
             stop.set()
             updates.cancel()  # a long poll under way has nothing worth waiting for
-            await self._stop_tasks(delivery, updates, heartbeat)
+            await self._stop_tasks(*loops)
             self.scheduler_running = False
             scheduler.shutdown(wait=False)
             await self.aclose()
@@ -756,3 +831,8 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+def _filters(destination: FilterSettings) -> Filters:
+    """A destination's filters, whatever its channel."""
+    return Filters.from_mapping(destination.model_dump(include=set(FilterSettings.model_fields)))

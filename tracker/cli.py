@@ -140,7 +140,7 @@ def check_config() -> None:
     typer.echo("configuration OK", err=True)
 
 
-_SECRET_KEYS = ("token", "password", "api_tokens")
+_SECRET_KEYS = ("token", "password", "api_tokens", "secret")
 
 
 def _mask(data: Any) -> Any:

@@ -6,6 +6,7 @@ against it and a wrong value is reported once, naming the key, before anything s
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ from tracker.core.sanitize import mask_secrets
 
 CONFIG_ENV_VAR = "TRACKER_CONFIG"
 
+
+log = logging.getLogger(__name__)
 
 class ConfigError(Exception):
     """A configuration problem, already phrased for a person (one line per problem)."""
@@ -155,6 +158,8 @@ def is_loopback(host: str) -> bool:
 
 class AlertSettings(_Section):
     backlog_hours: float = Field(48, ge=0)
+    # Destinations on channels other than Telegram chats (tracker.core.channels).
+    destinations: list[ChannelDestinationSettings] = Field(default_factory=list)
 
 
 class ClassifierSettings(_Section):
@@ -181,15 +186,13 @@ class ReferenceSettings(_Section):
 Severity = Literal["low", "medium", "high", "critical"]
 
 
-class DestinationSettings(_Section):
-    """One chat that receives alerts, with the filters an incident must pass to reach it.
+class FilterSettings(_Section):
+    """The filters an incident must pass to reach a destination, on any channel.
 
     List filters match when empty or when the incident shares one entry with them; keywords
     are plain case-insensitive substrings of the incident's text and its sources' titles.
     """
 
-    chat_id: int
-    name: str = ""
     agreements: list[str] = Field(default_factory=list)
     zones: list[str] = Field(default_factory=list)
     min_severity: Severity = "low"
@@ -199,6 +202,69 @@ class DestinationSettings(_Section):
     exclude_keywords: list[str] = Field(default_factory=list)
     mode: Literal["immediate", "digest", "both"] = "immediate"
     review: bool = False
+
+
+class DestinationSettings(FilterSettings):
+    """One Telegram chat that receives alerts (`[[telegram.destinations]]`)."""
+
+    chat_id: int
+    name: str = ""
+
+
+class ChannelDestinationSettings(FilterSettings):
+    """`[[alerts.destinations]]`: one destination on any channel.
+
+    channel = "telegram": `address` is the numeric chat id. "console": alerts printed (only
+    without `telegram.token`; no address). "webhook": `address` is the URL that receives one
+    signed JSON POST per alert (and per update of its event); `secret` signs them, or
+    `secret_env` names the environment variable that holds it (so the secret stays out of
+    the file). "email": `address` is one or more mailboxes. Webhooks and mailboxes get
+    immediate alerts only (digests go to chats) and have no review buttons.
+    """
+
+    name: str = Field(min_length=1)
+    channel: Literal["telegram", "console", "webhook", "email"]
+    address: str = ""
+    secret: str = ""
+    secret_env: str = ""
+
+    @model_validator(mode="after")
+    def _channel_rules(self) -> ChannelDestinationSettings:
+        if self.channel == "telegram":
+            if not self.address.strip().lstrip("-").isdigit():
+                raise ValueError("a telegram address is the numeric chat id, e.g. \"-100123\"")
+            self.address = str(int(self.address))
+            return self
+        if self.channel == "console":
+            return self
+        if self.mode != "immediate" or self.review:
+            raise ValueError(f"a {self.channel} destination takes immediate alerts only")
+        if self.channel == "email":
+            if "@" not in self.address or "\n" in self.address or "\r" in self.address:
+                raise ValueError("an email address is one or more mailboxes (a@b, c@d)")
+            return self
+        if not self.address.startswith(("http://", "https://")):
+            raise ValueError("a webhook address must be an http:// or https:// URL")
+        if self.secret_env and not self.secret:
+            self.secret = os.environ.get(self.secret_env, "")
+            if not self.secret:
+                raise ValueError(f"environment variable {self.secret_env} is not set")
+        if not self.secret:
+            raise ValueError("a webhook needs a secret (secret or secret_env)")
+        return self
+
+
+class EmailSettings(_Section):
+    """The SMTP server for `channel = "email"` destinations. STARTTLS and login are
+    optional; the password may come from TRACKER_EMAIL__PASSWORD."""
+
+    host: str = ""
+    port: int = Field(587, ge=1, le=65535)
+    sender: str = ""
+    username: str = ""
+    password: str = ""
+    starttls: bool = True
+    timeout_seconds: float = Field(30.0, gt=0, le=300)
 
 
 class TelegramSettings(_Section):
@@ -319,8 +385,23 @@ class Settings(BaseSettings):
     classifier: ClassifierSettings = ClassifierSettings()
     reference: ReferenceSettings = ReferenceSettings()
     telegram: TelegramSettings = TelegramSettings()
+    email: EmailSettings = EmailSettings()
     digest: DigestSettings = DigestSettings()
     logging: LoggingSettings = LoggingSettings()
+
+    @model_validator(mode="after")
+    def _channels_need_their_senders(self) -> Settings:
+        channels = {d.channel for d in self.alerts.destinations}
+        if "email" in channels and not (self.email.host and "@" in self.email.sender):
+            raise ValueError("email destinations need email.host and email.sender")
+        if "console" in channels and self.telegram.token:
+            raise ValueError("a console destination prints alerts only without telegram.token")
+        if self.telegram.destinations:
+            log.warning(
+                "[[telegram.destinations]] is deprecated: use [[alerts.destinations]] with "
+                'channel = "telegram" and address = "<chat id>" (both still load)'
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

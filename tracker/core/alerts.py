@@ -745,9 +745,21 @@ class BotUpdate:
 
 @dataclass(frozen=True)
 class DestinationSpec:
-    chat_id: int
+    """A configured destination. `channel` is tracker.core.channels' name for it; on chat
+    channels (Telegram, console) the address is `chat_id` in decimal, on the others it is
+    `address` and `chat_id` is None."""
+
+    chat_id: int | None
     name: str
     filters: Filters
+    channel: str = "telegram"
+    address: str = ""
+
+    def key(self) -> tuple[str, str]:
+        """(channel, address): what identifies a destination on every channel."""
+        if self.chat_id is not None:
+            return (self.channel, str(int(self.chat_id)))
+        return (self.channel, self.address)
 
 
 # Each running instance renews the lease named this + its id (its heartbeat); claims of an
@@ -773,6 +785,10 @@ class Job:
     # An earlier attempt went out and its outcome was never recorded (the sender died or was
     # stopped between sending and recording): the message may already be in the chat.
     uncertain: bool = False
+    # The destination's channel and address (tracker.core.channels); `chat_id` is 0 on
+    # channels without chats.
+    channel: str = "telegram"
+    address: str = ""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from tracker.core.alerts import (
     retry_delay,
     split_message,
 )
+from tracker.core.channels import Capabilities
 from tracker.core.sanitize import neutralise
 from tracker.services.supervisor import ErrorStreak, Report
 
@@ -61,7 +62,7 @@ T = TypeVar("T")
 
 
 class DestinationLike(Protocol):
-    chat_id: int
+    chat_id: int | None
     source: str
     active: bool
     filters: dict[str, Any]
@@ -176,9 +177,12 @@ UPDATES_LEASE = "telegram-updates"
 
 
 class NotifierPort(Protocol):
+    """One alert channel's sender. `name` is its channel (tracker.core.channels);
+    `capabilities` says what it can do beyond sending (edits, commands, review buttons)."""
+
     name: str
     supports_html: bool
-    supports_updates: bool
+    capabilities: Capabilities
 
     async def send(
         self, chat_id: int, text: str, *, html: bool, buttons: Sequence[Button] = ()
@@ -351,7 +355,7 @@ class AlertService:
             log.exception("listing destinations outside telegram.allowed_chat_ids failed")
             return
         for dest in excluded:
-            if dest.chat_id not in self._excluded_logged:
+            if dest.chat_id is not None and dest.chat_id not in self._excluded_logged:
                 self._excluded_logged.add(dest.chat_id)
                 log.warning(
                     "chat %s (%s destination) is not in telegram.allowed_chat_ids: it gets no "
@@ -717,7 +721,7 @@ class AlertService:
         over when its lease runs out (a crash) or is released (a clean stop), going on from
         the update id it saved after each update it handled.
         """
-        if not (self.notifier.supports_updates and self.config.commands):
+        if not (self.notifier.capabilities.commands and self.config.commands):
             await stop.wait()  # nothing to poll; returning early would look like a crash
             return
         lease_seconds = 2 * self.config.long_poll_seconds + 30

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+from tracker.core.channels import CONSOLE, CONSOLE_CAPABILITIES
 from tracker.core.sanitize import terminal_safe
 
 
 class ConsoleNotifier:
-    name = "console"
+    name = CONSOLE
     supports_html = False
-    supports_updates = False
+    capabilities = CONSOLE_CAPABILITIES
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream

@@ -32,6 +32,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+from tracker.core.channels import TELEGRAM, TELEGRAM_CAPABILITIES
 from tracker.core.sanitize import SecretFilter
 
 log = logging.getLogger(__name__)
@@ -120,9 +121,9 @@ def to_update(update: Update) -> BotUpdate | None:
 
 
 class TelegramNotifier:
-    name = "telegram"
+    name = TELEGRAM
     supports_html = True
-    supports_updates = True
+    capabilities = TELEGRAM_CAPABILITIES
 
     def __init__(
         self,

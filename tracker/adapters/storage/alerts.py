@@ -9,7 +9,7 @@ compare-and-set) so a second instance or a second loop iteration leaves it alone
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,7 @@ from tracker.core.alerts import (
     event_view,
     matches,
 )
+from tracker.core.channels import CHAT_CHANNELS, TELEGRAM, telegram_address
 from tracker.core.merge import EventChanges
 
 PENDING, SENT, DEAD, SKIPPED = "pending", "sent", "dead", "skipped"
@@ -87,15 +88,25 @@ class AlertStore:
     # -- destinations ------------------------------------------------------------------------
 
     def sync_destinations(self, specs: Iterable[DestinationSpec], now: datetime) -> None:
-        """Make the configured destinations active with their filters; configured chats no
-        longer in the configuration are deactivated (self-service ones stay as they are)."""
-        wanted = {s.chat_id: s for s in specs}
+        """Make the configured destinations active with their filters; configured ones no
+        longer in the configuration are deactivated (self-service ones stay as they are).
+        Destinations are matched on (channel, address), so chats and URLs share one table."""
+        wanted = {s.key(): s for s in specs}
         with Session(self.engine) as session:
-            existing = {d.chat_id: d for d in session.execute(select(AlertDestination)).scalars()}
-            for chat_id, spec in wanted.items():
-                dest = existing.get(chat_id)
+            existing = {
+                (d.channel, d.address): d
+                for d in session.execute(select(AlertDestination)).scalars()
+            }
+            for key, spec in wanted.items():
+                dest = existing.get(key)
                 if dest is None:
-                    dest = AlertDestination(chat_id=chat_id, created_at=now, updated_at=now)
+                    dest = AlertDestination(
+                        chat_id=spec.chat_id,
+                        channel=key[0],
+                        address=key[1],
+                        created_at=now,
+                        updated_at=now,
+                    )
                     session.add(dest)
                 dest.name = spec.name
                 dest.source = "config"
@@ -103,8 +114,8 @@ class AlertStore:
                 dest.consecutive_failures = 0
                 dest.filters = spec.filters.to_mapping()
                 dest.updated_at = now
-            for chat_id, dest in existing.items():
-                if dest.source == "config" and chat_id not in wanted and dest.active:
+            for key, dest in existing.items():
+                if dest.source == "config" and key not in wanted and dest.active:
                     dest.active = False
                     dest.last_error = "removed from the configuration"
                     dest.updated_at = now
@@ -140,7 +151,13 @@ class AlertStore:
                 return "configured"
             outcome = "updated" if dest is not None else "created"
             if dest is None:
-                dest = AlertDestination(chat_id=chat_id, created_at=now, updated_at=now)
+                dest = AlertDestination(
+                    chat_id=chat_id,
+                    channel=TELEGRAM,
+                    address=telegram_address(chat_id),
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(dest)
             dest.name, dest.source, dest.active = name, "bot", True
             dest.filters = filters.to_mapping()
@@ -219,6 +236,7 @@ class AlertStore:
                 dest.last_error = f"migrated to {new_chat_id}, which is already a destination"
             else:
                 dest.chat_id = new_chat_id
+                dest.address = telegram_address(new_chat_id)
             dest.updated_at = now
             session.commit()
 
@@ -419,6 +437,7 @@ class AlertStore:
         busy_chats: frozenset[int] = frozenset(),
         instance: str = "",
         take_over: bool = False,
+        channels: Collection[str] = CHAT_CHANNELS,
     ) -> list[Job]:
         """Lease due immediate rows (new sends and pending edits), at most `per_chat` per
         chat, skipping chats this process is already sending to.
@@ -428,6 +447,9 @@ class AlertStore:
         error) or, with `take_over`, an instance whose heartbeat lease has run out (it died):
         that is what lets a live instance resume a dead one's alerts within seconds instead
         of waiting out `lease_seconds`.
+
+        Only rows of destinations on `channels` are taken (each channel has its own sender;
+        chat channels by default), and `per_chat` applies per address on chatless ones.
         """
         lease_until = now + timedelta(seconds=lease_seconds)
         due = (col(OutboxRow.status) == PENDING) | (
@@ -444,16 +466,18 @@ class AlertStore:
                     (col(OutboxRow.next_attempt_at) <= now)
                     | col(OutboxRow.claimed_by).is_not(None),
                     col(AlertDestination.active).is_(True),
+                    col(AlertDestination.channel).in_(sorted(channels)),
                     *self._admitted(),
                 )
                 .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))
                 .limit(limit)
             ).all()
-            taken: dict[int, int] = {}
+            taken: dict[int | str, int] = {}
             jobs = []
             for row, dest in rows:
                 chat = row.chat_id if row.status == SENT and row.chat_id else dest.chat_id
-                if dest.chat_id in busy_chats or taken.get(dest.chat_id, 0) >= per_chat:
+                key: int | str = dest.address if dest.chat_id is None else dest.chat_id
+                if key in busy_chats or taken.get(key, 0) >= per_chat:
                     continue
                 holder = row.claimed_by
                 if not self._claimable(row, instance, take_over, live, now):
@@ -470,14 +494,14 @@ class AlertStore:
                 )
                 if _rowcount(result) != 1:
                     continue
-                taken[dest.chat_id] = taken.get(dest.chat_id, 0) + 1
+                taken[key] = taken.get(key, 0) + 1
                 assert row.id is not None and dest.id is not None
                 jobs.append(
                     Job(
                         row_id=row.id,
                         event_id=row.event_id,
                         destination_id=dest.id,
-                        chat_id=chat,
+                        chat_id=chat or 0,
                         kind=row.kind,
                         edit=row.status == SENT,
                         attempts=row.attempts,
@@ -486,6 +510,8 @@ class AlertStore:
                         content_hash=row.content_hash,
                         plain=row.plain,
                         uncertain=row.status == PENDING and row.attempt_at is not None,
+                        channel=dest.channel,
+                        address=dest.address,
                     )
                 )
             session.commit()
@@ -540,7 +566,7 @@ class AlertStore:
     def record_sent(
         self,
         row_id: int,
-        chat_id: int,
+        chat_id: int | None,
         message_ids: Sequence[int],
         content_hash: str,
         plain: bool,

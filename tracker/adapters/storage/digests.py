@@ -179,7 +179,9 @@ class DigestRunStore:
             return [
                 (int(d.id or 0), d.chat_id)
                 for d in rows
-                if (d.filters or {}).get("mode", "immediate") in ("digest", "both")
+                # Digests go to chats only (Telegram, console); other channels get alerts.
+                if d.chat_id is not None
+                and (d.filters or {}).get("mode", "immediate") in ("digest", "both")
                 and (
                     not self.allowed_chat_ids
                     or d.chat_id in self.allowed_chat_ids

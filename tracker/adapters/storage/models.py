@@ -134,12 +134,22 @@ class IncidentRow(SQLModel, table=True):
 
 
 class AlertDestination(SQLModel, table=True):
-    """A chat that receives alerts, from configuration (`source` config) or /subscribe (bot)."""
+    """A place that receives alerts, from configuration (`source` config) or /subscribe (bot).
+
+    `channel` and `address` say where, channel-neutrally (tracker.core.channels): for
+    Telegram the address is the chat id in decimal, kept equal to `chat_id`, which the
+    Telegram delivery still reads."""
 
     __tablename__ = "alert_destinations"
+    __table_args__ = (
+        Index("uq_alert_destinations_channel_address", "channel", "address", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    # Telegram's chat (and the console's stand-in 0); None on channels without chats.
+    chat_id: int | None = Field(sa_column=Column(BigInteger, nullable=True, unique=True))
+    channel: str = Field(default="telegram", max_length=16)
+    address: str = Field(default="", max_length=2000)
     name: str = Field(default="", max_length=200)
     source: str = Field(default="config", max_length=16)
     active: bool = Field(default=True)

@@ -1,0 +1,103 @@
+"""Webhook channel: one signed JSON POST per alert (and one per update of its event).
+
+The body is `tracker.core.channels.webhook_payload` (the `/api/v1/events/{id}` contract),
+serialised once; the signature covers exactly those bytes. The HTTP client is given by the
+composition root, built with the same address guard as feed fetching
+(`polling.allowed_networks`), so a webhook URL cannot reach internal addresses either;
+redirects are not followed (a 3xx would turn the POST into something else, somewhere else).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from tracker.core.alerts import Outcome, SendResult
+from tracker.core.channels import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WEBHOOK,
+    WEBHOOK_CAPABILITIES,
+    webhook_outcome,
+    webhook_payload,
+    webhook_signature,
+)
+
+# A receiver's error text is kept for `last_error`, not its whole page.
+MAX_ERROR_CHARS = 300
+
+
+class WebhookNotifier:
+    name = WEBHOOK
+    capabilities = WEBHOOK_CAPABILITIES
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        secrets: Mapping[str, str] | None = None,
+        refused: tuple[type[BaseException], ...] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`secrets`: each webhook URL's signing secret (from the configuration, never
+        stored in the database); `refused`: the exceptions the client's address guard
+        raises (a refused address is permanent: retrying reaches the same address)."""
+        self._client = client
+        self._secrets = dict(secrets or {})
+        self._refused = refused
+        self._clock = clock
+
+    async def deliver(self, address: str, event: Mapping[str, Any], *, update: bool) -> SendResult:
+        """The event to the webhook at `address`, signed with its configured secret."""
+        secret = self._secrets.get(address)
+        if not secret:
+            return SendResult(Outcome.PERMANENT, error="no secret configured for this webhook")
+        return await self.post(address, secret, webhook_payload(event, update=update))
+
+    async def post(self, url: str, secret: str, payload: Mapping[str, Any]) -> SendResult:
+        """POST `payload` to `url`, signed with `secret`; the answer as a SendResult."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        timestamp = int(self._clock())
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: webhook_signature(secret, timestamp, body),
+        }
+        try:
+            response = await self._client.post(
+                url, content=body, headers=headers, follow_redirects=False
+            )
+        except self._refused as exc:
+            return SendResult(Outcome.PERMANENT, error=str(exc))
+        except httpx.HTTPError as exc:
+            return SendResult(Outcome.TRANSIENT, error=f"{type(exc).__name__}: {exc}")
+        return _result(response)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def _result(response: httpx.Response) -> SendResult:
+    outcome = webhook_outcome(response.status_code)
+    if outcome is Outcome.OK:
+        return SendResult(outcome)
+    error = f"HTTP {response.status_code}: {response.text[:MAX_ERROR_CHARS]}".strip()
+    wait = _retry_after(response) if outcome is Outcome.RETRY_AFTER else 0.0
+    return SendResult(outcome, retry_after=wait, error=error)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Retry-After in seconds (delta or HTTP date); 0 when absent or unreadable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return max(0.0, when.timestamp() - time.time())
