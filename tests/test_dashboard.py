@@ -4,6 +4,7 @@ API knows about an event, escapes outside text and links only http(s) reports.""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,65 @@ def test_safe_link() -> None:
         "",
     ):
         assert safe_link(bad) is None
+
+
+# -- the map page (/) without a browser: the list, the filters, what it loads -------------
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<a href="/events/(\d+)">', page)
+
+
+def test_map_page_lists_events_without_javascript(site: Site) -> None:
+    r = site.client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    names = ("ariha", "hostile", "sarmin", "split", "clash", "undated")  # newest first
+    assert _listed(r.text) == [str(site.ids[n]) for n in names]
+    assert "<script" not in r.text.replace('<script src="/static/', "")  # no inline script
+    assert re.findall(r'(?:src|href)="([^"]+)"', r.text) == [
+        "/static/leaflet/leaflet.css",
+        "/static/dashboard.css",
+        *[f"/events/{i}" for i in _listed(r.text)],
+        "/static/leaflet/leaflet.js",
+        "/static/dashboard.js",
+    ]  # everything from this server
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+
+
+def test_map_filters_come_from_the_url_and_show_in_the_form(site: Site) -> None:
+    page = site.client.get(
+        "/", params={"since": "2024-05-09", "agreement": "moscow-2020", "violations_only": "true"}
+    ).text
+    assert _listed(page) == [str(site.ids["ariha"]), str(site.ids["sarmin"])]
+    assert 'name="since" value="2024-05-09"' in page
+    assert '<option value="moscow-2020" selected>' in page and "checked" in page
+    empty_form = site.client.get("/", params={"since": "", "until": "", "agreement": ""})
+    assert empty_form.status_code == 200  # an empty field of the form means "any"
+    assert site.client.get("/", params={"since": "yesterday"}).status_code == 422
+    assert site.client.get("/", params={"agreement": "x" * 101}).status_code == 422
+
+
+def test_map_page_escapes_hostile_text(site: Site) -> None:
+    page = site.client.get("/").text
+    assert "<img" not in page and "onerror=alert(1)>" not in page
+
+
+def test_leaflet_outline_and_script_are_served_here(site: Site) -> None:
+    js = site.client.get("/static/leaflet/leaflet.js")
+    assert js.status_code == 200 and "Leaflet 1.9.4" in js.text[:300]
+    assert "BSD 2-Clause License" in site.client.get("/static/leaflet/LICENSE").text
+    assert site.client.get("/static/leaflet/leaflet.css").status_code == 200
+    assert "setInterval(refresh" in site.client.get("/static/dashboard.js").text
+    outline = site.client.get("/map/syria.geojson")
+    assert outline.headers["content-type"] == "application/geo+json"
+    assert any(f["properties"]["id"] == "syria" for f in outline.json()["features"])
+
+
+def test_map_page_needs_the_api_token_when_one_is_set(tmp_path: Path) -> None:
+    token = "s3cret-token-0123456789abcdef"
+    for site in _serve(tmp_path, api_tokens=[token]):
+        for path in ("/", "/map/syria.geojson"):
+            assert site.client.get(path).status_code == 401
+            auth = {"Authorization": f"Bearer {token}"}
+            assert site.client.get(path, headers=auth).status_code == 200
