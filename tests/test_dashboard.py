@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from markupsafe import escape
 
 from tests.conftest import FakeClock, make_settings
@@ -18,6 +20,7 @@ from tests.support import api_data
 from tracker import __version__
 from tracker.adapters.web import create_web_app
 from tracker.app import App
+from tracker.cli import app as cli
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SPECS = [
@@ -203,3 +206,126 @@ def test_map_page_needs_the_api_token_when_one_is_set(tmp_path: Path) -> None:
             assert site.client.get(path).status_code == 401
             auth = {"Authorization": f"Bearer {token}"}
             assert site.client.get(path, headers=auth).status_code == 200
+
+
+# -- analysts: sign-in, sessions, CSRF and the review form ---------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Site]:
+    """A database of its own with one analyst, added through `tracker users add`."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'feeds = []\n[database]\nurl = "sqlite:///{tmp_path / "d.db"}"\n')
+    added = CliRunner().invoke(
+        cli, ["--config", str(cfg), "users", "add", "amal", "--password-stdin"], PASSWORD + "\n"
+    )
+    assert added.exit_code == 0, added.output
+    yield from _serve(tmp_path)
+
+
+def _sign_in(site: Site, password: str = PASSWORD) -> Any:
+    return site.client.post(
+        "/signin",
+        data={"name": "amal", "password": password, "next": "/events/1"},
+        follow_redirects=False,
+    )
+
+
+def _csrf(page: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert m, "no review form on the page"
+    return m.group(1)
+
+
+def test_users_add_stores_only_an_argon2_hash(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'feeds = []\n[database]\nurl = "sqlite:///{tmp_path / "u.db"}"\n')
+    run = ["--config", str(cfg), "users", "add", "amal", "--password-stdin"]
+    assert CliRunner().invoke(cli, run, PASSWORD + "\n").exit_code == 0
+    again = CliRunner().invoke(cli, run, PASSWORD + "\n")
+    assert again.exit_code == 1 and "exists already" in again.output
+    short = CliRunner().invoke(cli, [*run[:-2], "other", "--password-stdin"], "short\n")
+    assert short.exit_code == 2 and "at least 12" in short.output
+    with sqlite3.connect(tmp_path / "u.db") as con:
+        rows = con.execute("SELECT name, password_hash FROM analysts").fetchall()
+    assert len(rows) == 1 and rows[0][0] == "amal"
+    assert rows[0][1].startswith("$argon2id$") and PASSWORD not in rows[0][1]
+
+
+def test_sign_in_sets_a_strict_httponly_cookie(fresh: Site) -> None:
+    wrong = _sign_in(fresh, "not the password")
+    assert wrong.status_code == 401 and "Wrong name or password." in wrong.text
+    assert "set-cookie" not in wrong.headers
+    ok = _sign_in(fresh)
+    assert ok.status_code == 303 and ok.headers["location"] == "/events/1"
+    cookie = ok.headers["set-cookie"].lower()
+    assert "tracker_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert "secure" not in cookie  # plain http here; set over https
+    offsite = fresh.client.post(
+        "/signin",
+        data={"name": "amal", "password": PASSWORD, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert offsite.headers["location"] == "/"  # no open redirect
+
+
+def test_visitors_see_no_buttons_and_cannot_post(fresh: Site) -> None:
+    event = fresh.ids["sarmin"]
+    page = fresh.page("sarmin")
+    assert 'action="/events/' not in page and "Analyst sign-in" in page
+    r = fresh.client.post(f"/events/{event}/review", data={"status": "dismissed", "csrf": "x"})
+    assert r.status_code == 403
+    assert fresh.client.get(f"/api/v1/events/{event}").json()["review_status"] is None
+
+
+def test_an_analyst_dismisses_an_event_and_the_api_shows_it(fresh: Site) -> None:
+    event = fresh.ids["sarmin"]
+    _sign_in(fresh)
+    page = fresh.page("sarmin")
+    assert "Not a violation" in page and "signed in as amal" in page
+    csrf = _csrf(page)
+    forged = fresh.client.post(
+        f"/events/{event}/review",
+        data={"status": "dismissed", "csrf": csrf[:-2] + "xx"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    cross_site = fresh.client.post(
+        f"/events/{event}/review",
+        data={"status": "dismissed", "csrf": csrf},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert cross_site.status_code == 403
+    assert fresh.client.get(f"/api/v1/events/{event}").json()["review_status"] is None
+    done = fresh.client.post(
+        f"/events/{event}/review",
+        data={"status": "dismissed", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/events/{event}"
+    assert fresh.client.get(f"/api/v1/events/{event}").json()["review_status"] == "dismissed"
+    assert "dismissed by an analyst" in fresh.page("sarmin")
+    assert "Not a violation</button>" not in fresh.page("sarmin")  # decided once
+    bad = fresh.client.post(
+        f"/events/{event}/review", data={"status": "maybe", "csrf": csrf}, follow_redirects=False
+    )
+    assert bad.status_code == 422
+
+
+def test_sign_out_ends_the_session(fresh: Site) -> None:
+    _sign_in(fresh)
+    csrf = _csrf(fresh.page("sarmin"))
+    assert fresh.client.post("/signout", data={"csrf": "forged"}).status_code == 403
+    token = fresh.client.cookies.get("tracker_session")
+    out = fresh.client.post("/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    assert "Analyst sign-in" in fresh.page("sarmin")
+    fresh.client.cookies.set("tracker_session", str(token))  # the old cookie, kept by hand
+    assert "Analyst sign-in" in fresh.page("sarmin")  # ended on the server, not only here
+    stale = fresh.client.post(
+        f"/events/{fresh.ids['sarmin']}/review", data={"status": "confirmed", "csrf": csrf}
+    )
+    assert stale.status_code == 403

@@ -11,13 +11,16 @@ Access follows the API's rule: with `[web] api_tokens` set, a bearer token is re
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import ValidationError
@@ -69,7 +72,7 @@ def safe_link(url: str | None) -> str | None:
     return url if scheme in ("http", "https") and ":" in url else None
 
 
-def render_event(doc: dict[str, Any], api_url: str) -> str:
+def render_event(doc: dict[str, Any], api_url: str, analyst: Any = None) -> str:
     """The event page from an EventDetail document (what /api/v1/events/{id} returns)."""
     reports = [{**r, "safe_url": safe_link(r.get("url"))} for r in doc["reports"]]
     review = doc.get("review_status")
@@ -81,6 +84,7 @@ def render_event(doc: dict[str, Any], api_url: str) -> str:
             date_precision=DATE_PRECISION.get(doc["date_precision"], "precision unknown"),
             decision=DECISIONS.get(review, str(review)),
             api_url=api_url,
+            analyst=analyst,
         )
     )
 
@@ -128,10 +132,12 @@ def map_filters(
     return filters, form
 
 
-def _html(body: str) -> HTMLResponse:
+def _html(body: str, status: int = 200) -> HTMLResponse:
     """A page with its policy: the browser itself refuses anything not from this server."""
     return HTMLResponse(
-        body, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+        body,
+        status_code=status,
+        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
     )
 
 
@@ -142,11 +148,109 @@ def _outline() -> bytes:
     return json.dumps(json.loads(data.read_text("utf-8"))).encode()
 
 
+COOKIE = "tracker_session"
+REVIEW_STATUSES = ("confirmed", "dismissed")  # the two Telegram review buttons
+FORM_MAX = 4096  # bytes: the forms hold a name, a password and two tokens
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A url-encoded form (first value of each field), refused when oversized."""
+    body = await request.body()
+    if len(body) > FORM_MAX:
+        raise HTTPException(413, "form too large")
+    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+    return {k: v[0] for k, v in fields.items()}
+
+
+def _same_origin(request: Request) -> None:
+    """Posts from another site's page are refused (with the CSRF token, and the cookie's
+    SameSite, a third lock; it also covers the sign-in form, which has no session yet)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        raise HTTPException(403, "cross-site form refused")
+
+
+def _local_path(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def add_review(router: APIRouter, source: Any) -> Callable[[Request], Any]:
+    """Sign-in, sign-out and the review form, when the source has analyst accounts;
+    returns who a request is signed in as (a SignedIn, or None)."""
+
+    def signed_in(request: Request) -> Any:
+        return source.analysts().session(request.cookies.get(COOKIE))
+
+    @router.get("/signin", response_class=HTMLResponse)
+    def signin_page(next: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
+        return _html(_signin_form(_local_path(next), ""))
+
+    @router.post("/signin", dependencies=[Depends(_same_origin)])
+    async def signin(request: Request) -> Response:
+        form = await _form(request)
+        target = _local_path(form.get("next"))
+        started = await anyio.to_thread.run_sync(
+            source.analysts().sign_in, form.get("name", ""), form.get("password", "")
+        )
+        if started is None:
+            return _html(_signin_form(target, "Wrong name or password."), 401)
+        token, _ = started
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return response
+
+    @router.post("/signout", dependencies=[Depends(_same_origin)])
+    async def signout(request: Request) -> Response:
+        form = await _form(request)
+        who = await anyio.to_thread.run_sync(signed_in, request)
+        if who is None or not who.csrf_ok(form.get("csrf")):
+            raise HTTPException(403, "not signed in, or a forged form")
+        await anyio.to_thread.run_sync(source.analysts().sign_out, request.cookies.get(COOKIE))
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @router.post("/events/{event_id}/review", dependencies=[Depends(_same_origin)])
+    async def review(request: Request, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+        """Confirm / Not a violation: the same decision as the Telegram review buttons."""
+        form = await _form(request)
+        who = await anyio.to_thread.run_sync(signed_in, request)
+        if who is None:
+            raise HTTPException(403, "sign in as an analyst to review events")
+        if not who.csrf_ok(form.get("csrf")):
+            raise HTTPException(403, "forged or expired form: reload the page")
+        status = form.get("status")
+        if status not in REVIEW_STATUSES:
+            raise HTTPException(422, f"status must be one of {', '.join(REVIEW_STATUSES)}")
+        decision = await source.review(event_id, status, who.analyst)
+        if decision is None:
+            raise HTTPException(404, f"no event {event_id}")
+        return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+    return signed_in
+
+
+def _signin_form(target: str, error: str) -> str:
+    return _environment().get_template("signin.html.j2").render(next=target, error=error)
+
+
 def add_pages(app: FastAPI, source: ApiSource) -> None:
     """Mount the dashboard pages on `app`, behind the same token rule as /api/v1."""
     router = APIRouter(
         dependencies=[Depends(bearer_check(source.api_tokens))], include_in_schema=False
     )
+    reviews = hasattr(source, "analysts") and hasattr(source, "review")
+    signed_in = add_review(router, source) if reviews else (lambda request: None)
 
     @router.get("/events/{event_id}", response_class=HTMLResponse)
     def event_page(
@@ -157,7 +261,8 @@ def add_pages(app: FastAPI, source: ApiSource) -> None:
         found = api.event(event_id, api.base(str(request.base_url)))
         if found is None:
             raise HTTPException(404, f"no event {event_id}")
-        return _html(render_event(found, f"/api/v1/events/{event_id}"))
+        analyst = signed_in(request) if reviews else None
+        return _html(render_event(found, f"/api/v1/events/{event_id}", analyst))
 
     @router.get("/", response_class=HTMLResponse)
     def map_page(
