@@ -1,5 +1,8 @@
-"""The dashboard pages through the real App: the event page (/events/{id}) shows what the
-API knows about an event, escapes outside text and links only http(s) reports."""
+"""The dashboard pages through the real App and TestClient: the event page (/events/{id})
+shows what the API knows about an event, escapes outside text and links only http(s)
+reports; the map page (/) lists events without JavaScript, takes its filters from the URL
+and loads only from this server; analysts sign in, and only they can review (CSRF, Origin).
+The map in a real browser: tests/test_dashboard_browser.py."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 from markupsafe import escape
+from typer.testing import CliRunner
 
 from tests.conftest import FakeClock, make_settings
 from tests.support import api_data
