@@ -64,10 +64,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         asyncio.run(app.aclose())
 
 
-def _load(url: str, work: Path, budget_ms: int = 5000) -> tuple[str, list[str]]:
-    """The DOM after the page settled, and every URL Chromium asked for meanwhile."""
-    netlog = work / "netlog.json"
-    dom = subprocess.run(
+def _chromium(work: Path, *args: str) -> str:
+    """Run headless Chromium with no background traffic of its own; its stdout."""
+    return subprocess.run(
         [
             str(CHROMIUM),
             "--headless",
@@ -82,17 +81,22 @@ def _load(url: str, work: Path, budget_ms: int = 5000) -> tuple[str, list[str]]:
             # Chromium's own form-autofill service queries Google with the page's key.
             "--disable-features=AutofillServerCommunication",
             f"--user-data-dir={work / 'profile'}",
-            f"--log-net-log={netlog}",
             "--window-size=1280,900",
-            f"--virtual-time-budget={budget_ms}",
-            "--dump-dom",
-            url,
+            *args,
         ],
         check=True,
         timeout=120,
         capture_output=True,
         text=True,
     ).stdout
+
+
+def _load(url: str, work: Path, budget_ms: int = 5000) -> tuple[str, list[str]]:
+    """The DOM after the page settled, and every URL the page asked for meanwhile."""
+    netlog = work / "netlog.json"
+    dom = _chromium(
+        work, f"--log-net-log={netlog}", f"--virtual-time-budget={budget_ms}", "--dump-dom", url
+    )
     return dom, _page_requests(netlog, url)
 
 
@@ -146,3 +150,17 @@ def test_the_page_polls_every_minute(server: str, tmp_path: Path) -> None:
     polls = [u for u in urls if "/api/v1/events?format=geojson" in u]
     assert len(polls) == 3, polls  # on load, at 60 s and at 120 s
     assert 'data-state="ready"' in dom
+
+
+def test_screenshot_of_the_map(server: str, tmp_path: Path) -> None:
+    """Saved as a test artifact (tests/artifacts/dashboard-map.png) for a human to look at;
+    checked only for not being blank."""
+    from PIL import Image
+
+    shot = Path("tests/artifacts/dashboard-map.png").resolve()
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    _chromium(tmp_path, "--virtual-time-budget=5000", f"--screenshot={shot}", f"{server}/")
+    with Image.open(shot) as image:
+        assert image.size == (1280, 900)
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 50
