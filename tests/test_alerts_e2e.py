@@ -179,3 +179,52 @@ def _port_of(cfg: Path) -> int:
         if line.startswith("port = "):
             return int(line.split("=")[1])
     raise AssertionError("no port in config")
+
+
+def test_dashboard_review_edits_the_sent_alert(
+    feed_server: FeedServer, fake_tg: FakeTelegram, tmp_path: Path
+) -> None:
+    """An analyst signed in to the dashboard dismisses the event: the same decision as the
+    Telegram button, so the sent alert is edited the same way and the API shows it."""
+    import re
+
+    feed = feed_server.route(
+        "/feed", Reply(200, rss([HOSTILE]), {"Content-Type": "application/rss+xml"})
+    )
+    port = _free_port()
+    cfg = _config(tmp_path, feed, fake_tg, port)
+    proc = _start(cfg, tmp_path, tmp_path / "log.txt")
+    try:
+        _wait_for(lambda: _sends(fake_tg, ANALYSTS), timeout=60, what="the analysts' alert")
+        added = subprocess.run(
+            [sys.executable, "-m", "tracker", "users", "add", "amal", "--password-stdin"],
+            env={**os.environ, "TRACKER_CONFIG": str(cfg)},
+            input="correct horse battery\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert added.returncode == 0, added.stderr
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as web:
+            event_id = web.get("/api/v1/events").json()["events"][0]["id"]
+            signin = {"name": "amal", "password": "correct horse battery"}
+            assert web.post("/signin", data=signin).status_code == 200  # redirected to /
+            page = web.get(f"/events/{event_id}").text
+            match = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert match, page
+            r = web.post(
+                f"/events/{event_id}/review", data={"status": "dismissed", "csrf": match[1]}
+            )
+            assert r.status_code == 200 and "dismissed by an analyst" in r.text
+            assert web.get(f"/api/v1/events/{event_id}").json()["review_status"] == "dismissed"
+        _wait_for(
+            lambda: "Not a violation" in fake_tg.sent_to(ANALYSTS)[0].text,
+            timeout=30,
+            what="the alert edited to show the dashboard's decision",
+        )
+        assert "by amal" in fake_tg.sent_to(ANALYSTS)[0].text
+    finally:
+        code = _stop(proc)
+    assert code == 0, (tmp_path / "log.txt").read_text()
+    assert len(_sends(fake_tg, ANALYSTS)) == 1  # edited, never sent again

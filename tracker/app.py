@@ -162,6 +162,7 @@ class App:
         self._digests: DigestService | None = None
         self._digest_sender: DigestSender | None = None
         self._data_out: Any = None
+        self._analysts: Any = None
 
     def _poll_config(self) -> PollConfig:
         p = self.settings.polling
@@ -625,6 +626,29 @@ class App:
 
     def api_tokens(self) -> list[str]:
         return self.settings.web.api_tokens
+
+    # -- the dashboard's analysts ------------------------------------------------------------
+
+    def analysts(self) -> Any:
+        """tracker.services.analysts.Analysts over this database, built on first use."""
+        if self._analysts is None:
+            from tracker.adapters.storage.analysts import AnalystStore
+            from tracker.services.analysts import Analysts
+
+            self._analysts = Analysts(AnalystStore(self.engine), self.clock)
+        return self._analysts
+
+    async def review(self, event_id: int, status: str, by: str) -> Any:
+        """An analyst's decision from the dashboard: the same store call as a Telegram
+        review button, then the alert loop (on this event loop) is woken to edit the sent
+        messages."""
+        decision = await asyncio.to_thread(
+            self.alert_store.decide, event_id, status, by, self.clock()
+        )
+        if decision is not None and decision.applied:
+            log.info("event %s marked %s by %s (dashboard)", event_id, status, by)
+            self.alerts.wake()
+        return decision
 
     # -- StatusSource ----------------------------------------------------------------------
 

@@ -395,6 +395,7 @@ def _register_optional() -> None:
     __import__("tracker.commands.agreements", fromlist=["register"]).register(app)
     digest.register(app)
     __import__("tracker.commands.export", fromlist=["register"]).register(app)
+    __import__("tracker.commands.users", fromlist=["register"]).register(app)
 
 
 _register_optional()

@@ -147,4 +147,7 @@ def create_web_app(source: StatusSource, version: str, *, digest_concurrency: in
         from tracker.adapters.web_api import add_api
 
         add_api(app, source)  # type: ignore[arg-type]
+        from tracker.adapters.web_pages import add_pages
+
+        add_pages(app, source)  # type: ignore[arg-type]
     return app

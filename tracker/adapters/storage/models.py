@@ -364,3 +364,27 @@ def contract_of(row: IncidentRow | EventRow) -> dict[str, Any]:
         "reasons": row.reasons,
         "evidence": row.evidence,
     }
+
+
+class Analyst(SQLModel, table=True):
+    """An analyst who may sign in to the dashboard and review events (`tracker users add`).
+    Only an argon2 hash of the password is stored."""
+
+    __tablename__ = "analysts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is stored, so a copy of
+    the database signs no one in; `csrf` is the token every form of the session must echo."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    analyst: str = Field(max_length=64)
+    csrf: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,286 @@
+"""The dashboard's server-rendered pages: the map and list at `/`, the event page at
+`/events/{id}`.
+
+Pages read through the same `DataApi` as /api/v1 (tracker.services.dataout), so the page
+and the JSON can never disagree about an event. Templates autoescape every value: titles,
+evidence and reasons are outside text (news feeds) and may hold markup. Report links are
+shown only when they are http(s), so a feed cannot plant a `javascript:` link.
+Access follows the API's rule: with `[web] api_tokens` set, a bearer token is required.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from importlib.resources import files
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+import anyio
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from pydantic import ValidationError
+
+from tracker.adapters.web_api import MAX_ID, ApiSource, bearer_check
+from tracker.core.eventquery import MAX_PAGE, EventFilters
+
+MAP_LIMIT = MAX_PAGE  # events drawn on the map and listed beside it, newest first
+REFRESH_MS = 60_000  # how often the map page polls for new events
+# Everything the pages load comes from this server: a page that tried to reach a CDN or a
+# tile server would be refused by the browser, not just happen to work offline.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+# UCDP date_prec, in words (tracker.core.dates uses the same scale).
+DATE_PRECISION = {
+    1: "exact day",
+    2: "within a 2-6 day range",
+    3: "within a week",
+    4: "within a month",
+    5: "within a year",
+}
+DECISIONS = {
+    None: "not reviewed yet",
+    "confirmed": "confirmed by an analyst",
+    "dismissed": "dismissed by an analyst (not a violation)",
+}
+
+
+@cache
+def _environment() -> Environment:
+    """Autoescape on for every template, whatever its name: all of it is HTML."""
+    return Environment(
+        loader=PackageLoader("tracker", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+    )
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL when it is http(s), else None: escaping alone does not stop `javascript:`."""
+    if not url:
+        return None
+    scheme = url.split(":", 1)[0].strip().lower()
+    return url if scheme in ("http", "https") and ":" in url else None
+
+
+def render_event(doc: dict[str, Any], api_url: str, analyst: Any = None) -> str:
+    """The event page from an EventDetail document (what /api/v1/events/{id} returns)."""
+    reports = [{**r, "safe_url": safe_link(r.get("url"))} for r in doc["reports"]]
+    review = doc.get("review_status")
+    return (
+        _environment()
+        .get_template("event.html.j2")
+        .render(
+            e={**doc, "reports": reports},
+            date_precision=DATE_PRECISION.get(doc["date_precision"], "precision unknown"),
+            decision=DECISIONS.get(review, str(review)),
+            api_url=api_url,
+            analyst=analyst,
+        )
+    )
+
+
+def render_map(
+    events: list[dict[str, Any]], agreements: list[dict[str, Any]], form: dict[str, Any]
+) -> str:
+    """The map page with the list already filled, so the list works without JavaScript."""
+    return (
+        _environment()
+        .get_template("map.html.j2")
+        .render(
+            events=events,
+            agreements=agreements,
+            form=form,
+            limit=MAP_LIMIT,
+            refresh_ms=REFRESH_MS,
+        )
+    )
+
+
+def map_filters(
+    since: str | None, until: str | None, agreement: str | None, violations_only: str | None
+) -> tuple[EventFilters, dict[str, Any]]:
+    """The filters of the map page's form: empty fields (as a form sends them) mean unset;
+    the rest is checked by the API's own model, so the page and the API agree."""
+    given = {
+        k: v
+        for k, v in {"since": since, "until": until, "agreement": agreement}.items()
+        if v and v.strip()
+    }
+    if violations_only:
+        given["violations_only"] = violations_only
+    try:
+        filters = EventFilters.model_validate(given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise HTTPException(422, problems) from None
+    form = {
+        "since": since or "",
+        "until": until or "",
+        "agreement": agreement or "",
+        "violations_only": filters.violations_only,
+    }
+    return filters, form
+
+
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    """A page with its policy: the browser itself refuses anything not from this server."""
+    return HTMLResponse(
+        body,
+        status_code=status,
+        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@cache
+def _outline() -> bytes:
+    """Syria's coarse outline, shipped in the package (no tile server)."""
+    data = files("tracker") / "data" / "syria_outline.geojson"
+    return json.dumps(json.loads(data.read_text("utf-8"))).encode()
+
+
+COOKIE = "tracker_session"
+REVIEW_STATUSES = ("confirmed", "dismissed")  # the two Telegram review buttons
+FORM_MAX = 4096  # bytes: the forms hold a name, a password and two tokens
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A url-encoded form (first value of each field), refused when oversized."""
+    body = await request.body()
+    if len(body) > FORM_MAX:
+        raise HTTPException(413, "form too large")
+    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+    return {k: v[0] for k, v in fields.items()}
+
+
+def _same_origin(request: Request) -> None:
+    """Posts from another site's page are refused (with the CSRF token, and the cookie's
+    SameSite, a third lock; it also covers the sign-in form, which has no session yet)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        raise HTTPException(403, "cross-site form refused")
+
+
+def _local_path(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def add_review(router: APIRouter, source: Any) -> Callable[[Request], Any]:
+    """Sign-in, sign-out and the review form, when the source has analyst accounts;
+    returns who a request is signed in as (a SignedIn, or None)."""
+
+    def signed_in(request: Request) -> Any:
+        return source.analysts().session(request.cookies.get(COOKIE))
+
+    @router.get("/signin", response_class=HTMLResponse)
+    def signin_page(next: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
+        return _html(_signin_form(_local_path(next), ""))
+
+    @router.post("/signin", dependencies=[Depends(_same_origin)])
+    async def signin(request: Request) -> Response:
+        form = await _form(request)
+        target = _local_path(form.get("next"))
+        started = await anyio.to_thread.run_sync(
+            source.analysts().sign_in, form.get("name", ""), form.get("password", "")
+        )
+        if started is None:
+            return _html(_signin_form(target, "Wrong name or password."), 401)
+        token, _ = started
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return response
+
+    @router.post("/signout", dependencies=[Depends(_same_origin)])
+    async def signout(request: Request) -> Response:
+        form = await _form(request)
+        who = await anyio.to_thread.run_sync(signed_in, request)
+        if who is None or not who.csrf_ok(form.get("csrf")):
+            raise HTTPException(403, "not signed in, or a forged form")
+        await anyio.to_thread.run_sync(source.analysts().sign_out, request.cookies.get(COOKIE))
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @router.post("/events/{event_id}/review", dependencies=[Depends(_same_origin)])
+    async def review(request: Request, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+        """Confirm / Not a violation: the same decision as the Telegram review buttons."""
+        form = await _form(request)
+        who = await anyio.to_thread.run_sync(signed_in, request)
+        if who is None:
+            raise HTTPException(403, "sign in as an analyst to review events")
+        if not who.csrf_ok(form.get("csrf")):
+            raise HTTPException(403, "forged or expired form: reload the page")
+        status = form.get("status")
+        if status not in REVIEW_STATUSES:
+            raise HTTPException(422, f"status must be one of {', '.join(REVIEW_STATUSES)}")
+        decision = await source.review(event_id, status, who.analyst)
+        if decision is None:
+            raise HTTPException(404, f"no event {event_id}")
+        return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+    return signed_in
+
+
+def _signin_form(target: str, error: str) -> str:
+    return _environment().get_template("signin.html.j2").render(next=target, error=error)
+
+
+def add_pages(app: FastAPI, source: ApiSource) -> None:
+    """Mount the dashboard pages on `app`, behind the same token rule as /api/v1."""
+    router = APIRouter(
+        dependencies=[Depends(bearer_check(source.api_tokens))], include_in_schema=False
+    )
+    reviews = hasattr(source, "analysts") and hasattr(source, "review")
+    signed_in = add_review(router, source) if reviews else (lambda request: None)
+
+    @router.get("/events/{event_id}", response_class=HTMLResponse)
+    def event_page(
+        request: Request, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    ) -> HTMLResponse:
+        """One event, readable without JavaScript."""
+        api = source.data_api()
+        found = api.event(event_id, api.base(str(request.base_url)))
+        if found is None:
+            raise HTTPException(404, f"no event {event_id}")
+        analyst = signed_in(request) if reviews else None
+        return _html(render_event(found, f"/api/v1/events/{event_id}", analyst))
+
+    @router.get("/", response_class=HTMLResponse)
+    def map_page(
+        since: Annotated[str | None, Query(max_length=10)] = None,
+        until: Annotated[str | None, Query(max_length=10)] = None,
+        agreement: Annotated[str | None, Query(max_length=100)] = None,
+        violations_only: Annotated[str | None, Query(max_length=5)] = None,
+    ) -> HTMLResponse:
+        """The map and the list of events, filtered by the query (a view can be shared)."""
+        filters, form = map_filters(since, until, agreement, violations_only)
+        api = source.data_api()
+        events = api.page(filters, MAP_LIMIT, None)["events"]
+        return _html(render_map(events, api.agreements(), form))
+
+    @router.get("/map/syria.geojson")
+    def outline() -> Response:
+        return Response(_outline(), media_type="application/geo+json")
+
+    app.include_router(router)
+    static = FilePath(str(files("tracker") / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
