@@ -55,6 +55,7 @@ from tracker.core.alerts import (
 )
 from tracker.core.channels import Capabilities
 from tracker.core.sanitize import neutralise
+from tracker.services.channels import OutboxRecordPort
 from tracker.services.supervisor import ErrorStreak, Report
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class DestinationLike(Protocol):
     filters: dict[str, Any]
 
 
-class AlertStorePort(Protocol):
+class AlertStorePort(OutboxRecordPort, Protocol):
     """What delivery needs from storage (tracker.adapters.storage.alerts.AlertStore)."""
 
     def claim(
@@ -83,10 +84,6 @@ class AlertStorePort(Protocol):
         take_over: bool = ...,
     ) -> list[Job]: ...
 
-    def begin_attempt(
-        self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = ...
-    ) -> bool: ...
-
     def views(self, incident_ids: Iterable[int]) -> dict[int, AlertView]: ...
 
     def record_sent(
@@ -100,22 +97,6 @@ class AlertStorePort(Protocol):
     ) -> None: ...
 
     def record_progress(self, row_id: int, message_ids: Sequence[int], plain: bool) -> None: ...
-
-    def record_edited(self, row_id: int, message_ids: Sequence[int], content_hash: str) -> None: ...
-
-    def record_retry(
-        self,
-        row_id: int,
-        next_at: datetime,
-        error: str,
-        *,
-        count_attempt: bool,
-        resolved: bool = ...,
-    ) -> None: ...
-
-    def record_dead(self, row_id: int, error: str, *, edit: bool = ...) -> None: ...
-
-    def record_skipped(self, row_id: int, reason: str) -> None: ...
 
     def record_destination_ok(self, destination_id: int) -> None: ...
 

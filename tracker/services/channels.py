@@ -29,35 +29,13 @@ from tracker.core.channels import Capabilities
 log = logging.getLogger(__name__)
 
 
-class ChannelStorePort(Protocol):
-    """What channel delivery needs from storage (tracker.adapters.storage.alerts)."""
-
-    def claim(
-        self,
-        now: datetime,
-        lease_seconds: float,
-        *,
-        per_chat: int,
-        limit: int = ...,
-        busy_chats: frozenset[int] = ...,
-        instance: str = ...,
-        take_over: bool = ...,
-        channels: Collection[str] = ...,
-    ) -> list[Job]: ...
+class OutboxRecordPort(Protocol):
+    """How a sender records what became of an outbox row: the part of the storage port the
+    chat sender (tracker.services.alerts) and the channel senders share."""
 
     def begin_attempt(
         self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = ...
     ) -> bool: ...
-
-    def record_sent(
-        self,
-        row_id: int,
-        chat_id: int | None,
-        message_ids: Sequence[int],
-        content_hash: str,
-        plain: bool,
-        now: datetime,
-    ) -> None: ...
 
     def record_edited(self, row_id: int, message_ids: Sequence[int], content_hash: str) -> None: ...
 
@@ -74,6 +52,33 @@ class ChannelStorePort(Protocol):
     def record_dead(self, row_id: int, error: str, *, edit: bool = ...) -> None: ...
 
     def record_skipped(self, row_id: int, reason: str) -> None: ...
+
+
+class ChannelStorePort(OutboxRecordPort, Protocol):
+    """What channel delivery needs from storage (tracker.adapters.storage.alerts)."""
+
+    def claim(
+        self,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        per_chat: int,
+        limit: int = ...,
+        busy_chats: frozenset[int] = ...,
+        instance: str = ...,
+        take_over: bool = ...,
+        channels: Collection[str] = ...,
+    ) -> list[Job]: ...
+
+    def record_sent(
+        self,
+        row_id: int,
+        chat_id: int | None,
+        message_ids: Sequence[int],
+        content_hash: str,
+        plain: bool,
+        now: datetime,
+    ) -> None: ...
 
 
 class ChannelSenderPort(Protocol):
