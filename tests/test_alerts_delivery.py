@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FakeClock, make_settings
+from tests.support.db_reads import outbox_rows
 from tests.support.fake_telegram import FakeTelegram
 from tracker.adapters.notify.console import ConsoleNotifier
 from tracker.app import App
@@ -147,7 +148,7 @@ class Harness:
         await self.app.alerts.deliver_once()
 
     def rows(self) -> list[Any]:
-        return self.app.alert_store.outbox()
+        return outbox_rows(self.app.engine)
 
 
 def _spec() -> Any:

@@ -203,3 +203,23 @@ def test_digest_settings_validate_time_and_zone() -> None:
     ):
         with pytest.raises(ValidationError):
             DigestSettings(**bad)  # type: ignore[arg-type]
+
+
+def test_database_errors_reach_the_caller(tmp_path: Path) -> None:
+    """A failing decisions query is an error, not a digest without its decisions part: the
+    events and feeds come from a filled database, the decisions from one with no tables."""
+    from sqlalchemy.exc import OperationalError
+
+    filled = db.create_db_engine(f"sqlite:///{tmp_path / 'digest.db'}")
+    data.fill(filled)
+    empty = db.create_db_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+
+    class DecisionsElsewhere(DigestStore):
+        def decisions(self, start: datetime, end: datetime) -> list[DecisionRecord]:
+            return DigestStore(empty).decisions(start, end)
+
+    working = DigestService(DigestStore(filled), NoRenderer(), DigestConfig(TZ))  # type: ignore[arg-type]
+    assert working.build(data.DAY).violations == 3
+    service = DigestService(DecisionsElsewhere(filled), NoRenderer(), DigestConfig(TZ))  # type: ignore[arg-type]
+    with pytest.raises(OperationalError, match="no such table"):
+        service.build(data.DAY)

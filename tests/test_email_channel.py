@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.conftest import FakeClock, make_settings
+from tests.support.db_reads import outbox_rows
 from tests.support.smtp_server import Mailbox, smtp_server
 from tracker.adapters.notify.email import EmailNotifier, SmtpConfig
 from tracker.app import App
@@ -197,7 +198,7 @@ def test_one_mail_per_event_through_the_outbox(
     app.repo.save_classifications([(item_id, [worse])], clock())
     _run(mail.deliver_once())  # the event changed: no second mail
     assert len(box.messages) == 1 and box.recipients == [["desk@example.org"]]
-    [row] = app.alert_store.outbox()
+    [row] = outbox_rows(app.engine)
     assert row.status == "sent" and not row.edit_pending
 
 

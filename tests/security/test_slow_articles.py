@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FakeClock, make_settings
+from tests.support.db_reads import incidents_of_item
 from tests.support.feedserver import FeedServer, Reply, Request, rss
 from tracker.adapters.feeds.parse import ParserPool
 from tracker.adapters.storage.repository import FeedSpec
@@ -111,7 +112,7 @@ def test_a_held_article_page_delays_no_feed(
             item = item_of(app, report, slow)
             assert item.text_source == "article" and "Kafr Nabudah" in item.text
             assert item.classified_at is not None  # classified once its text was in
-            assert app.repo.incidents_of_item(item.id)  # read from the article's text
+            assert incidents_of_item(app.engine, item.id)  # read from the article's text
         finally:
             release.set()
             await app.aclose()

@@ -29,7 +29,6 @@ from tracker.core.evaluation import LOCATION_TOLERANCE_KM, distance_km
 from tracker.core.gazetteer import Place
 
 CAPABILITIES = ("act", "roles", "place", "date", "toll", "not_act", "one_incident")
-TEST_TYPES = ("MFT", "INV", "DIR")
 
 # Reports are dated in 2023: Damascus keeps UTC+3 all year and the Idlib agreements are in force.
 _FIRST_DAY = date(2023, 1, 9)

@@ -54,12 +54,6 @@ def telegram_address(chat_id: int) -> str:
     return str(int(chat_id))
 
 
-def channel_of_chat(chat_id: int) -> str:
-    """The channel of a destination known only by its chat id (rows from before channels):
-    the console's stand-in id 0, Telegram otherwise."""
-    return CONSOLE if chat_id == CONSOLE_CHAT_ID else TELEGRAM
-
-
 WEBHOOK = "webhook"
 # A webhook cannot change what it already received; an update is a new POST carrying the
 # event's revision, which is what `edit` means for it. Nobody answers a webhook.

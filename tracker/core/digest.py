@@ -23,7 +23,6 @@ from typing import Any, Literal
 from tracker.core.sanitize import mask_secrets, mask_url, neutralised
 
 PeriodKind = Literal["day", "week"]
-PERIOD_KINDS: tuple[str, ...] = ("day", "week")
 Basis = Literal["recorded", "event"]
 BASES: tuple[str, ...] = ("recorded", "event")
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}

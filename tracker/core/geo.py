@@ -10,7 +10,7 @@ distance to the edge and flags hits within 5 km of it as ``near_edge``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,6 @@ __all__ = [
     "ZoneIndex",
     "haversine_km",
     "merge_feature_collections",
-    "zone_ids_of",
 ]
 
 NEAR_EDGE_KM = 5.0
@@ -214,30 +213,3 @@ class ZoneIndex:
             d_km = d_m / 1000.0
             return z.radius_km - d_km if d_km <= z.radius_km else None
         return None
-
-    def distance_outside_km(self, zone_id: str, lat: float, lon: float) -> float | None:
-        """How far (km) a point outside a zone is from it (0 inside; None for unknown id).
-
-        Useful for explaining "just outside an approximate edge" decisions.
-        """
-        for z in self._zones:
-            if z.zone_id != zone_id:
-                continue
-            inside = self._inside_edge_km(z, lat, lon)
-            if inside is not None:
-                return 0.0
-            if z.boundary_m is not None:
-                x, y = self._to_metric.transform(lon, lat)
-                return float(z.boundary_m.distance(Point(x, y))) / 1000.0
-            if z.line_m is not None:
-                x, y = self._to_metric.transform(lon, lat)
-                return float(z.line_m.distance(Point(x, y))) / 1000.0 - z.buffer_km
-            if z.centre is not None:
-                d_m = _GEOD.inv(z.centre[0], z.centre[1], lon, lat)[2]
-                return d_m / 1000.0 - z.radius_km
-        return None
-
-
-def zone_ids_of(hits: Iterable[ZoneHit]) -> list[str]:
-    """Zone ids of hits, de-duplicated, in order (convenience for the classifier)."""
-    return list(dict.fromkeys(h.zone_id for h in hits))

@@ -171,11 +171,6 @@ def normalise(text: str) -> str:
     return text.translate(_TRANSLATION)
 
 
-def fold(text: str) -> str:
-    """Case-fold and normalise for comparisons (not length-preserving for all scripts)."""
-    return normalise(text).casefold()
-
-
 def _word_before_stop(chunk: str) -> str | None:
     """The run of letters and dots before the full stop ending ``chunk``, or None.
 

@@ -129,7 +129,7 @@ class DigestService:
             period,
             records,
             self.store.feeds(),
-            self._decisions(period.start_at, period.end_at),
+            self.store.decisions(period.start_at, period.end_at),
             top_limit=self.config.top_limit,
             late_after_days=self.config.late_after_days,
             basis=basis,
@@ -139,13 +139,6 @@ class DigestService:
         """What a digest sent at `now` covers: the last complete day or week."""
         period = last_complete_period(now, self.config.period, self.config.timezone)
         return self.build(period.start, period.kind)
-
-    def _decisions(self, start: datetime, end: datetime) -> Sequence[DecisionRecord] | None:
-        """Analyst decisions, or None when the alerts tables are not there (skipped)."""
-        try:
-            return self.store.decisions(start, end)
-        except Exception:  # an older schema without review columns: leave the part out
-            return None
 
     def render(self, digest: Digest, fmt: Format) -> Rendered:
         return Rendered(self._body(digest, fmt), MEDIA_TYPES[fmt])

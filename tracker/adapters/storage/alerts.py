@@ -421,10 +421,6 @@ class AlertStore:
             "edits_pending": int(edits),
         }
 
-    def outbox(self) -> list[OutboxRow]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            return list(session.execute(select(OutboxRow).order_by(col(OutboxRow.id))).scalars())
-
     # -- delivery ----------------------------------------------------------------------------
 
     def claim(

@@ -324,11 +324,6 @@ class EventStore:
             )
             return [(r, i, n) for r, i, n in session.execute(query).all()]
 
-    def count_events(self) -> int:
-        with Session(self.engine) as session:
-            query = select(func.count()).where(col(EventRow.status) == ACTIVE)
-            return int(session.execute(query).scalar_one())
-
     def event_counts(self) -> dict[str, int]:
         """Totals of merged events for /status: what a user counts as "incidents".
 

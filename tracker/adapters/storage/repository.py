@@ -290,10 +290,6 @@ class Repository:
             )
             session.commit()
 
-    def count_items(self) -> int:
-        with Session(self.engine) as session:
-            return int(session.execute(select(func.count()).select_from(Item)).scalar_one())
-
     # -- incidents -----------------------------------------------------------------------
 
     def unclassified_item_ids(self, limit: int, seen_before: datetime | None = None) -> list[int]:
@@ -334,15 +330,6 @@ class Repository:
                     hook(session, [item_id for item_id, _ in results], now)
             session.commit()
         return written
-
-    def incidents_of_item(self, item_id: int) -> list[IncidentRow]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            query = (
-                select(IncidentRow)
-                .where(col(IncidentRow.item_id) == item_id)
-                .order_by(col(IncidentRow.seq))
-            )
-            return list(session.execute(query).scalars())
 
     def recent_places(self, since: datetime, limit: int = 500) -> list[tuple[str, float, float]]:
         """Distinct places of incidents stored since `since` (name, lat, lon): the places the
