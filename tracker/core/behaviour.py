@@ -25,8 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tracker.core.actors import Actor
-from tracker.core.evaluation import LOCATION_TOLERANCE_KM, distance_km
+from tracker.core.evaluation import LOCATION_TOLERANCE_KM
 from tracker.core.gazetteer import Place
+from tracker.core.geo import haversine_km
 
 CAPABILITIES = ("act", "roles", "place", "date", "toll", "not_act", "one_incident")
 
@@ -346,7 +347,7 @@ def _perturb(name: str, base: _Base, rng: random.Random, places: Sequence[Place]
         return s + " " + rng.choice(_DETAILS).format(name=base.place.name)
     # second-incident: a smaller act far away, same day
     far = [p for p in places
-           if distance_km(p.lat, p.lon, base.place.lat, base.place.lon) > 40]
+           if haversine_km(p.lat, p.lon, base.place.lat, base.place.lon) > 40]
     other = rng.choice(far) if far else base.place
     return s + (f" Separately, a landmine exploded near {other.name} {base.when.text}, "
                 "wounding a shepherd.")
@@ -447,7 +448,7 @@ def _km(inc: Mapping[str, Any], place: Place | None) -> float:
     loc = inc.get("location")
     if not loc or place is None:
         return float("inf")
-    return distance_km(float(loc["lat"]), float(loc["lon"]), place.lat, place.lon)
+    return haversine_km(float(loc["lat"]), float(loc["lon"]), place.lat, place.lon)
 
 
 def _nearest(incidents: Sequence[Mapping[str, Any]],

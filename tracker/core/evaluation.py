@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.core.geo import haversine_km
+
 LOCATION_TOLERANCE_KM = 15.0
 
 
@@ -31,14 +33,6 @@ class CaseScore:
     sub_event_type_ok: bool | None = None
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (km)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
-
-
 def nearest_violation(
     incidents: Sequence[Mapping[str, Any]], label: Mapping[str, Any]
 ) -> Mapping[str, Any] | None:
@@ -54,7 +48,7 @@ def nearest_violation(
         loc = inc.get("location")
         if not loc:
             return math.inf
-        return distance_km(float(lat), float(lon), float(loc["lat"]), float(loc["lon"]))
+        return haversine_km(float(lat), float(lon), float(loc["lat"]), float(loc["lon"]))
 
     return min(violations, key=dist)
 
@@ -71,7 +65,7 @@ def score_case(
     assert match is not None
     loc = match.get("location")
     if loc and label.get("lat") is not None and label.get("lon") is not None:
-        location_ok = distance_km(float(label["lat"]), float(label["lon"]), float(loc["lat"]),
+        location_ok = haversine_km(float(label["lat"]), float(label["lon"]), float(loc["lat"]),
                                   float(loc["lon"])) <= LOCATION_TOLERANCE_KM
     else:
         location_ok = bool(loc) and loc is not None and loc.get("name") == label.get("place")
