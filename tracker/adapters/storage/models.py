@@ -75,26 +75,10 @@ class Item(SQLModel, table=True):
     classified_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
-class IncidentRow(SQLModel, table=True):
-    """One incident read from one item (the classifier's JSON contract, flattened).
+class ContractColumns(SQLModel):
+    """The classifier's JSON contract, flattened: the columns an incident (one report) and an
+    event (its reports merged) share. `contract_of` turns them back into the contract."""
 
-    `seq` orders the incidents of an item; (item_id, seq) is unique so that reclassifying an
-    item replaces its incidents instead of adding to them.
-    """
-
-    __tablename__ = "incidents"
-    __table_args__ = (
-        UniqueConstraint("item_id", "seq", name="uq_incidents_item_seq"),
-        Index("ix_incidents_violation_date", "violation", "event_date"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    seq: int = 0
     violation: bool = False
     event_type: str = Field(max_length=64)
     sub_event_type: str = Field(max_length=64)
@@ -116,6 +100,28 @@ class IncidentRow(SQLModel, table=True):
     confidence: float = 0.0
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
     evidence: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class IncidentRow(ContractColumns, table=True):
+    """One incident read from one item (the classifier's JSON contract, flattened).
+
+    `seq` orders the incidents of an item; (item_id, seq) is unique so that reclassifying an
+    item replaces its incidents instead of adding to them.
+    """
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("item_id", "seq", name="uq_incidents_item_seq"),
+        Index("ix_incidents_violation_date", "violation", "event_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    seq: int = 0
     created_at: datetime = Field(sa_type=UTCDateTime)
     # The merged event this report belongs to (tracker.services.events keeps it up to date).
     event_id: int | None = Field(
@@ -210,7 +216,7 @@ class OutboxRow(SQLModel, table=True):
     attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class EventRow(SQLModel, table=True):
+class EventRow(ContractColumns, table=True):
     """One hostile act merged from all its reports (incidents rows) across feeds.
 
     Values follow the classifier's contract. `report_keys` are the content-derived keys of its
@@ -235,27 +241,6 @@ class EventRow(SQLModel, table=True):
     revision: int = 1
     split_from: int | None = Field(default=None, index=True)
     merged_into: int | None = None
-    violation: bool = False
-    event_type: str = Field(max_length=64)
-    sub_event_type: str = Field(max_length=64)
-    event_date: date | None = None
-    date_precision: int = 1
-    place_name: str | None = Field(default=None, max_length=200)
-    admin1: str | None = Field(default=None, max_length=100)
-    lat: float | None = None
-    lon: float | None = None
-    location_precision: int | None = None
-    fatalities: int | None = None
-    fatalities_low: int | None = None
-    fatalities_high: int | None = None
-    injured: int | None = None
-    actors: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
-    agreements: list[str] = Field(default_factory=list, sa_type=JSON)
-    zones: list[str] = Field(default_factory=list, sa_type=JSON)
-    severity: str = Field(default="low", max_length=16)
-    confidence: float = 0.0
-    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
-    evidence: list[str] = Field(default_factory=list, sa_type=JSON)
     source_count: int = 0
     report_count: int = 0
     report_keys: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -333,7 +318,7 @@ class Lease(SQLModel, table=True):
     cursor: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
-def contract_of(row: IncidentRow | EventRow) -> dict[str, Any]:
+def contract_of(row: ContractColumns) -> dict[str, Any]:
     """An incident or event row in the `tracker classify` JSON shape (both store the same
     flattened columns)."""
     location = None
