@@ -22,6 +22,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from tracker.core.incident import read_contract
 from tracker.core.sanitize import neutralised, web_url
 
 MAX_MESSAGE_CHARS = 4096
@@ -64,8 +65,9 @@ class Review:
 
 
 @dataclass(frozen=True)
-class Report:
-    """One incident read from one item (an IncidentRow's contract plus its item)."""
+class IncidentFacts:
+    """The facts an alert shows about one incident: an event's merged values in the
+    classifier's contract, with the source it is shown under."""
 
     violation: bool
     event_type: str
@@ -89,33 +91,31 @@ class Report:
     source: Source
 
     @classmethod
-    def from_contract(cls, data: Mapping[str, Any], source: Source) -> Report:
-        """Build from the classifier's JSON contract (what `IncidentRow.to_contract` gives)."""
-        loc = data.get("location") or {}
-        day = data.get("date")
+    def from_contract(cls, data: Mapping[str, Any], source: Source) -> IncidentFacts:
+        """Build from the classifier's JSON contract (what `EventRow.to_contract` gives)."""
+        c = read_contract(data)
         return cls(
-            violation=bool(data.get("violation")),
-            event_type=str(data.get("event_type") or ""),
-            sub_event_type=str(data.get("sub_event_type") or ""),
-            event_date=date.fromisoformat(day) if isinstance(day, str) else day,
-            date_precision=int(data.get("date_precision") or 1),
-            place_name=loc.get("name"),
-            admin1=loc.get("admin1") or None,
-            lat=loc.get("lat"),
-            lon=loc.get("lon"),
-            fatalities=data.get("fatalities"),
-            fatalities_low=data.get("fatalities_low"),
-            fatalities_high=data.get("fatalities_high"),
-            injured=data.get("injured"),
+            violation=c.violation,
+            event_type=c.event_type,
+            sub_event_type=c.sub_event_type,
+            event_date=c.event_date,
+            date_precision=c.date_precision,
+            place_name=c.place_name,
+            admin1=c.admin1 or None,
+            lat=c.lat,
+            lon=c.lon,
+            fatalities=c.fatalities,
+            fatalities_low=c.fatalities_low,
+            fatalities_high=c.fatalities_high,
+            injured=c.injured,
             actors=tuple(
-                (str(a.get("name", "")), str(a.get("side", "")), a.get("role"))
-                for a in data.get("actors") or []
+                (str(a.get("name", "")), str(a.get("side", "")), a.get("role")) for a in c.actors
             ),
-            agreements=tuple(data.get("agreements") or ()),
-            zones=tuple(data.get("zones") or ()),
-            severity=str(data.get("severity") or "low"),
-            reasons=tuple(data.get("reasons") or ()),
-            evidence=tuple(data.get("evidence") or ()),
+            agreements=c.agreements,
+            zones=c.zones,
+            severity=c.severity,
+            reasons=c.reasons,
+            evidence=c.evidence,
             source=source,
         )
 
@@ -129,7 +129,7 @@ class AlertView:
     """
 
     incident_id: int
-    primary: Report
+    primary: IncidentFacts
     violation: bool
     severity: str
     fatalities: int | None
@@ -184,7 +184,7 @@ def event_view(
     for source in sources:
         unique.setdefault(source.url or source.title, source)
     listed = tuple(unique.values())
-    primary = Report.from_contract(merged, listed[0] if listed else Source(""))
+    primary = IncidentFacts.from_contract(merged, listed[0] if listed else Source(""))
     return AlertView(
         incident_id=event_id,
         primary=primary,

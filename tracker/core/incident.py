@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -93,3 +94,63 @@ class Incident:
             "reasons": list(self.reasons),
             "evidence": list(self.evidence),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ContractFields:
+    """One incident of the JSON contract read leniently into flat fields (what storage keeps
+    in its columns and what alerts show): missing keys become None or their defaults, the
+    location's parts stand alone (a place name is kept without coordinates), and actors stay
+    the contract's own objects."""
+
+    violation: bool
+    event_type: str
+    sub_event_type: str
+    event_date: date | None
+    date_precision: int
+    place_name: str | None
+    admin1: str | None
+    lat: float | None
+    lon: float | None
+    location_precision: int | None
+    fatalities: int | None
+    fatalities_low: int | None
+    fatalities_high: int | None
+    injured: int | None
+    actors: tuple[dict[str, Any], ...]
+    agreements: tuple[str, ...]
+    zones: tuple[str, ...]
+    severity: str
+    confidence: float
+    reasons: tuple[str, ...]
+    evidence: tuple[str, ...]
+
+
+def read_contract(data: Mapping[str, Any]) -> ContractFields:
+    """The one reader of the contract dict (`Incident.to_dict`, `IncidentRow.to_contract`,
+    `EventRow.to_contract`); dates may come as ISO text or as `date`."""
+    loc = data.get("location") or {}
+    day = data.get("date")
+    return ContractFields(
+        violation=bool(data.get("violation")),
+        event_type=str(data.get("event_type") or ""),
+        sub_event_type=str(data.get("sub_event_type") or ""),
+        event_date=date.fromisoformat(day) if isinstance(day, str) and day else day or None,
+        date_precision=int(data.get("date_precision") or 1),
+        place_name=loc.get("name"),
+        admin1=loc.get("admin1"),
+        lat=loc.get("lat"),
+        lon=loc.get("lon"),
+        location_precision=loc.get("precision"),
+        fatalities=data.get("fatalities"),
+        fatalities_low=data.get("fatalities_low"),
+        fatalities_high=data.get("fatalities_high"),
+        injured=data.get("injured"),
+        actors=tuple(dict(a) for a in data.get("actors") or ()),
+        agreements=tuple(data.get("agreements") or ()),
+        zones=tuple(data.get("zones") or ()),
+        severity=str(data.get("severity") or "low"),
+        confidence=float(data.get("confidence") or 0.0),
+        reasons=tuple(data.get("reasons") or ()),
+        evidence=tuple(data.get("evidence") or ()),
+    )

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
 from tracker.core.feeds import FeedRef, FeedState, NewItem
+from tracker.core.incident import read_contract
 
 log = logging.getLogger(__name__)
 
@@ -374,33 +375,30 @@ class Repository:
 
 def incident_row(item_id: int, seq: int, data: dict[str, Any], now: datetime) -> IncidentRow:
     """Flatten one incident of the classifier's JSON contract into a row."""
-    from datetime import date as date_type
-
-    location = data.get("location") or {}
-    day = data.get("date")
+    c = read_contract(data)
     return IncidentRow(
         item_id=item_id,
         seq=seq,
-        violation=bool(data["violation"]),
-        event_type=data["event_type"],
-        sub_event_type=data["sub_event_type"],
-        event_date=date_type.fromisoformat(day) if day else None,
-        date_precision=int(data.get("date_precision") or 1),
-        place_name=location.get("name"),
-        admin1=location.get("admin1"),
-        lat=location.get("lat"),
-        lon=location.get("lon"),
-        location_precision=location.get("precision"),
-        fatalities=data.get("fatalities"),
-        fatalities_low=data.get("fatalities_low"),
-        fatalities_high=data.get("fatalities_high"),
-        injured=data.get("injured"),
-        actors=list(data.get("actors") or []),
-        agreements=list(data.get("agreements") or []),
-        zones=list(data.get("zones") or []),
-        severity=data.get("severity") or "low",
-        confidence=float(data.get("confidence") or 0.0),
-        reasons=list(data.get("reasons") or []),
-        evidence=list(data.get("evidence") or []),
+        violation=c.violation,
+        event_type=c.event_type,
+        sub_event_type=c.sub_event_type,
+        event_date=c.event_date,
+        date_precision=c.date_precision,
+        place_name=c.place_name,
+        admin1=c.admin1,
+        lat=c.lat,
+        lon=c.lon,
+        location_precision=c.location_precision,
+        fatalities=c.fatalities,
+        fatalities_low=c.fatalities_low,
+        fatalities_high=c.fatalities_high,
+        injured=c.injured,
+        actors=list(c.actors),
+        agreements=list(c.agreements),
+        zones=list(c.zones),
+        severity=c.severity,
+        confidence=c.confidence,
+        reasons=list(c.reasons),
+        evidence=list(c.evidence),
         created_at=now,
     )
