@@ -223,3 +223,13 @@ def test_database_errors_reach_the_caller(tmp_path: Path) -> None:
     service = DigestService(DecisionsElsewhere(filled), NoRenderer(), DigestConfig(TZ))  # type: ignore[arg-type]
     with pytest.raises(OperationalError, match="no such table"):
         service.build(data.DAY)
+
+
+def test_one_registry_of_digest_formats() -> None:
+    """The type the web route and the CLI accept lists exactly the formats with a media type."""
+    from typing import get_args
+
+    from tracker.core.digest import DIGEST_FORMATS, DIGEST_MEDIA_TYPES, DigestFormat
+
+    assert list(get_args(DigestFormat)) == list(DIGEST_FORMATS) == list(DIGEST_MEDIA_TYPES)
+    assert all("/" in DIGEST_MEDIA_TYPES[f] for f in DIGEST_FORMATS)

@@ -23,9 +23,7 @@ from tracker import __version__
 from tracker.adapters.web import create_web_app
 from tracker.app import App
 from tracker.cli import app as cli_app
-from tracker.core.digest import PeriodOutOfRange, checked_period
-
-FORMATS = ("json", "html", "md", "telegram", "png")
+from tracker.core.digest import DIGEST_FORMATS, PeriodOutOfRange, checked_period
 
 
 @pytest.fixture
@@ -74,7 +72,7 @@ def test_the_days_just_inside_the_range_render_in_every_format(
     first, last = _edges(period, ZoneInfo(make_settings("sqlite://").digest.timezone))
     assert first < date(1, 3, 1) and last > date(9999, 11, 1)
     for day in (first, last):
-        for fmt in FORMATS:
+        for fmt in DIGEST_FORMATS:
             r = web.get(f"/digests/{day.isoformat()}", params={"format": fmt, "period": period})
             assert r.status_code == 200, (day, fmt, r.text[:200])
     before = (first - timedelta(days=1)).isoformat()

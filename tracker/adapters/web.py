@@ -14,7 +14,7 @@ import anyio
 from fastapi import FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
-from tracker.core.digest import PeriodOutOfRange
+from tracker.core.digest import DigestFormat, PeriodOutOfRange
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def create_web_app(source: StatusSource, version: str, *, digest_concurrency: in
     @app.get("/digests/{day}")
     async def digest(
         day: date,
-        format: Literal["html", "json", "md", "png", "telegram"] = "html",
+        format: DigestFormat = "html",
         period: Literal["day", "week"] | None = Query(None),
         by: Literal["recorded", "event"] = Query("recorded"),
     ) -> Response:

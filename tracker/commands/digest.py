@@ -13,7 +13,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from tracker.core.digest import BASES, Basis
+from tracker.core.digest import BASES, DIGEST_FORMATS, Basis
 from tracker.core.sanitize import terminal_safe
 from tracker.services.digest import Format, PeriodKind
 
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
         when = parse_day(day)
         kind = _choice(period, ("day", "week"), "--period")
-        chosen = _choice(fmt, ("md", "html", "json", "telegram", "png"), "--format") or "md"
+        chosen = _choice(fmt, DIGEST_FORMATS, "--format") or "md"
         basis = cast(Basis, _choice(by, BASES, "--by"))
         if send and basis != "recorded":
             # Sent digests are recorded once per period by arrival; another basis would

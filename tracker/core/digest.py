@@ -23,6 +23,17 @@ from typing import Any, Literal
 from tracker.core.sanitize import mask_secrets, mask_url, neutralised
 
 PeriodKind = Literal["day", "week"]
+# The one registry of digest formats: each with its media type. The web route, the CLI's
+# --format, rendering and the services all take their list from here.
+DigestFormat = Literal["md", "html", "json", "telegram", "png"]
+DIGEST_MEDIA_TYPES: dict[str, str] = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "telegram": "text/html; charset=utf-8",
+    "png": "image/png",
+}
+DIGEST_FORMATS: tuple[str, ...] = tuple(DIGEST_MEDIA_TYPES)
 Basis = Literal["recorded", "event"]
 BASES: tuple[str, ...] = ("recorded", "event")
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}

@@ -25,13 +25,16 @@ from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import partial
-from typing import Literal, Protocol
+from typing import Protocol
 
 from tracker.core.alerts import Button, Outcome, SendResult
 from tracker.core.digest import (
+    DIGEST_FORMATS,
+    DIGEST_MEDIA_TYPES,
     Basis,
     DecisionRecord,
     Digest,
+    DigestFormat,
     FeedRecord,
     IncidentRecord,
     PeriodKind,
@@ -41,15 +44,9 @@ from tracker.core.digest import (
     load_window,
 )
 
-Format = Literal["md", "html", "json", "telegram", "png"]
-FORMATS: tuple[str, ...] = ("md", "html", "json", "telegram", "png")
-MEDIA_TYPES = {
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "json": "application/json",
-    "telegram": "text/html; charset=utf-8",
-    "png": "image/png",
-}
+Format = DigestFormat
+FORMATS = DIGEST_FORMATS
+MEDIA_TYPES = DIGEST_MEDIA_TYPES
 TELEGRAM_SEPARATOR = "\n\n----- next message -----\n\n"
 log = logging.getLogger(__name__)
 
