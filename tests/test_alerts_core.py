@@ -1,5 +1,5 @@
-"""The pure alert rules: message text, escaping, splitting, filters, split/merge notes,
-commands. (Which reports are one event is tracker.core.merge's, tested in test_merge_core.)"""
+"""The pure alert rules (filters, split/merge notes) and Telegram's wording of them
+(tracker.adapters.notify.telegram_text: message text, escaping, splitting, commands). (Which reports are one event is tracker.core.merge's, tested in test_merge_core.)"""
 
 from __future__ import annotations
 
@@ -12,8 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.core.alerts import (
+from tracker.adapters.notify.telegram_text import (
     MAX_MESSAGE_CHARS,
+    parse_command,
+    parse_review_data,
+    render_alert,
+    render_list,
+    render_status,
+    split_message,
+)
+from tracker.core.alerts import (
     AlertView,
     Filters,
     Review,
@@ -23,14 +31,8 @@ from tracker.core.alerts import (
     event_view,
     map_url,
     matches,
-    parse_command,
     parse_filter_args,
-    parse_review_data,
-    render_alert,
-    render_list,
-    render_status,
     retry_delay,
-    split_message,
 )
 
 CONTRACT: dict[str, Any] = {

@@ -20,7 +20,6 @@ from tracker.core.digest import (
     last_complete_period,
     load_window,
     period_of,
-    split_telegram,
 )
 from tracker.services.digest import DigestConfig, DigestService
 
@@ -178,10 +177,12 @@ def test_failing_feeds_are_enabled_and_unhealthy() -> None:
     assert d.feeds_total == 3
 
 
-def test_split_telegram_keeps_lines_whole() -> None:
+def test_digest_split_keeps_lines_whole() -> None:
+    from tracker.adapters.notify.telegram_text import split_message
+
     lines = [f"<b>line {i}</b> " + "x" * 50 for i in range(300)]
     text = "\n".join(lines[:100]) + "\n\n" + "\n".join(lines[100:])
-    parts = split_telegram(text, 4096)
+    parts = split_message(text, 4096)
     assert len(parts) > 1
     assert all(len(p) <= 4096 for p in parts)
     assert [line for p in parts for line in p.split("\n") if line] == lines

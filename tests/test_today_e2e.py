@@ -119,7 +119,7 @@ def test_places_no_agreement_in_force_covers() -> None:
 
 
 def test_status_message_lists_agreements_in_force() -> None:
-    from tracker.core.alerts import render_status
+    from tracker.adapters.notify.telegram_text import render_status
 
     text = render_status({"agreements_in_force": [{"id": "syr-sdf-2026"},
                                                   {"id": "sweida-ceasefire-2025"}]})

@@ -36,8 +36,9 @@ from tests.test_alerts_delivery import (  # noqa: F401
 )
 from tracker.adapters.digest_render import render_html, render_markdown, render_telegram
 from tracker.adapters.notify.console import ConsoleNotifier
+from tracker.adapters.notify.telegram_text import render_alert, render_list
 from tracker.cli import app
-from tracker.core.alerts import Source, event_view, render_alert, render_list
+from tracker.core.alerts import Source, event_view
 from tracker.core.digest import FeedRecord, IncidentRecord, build_digest, period_of
 from tracker.core.feeds import NewItem
 from tracker.core.sanitize import neutralise, terminal_safe, web_url

@@ -17,7 +17,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from tracker.core.digest import Digest, TopIncident, split_telegram
+from tracker.adapters.notify.telegram_text import split_message
+from tracker.core.digest import Digest, TopIncident
 from tracker.core.sanitize import web_url
 
 PRECISION_TEXT = {2: "around", 3: "week of", 4: "month of", 5: "year of"}
@@ -109,7 +110,7 @@ def render_html(d: Digest, png: bytes | None = None, public_url: str = "") -> st
 def render_telegram(d: Digest, limit: int = 4096, public_url: str = "") -> list[str]:
     """Telegram HTML (only the tags the Bot API accepts), split under `limit` characters."""
     text = _render("digest.telegram.j2", True, d=d, public_url=public_url)
-    return split_telegram(text, limit)
+    return split_message(text.strip(), limit)
 
 
 class DigestRenderer:

@@ -1,42 +1,37 @@
-"""Alerts as pure functions: which chat wants which event, what the message says, and how
-the outcome of a send is described.
+"""Alerts as pure functions: which destination wants which event, what the alert says
+(channel-neutral `AlertContent`; each channel's adapter renders it, Telegram's in
+tracker.adapters.notify.telegram_text), and how the outcome of a send is described.
 
 An alert is about one merged event (tracker.core.merge decides which reports are one act);
 nothing here merges reports again: the view is the event's merged values plus its sources.
 
-Nothing here talks to Telegram or the database, so every rule (filters, escaping, the
-4096-character limit, what counts as a material change) is testable without either.
-Outside text (titles, evidence, place and actor names, URLs) is escaped everywhere; message
-lengths are counted on the HTML source, which is never shorter than what Telegram counts.
+Nothing here talks to a channel or the database, so every rule (filters, what an alert
+says, what counts as a material change) is testable without either. Markup, escaping,
+message-length limits, bot commands and button data are each channel's own.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from tracker.core.incident import read_contract
-from tracker.core.sanitize import neutralised, web_url
+from tracker.core.sanitize import neutralised
 
-MAX_MESSAGE_CHARS = 4096
 SEVERITIES = ("low", "medium", "high", "critical")
 MODES = ("immediate", "digest", "both")
-SEVERITY_MARK = {"low": "⚪", "medium": "🟡", "high": "🟠", "critical": "🔴"}
 PRECISION_TEXT = {
     2: "within a few days of",
     3: "the week of",
     4: "the month of",
     5: "the year of",
 }
-REVIEW_CONFIRM = "c"
-REVIEW_DISMISS = "d"
 CONFIRMED = "confirmed"
 DISMISSED = "dismissed"
 # Cut before escaping so that no single line can come near the message limit.
@@ -372,7 +367,8 @@ class Button:
 
 @dataclass(frozen=True)
 class Message:
-    """What to send: one or more chunks (each at most 4096 chars) and buttons on the last."""
+    """What to send to a chat: one or more chunks (each within the channel's length limit)
+    and buttons on the last."""
 
     chunks: tuple[str, ...]
     html: bool = True
@@ -387,36 +383,8 @@ class Message:
         return h.hexdigest()
 
 
-class _Markup:
-    """HTML or plain text with the same calls, so the plain fallback says the same things."""
-
-    def __init__(self, as_html: bool) -> None:
-        self.html = as_html
-
-    def text(self, value: object) -> str:
-        return html.escape(str(value), quote=False) if self.html else str(value)
-
-    def bold(self, value: object) -> str:
-        return f"<b>{self.text(value)}</b>" if self.html else str(value)
-
-    def italic(self, value: object) -> str:
-        return f"<i>{self.text(value)}</i>" if self.html else str(value)
-
-    def link(self, label: str, url: str | None) -> str:
-        """A link only for http(s) URLs (`web_url`); any other scheme (javascript:, data:,
-        tg:, ftp:) is dropped and the label shown as text."""
-        if not web_url(url):
-            return self.text(label)
-        assert url is not None
-        if not self.html:
-            return f"{label}: {url}"
-        return f'<a href="{html.escape(url, quote=True)}">{self.text(label)}</a>'
-
-    def code(self, value: object) -> str:
-        return f"<code>{self.text(value)}</code>" if self.html else str(value)
-
-
-def _cut(value: str, limit: int) -> str:
+def cut(value: str, limit: int) -> str:
+    """One line of at most `limit` characters (whitespace runs folded, "…" where cut)."""
     value = " ".join(value.split())
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
@@ -426,12 +394,6 @@ def map_url(lat: float, lon: float, zoom: int = 11) -> str:
         f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}"
         f"#map={zoom}/{lat:.5f}/{lon:.5f}"
     )
-
-
-def event_links(event_id: int, public_url: str, m: _Markup) -> str:
-    """The event's page and its API document on this service's public address."""
-    page = m.link("event page", f"{public_url}/events/{event_id}")
-    return f"🔎 {page} · {m.link('data', f'{public_url}/api/v1/events/{event_id}')}"
 
 
 def date_text(day: date | None, precision: int) -> str:
@@ -467,84 +429,12 @@ def articles(view: AlertView) -> list[str]:
     return out
 
 
-def review_buttons(incident_id: int) -> tuple[Button, ...]:
-    return (
-        Button("Confirm", f"rv:{incident_id}:{REVIEW_CONFIRM}"),
-        Button("Not a violation", f"rv:{incident_id}:{REVIEW_DISMISS}"),
-    )
-
-
-# Telegram's callback data is at most 64 bytes; ids fit a signed 64-bit column.
-MAX_CALLBACK_DATA = 64
-_REVIEW_DATA = re.compile(r"rv:([1-9][0-9]{0,17}):([cd])", re.ASCII)
-
-
-def parse_review_data(data: str | None) -> tuple[int, str] | None:
-    """`rv:<incident>:<c|d>` from a button press, or None for anything else: garbage, another
-    prefix, a zero, non-ASCII digits or an id too large for the database (which would
-    otherwise raise OverflowError and leave the press unanswered)."""
-    if not data or len(data) > MAX_CALLBACK_DATA:
-        return None
-    m = _REVIEW_DATA.fullmatch(data)
-    if not m:
-        return None
-    return int(m.group(1)), CONFIRMED if m.group(2) == REVIEW_CONFIRM else DISMISSED
-
-
 def chat_allowed(allowed: frozenset[int], chat_id: int) -> bool:
     """`telegram.allowed_chat_ids`: an empty list admits every chat."""
     return not allowed or chat_id in allowed
 
 
-def _paragraphs(view: AlertView, m: _Markup, public_url: str = "") -> list[str]:
-    p = view.primary
-    head = f"{SEVERITY_MARK.get(view.severity, '')} {m.bold(view.severity.upper())}".strip()
-    kind = "violation" if view.violation else "incident (not a violation)"
-    what = f"{head} · {m.text(kind)}\n{m.bold(p.event_type)}"
-    if p.sub_event_type and p.sub_event_type != p.event_type:
-        what += f" — {m.text(p.sub_event_type)}"
-    place = m.bold(p.place_name) if p.place_name else m.text("place unknown")
-    if p.admin1:
-        place += m.text(f", {p.admin1} governorate")
-    facts = [f"📍 {place}", f"📅 {m.text(date_text(p.event_date, p.date_precision))}"]
-    if view.agreements or view.zones:
-        terms = articles(view) + [f"zone {z}" for z in view.zones]
-        facts.append(f"⚖️ {m.text('; '.join(terms))}")
-    toll = toll_text(view)
-    if toll:
-        facts.append(f"☠️ {m.text(toll)}")
-    if view.actors:
-        named = [f"{n} ({', '.join(x for x in (s, r) if x)})" for n, s, r in view.actors]
-        facts.append(f"👥 {m.text('; '.join(named))}")
-    paragraphs = [what]
-    notes = _merge_notes(view)
-    if notes:
-        paragraphs.append(m.bold(notes))
-    paragraphs.append("\n".join(facts))
-    if p.evidence:
-        paragraphs.append(m.italic("“" + _cut(p.evidence[0], MAX_EVIDENCE_CHARS) + "”"))
-    if view.sources:
-        lines = [f"🔗 Sources ({len(view.sources)}):"]
-        for s in view.sources:
-            label = _cut(s.title or s.feed or "source", MAX_TITLE_CHARS)
-            lines.append("• " + m.link(label, s.url))
-        paragraphs.append("\n".join(lines))
-    tail = []
-    if p.lat is not None and p.lon is not None:
-        tail.append("🗺 " + m.link("map", map_url(p.lat, p.lon)))
-    tail.append(f"🆔 incident {m.code(view.incident_id)}")
-    if public_url:
-        tail.append(event_links(view.incident_id, public_url, m))
-    paragraphs.append("\n".join(tail))
-    if view.review is not None:
-        r = view.review
-        verdict = "✅ Confirmed" if r.status == CONFIRMED else "❌ Not a violation"
-        when = r.at.strftime("%Y-%m-%d %H:%M UTC")
-        paragraphs.append(f"{m.bold(verdict)} {m.text(f'by {r.by} at {when}')}")
-    return paragraphs
-
-
-def _merge_notes(view: AlertView) -> str:
+def merge_notes(view: AlertView) -> str:
     """What recomputing the events did to this one since it was first announced."""
     notes = []
     if view.status == MERGED and view.merged_into is not None:
@@ -567,139 +457,92 @@ def _merge_notes(view: AlertView) -> str:
     return "\n".join(notes)
 
 
-def render_alert(
-    view: AlertView, *, as_html: bool = True, review: bool = False, public_url: str = ""
-) -> Message:
-    """The alert message; `review` adds the analysts' buttons, `public_url` (`[web]
-    public_url`) links to the event's page and API document."""
-    text = "\n\n".join(_paragraphs(view, _Markup(as_html), public_url))
-    # an event merged into another or withdrawn is decided there, not here: no buttons
-    buttons = review_buttons(view.incident_id) if review and view.active else ()
-    return Message(tuple(split_message(text)), as_html, buttons)
+@dataclass(frozen=True)
+class AlertContent:
+    """What an alert says, channel-neutral: plain-text fields that each channel renders in
+    its own markup (Telegram HTML, the console's plain text). Outside text is already cut
+    to its limits here; escaping is the renderer's, since only it knows its markup."""
+
+    event_id: int
+    severity: str
+    violation: bool
+    event_type: str
+    sub_event_type: str
+    place_name: str | None
+    admin1: str | None
+    when: str
+    # agreements with their cited articles, then "zone <id>" for each zone
+    terms: tuple[str, ...]
+    toll: str | None
+    # "name (side, role)" for each actor
+    actors: tuple[str, ...]
+    # what a recomputation did to the event (merged, withdrawn, split), or ""
+    notes: str
+    evidence: str | None
+    # (label, url) of each source, earliest first
+    sources: tuple[tuple[str, str | None], ...]
+    map_url: str | None
+    # the event's page and API document on this service (no public address: None)
+    page_url: str | None
+    data_url: str | None
+    review: Review | None
+    # review decisions can still be taken (an event merged or withdrawn is decided elsewhere)
+    reviewable: bool
 
 
-def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Split on paragraph boundaries, then on lines; a line longer than `limit` (which the
-    renderer never produces) is cut hard as a last resort."""
-    chunks: list[str] = []
-    current = ""
-    for para in text.split("\n\n"):
-        pieces = [para] if len(para) <= limit else _split_lines(para, limit)
-        for piece in pieces:
-            joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                chunks.append(current)
-                current = piece
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
-
-
-def _split_lines(para: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for line in para.split("\n"):
-        while len(line) > limit:
-            out.extend([current] if current else [])
-            current = ""
-            out.append(line[:limit])
-            line = line[limit:]
-        joined = f"{current}\n{line}" if current else line
-        if len(joined) <= limit:
-            current = joined
-        else:
-            out.append(current)
-            current = line
-    if current:
-        out.append(current)
-    return out
-
-
-def summary_line(view: AlertView, m: _Markup) -> str:
-    """One event in one line, for /latest."""
+def alert_content(view: AlertView, public_url: str = "") -> AlertContent:
+    """The content of the alert about `view`; `public_url` (`[web] public_url`) adds the
+    event's page and API document."""
     p = view.primary
-    where = p.place_name or "place unknown"
-    if p.admin1:
-        where += f", {p.admin1}"
-    parts = [
-        SEVERITY_MARK.get(view.severity, "•"),
-        m.bold(f"{p.event_date.isoformat() if p.event_date else '?'}"),
-        m.text(f"{p.sub_event_type or p.event_type} — {where}"),
-    ]
-    toll = toll_text(view)
-    if toll:
-        parts.append(m.text(f"({toll})"))
-    first = view.sources[0] if view.sources else None
-    ref = f"#{view.incident_id}"
-    parts.append(m.link(ref, first.url if first else None))
-    if len(view.sources) > 1:
-        parts.append(m.text(f"[{len(view.sources)} sources]"))
-    return " ".join(parts)
+    return AlertContent(
+        event_id=view.incident_id,
+        severity=view.severity,
+        violation=view.violation,
+        event_type=p.event_type,
+        sub_event_type=p.sub_event_type,
+        place_name=p.place_name,
+        admin1=p.admin1,
+        when=date_text(p.event_date, p.date_precision),
+        terms=tuple(articles(view) + [f"zone {z}" for z in view.zones]),
+        toll=toll_text(view),
+        actors=tuple(f"{n} ({', '.join(x for x in (s, r) if x)})" for n, s, r in view.actors),
+        notes=merge_notes(view),
+        evidence=cut(p.evidence[0], MAX_EVIDENCE_CHARS) if p.evidence else None,
+        sources=tuple(
+            (cut(s.title or s.feed or "source", MAX_TITLE_CHARS), s.url) for s in view.sources
+        ),
+        map_url=map_url(p.lat, p.lon) if p.lat is not None and p.lon is not None else None,
+        page_url=f"{public_url}/events/{view.incident_id}" if public_url else None,
+        data_url=f"{public_url}/api/v1/events/{view.incident_id}" if public_url else None,
+        review=view.review,
+        reviewable=view.active,
+    )
 
 
-def render_list(title: str, views: Sequence[AlertView], *, as_html: bool = True) -> Message:
-    """The answer to /latest: a heading and one line per event."""
-    m = _Markup(as_html)
-    lines = [m.bold(title)]
-    lines += [summary_line(v, m) for v in views] or [m.text("nothing to report")]
-    return Message(tuple(split_message("\n".join(lines))), as_html)
+class ChatFormat(Protocol):
+    """How a chat channel words its messages: alerts, the /latest list, replies to commands,
+    its message-length split and its button data. Each chat channel's adapter has one
+    (tracker.adapters.notify.telegram_text); the delivery service only calls it."""
 
+    commands: tuple[tuple[str, str], ...]
 
-def render_status(status: Mapping[str, Any]) -> str:
-    """The service's health in one plain message (for the /status command)."""
-    totals = status.get("totals", {})
-    tick = status.get("last_tick", {})
-    alerts = status.get("alerts", {})
-    lines = [
-        f"tracker {status.get('version', '?')}, up {int(status.get('uptime_seconds') or 0)} s",
-        f"feeds: {totals.get('feeds_ok', 0)} ok, {totals.get('feeds_degraded', 0)} degraded, "
-        f"{totals.get('feeds_gone', 0)} gone; last poll {tick.get('at') or 'not yet'}",
-        f"items {totals.get('items', 0)}, incidents {totals.get('incidents', 0)}, violations "
-        f"{totals.get('violations', 0)} ({totals.get('violations_last_24h', 0)} in 24 h)",
-        f"alerts: {alerts.get('pending', 0)} pending, {alerts.get('sent', 0)} sent, "
-        f"{alerts.get('dead', 0)} dead",
-    ]
-    if "agreements_in_force" in status:
-        ids = [str(a.get("id")) for a in status["agreements_in_force"]]
-        lines.append("agreements in force: " + (", ".join(ids) or "none"))
-    return html.escape("\n".join(lines), quote=False)
+    def render_alert(
+        self, view: AlertView, *, as_html: bool = True, review: bool = False, public_url: str = ""
+    ) -> Message: ...
 
+    def render_list(
+        self, title: str, views: Sequence[AlertView], *, as_html: bool = True
+    ) -> Message: ...
 
-# -- bot commands -------------------------------------------------------------------------
+    def render_status(self, status: Mapping[str, Any]) -> str: ...
 
-COMMANDS = (
-    ("start", "what this bot does"),
-    ("help", "commands and filter syntax"),
-    ("subscribe", "get alerts here, e.g. /subscribe min_severity=high"),
-    ("unsubscribe", "stop alerts here"),
-    ("filters", "show this chat's filters"),
-    ("status", "the tracker's health"),
-    ("latest", "the latest violations, e.g. /latest 5"),
-)
+    def help_text(self) -> str: ...
 
+    def parse_command(self, text: str) -> tuple[str, str] | None: ...
 
-def parse_command(text: str) -> tuple[str, str] | None:
-    """`/cmd@bot args` -> ("cmd", "args"); None when the text is not a command."""
-    m = re.match(r"^/([A-Za-z0-9_]+)(?:@\S+)?(?:\s+(.*))?$", (text or "").strip(), re.S)
-    if not m:
-        return None
-    return m.group(1).lower(), (m.group(2) or "").strip()
+    def split(self, text: str) -> list[str]: ...
 
-
-def help_text() -> str:
-    lines = ["Ceasefire-violation alerts for north-west Syria.", ""]
-    lines += [f"/{name} — {what}" for name, what in COMMANDS]
-    lines += [
-        "",
-        "Filters for /subscribe (all optional, key=value, lists comma-separated):",
-        "agreements=sochi-2018,moscow-2020  zones=idlib-deescalation",
-        "min_severity=low|medium|high|critical  violations_only=true|false",
-        'actors=government  include="air strike",shelling  exclude=training',
-        "mode=immediate|digest|both",
-    ]
-    return html.escape("\n".join(lines), quote=False)
+    def parse_review_data(self, data: str | None) -> tuple[int, str] | None: ...
 
 
 # -- delivery outcomes ----------------------------------------------------------------------

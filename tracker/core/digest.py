@@ -39,7 +39,6 @@ BASES: tuple[str, ...] = ("recorded", "event")
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 COMPARISON_PERIODS = 7
 CHART_DAYS = 30
-TELEGRAM_LIMIT = 4096
 UNKNOWN = "unknown"
 
 
@@ -598,51 +597,3 @@ def digest_json(d: Digest) -> dict[str, Any]:
             for x in d.daily
         ],
     }
-
-
-# -- Telegram -----------------------------------------------------------------------------
-
-
-def split_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split rendered Telegram HTML under `limit` characters.
-
-    The template keeps every tag inside one line, so cutting only between lines (preferably
-    between blank-line separated blocks) never leaves a tag open. A single line longer than
-    the limit, which the template never produces, is cut hard as a last resort.
-    """
-    chunks: list[str] = []
-    current = ""
-    for block in text.strip().split("\n\n"):
-        for piece in _fit_block(block, limit):
-            joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                chunks.append(current)
-                current = piece
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
-
-
-def _fit_block(block: str, limit: int) -> list[str]:
-    if len(block) <= limit:
-        return [block]
-    out: list[str] = []
-    current = ""
-    for line in block.split("\n"):
-        while len(line) > limit:
-            if current:
-                out.append(current)
-                current = ""
-            out.append(line[:limit])
-            line = line[limit:]
-        joined = f"{current}\n{line}" if current else line
-        if len(joined) <= limit:
-            current = joined
-        else:
-            out.append(current)
-            current = line
-    if current:
-        out.append(current)
-    return out

@@ -27,14 +27,14 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from tracker.core.alerts import (
-    COMMANDS,
     INSTANCE_LEASE_PREFIX,
     AlertView,
     BotUpdate,
     Button,
+    ChatFormat,
     Decision,
     Filters,
     Job,
@@ -43,15 +43,8 @@ from tracker.core.alerts import (
     SendResult,
     chat_allowed,
     describe_filters,
-    help_text,
-    parse_command,
     parse_filter_args,
-    parse_review_data,
-    render_alert,
-    render_list,
-    render_status,
     retry_delay,
-    split_message,
 )
 from tracker.core.channels import Capabilities
 from tracker.core.sanitize import neutralise
@@ -158,12 +151,14 @@ UPDATES_LEASE = "telegram-updates"
 
 
 class NotifierPort(Protocol):
-    """One alert channel's sender. `name` is its channel (tracker.core.channels);
-    `capabilities` says what it can do beyond sending (edits, commands, review buttons)."""
+    """One chat channel's sender. `name` is its channel (tracker.core.channels);
+    `capabilities` says what it can do beyond sending (edits, commands, review buttons);
+    `text` is how its messages are worded, cut and parsed."""
 
     name: str
     supports_html: bool
     capabilities: Capabilities
+    text: ChatFormat
 
     async def send(
         self, chat_id: int, text: str, *, html: bool, buttons: Sequence[Button] = ()
@@ -183,13 +178,24 @@ class NotifierPort(Protocol):
         self, chat_id: int, photo: bytes, *, caption: str = "", html: bool = False
     ) -> SendResult: ...
 
+    async def close(self) -> None: ...
+
+
+class BotPort(NotifierPort, Protocol):
+    """A chat channel that people can talk back to (`capabilities.commands`)."""
+
     async def prepare_updates(self, commands: Sequence[tuple[str, str]]) -> None: ...
 
     async def get_updates(self, offset: int | None, timeout: int) -> list[BotUpdate]: ...
 
     async def answer_callback(self, callback_id: str, text: str) -> None: ...
 
-    async def close(self) -> None: ...
+
+def as_bot(notifier: NotifierPort) -> BotPort:
+    """The notifier as a bot; only for channels whose capabilities include commands."""
+    if not notifier.capabilities.commands:
+        raise TypeError(f"the {notifier.name} channel takes no commands")
+    return cast(BotPort, notifier)
 
 
 @dataclass(frozen=True)
@@ -500,7 +506,7 @@ class AlertService:
         if view is None:
             await self._db(self.store.record_skipped, job.row_id, "event has no reports")
             return
-        canonical = render_alert(
+        canonical = self.notifier.text.render_alert(
             view,
             as_html=self.notifier.supports_html,
             review=job.review,
@@ -512,7 +518,7 @@ class AlertService:
             await self._send(job, view, canonical)
 
     def _render(self, view: AlertView, job: Job, plain: bool) -> Message:
-        return render_alert(
+        return self.notifier.text.render_alert(
             view,
             as_html=self.notifier.supports_html and not plain,
             review=job.review,
@@ -705,6 +711,7 @@ class AlertService:
         if not (self.notifier.capabilities.commands and self.config.commands):
             await stop.wait()  # nothing to poll; returning early would look like a crash
             return
+        bot = as_bot(self.notifier)
         lease_seconds = 2 * self.config.long_poll_seconds + 30
         prepared = holding = False
         failures = 0
@@ -738,9 +745,9 @@ class AlertService:
                     continue
                 try:
                     if not prepared:
-                        await self.notifier.prepare_updates(COMMANDS)
+                        await bot.prepare_updates(self.notifier.text.commands)
                         prepared = True
-                    updates = await self.notifier.get_updates(cursor, self.config.long_poll_seconds)
+                    updates = await bot.get_updates(cursor, self.config.long_poll_seconds)
                     failures = 0
                 except Exception as exc:
                     failures += 1
@@ -826,7 +833,7 @@ class AlertService:
         if update.callback_id is not None:
             await self._on_button(update)
             return
-        parsed = parse_command(update.text)
+        parsed = self.notifier.text.parse_command(update.text)
         if parsed is None:
             return
         command, args = parsed
@@ -850,7 +857,7 @@ class AlertService:
         await handler(update, args)
 
     async def _reply(self, chat_id: int, text: str, *, html: bool = True) -> None:
-        for chunk in split_message(text):
+        for chunk in self.notifier.text.split(text):
             result = await self._paced(
                 chat_id, partial(self.notifier.send, chat_id, chunk, html=html)
             )
@@ -859,10 +866,10 @@ class AlertService:
                 return
 
     async def _cmd_start(self, update: BotUpdate, args: str) -> None:
-        await self._reply(update.chat_id, help_text())
+        await self._reply(update.chat_id, self.notifier.text.help_text())
 
     async def _cmd_help(self, update: BotUpdate, args: str) -> None:
-        await self._reply(update.chat_id, help_text())
+        await self._reply(update.chat_id, self.notifier.text.help_text())
 
     def _allowed(self, chat_id: int) -> bool:
         return chat_allowed(self.config.allowed_chat_ids, chat_id)
@@ -910,7 +917,7 @@ class AlertService:
             await self._reply(update.chat_id, "Status is not available.", html=False)
             return
         status = await self._db(self.status_provider)
-        await self._reply(update.chat_id, render_status(status))
+        await self._reply(update.chat_id, self.notifier.text.render_status(status))
 
     async def _cmd_latest(self, update: BotUpdate, args: str) -> None:
         try:
@@ -920,7 +927,7 @@ class AlertService:
             return
         count = max(1, min(count, self.config.latest_max))
         views = await self._db(self.store.latest, count)
-        message = render_list(f"Latest {len(views)} violation(s)", views)
+        message = self.notifier.text.render_list(f"Latest {len(views)} violation(s)", views)
         for chunk in message.chunks:
             await self._reply(update.chat_id, chunk)
 
@@ -934,7 +941,7 @@ class AlertService:
             log.exception("button press %s in chat %s failed", update.update_id, update.chat_id)
             answer = "Sorry, the press could not be recorded; please try again."
         try:
-            await self.notifier.answer_callback(update.callback_id, answer)
+            await as_bot(self.notifier).answer_callback(update.callback_id, answer)
         except Exception as exc:  # the notifier logs its own refusals; this is a last guard
             log.warning("answering button press %s failed: %s", update.update_id, exc)
 
@@ -943,7 +950,7 @@ class AlertService:
         if not self._allowed(update.chat_id):
             log.info("button press from chat %s refused (allowed_chat_ids)", update.chat_id)
             return "This chat may not use this bot."
-        parsed = parse_review_data(update.callback_data)
+        parsed = self.notifier.text.parse_review_data(update.callback_data)
         if parsed is None:
             return "Unknown button."
         if update.message_id is None:

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+from tracker.adapters.notify.telegram_text import TELEGRAM_TEXT
+from tracker.core.alerts import Button, ChatFormat, Outcome, SendResult
 from tracker.core.channels import CONSOLE, CONSOLE_CAPABILITIES
 from tracker.core.sanitize import terminal_safe
 
@@ -16,7 +17,10 @@ from tracker.core.sanitize import terminal_safe
 class ConsoleNotifier:
     name = CONSOLE
     supports_html = False
+    # no commands, no review (CONSOLE_CAPABILITIES): it has no bot methods to stub
     capabilities = CONSOLE_CAPABILITIES
+    # prints what Telegram's plain fallback would show
+    text: ChatFormat = TELEGRAM_TEXT
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -55,15 +59,6 @@ class ConsoleNotifier:
     ) -> SendResult:
         text = f"[PNG image, {len(photo)} bytes]" + (f"\n{caption}" if caption else "")
         return SendResult(Outcome.OK, self._print(f"photo to chat {chat_id}", text, ()))
-
-    async def prepare_updates(self, commands: Sequence[tuple[str, str]]) -> None:
-        return None
-
-    async def get_updates(self, offset: int | None, timeout: int) -> list[BotUpdate]:
-        return []
-
-    async def answer_callback(self, callback_id: str, text: str) -> None:
-        return None
 
     async def close(self) -> None:
         return None

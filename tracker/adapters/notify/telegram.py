@@ -31,7 +31,8 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
-from tracker.core.alerts import BotUpdate, Button, Outcome, SendResult
+from tracker.adapters.notify.telegram_text import TELEGRAM_TEXT
+from tracker.core.alerts import BotUpdate, Button, ChatFormat, Outcome, SendResult
 from tracker.core.channels import TELEGRAM, TELEGRAM_CAPABILITIES
 from tracker.core.sanitize import SecretFilter
 
@@ -124,6 +125,7 @@ class TelegramNotifier:
     name = TELEGRAM
     supports_html = True
     capabilities = TELEGRAM_CAPABILITIES
+    text: ChatFormat = TELEGRAM_TEXT
 
     def __init__(
         self,
