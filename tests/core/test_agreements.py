@@ -96,16 +96,30 @@ def test_ids_and_fields():
     assert reg.get("nope") is None
 
 
-def test_zone_ids_agree_with_geojson():
+def _zone_features() -> list[dict]:
     import json
 
     text = resources.files("tracker.data").joinpath("zones.geojson").read_text(encoding="utf-8")
+    return [f["properties"] for f in json.loads(text)["features"]]
+
+
+def test_zones_name_existing_agreements_that_list_them_back():
     reg = _registry()
-    for feature in json.loads(text)["features"]:
-        props = feature["properties"]
+    listing = [props for props in _zone_features() if props.get("agreement_ids")]
+    assert listing, "no zone in zones.geojson lists its agreements"
+    for props in listing:
         for aid in props["agreement_ids"]:
             agreement = reg.get(aid)
             assert agreement is not None and props["id"] in agreement.zone_ids, (aid, props["id"])
+
+
+def test_agreements_name_existing_zones():
+    zone_ids = {props["id"] for props in _zone_features()}
+    with_zones = [a for a in _registry() if a.zone_ids]
+    assert with_zones, "no agreement names a zone"
+    for agreement in with_zones:
+        missing = set(agreement.zone_ids) - zone_ids
+        assert not missing, (agreement.id, sorted(missing))
 
 
 def test_merge_overrides_dates_by_id():
