@@ -12,6 +12,9 @@ import pytest
 from tests.support.feedserver import FeedServer
 from tracker.settings import Settings
 
+# The alert-delivery harness's fixtures (fake_tg, build, harness) for every test module.
+pytest_plugins = ["tests.support.alert_harness"]
+
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

@@ -7,196 +7,31 @@ so the outbox rows come from the same transaction as in production.
 from __future__ import annotations
 
 import asyncio
-import copy
-import functools
 import io
 import itertools
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import FakeClock, make_settings
-from tests.support.db_reads import outbox_rows
+from tests.support.alert_harness import (
+    ANALYSTS,
+    CRITICAL_ONLY,
+    DEFAULT_DESTINATIONS,
+    PUBLIC,
+    Harness,
+    async_test,
+    incident,
+    other_act,
+    sent_texts,
+    tg_settings,
+    updates_until,
+)
 from tests.support.fake_telegram import FakeTelegram
 from tracker.adapters.notify.console import ConsoleNotifier
 from tracker.app import App
-from tracker.core.feeds import NewItem
 from tracker.services.alerts import UPDATES_LEASE
-
-TOKEN = "123:TEST"
-ANALYSTS, PUBLIC, CRITICAL_ONLY = -1001, 2002, 3003
-
-VIOLATION: dict[str, Any] = {
-    "violation": True,
-    "event_type": "Explosions/Remote violence",
-    "sub_event_type": "Shelling/artillery/missile attack",
-    "date": "2019-06-09",
-    "date_precision": 1,
-    "location": {
-        "name": "Kafranbel",
-        "admin1": "Idlib",
-        "lat": 35.6139,
-        "lon": 36.5611,
-        "precision": 1,
-    },
-    "fatalities": 5,
-    "fatalities_low": 5,
-    "fatalities_high": 5,
-    "injured": None,
-    "actors": [{"name": "Syrian government forces", "side": "government", "role": "attacker"}],
-    "agreements": ["sochi-2018"],
-    "zones": ["idlib-deescalation"],
-    "severity": "high",
-    "confidence": 0.65,
-    "reasons": ["sochi-2018 art. 2: Russia takes all necessary steps to avoid attacks."],
-    "evidence": ["Syrian government forces shelled the town of Kafranbel, killing five."],
-}
-
-
-@pytest.fixture
-def fake_tg() -> Iterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
-
-
-def incident(**changes: Any) -> dict[str, Any]:
-    data = copy.deepcopy(VIOLATION)
-    data.update(changes)
-    return data
-
-
-def other_act(day: str, **changes: Any) -> dict[str, Any]:
-    """A different shelling of Kafranbel: another day, told in other words (the same words
-    would make it a syndicated copy of the first report, hence the same event)."""
-    return incident(
-        date=day, evidence=[f"Artillery hit Kafranbel again on {day}, the monitor said."], **changes
-    )
-
-
-def tg_settings(
-    fake: FakeTelegram, destinations: list[dict[str, Any]], **extra: Any
-) -> dict[str, Any]:
-    return {
-        "token": TOKEN,
-        "api_base_url": fake.base_url,
-        "timeout_seconds": 1.0,
-        "retry_base_seconds": 1.0,
-        "retry_max_seconds": 60.0,
-        "per_chat_interval_seconds": 0.0,
-        "max_attempts": 3,
-        "destinations": destinations,
-        **extra,
-    }
-
-
-DEFAULT_DESTINATIONS = [
-    {"chat_id": ANALYSTS, "name": "analysts", "review": True},
-    {"chat_id": PUBLIC, "name": "public"},
-    {"chat_id": CRITICAL_ONLY, "name": "critical", "min_severity": "critical"},
-]
-
-
-_OPEN: list[Harness] = []
-
-
-class Harness:
-    """An App on a real SQLite file with one feed; items and incidents are added by hand."""
-
-    def __init__(self, app: App, clock: FakeClock) -> None:
-        self.app = app
-        self.clock = clock
-        self.app.upgrade_db()
-        self.app.sync_destinations()
-        self.app.repo.sync_feeds([_spec()], clock())
-        feed = self.app.repo.list_feeds()[0]
-        assert feed.id is not None
-        self.feed_id = feed.id
-        self._n = 0
-        _OPEN.append(self)
-
-    def add_item(
-        self, *incidents: dict[str, Any], title: str = "Shelling", eligible: bool = True
-    ) -> int:
-        self._n += 1
-        now = self.clock()
-        item = NewItem(
-            entry_key=f"k{self._n}",
-            guid=f"k{self._n}",
-            url=f"https://news.example/{self._n}?a=1&b=<2>",
-            title=title,
-            summary="s",
-            text="s",
-            content_hash=f"{self._n:064d}",
-            language="en",
-            published_at=now,
-            published_source="published",
-            first_seen_at=now,
-            alert_eligible=eligible,
-        )
-        (item_id,) = self.app.repo.store_items(self.feed_id, [item])
-        self.classify(item_id, *incidents)
-        return item_id
-
-    def classify(self, item_id: int, *incidents: dict[str, Any]) -> None:
-        self.app.repo.save_classifications([(item_id, list(incidents))], self.clock())
-
-    async def deliver(self) -> None:
-        await self.app.alerts.deliver_once()
-
-    def rows(self) -> list[Any]:
-        return outbox_rows(self.app.engine)
-
-
-def _spec() -> Any:
-    from tracker.adapters.storage.repository import FeedSpec
-
-    return FeedSpec("https://news.example/feed", "Example News")
-
-
-@pytest.fixture
-def build(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Harness]]:
-    apps: list[App] = []
-
-    def _build(telegram: dict[str, Any], notifier: Any = None) -> Harness:
-        settings = make_settings(f"sqlite:///{tmp_path / 't.db'}", telegram=telegram)
-        app = App(settings, clock=clock, fetcher=object(), parser=object(), notifier=notifier)  # type: ignore[arg-type]
-        apps.append(app)
-        return Harness(app, clock)
-
-    yield _build
-    for app in apps:
-        app.engine.dispose()
-
-
-@pytest.fixture
-def harness(build: Callable[..., Harness], fake_tg: FakeTelegram) -> Harness:
-    return build(tg_settings(fake_tg, DEFAULT_DESTINATIONS))
-
-
-def async_test(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
-    """Run the test in one event loop and close the Telegram clients in that same loop."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        async def main() -> None:
-            try:
-                await fn(*args, **kwargs)
-            finally:
-                while _OPEN:
-                    await _OPEN.pop().app.notifier.close()
-
-        asyncio.run(main())
-
-    return wrapper
-
-
-def _texts(fake: FakeTelegram, chat_id: int) -> list[str]:
-    return [m.text for m in fake.sent_to(chat_id)]
-
 
 # -- one alert per destination, never twice -------------------------------------------------
 
@@ -407,10 +242,10 @@ async def test_retry_after_waits_what_telegram_says(
     harness.clock.advance(29)
     harness.app.alerts._paused_until.clear()  # the pause is in memory; the row says the same
     await harness.deliver()
-    assert _texts(fake_tg, PUBLIC) == []
+    assert sent_texts(fake_tg, PUBLIC) == []
     harness.clock.advance(1)
     await harness.deliver()
-    assert len(_texts(fake_tg, PUBLIC)) == 1
+    assert len(sent_texts(fake_tg, PUBLIC)) == 1
     assert len(fake_tg.calls_to("sendMessage", ok=False)) == 1
 
 
@@ -431,7 +266,7 @@ async def test_5xx_retries_with_backoff_then_dies(harness: Harness, fake_tg: Fak
     row = next(r for r in harness.rows() if r.destination_id == 2)
     assert row.status == "dead" and row.attempts == 3 and "Bad Gateway" in (row.last_error or "")
     assert harness.app.status()["alerts"]["dead"] == 1
-    assert len(_texts(fake_tg, ANALYSTS)) == 1  # other chats are unaffected
+    assert len(sent_texts(fake_tg, ANALYSTS)) == 1  # other chats are unaffected
 
 
 @async_test
@@ -520,21 +355,6 @@ async def test_two_senders_never_take_the_same_row(harness: Harness) -> None:
 # -- review, commands, digests --------------------------------------------------------------
 
 
-async def _updates_until(harness: Harness, fake: FakeTelegram, done: Callable[[], bool]) -> None:
-    stop = asyncio.Event()
-    task = asyncio.create_task(harness.app.alerts.run_updates(stop))
-    try:
-        for _ in range(200):
-            if done():
-                break
-            await asyncio.sleep(0.05)
-        assert done()
-    finally:
-        stop.set()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
 @async_test
 async def test_review_buttons_record_once_and_edit(harness: Harness, fake_tg: FakeTelegram) -> None:
     harness.add_item(incident())
@@ -542,7 +362,7 @@ async def test_review_buttons_record_once_and_edit(harness: Harness, fake_tg: Fa
     message = fake_tg.sent_to(ANALYSTS)[0]
     data = message.reply_markup["inline_keyboard"][0][0]["callback_data"]
     fake_tg.push_press(ANALYSTS, message.message_id, data, username="ana")
-    await _updates_until(
+    await updates_until(
         harness, fake_tg, lambda: len(fake_tg.calls_to("answerCallbackQuery")) == 1
     )
     assert fake_tg.calls_to("answerCallbackQuery")[0].params["text"] == "Recorded: confirmed."
@@ -557,7 +377,7 @@ async def test_review_buttons_record_once_and_edit(harness: Harness, fake_tg: Fa
 
     dismiss = message.reply_markup["inline_keyboard"][0][1]["callback_data"]
     fake_tg.push_press(ANALYSTS, message.message_id, dismiss, username="bob")
-    await _updates_until(
+    await updates_until(
         harness, fake_tg, lambda: len(fake_tg.calls_to("answerCallbackQuery")) == 2
     )
     answer = fake_tg.calls_to("answerCallbackQuery")[1].params["text"]
@@ -587,7 +407,7 @@ async def test_dismissal_leaves_counts_digests_and_pending_alerts(
     fake_tg.push_press(
         ANALYSTS, first.message_id, first.reply_markup["inline_keyboard"][0][1]["callback_data"]
     )
-    await _updates_until(h, fake_tg, lambda: bool(fake_tg.calls_to("answerCallbackQuery")))
+    await updates_until(h, fake_tg, lambda: bool(fake_tg.calls_to("answerCallbackQuery")))
     await h.deliver()
     assert "Not a violation" in fake_tg.sent_to(ANALYSTS)[0].text
     assert h.app.repo.incident_counts(h.clock() - timedelta(days=1))["violations"] == 1
@@ -601,7 +421,7 @@ async def test_dismissal_leaves_counts_digests_and_pending_alerts(
 
     # the digest (tracker.services.digest) counts events and knows the decision
     assert await h.app.send_digests(date(2024, 5, 1)) == 1
-    texts = _texts(fake_tg, PUBLIC)
+    texts = sent_texts(fake_tg, PUBLIC)
     assert texts[0].startswith("<b>Ceasefire digest: 2024-05-01</b>")
     assert "<b>1</b> violation(s) among 2 incident(s)" in texts[0]
     dismissed = h.app.event_store.get_event(h.rows()[0].event_id)
@@ -618,7 +438,7 @@ async def test_commands(build: Callable[..., Harness], fake_tg: FakeTelegram) ->
     h.add_item(incident())
 
     def replies(chat: int) -> list[str]:
-        return _texts(fake_tg, chat)
+        return sent_texts(fake_tg, chat)
 
     script = [
         (555, "/start"),
@@ -633,7 +453,7 @@ async def test_commands(build: Callable[..., Harness], fake_tg: FakeTelegram) ->
     ]
     for chat, text in script:
         fake_tg.push_command(chat, text)
-    await _updates_until(
+    await updates_until(
         h,
         fake_tg,
         lambda: len(replies(555)) >= 7 and len(replies(666)) == 1 and len(replies(PUBLIC)) == 1,
@@ -660,10 +480,10 @@ async def test_subscribed_chat_gets_matching_alerts(
     h = build(tg_settings(fake_tg, []))
     fake_tg.push_command(555, "/subscribe include=kafranbel")
     fake_tg.push_command(556, "/subscribe include=aleppo")
-    await _updates_until(h, fake_tg, lambda: len(fake_tg.calls_to("sendMessage")) == 2)
+    await updates_until(h, fake_tg, lambda: len(fake_tg.calls_to("sendMessage")) == 2)
     h.add_item(incident())
     await h.deliver()
-    assert len(_texts(fake_tg, 555)) == 2 and len(_texts(fake_tg, 556)) == 1
+    assert len(sent_texts(fake_tg, 555)) == 2 and len(sent_texts(fake_tg, 556)) == 1
 
 
 @async_test

@@ -17,20 +17,10 @@ import pytest
 
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.feedserver import FeedServer, Reply, rss
-from tests.test_service import _free_port, _wait_for
+from tests.support.service_run import E2E_TOKEN as TOKEN
+from tests.support.service_run import HOSTILE, free_port, start_service, stop_service, wait_for
 
-TOKEN = "123:E2E"
 ANALYSTS, PUBLIC, CRITICAL_ONLY = -100777, 4242, 5353
-
-HOSTILE = {
-    "title": "Regime shelling kills five in Kafranbel",
-    "guid": "kafranbel-1",
-    "link": "http://news.example/kafranbel",
-    "description": "Syrian government forces shelled the town of Kafranbel in southern Idlib on "
-    "Sunday, killing five civilians, the Syrian Observatory for Human Rights said.",
-    "pubDate": "Mon, 10 Jun 2019 09:00:00 +0000",
-}
-
 
 @pytest.fixture
 def fake_tg() -> Iterator[FakeTelegram]:
@@ -60,24 +50,6 @@ def _config(tmp_path: Path, feed_url: str, fake: FakeTelegram, web_port: int) ->
     return cfg
 
 
-def _start(cfg: Path, cwd: Path, log: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "TRACKER_CONFIG": str(cfg)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "tracker", "run"],
-        env=env,
-        cwd=cwd,
-        stdout=log.open("a"),
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _stop(proc: subprocess.Popen[str]) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    return proc.wait(timeout=30)
-
-
 def _sends(fake: FakeTelegram, chat_id: int, ok: bool = True) -> list[Any]:
     return [c for c in fake.calls_to("sendMessage", ok=ok) if int(c.params["chat_id"]) == chat_id]
 
@@ -96,10 +68,10 @@ def test_violation_alerts_commands_and_review(
     feed = feed_server.route(
         "/feed", Reply(200, rss([HOSTILE]), {"Content-Type": "application/rss+xml"})
     )
-    port = _free_port()
-    proc = _start(_config(tmp_path, feed, fake_tg, port), tmp_path, tmp_path / "log.txt")
+    port = free_port()
+    proc = start_service(_config(tmp_path, feed, fake_tg, port), tmp_path, tmp_path / "log.txt")
     try:
-        _wait_for(
+        wait_for(
             lambda: _sends(fake_tg, ANALYSTS) and _sends(fake_tg, PUBLIC),
             timeout=60,
             what="one alert per matching destination",
@@ -116,9 +88,9 @@ def test_violation_alerts_commands_and_review(
         analysts_msg = fake_tg.sent_to(ANALYSTS)[0]
         confirm = analysts_msg.reply_markup["inline_keyboard"][0][0]["callback_data"]
         fake_tg.push_press(ANALYSTS, analysts_msg.message_id, confirm, username="ana")
-        _wait_for(lambda: fake_tg.sent_to(9001), timeout=30, what="/subscribe reply")
+        wait_for(lambda: fake_tg.sent_to(9001), timeout=30, what="/subscribe reply")
         assert fake_tg.sent_to(9001)[0].text.startswith("Subscribed.")
-        _wait_for(
+        wait_for(
             lambda: "Confirmed" in fake_tg.sent_to(ANALYSTS)[0].text,
             timeout=30,
             what="the alert edited to show the decision",
@@ -128,7 +100,7 @@ def test_violation_alerts_commands_and_review(
         assert status["alerts"]["sent"] == 2 and status["alerts"]["dead"] == 0
         assert status["alerts"]["notifier"] == "telegram"
     finally:
-        code = _stop(proc)
+        code = stop_service(proc)
     assert code == 0, (tmp_path / "log.txt").read_text()
     assert len(_sends(fake_tg, ANALYSTS)) == 1 and len(_sends(fake_tg, PUBLIC)) == 1
 
@@ -140,11 +112,11 @@ def test_alert_survives_sigkill_during_outage(
         "/feed", Reply(200, rss([HOSTILE]), {"Content-Type": "application/rss+xml"})
     )
     fake_tg.fail("sendMessage", "bad_gateway", times=None)
-    cfg = _config(tmp_path, feed, fake_tg, _free_port())
+    cfg = _config(tmp_path, feed, fake_tg, free_port())
     log = tmp_path / "log.txt"
-    proc = _start(cfg, tmp_path, log)
+    proc = start_service(cfg, tmp_path, log)
     try:
-        _wait_for(
+        wait_for(
             lambda: len(_sends(fake_tg, PUBLIC, ok=False)) >= 2,
             timeout=60,
             what="refused sends during the outage",
@@ -157,11 +129,11 @@ def test_alert_survives_sigkill_during_outage(
     assert _sends(fake_tg, PUBLIC) == []
     fake_tg.clear_failures()
 
-    cfg_text = cfg.read_text().replace(f"port = {_port_of(cfg)}", f"port = {_free_port()}")
+    cfg_text = cfg.read_text().replace(f"port = {_port_of(cfg)}", f"port = {free_port()}")
     cfg.write_text(cfg_text)
-    proc = _start(cfg, tmp_path, log)
+    proc = start_service(cfg, tmp_path, log)
     try:
-        _wait_for(
+        wait_for(
             lambda: _sends(fake_tg, PUBLIC) and _sends(fake_tg, ANALYSTS),
             timeout=90,
             what="the alert after the restart",
@@ -170,7 +142,7 @@ def test_alert_survives_sigkill_during_outage(
             lambda: len(_sends(fake_tg, PUBLIC)) == 1 and len(_sends(fake_tg, ANALYSTS)) == 1, 3
         )
     finally:
-        code = _stop(proc)
+        code = stop_service(proc)
     assert code == 0, log.read_text()
 
 
@@ -191,11 +163,11 @@ def test_dashboard_review_edits_the_sent_alert(
     feed = feed_server.route(
         "/feed", Reply(200, rss([HOSTILE]), {"Content-Type": "application/rss+xml"})
     )
-    port = _free_port()
+    port = free_port()
     cfg = _config(tmp_path, feed, fake_tg, port)
-    proc = _start(cfg, tmp_path, tmp_path / "log.txt")
+    proc = start_service(cfg, tmp_path, tmp_path / "log.txt")
     try:
-        _wait_for(lambda: _sends(fake_tg, ANALYSTS), timeout=60, what="the analysts' alert")
+        wait_for(lambda: _sends(fake_tg, ANALYSTS), timeout=60, what="the analysts' alert")
         added = subprocess.run(
             [sys.executable, "-m", "tracker", "users", "add", "amal", "--password-stdin"],
             env={**os.environ, "TRACKER_CONFIG": str(cfg)},
@@ -218,13 +190,13 @@ def test_dashboard_review_edits_the_sent_alert(
             )
             assert r.status_code == 200 and "dismissed by an analyst" in r.text
             assert web.get(f"/api/v1/events/{event_id}").json()["review_status"] == "dismissed"
-        _wait_for(
+        wait_for(
             lambda: "Not a violation" in fake_tg.sent_to(ANALYSTS)[0].text,
             timeout=30,
             what="the alert edited to show the dashboard's decision",
         )
         assert "by amal" in fake_tg.sent_to(ANALYSTS)[0].text
     finally:
-        code = _stop(proc)
+        code = stop_service(proc)
     assert code == 0, (tmp_path / "log.txt").read_text()
     assert len(_sends(fake_tg, ANALYSTS)) == 1  # edited, never sent again

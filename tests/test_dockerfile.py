@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.feedserver import FeedServer, Reply, rss
-from tests.test_service import _free_port
+from tests.support.service_run import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 UV = shutil.which("uv")
@@ -78,7 +78,7 @@ def test_dockerfile_recipe(tmp_path: Path, feed_server: FeedServer) -> None:
     data, venv = tmp_path / "data", tmp_path / "venv"
     data.mkdir()
     env = {k: v.replace("/opt/venv", str(venv)).replace("/data", str(data)) for k, v in env.items()}
-    port = _free_port()
+    port = free_port()
     env["TRACKER_WEB__PORT"] = str(port)
     feed = feed_server.route(
         "/feed",
@@ -203,7 +203,7 @@ def test_image_builds_runs_as_non_root_and_answers_healthz() -> None:
         timeout=900,
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    port = _free_port()
+    port = free_port()
     try:
         started = _podman(
             *global_flags,

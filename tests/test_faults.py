@@ -20,8 +20,13 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import FakeClock, make_settings
+from tests.support.alert_harness import (
+    TOKEN,
+    Harness,
+    other_act,
+    tg_settings,
+)
 from tests.support.fake_telegram import FakeTelegram
-from tests.test_alerts_delivery import TOKEN, Harness, other_act, tg_settings
 from tracker.app import App
 from tracker.core.alerts import INSTANCE_LEASE_PREFIX
 from tracker.services.alerts import AlertService

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.feedserver import FeedServer, Reply, rss
-from tests.test_alerts_e2e import HOSTILE, TOKEN, _start, fake_tg  # noqa: F401  (fixture)
-from tests.test_service import _free_port, _wait_for
+from tests.support.service_run import E2E_TOKEN as TOKEN
+from tests.support.service_run import HOSTILE, free_port, start_service, wait_for
 
+
+@pytest.fixture
+def fake_tg() -> Iterator[FakeTelegram]:
+    server = FakeTelegram(TOKEN).start()
+    yield server
+    server.stop()
 
 def test_sigterm_while_sending_exits_within_five_seconds(
     feed_server: FeedServer,
-    fake_tg: FakeTelegram,  # noqa: F811
+    fake_tg: FakeTelegram,
     tmp_path: Path,
 ) -> None:
     feed = feed_server.route(
@@ -27,7 +36,7 @@ def test_sigterm_while_sending_exits_within_five_seconds(
         f'[database]\nurl = "sqlite:///{tmp_path / "t.db"}"\n'
         "[polling]\ntick_seconds = 1\ntimeout_seconds = 5\nfetch_articles = false\n"
         'allowed_networks = ["127.0.0.1/32"]\n'
-        f'[web]\nhost = "127.0.0.1"\nport = {_free_port()}\n'
+        f'[web]\nhost = "127.0.0.1"\nport = {free_port()}\n'
         "[alerts]\nbacklog_hours = 0\n"
         # the default request timeout (10 s): waiting for it is what made stopping slow
         f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{fake_tg.base_url}"\n'
@@ -36,9 +45,9 @@ def test_sigterm_while_sending_exits_within_five_seconds(
         f'[[feeds]]\nurl = "{feed}"\nname = "Local"\n'
     )
     log = tmp_path / "log.txt"
-    proc = _start(cfg, tmp_path, log)
+    proc = start_service(cfg, tmp_path, log)
     try:
-        _wait_for(lambda: fake_tg.calls_to("sendMessage"), timeout=90, what="a send under way")
+        wait_for(lambda: fake_tg.calls_to("sendMessage"), timeout=90, what="a send under way")
         time.sleep(0.3)
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()

@@ -7,7 +7,7 @@ from datetime import date
 
 from tests.conftest import FakeClock, make_settings
 from tests.support import digest_data
-from tests.test_alerts_core import view
+from tests.support.alert_views import view
 from tracker.adapters.notify.telegram_text import render_alert
 from tracker.app import App
 

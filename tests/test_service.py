@@ -6,36 +6,15 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.feedserver import FeedServer, Reply, rss
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(predicate, timeout: float = 30.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    last_exc: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as exc:  # server not up yet
-            last_exc = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_exc})")
+from tests.support.service_run import free_port, wait_for
 
 
 def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) -> None:
@@ -57,7 +36,7 @@ def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) 
         ),
     )
     bad = feed_server.route("/bad", Reply(500, b"down"))
-    port = _free_port()
+    port = free_port()
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "t.db"}"\n'
@@ -77,14 +56,14 @@ def test_run_serves_status_and_metrics(feed_server: FeedServer, tmp_path: Path) 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(lambda: httpx.get(base + "/healthz").status_code == 200, what="/healthz")
+        wait_for(lambda: httpx.get(base + "/healthz").status_code == 200, what="/healthz")
         assert httpx.get(base + "/readyz").json()["ready"] is True
 
         def polled() -> dict | None:
             data = httpx.get(base + "/status").json()
             return data if data["totals"]["items"] == 2 and data["last_tick"]["at"] else None
 
-        status = _wait_for(polled, what="first poll in /status")
+        status = wait_for(polled, what="first poll in /status")
         assert status["scheduler_running"] is True and status["version"]
         feeds = {f["url"]: f for f in status["feeds"]}
         assert feeds[good]["state"] == "ok" and feeds[good]["items_stored"] == 2

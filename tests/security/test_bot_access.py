@@ -7,7 +7,7 @@ python-telegram-bot against the fake Bot API and a real SQLite file.
   id raised OverflowError so the press was never answered.
 """
 
-# ruff: noqa: F811  (the fixtures of tests/test_alerts_delivery.py are imported by name)
+
 from __future__ import annotations
 
 import logging
@@ -17,25 +17,23 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tests.support.fake_telegram import FakeTelegram
-from tests.test_alerts_delivery import (  # noqa: F401
+from tests.support.alert_harness import (
     ANALYSTS,
     Harness,
-    _updates_until,
     async_test,
-    build,
-    fake_tg,
     incident,
     other_act,
     tg_settings,
+    updates_until,
 )
+from tests.support.fake_telegram import FakeTelegram
 from tracker.core.alerts import Filters
 
 OPS, STRANGER, CONFIGURED = 111, 555, 222
 REFUSAL = "may not use this bot"
 
 
-def _texts(fake: FakeTelegram, chat_id: int) -> list[str]:
+def sent_texts(fake: FakeTelegram, chat_id: int) -> list[str]:
     return [m.text for m in fake.sent_to(chat_id)]
 
 
@@ -54,31 +52,31 @@ async def test_a_chat_outside_the_list_gets_no_answer_but_a_refusal(
     h = build(tg_settings(fake_tg, configured, allowed_chat_ids=[OPS]))
     h.add_item(incident())
     await h.deliver()
-    assert len(_texts(fake_tg, OPS)) == 1
+    assert len(sent_texts(fake_tg, OPS)) == 1
     commands = ["/latest 20", "/status", "/filters", "/start", "/help", "/subscribe", "/nope"]
     for text in commands:
         fake_tg.push_command(STRANGER, text)
     fake_tg.push_press(STRANGER, 1, "rv:1:c")
     fake_tg.push_command(OPS, "/latest 20")
     fake_tg.push_command(CONFIGURED, "/filters")  # a configured chat outside the list
-    await _updates_until(
+    await updates_until(
         h,
         fake_tg,
         lambda: (
-            len(_texts(fake_tg, STRANGER)) == len(commands)
-            and len(_texts(fake_tg, OPS)) == 2
-            and len(_texts(fake_tg, CONFIGURED)) == 2
+            len(sent_texts(fake_tg, STRANGER)) == len(commands)
+            and len(sent_texts(fake_tg, OPS)) == 2
+            and len(sent_texts(fake_tg, CONFIGURED)) == 2
             and len(_answers(fake_tg)) == 1
         ),
     )
-    replies = _texts(fake_tg, STRANGER)
+    replies = sent_texts(fake_tg, STRANGER)
     assert all(REFUSAL in r and str(STRANGER) in r for r in replies), replies
     assert not any("Kafranbel" in r or "alerts:" in r or "tracker " in r for r in replies)
     assert _answers(fake_tg) == ["This chat may not use this bot."]
     assert h.app.alert_store.destination(STRANGER) is None
     assert h.app.event_store.get_event(1).review_status is None  # type: ignore[union-attr]
-    assert "Kafranbel" in _texts(fake_tg, OPS)[1]  # an admitted chat is answered as before
-    assert "min_severity=low" in _texts(fake_tg, CONFIGURED)[1]
+    assert "Kafranbel" in sent_texts(fake_tg, OPS)[1]  # an admitted chat is answered as before
+    assert "min_severity=low" in sent_texts(fake_tg, CONFIGURED)[1]
 
 
 @async_test
@@ -101,9 +99,9 @@ async def test_a_stored_subscription_outside_the_list_stops_and_resumes(
         await second.app.alerts.log_excluded()
         assert await second.app.send_digests(day) == 0
         await second.app.alerts.log_excluded()
-    assert _texts(fake_tg, STRANGER) == []
-    assert len(_texts(fake_tg, OPS)) == 2
-    assert len(_texts(fake_tg, CONFIGURED)) == 2  # configured chats are always allowed
+    assert sent_texts(fake_tg, STRANGER) == []
+    assert len(sent_texts(fake_tg, OPS)) == 2
+    assert len(sent_texts(fake_tg, CONFIGURED)) == 2  # configured chats are always allowed
     said = [r.getMessage() for r in caplog.records if str(STRANGER) in r.getMessage()]
     assert len(said) == 1 and "allowed_chat_ids" in said[0], said
     dest = second.app.alert_store.destination(STRANGER)
@@ -114,12 +112,12 @@ async def test_a_stored_subscription_outside_the_list_stops_and_resumes(
     third._n = 200
     third.add_item(other_act("2019-08-01"))
     await third.deliver()
-    got = _texts(fake_tg, STRANGER)
+    got = sent_texts(fake_tg, STRANGER)
     assert len(got) == 2, got
     assert "2019-06-09" in got[0] and "2019-08-01" in got[1]
     assert not any("2019-07-01" in text for text in got)  # queued nowhere while excluded
     assert await third.app.send_digests(day) == 1
-    assert any("Ceasefire digest" in t for t in _texts(fake_tg, STRANGER))
+    assert any("Ceasefire digest" in t for t in sent_texts(fake_tg, STRANGER))
 
 
 # -- item 7: review buttons ----------------------------------------------------------------
@@ -145,7 +143,7 @@ async def test_forged_button_data_cannot_decide_another_event(
     # A press on the first event's message that names the second event.
     fake_tg.push_press(ANALYSTS, first.message_id, data)
     fake_tg.push_press(ANALYSTS, 999, f"rv:{ids[0]}:c")  # a message the bot never sent
-    await _updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 2)
+    await updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 2)
     assert all("does not belong" in a for a in _answers(fake_tg)), _answers(fake_tg)
     for event_id in ids:
         assert h.app.event_store.get_event(event_id).review_status is None  # type: ignore[union-attr]
@@ -153,7 +151,7 @@ async def test_forged_button_data_cannot_decide_another_event(
     # The genuine press on the right message still works (stopping the poller above may
     # replay the last press it handled, which is refused again).
     fake_tg.push_press(ANALYSTS, second.message_id, data)
-    await _updates_until(h, fake_tg, lambda: "Recorded: not a violation." in _answers(fake_tg))
+    await updates_until(h, fake_tg, lambda: "Recorded: not a violation." in _answers(fake_tg))
     assert h.app.event_store.get_event(ids[1]).review_status == "dismissed"  # type: ignore[union-attr]
     assert h.app.event_store.get_event(ids[0]).review_status is None  # type: ignore[union-attr]
 
@@ -181,7 +179,7 @@ async def test_bad_button_data_is_answered_and_decides_nothing(
     message = fake_tg.sent_to(ANALYSTS)[0]
     for data in BAD_DATA:
         fake_tg.push_press(ANALYSTS, message.message_id, data)
-    await _updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) >= len(BAD_DATA))
+    await updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) >= len(BAD_DATA))
     assert _answers(fake_tg) == ["Unknown button."] * len(BAD_DATA)
     assert h.app.event_store.get_event(1).review_status is None  # type: ignore[union-attr]
 
@@ -201,7 +199,7 @@ async def test_a_press_is_answered_even_when_the_database_fails(
 
     monkeypatch.setattr(h.app.alert_store, "decide", down)
     fake_tg.push_press(ANALYSTS, message.message_id, data)
-    await _updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 1)
+    await updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 1)
     assert "could not be recorded" in _answers(fake_tg)[0]
 
 
@@ -224,5 +222,5 @@ async def test_a_press_without_its_message_is_answered(
             }
         }
     )
-    await _updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 1)
+    await updates_until(h, fake_tg, lambda: len(_answers(fake_tg)) == 1)
     assert _answers(fake_tg) == ["This button can no longer be used."]

@@ -7,7 +7,7 @@
   and digests.
 """
 
-# ruff: noqa: F811  (the fixtures of tests/test_alerts_delivery.py are imported by name)
+
 from __future__ import annotations
 
 import io
@@ -22,18 +22,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from tests.support.fake_telegram import FakeTelegram
-from tests.support.feedserver import FeedServer, Reply, rss
-from tests.test_alerts_delivery import (  # noqa: F401
+from tests.support.alert_harness import (
     PUBLIC,
     Harness,
-    _updates_until,
     async_test,
-    build,
-    fake_tg,
     incident,
     tg_settings,
+    updates_until,
 )
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.feedserver import FeedServer, Reply, rss
 from tracker.adapters.digest_render import render_html, render_markdown, render_telegram
 from tracker.adapters.notify.console import ConsoleNotifier
 from tracker.adapters.notify.telegram_text import render_alert, render_list
@@ -175,7 +173,7 @@ async def test_alert_and_latest_over_the_bot_api_are_clean(
     assert "Kafrnabel" in alert and "Exegnp.scr" in alert and "Idlib" in alert
 
     fake_tg.push_command(PUBLIC, "/latest 5")
-    await _updates_until(h, fake_tg, lambda: len(fake_tg.sent_to(PUBLIC)) == 2)
+    await updates_until(h, fake_tg, lambda: len(fake_tg.sent_to(PUBLIC)) == 2)
     latest = fake_tg.sent_to(PUBLIC)[1].text
     assert "Kafrnabel" in latest and "javascript" not in latest and _no_invisible(latest)
     assert "<a " not in latest  # the only source link was not http(s)

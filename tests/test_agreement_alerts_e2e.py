@@ -16,7 +16,7 @@ import httpx
 from typer.testing import CliRunner
 
 from tests.support.feedserver import FeedServer, Reply, rss
-from tests.test_service import _free_port, _wait_for
+from tests.support.service_run import free_port, wait_for
 from tracker.cli import app
 from tracker.core.agreements import AgreementRegistry, uncovered_places
 
@@ -66,13 +66,13 @@ def test_run_sends_one_alert_per_breach_citing_agreement_and_article(
     feed = feed_server.route(
         "/feed", Reply(200, rss([SWEIDA, QUNEITRA]), {"Content-Type": "application/rss+xml"})
     )
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "log.txt"
     env = {**os.environ, "TRACKER_CONFIG": str(_config(tmp_path, feed, port))}
     proc = subprocess.Popen([sys.executable, "-m", "tracker", "run"], env=env, cwd=tmp_path,
                             stdout=log.open("a"), stderr=subprocess.STDOUT, text=True)
     try:
-        _wait_for(lambda: len(_alerts(log)) >= 2, timeout=90, what="two console alerts")
+        wait_for(lambda: len(_alerts(log)) >= 2, timeout=90, what="two console alerts")
         status = httpx.get(f"http://127.0.0.1:{port}/status").json()
     finally:
         if proc.poll() is None:
