@@ -26,6 +26,7 @@ from tests.support.alert_harness import (
     other_act,
     tg_settings,
 )
+from tests.support.db_reads import outbox_rows
 from tests.support.fake_telegram import FakeTelegram
 from tracker.app import App
 from tracker.core.alerts import INSTANCE_LEASE_PREFIX
@@ -370,7 +371,7 @@ def test_live_instance_takes_over_a_dead_instances_claims(
     try:
         with caplog.at_level(logging.WARNING):
             asyncio.run(main())
-        rows = live_app.alert_store.outbox()
+        rows = outbox_rows(live_app.engine)
     finally:
         dead.app.engine.dispose()
         live_app.engine.dispose()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FakeClock, make_settings
+from tests.support.db_reads import outbox_rows
 from tests.support.webhook_receiver import WebhookReceiver, webhook_receiver
 from tracker.app import App
 from tracker.core.feeds import NewItem
@@ -120,7 +121,7 @@ class Site:
     def rows(self) -> list[Any]:
         dests = {d.id: d for d in self.app.alert_store.list_destinations()}
         return [
-            r for r in self.app.alert_store.outbox() if dests[r.destination_id].channel == "webhook"
+            r for r in outbox_rows(self.app.engine) if dests[r.destination_id].channel == "webhook"
         ]
 
     def close(self) -> None:
