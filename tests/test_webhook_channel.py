@@ -13,9 +13,8 @@ import pytest
 
 from tests.support.webhook_receiver import webhook_receiver
 from tracker.adapters.feeds.http import BlockedAddress, build_client
-from tracker.adapters.notify.webhook import WebhookNotifier
+from tracker.adapters.notify.webhook import WebhookNotifier, webhook_payload, webhook_signature
 from tracker.core.alerts import Outcome, SendResult
-from tracker.core.channels import webhook_payload, webhook_signature
 from tracker.core.netpolicy import parse_networks
 
 SECRET = "s3cret-for-tests"

@@ -8,6 +8,7 @@ tracker.core.alerts: 4xx (and no answer) are tried again later, 5xx is permanent
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -17,7 +18,65 @@ from typing import Any
 import aiosmtplib
 
 from tracker.core.alerts import Outcome, SendResult
-from tracker.core.channels import EMAIL, EMAIL_CAPABILITIES, email_message
+from tracker.core.channels import EMAIL, EMAIL_CAPABILITIES
+
+
+@dataclass(frozen=True)
+class Mail:
+    subject: str
+    text: str
+    html: str
+
+
+def _toll(event: Mapping[str, Any]) -> str:
+    low, best, high = (event.get(k) for k in ("fatalities_low", "fatalities", "fatalities_high"))
+    if best is None:
+        return "toll unknown"
+    if low is not None and high is not None and low != high:
+        return f"{best} killed ({low}-{high})"
+    return f"{best} killed"
+
+
+def email_message(event: Mapping[str, Any]) -> Mail:
+    """An alert mail from the event contract (`/api/v1/events/{id}`): the same facts as a
+    chat alert, as plain text and as HTML with every outside string escaped (feed text must
+    not become markup in a mail client)."""
+    place = event.get("location") or {}
+    where = ", ".join(p for p in (place.get("name"), place.get("admin1")) if p) or "place unknown"
+    severity = str(event.get("severity") or "").upper()
+    subject = f"[{severity}] {event.get('event_type')} in {where} ({event.get('date') or '?'})"
+    facts = [
+        ("Event", f"#{event.get('id')} (revision {event.get('revision')})"),
+        ("What", f"{event.get('event_type')} / {event.get('sub_event_type')}"),
+        ("Where", where),
+        ("When", str(event.get("date") or "unknown")),
+        ("Toll", _toll(event)),
+        ("Agreements", ", ".join(event.get("agreements") or []) or "none"),
+        ("Sources", str(event.get("source_count", 0))),
+    ]
+    reasons = [str(r) for r in event.get("reasons") or []]
+    link = str((event.get("links") or {}).get("self") or "")
+    text = "\n".join(
+        [f"{k}: {v}" for k, v in facts]
+        + ([""] + [f"- {r}" for r in reasons] if reasons else [])
+        + (["", link] if link else [])
+    )
+    rows = "".join(
+        f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts
+    )
+    items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons)
+    anchor = (
+        f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
+        if link.startswith(("http://", "https://"))
+        else (f"<p>{html.escape(link)}</p>" if link else "")
+    )
+    body = f"<table>{rows}</table>" + (f"<ul>{items}</ul>" if items else "") + anchor
+    return Mail(subject=_one_line(subject), text=text, html=f"<html><body>{body}</body></html>")
+
+
+def _one_line(text: str) -> str:
+    """A header value on one line (feed text must not add headers to a mail)."""
+    return " ".join(text.split())[:250]
 
 
 @dataclass(frozen=True)

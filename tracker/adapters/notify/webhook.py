@@ -1,6 +1,6 @@
 """Webhook channel: one signed JSON POST per alert (and one per update of its event).
 
-The body is `tracker.core.channels.webhook_payload` (the `/api/v1/events/{id}` contract),
+The body is `webhook_payload` (the `/api/v1/events/{id}` contract),
 serialised once; the signature covers exactly those bytes. The HTTP client is given by the
 composition root, built with the same address guard as feed fetching
 (`polling.allowed_networks`), so a webhook URL cannot reach internal addresses either;
@@ -9,6 +9,8 @@ redirects are not followed (a 3xx would turn the POST into something else, somew
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -18,15 +20,43 @@ from typing import Any
 import httpx
 
 from tracker.core.alerts import Outcome, SendResult
-from tracker.core.channels import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    WEBHOOK,
-    WEBHOOK_CAPABILITIES,
-    webhook_outcome,
-    webhook_payload,
-    webhook_signature,
-)
+from tracker.core.channels import WEBHOOK, WEBHOOK_CAPABILITIES
+
+SIGNATURE_HEADER = "X-Tracker-Signature"
+TIMESTAMP_HEADER = "X-Tracker-Timestamp"
+
+
+def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256(secret, "<timestamp>." + body)>`, the Stripe/Slack scheme:
+    the timestamp is inside the MAC so a captured request cannot be replayed later with a
+    fresh timestamp, and the raw body is signed (not a re-serialisation of it)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def webhook_payload(event: Mapping[str, Any], *, update: bool) -> dict[str, Any]:
+    """The JSON a webhook receives: the event contract of `/api/v1/events/{id}` under
+    `event`, with `type` and the event's `revision` on top so a receiver can drop an update
+    older than one it already has (deliveries may arrive out of order after retries)."""
+    return {
+        "type": "event.updated" if update else "event.created",
+        "revision": event.get("revision"),
+        "event": dict(event),
+    }
+
+
+def webhook_outcome(status: int) -> Outcome:
+    """A webhook answer's HTTP status as a delivery outcome: 2xx delivered; 429 wait as
+    told; 408 and 5xx again later (the receiver is down or busy); any other status is the
+    receiver saying no (wrong URL, bad signature, gone), which retrying will not change."""
+    if 200 <= status < 300:
+        return Outcome.OK
+    if status == 429:
+        return Outcome.RETRY_AFTER
+    if status == 408 or status >= 500:
+        return Outcome.TRANSIENT
+    return Outcome.PERMANENT
+
 
 # A receiver's error text is kept for `last_error`, not its whole page.
 MAX_ERROR_CHARS = 300
