@@ -142,10 +142,18 @@ def _html(body: str, status: int = 200) -> HTMLResponse:
 
 
 @cache
-def _outline() -> bytes:
-    """Syria's coarse outline, shipped in the package (no tile server)."""
-    data = files("tracker") / "data" / "syria_outline.geojson"
-    return json.dumps(json.loads(data.read_text("utf-8"))).encode()
+def _packaged_geojson(name: str) -> bytes:
+    """A GeoJSON file shipped in the package (no tile server), compacted."""
+    data = files("tracker") / "data" / name
+    return json.dumps(json.loads(data.read_text("utf-8")), separators=(",", ":")).encode()
+
+
+def _geojson(name: str) -> Response:
+    return Response(
+        _packaged_geojson(name),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 COOKIE = "tracker_session"
@@ -279,7 +287,13 @@ def add_pages(app: FastAPI, source: ApiSource) -> None:
 
     @router.get("/map/syria.geojson")
     def outline() -> Response:
-        return Response(_outline(), media_type="application/geo+json")
+        """Syria's coarse outline and its cities."""
+        return _geojson("syria_outline.geojson")
+
+    @router.get("/map/governorates.geojson")
+    def governorates() -> Response:
+        """The 14 governorates (geoBoundaries / OCHA, CC BY 3.0 IGO; tracker/data/SOURCES.md)."""
+        return _geojson("governorates.geojson")
 
     app.include_router(router)
     static = FilePath(str(files("tracker") / "static"))

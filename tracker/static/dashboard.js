@@ -115,14 +115,21 @@
     layer.bindTooltip(text);
   }
 
-  Promise.all([getJSON("/map/syria.geojson"), getJSON("/api/v1/zones")]).then(function (geo) {
-    var outline = L.geoJSON(geo[0], {
-      style: { color: "#333", weight: 1.5, fillColor: "#f4f1ea", fillOpacity: 1 },
+  Promise.all([
+    getJSON("/map/syria.geojson"), getJSON("/map/governorates.geojson"), getJSON("/api/v1/zones")
+  ]).then(function (geo) {
+    // the governorates first: their union is the country, the coarse outline's cities on top
+    var outline = L.geoJSON(geo[1], {
+      style: { color: "#777", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1, className: "governorate" },
+      onEachFeature: label
+    }).addTo(map);
+    L.geoJSON(geo[0], {
+      filter: function (f) { return f.geometry && f.geometry.type === "Point"; },
       pointToLayer: dot("#333"),
       onEachFeature: label
     }).addTo(map);
-    L.geoJSON(geo[1], {
-      style: { color: "#6a3d9a", weight: 1, dashArray: "4 3", fillOpacity: 0.08 },
+    L.geoJSON(geo[2], {
+      style: { color: "#6a3d9a", weight: 1.5, dashArray: "4 3", fillOpacity: 0.08, className: "zone" },
       pointToLayer: dot("#6a3d9a"),
       onEachFeature: label
     }).addTo(map);
