@@ -78,9 +78,7 @@ def test_ocha_settlements_fall_in_their_own_governorate() -> None:
 )
 def test_governorate_capitals_fall_in_their_governorate(name: str) -> None:
     """The capital (OCHA's `capital` flag) of each governorate lies in that governorate."""
-    capitals = [
-        r for r in _settlements() if r["capital"] == "1" and r["admin1"] == name
-    ]
+    capitals = [r for r in _settlements() if r["capital"] == "1" and r["admin1"] == name]
     assert capitals, f"no capital listed for {name}"
     for row in capitals:
         assert _where(_governorates(), float(row["lon"]), float(row["lat"])) == [name], row["name"]

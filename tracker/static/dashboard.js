@@ -1,4 +1,4 @@
-/* The map page: draws Syria's outline, the agreement zones and the events of the filters in
+/* The map page: draws Syria's governorates, the agreement zones and the events of the filters in
    the URL, from this server only (no tiles, no CDN), and polls for new events every
    data-refresh-ms. Outside text goes in through textContent only, never innerHTML. */
 (function () {
@@ -6,8 +6,39 @@
   var root = document.getElementById("dashboard");
   var state = document.getElementById("map-state");
   var COLOURS = { low: "#2b83ba", medium: "#fdae61", high: "#d7191c", critical: "#7b0000" };
-  var map = L.map("map", { attributionControl: false }).setView([35.0, 38.5], 6);
-  var eventsLayer = L.layerGroup().addTo(map);
+  var RANK = { low: 0, medium: 1, high: 2, critical: 3 };
+  // The filters the page passes on to the API (as in its own URL: a view can be shared).
+  var FILTERS = ["since", "until", "agreement", "zone", "side", "event_type"];
+  var clusterAbove = Number(root.dataset.clusterAbove) || 100;
+  // no tiles: the zoom range is the country's, down to a town (the clusters need a maxZoom)
+  var map = L.map("map", { attributionControl: false, minZoom: 5, maxZoom: 14 })
+    .setView([35.0, 38.5], 6);
+  var plainLayer = L.layerGroup().addTo(map);
+  // Dense maps group nearby markers; a group's disc takes the worst severity inside it
+  // and a thick black ring when it holds a violation.
+  var clusterLayer = L.markerClusterGroup({
+    chunkedLoading: true,
+    maxClusterRadius: 40,
+    showCoverageOnHover: false,
+    iconCreateFunction: function (cluster) {
+      var worst = "low";
+      var violations = 0;
+      cluster.getAllChildMarkers().forEach(function (m) {
+        if (RANK[m.options.severity] > RANK[worst]) { worst = m.options.severity; }
+        if (m.options.violation) { violations += 1; }
+      });
+      var n = cluster.getChildCount();
+      var size = n < 10 ? 28 : n < 100 ? 34 : 40;
+      var label = document.createElement("span");
+      label.textContent = String(n);
+      return L.divIcon({
+        html: label,
+        className: "event-cluster sev-" + worst + (violations ? " has-violation" : ""),
+        iconSize: L.point(size, size)
+      });
+    }
+  });
+  map.addLayer(clusterLayer);
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -20,7 +51,7 @@
   function eventsUrl() {
     var page = new URLSearchParams(window.location.search);
     var q = new URLSearchParams();
-    ["since", "until", "agreement"].forEach(function (k) {
+    FILTERS.forEach(function (k) {
       if (page.get(k)) { q.set(k, page.get(k)); }
     });
     if (page.get("violations_only")) { q.set("violations_only", "true"); }
@@ -44,7 +75,9 @@
       weight: p.violation ? 1.5 : 2,
       fillColor: colour,
       fillOpacity: p.violation ? 0.9 : 0.1,
-      className: p.violation ? "event-marker violation" : "event-marker incident"
+      className: p.violation ? "event-marker violation" : "event-marker incident",
+      severity: p.severity,
+      violation: p.violation
     });
     var link = document.createElement("a");
     link.href = "/events/" + p.id;
@@ -73,14 +106,25 @@
   }
 
   function draw(collection) {
-    eventsLayer.clearLayers();
+    plainLayer.clearLayers();
+    clusterLayer.clearLayers();
     var list = document.getElementById("events");
     var items = [];
-    var drawn = 0;
+    var markers = [];
     collection.features.forEach(function (f) {
       items.push(listItem(f.properties));
-      if (f.geometry) { marker(f).addTo(eventsLayer); drawn += 1; }
+      if (f.geometry) { markers.push(marker(f)); }
     });
+    var drawn = markers.length;
+    var clustered = drawn > clusterAbove;
+    if (clustered) {
+      clusterLayer.addLayers(markers);
+    } else {
+      markers.forEach(function (m) { m.addTo(plainLayer); });
+    }
+    var flag = document.getElementById("clustered");
+    flag.dataset.clustered = String(clustered);
+    flag.textContent = clustered ? " (nearby ones grouped)" : "";
     if (!items.length) {
       var none = document.createElement("li");
       none.textContent = "No events match these filters.";
@@ -93,8 +137,27 @@
       "(updated " + new Date().toISOString().slice(11, 19) + " UTC)";
   }
 
+  // The per-day chart, rendered by the server for the same filters, swapped in whole.
+  function refreshChart() {
+    var q = new URLSearchParams(window.location.search);
+    return fetch("/map/days.svg?" + q.toString(), { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("chart answered " + r.status); }
+        return r.text();
+      })
+      .then(function (text) {
+        var svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+        if (svg.nodeName !== "svg") { throw new Error("chart is not SVG"); }
+        var old = document.getElementById("day-chart");
+        old.replaceWith(document.importNode(svg, true));
+      });
+  }
+
+  var loads = 0;
   function refresh() {
-    return getJSON(eventsUrl()).then(draw).then(function () {
+    loads += 1;
+    var chart = loads > 1 ? refreshChart() : Promise.resolve();  // the first came with the page
+    return Promise.all([getJSON(eventsUrl()).then(draw), chart]).then(function () {
       state.dataset.state = "ready";
     }).catch(function (err) {
       state.dataset.state = "error";
