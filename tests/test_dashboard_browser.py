@@ -258,3 +258,14 @@ def test_the_chart_refreshes_with_the_list(server: str, tmp_path: Path) -> None:
 def test_screenshot_on_a_phone(server: str, tmp_path: Path) -> None:
     """The page at a phone's width (filters stacked, map above the list): an artifact."""
     _screenshot(f"{server}/", tmp_path, "dashboard-phone.png", size="390,844")
+
+
+def test_event_page_with_its_map(server: str, tmp_path: Path) -> None:
+    """The event page in Chromium: its map (inline SVG) and its reports are there, and the
+    page loads no script at all (so it works the same with JavaScript off); a screenshot is
+    kept (tests/artifacts/dashboard-event.png)."""
+    dom, urls = _load(f"{server}/events/1", tmp_path)
+    assert '<svg id="event-map"' in dom and 'class="event-dot"' in dom
+    assert '<table id="reports">' in dom and "Shelling on Sarmin kills three" in dom
+    assert "<script" not in dom and not [u for u in urls if u.endswith(".js")]
+    _screenshot(f"{server}/events/1", tmp_path, "dashboard-event.png", size="1000,900")

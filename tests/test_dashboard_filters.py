@@ -11,7 +11,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -126,7 +125,7 @@ def _bars(svg: ET.Element) -> dict[str, tuple[int, int]]:
 def test_the_chart_counts_the_events_listed_per_day(
     site: tuple[TestClient, dict[str, int]],
 ) -> None:
-    client, ids = site
+    client, _ = site
     page = client.get("/").text
     m = re.search(r'<svg id="day-chart".*?</svg>', page, re.S)
     assert m, "no chart on the page"
@@ -152,3 +151,51 @@ def test_the_chart_alone_follows_the_filters(site: tuple[TestClient, dict[str, i
     none = ET.fromstring(client.get("/map/days.svg", params={"event_type": "Suicide bomb"}).text)
     assert none.get("data-days") == "0" and _bars(none) == {}
     assert client.get("/map/days.svg", params={"since": "nope"}).status_code == 422
+
+
+# -- the event page's small map (inline SVG, no JavaScript) ---------------------------------
+
+
+def _event_map(page: str) -> ET.Element:
+    m = re.search(r'<svg id="event-map".*?</svg>', page, re.S)
+    assert m, "no map on the event page"
+    return ET.fromstring(m.group(0))
+
+
+def test_event_page_has_a_small_map_without_javascript(
+    site: tuple[TestClient, dict[str, int]],
+) -> None:
+    client, ids = site
+    page = client.get(f"/events/{ids['sarmin']}").text
+    assert "<script" not in page  # the whole page works without JavaScript
+    svg = _event_map(page)
+    width, height = float(svg.get("width") or 0), float(svg.get("height") or 0)
+    dot = svg.find(f"{SVG}circle")
+    assert dot is not None and dot.get("class") == "event-dot"
+    # the event is at the centre of its map, in its severity's colour (high), ringed black
+    assert abs(float(dot.get("cx") or 0) - width / 2) < 1
+    assert abs(float(dot.get("cy") or 0) - height / 2) < 1
+    assert dot.get("fill") == "#d7191c" and dot.get("stroke") == "#000"
+    names = {
+        t.text
+        for p in svg.iter(f"{SVG}path")
+        if p.get("class") == "governorate"
+        for t in p.iter(f"{SVG}title")
+    }
+    assert "Idlib" in names and len(names) >= 2  # Sarmin's governorate and a neighbour
+    zones = [p for p in svg.iter(f"{SVG}path") if p.get("class") == "zone"]
+    assert zones  # the Idlib de-escalation area crosses the map
+    labels = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "Idlib" in labels and any("CC BY 3.0 IGO" in (t or "") for t in labels)
+
+
+def test_event_map_of_the_south_and_none_without_a_place(
+    site: tuple[TestClient, dict[str, int]],
+) -> None:
+    client, ids = site
+    assert 'id="event-map"' not in client.get(f"/events/{ids['undated']}").text  # no place
+    clash = _event_map(client.get(f"/events/{ids['clash']}").text)
+    dot = clash.find(f"{SVG}circle")
+    assert dot is not None and dot.get("stroke") == "#fff"  # not a violation: no black ring
+    titles = {t.text for t in clash.iter(f"{SVG}title")}
+    assert "Latakia" in titles  # Kabani is in Latakia

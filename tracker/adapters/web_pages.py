@@ -24,11 +24,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import ValidationError
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from tracker.adapters.web_api import MAX_ID, ApiSource, bearer_check
 from tracker.core.daycounts import day_counts
 from tracker.core.eventquery import MAX_PAGE, EventFilters, Side
 from tracker.core.events import SUB_TO_TYPE
+from tracker.core.minimap import mini_map
 
 MAP_LIMIT = MAX_PAGE  # events drawn on the map and listed beside it, newest first
 REFRESH_MS = 60_000  # how often the map page polls for new events
@@ -77,8 +80,11 @@ def safe_link(url: str | None) -> str | None:
     return url if scheme in ("http", "https") and ":" in url else None
 
 
-def render_event(doc: dict[str, Any], api_url: str, analyst: Any = None) -> str:
-    """The event page from an EventDetail document (what /api/v1/events/{id} returns)."""
+def render_event(
+    doc: dict[str, Any], api_url: str, analyst: Any = None, zones: dict[str, Any] | None = None
+) -> str:
+    """The event page from an EventDetail document (what /api/v1/events/{id} returns);
+    `zones` (GeoJSON, as /api/v1/zones) are drawn on its small map."""
     reports = [{**r, "safe_url": safe_link(r.get("url"))} for r in doc["reports"]]
     review = doc.get("review_status")
     return (
@@ -90,6 +96,48 @@ def render_event(doc: dict[str, Any], api_url: str, analyst: Any = None) -> str:
             decision=DECISIONS.get(review, str(review)),
             api_url=api_url,
             analyst=analyst,
+            map_svg=render_event_map(doc, zones or {}),
+        )
+    )
+
+
+SEVERITY_COLOURS = {"low": "#2b83ba", "medium": "#fdae61", "high": "#d7191c", "critical": "#7b0000"}
+
+
+@cache
+def _governorate_shapes() -> tuple[tuple[str, BaseGeometry], ...]:
+    doc = json.loads(_packaged_geojson("governorates.geojson"))
+    return tuple((f["properties"]["name"], shape(f["geometry"])) for f in doc["features"])
+
+
+def _zone_shapes(zones: dict[str, Any]) -> list[tuple[str, BaseGeometry]]:
+    """Areas and lines of the zones (points, such as a zone's centre, are left out)."""
+    out = []
+    for f in zones.get("features", []):
+        geometry = f.get("geometry") or {}
+        if geometry.get("type") in ("Polygon", "MultiPolygon", "LineString", "MultiLineString"):
+            props = f.get("properties") or {}
+            out.append((str(props.get("name") or props.get("id") or ""), shape(geometry)))
+    return out
+
+
+def render_event_map(doc: dict[str, Any], zones: dict[str, Any]) -> str | None:
+    """A small map of where the event happened (inline SVG, no JavaScript), or None when
+    its place is unknown."""
+    where = doc.get("location")
+    if not where or where.get("lat") is None or where.get("lon") is None:
+        return None
+    m = mini_map(
+        float(where["lon"]), float(where["lat"]), _governorate_shapes(), _zone_shapes(zones)
+    )
+    return (
+        _environment()
+        .get_template("minimap.svg.j2")
+        .render(
+            m=m,
+            place=where.get("name") or "the event",
+            colour=SEVERITY_COLOURS.get(doc.get("severity") or "", "#555"),
+            violation=bool(doc.get("violation")),
         )
     )
 
@@ -331,7 +379,8 @@ def add_pages(app: FastAPI, source: ApiSource) -> None:
         if found is None:
             raise HTTPException(404, f"no event {event_id}")
         analyst = signed_in(request) if reviews else None
-        return _html(render_event(found, f"/api/v1/events/{event_id}", analyst))
+        page = render_event(found, f"/api/v1/events/{event_id}", analyst, api.zones())
+        return _html(page)
 
     @router.get("/", response_class=HTMLResponse)
     def map_page(chosen: Filters) -> HTMLResponse:
