@@ -100,6 +100,10 @@ def test_zone_filter_and_combined_filters_in_the_url(
     zone = client.get("/", params={"zone": "idlib-deescalation"}).text
     assert sorted(_listed(zone)) == sorted([ids["sarmin"], ids["ariha"], ids["battle"]])
     assert '<option value="idlib-deescalation" selected>' in zone
+    zone_ids = {z["properties"]["id"] for z in client.get("/api/v1/zones").json()["features"]}
+    offered = re.findall(r'<select name="zone">(.*?)</select>', zone, re.S)[0]
+    values = re.findall(r'<option value="([^"]*)"', offered)
+    assert sorted(values) == sorted(["", *zone_ids])  # every zone once, and "any"
     both = client.get(
         "/", params={"zone": "idlib-deescalation", "side": "opposition", "since": "2024-05-01"}
     ).text

@@ -232,13 +232,15 @@ Filters = Annotated[tuple[EventFilters, dict[str, Any]], Depends(page_filters)]
 
 
 def _zone_choices(zones: dict[str, Any]) -> list[dict[str, str]]:
-    """(id, name) of the zones with an id, for the zone filter."""
-    out = []
+    """(id, name) of the zones, once each (a zone can have several features: an area and
+    its centre), for the zone filter."""
+    out: dict[str, dict[str, str]] = {}
     for feature in zones.get("features", []):
         props = feature.get("properties") or {}
-        if props.get("id"):
-            out.append({"id": str(props["id"]), "name": str(props.get("name") or props["id"])})
-    return sorted(out, key=lambda z: z["name"])
+        if props.get("id") and str(props["id"]) not in out:
+            zone_id = str(props["id"])
+            out[zone_id] = {"id": zone_id, "name": str(props.get("name") or zone_id)}
+    return sorted(out.values(), key=lambda z: z["name"])
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
@@ -261,7 +263,7 @@ def _geojson(name: str) -> Response:
     return Response(
         _packaged_geojson(name),
         media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=3600"},
+        headers={"Cache-Control": "private, max-age=3600"},
     )
 
 
