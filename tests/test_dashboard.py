@@ -164,9 +164,11 @@ def test_map_page_lists_events_without_javascript(site: Site) -> None:
     assert "<script" not in r.text.replace('<script src="/static/', "")  # no inline script
     assert re.findall(r'(?:src|href)="([^"]+)"', r.text) == [
         "/static/leaflet/leaflet.css",
+        "/static/markercluster/MarkerCluster.css",
         "/static/dashboard.css",
         *[f"/events/{i}" for i in _listed(r.text)],
         "/static/leaflet/leaflet.js",
+        "/static/markercluster/leaflet.markercluster.js",
         "/static/dashboard.js",
     ]  # everything from this server
     csp = r.headers["content-security-policy"]

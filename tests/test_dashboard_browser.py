@@ -12,8 +12,9 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,6 +22,7 @@ import uvicorn
 
 from tests.conftest import FakeClock, make_settings
 from tests.support import api_data
+from tests.support.many_events import fill_many
 from tracker import __version__
 from tracker.adapters.web import create_web_app
 from tracker.app import App
@@ -42,9 +44,20 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn serving the real App's web app, on a free loopback port."""
-    db = tmp_path_factory.mktemp("map") / "map.db"
+    yield from _serve(tmp_path_factory.mktemp("map") / "map.db", api_data.fill)
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same with 600 events packed in a few towns: a map dense enough to cluster."""
+    yield from _serve(
+        tmp_path_factory.mktemp("dense") / "dense.db", lambda engine: fill_many(engine, 600)
+    )
+
+
+def _serve(db: Path, fill: Callable[[Any], Any]) -> Iterator[str]:
     app = App(make_settings(f"sqlite:///{db}", web={"enabled": False}), clock=FakeClock())
-    api_data.fill(app.engine)
+    fill(app.engine)
     port = _free_port()
     config = uvicorn.Config(
         create_web_app(app, __version__), host="127.0.0.1", port=port, log_level="warning"
@@ -165,3 +178,95 @@ def test_screenshot_of_the_map(server: str, tmp_path: Path) -> None:
         assert image.size == (1280, 900)
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 50
+
+
+def _screenshot(url: str, work: Path, name: str, size: str = "1280,900") -> Path:
+    """A screenshot saved as a test artifact (tests/artifacts/NAME.png), checked not blank."""
+    from PIL import Image
+
+    shot = Path("tests/artifacts", name).resolve()
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    _chromium(
+        work, "--virtual-time-budget=5000", f"--window-size={size}", f"--screenshot={shot}", url
+    )
+    with Image.open(shot) as image:
+        assert image.size == tuple(int(n) for n in size.split(","))
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 50
+    return shot
+
+
+def test_governorates_and_agreement_zones_are_drawn(server: str, tmp_path: Path) -> None:
+    """14 governorate outlines (shipped GeoJSON) and every polygon of the agreement zones."""
+    import httpx
+
+    dom, urls = _load(f"{server}/", tmp_path)
+    assert 'data-state="ready"' in dom
+    assert len(re.findall(r'<path class="governorate', dom)) == 14
+    zones = httpx.get(f"{server}/api/v1/zones").json()["features"]
+    assert any(z["geometry"]["type"] in ("Polygon", "MultiPolygon") for z in zones)
+    # one path per zone feature: areas, lines, and points drawn as small dots
+    assert len(re.findall(r'<path class="zone', dom)) == len(zones)
+    assert any(u.endswith("/map/governorates.geojson") for u in urls)
+    assert "CC BY 3.0 IGO" in dom  # the boundaries' attribution is on the page
+
+
+def test_side_and_event_type_filters_reach_the_api_and_the_map(server: str, tmp_path: Path) -> None:
+    dom, urls = _load(
+        f"{server}/?side=opposition&event_type=Explosions/Remote%20violence", tmp_path
+    )
+    assert 'data-state="ready"' in dom
+    assert any("side=opposition" in u and "event_type=Explosions" in u for u in urls), urls
+    assert _count(dom, "marker-count") == 1 and _count(dom, "event-count") == 1  # the clash
+    assert '<option value="opposition" selected="">' in dom
+    assert any("/map/days.svg" in u for u in urls) is False  # the first chart came with the page
+
+
+def test_a_dense_map_clusters_nearby_markers(dense: str, tmp_path: Path) -> None:
+    """600 events: grouped discs plus single markers account for every event, each disc in
+    its worst severity's colour, focusable from the keyboard; a screenshot is kept."""
+    dom, _ = _load(f"{dense}/", tmp_path)
+    assert 'data-state="ready"' in dom
+    assert _count(dom, "marker-count") == 600
+    assert 'data-clustered="true"' in dom
+    clusters = re.findall(
+        r'<div class="leaflet-marker-icon event-cluster sev-(\w+)( has-violation)?[^"]*"'
+        r'[^>]*tabindex="0"[^>]*><span>(\d+)</span>',
+        dom,
+    )
+    singles = re.findall(r'<path class="event-marker', dom)
+    assert clusters, dom[-3000:]
+    assert sum(int(n) for _, _, n in clusters) + len(singles) == 600
+    assert len(clusters) + len(singles) < 100  # far fewer things drawn than events
+    assert {sev for sev, _, _ in clusters} <= {"low", "medium", "high", "critical"}
+    assert any(v for _, v, _ in clusters)  # half the events are violations
+    _screenshot(f"{dense}/", tmp_path, "dashboard-clusters.png")
+
+
+def test_few_markers_are_not_clustered(server: str, tmp_path: Path) -> None:
+    dom, _ = _load(f"{server}/", tmp_path)
+    assert 'data-clustered="false"' in dom and "event-cluster" not in dom
+
+
+def test_the_chart_refreshes_with_the_list(server: str, tmp_path: Path) -> None:
+    """After a poll the chart is the server's again (fetched, parsed as SVG, swapped in)."""
+    dom, urls = _load(f"{server}/", tmp_path, budget_ms=65_000)
+    assert sum("/map/days.svg" in u for u in urls) == 1, urls
+    charts = re.findall(r'<svg [^>]*id="day-chart"[^>]*>', dom)
+    assert len(charts) == 1 and 'data-days="21"' in charts[0], charts  # 20 Apr - 10 May
+
+
+def test_screenshot_on_a_phone(server: str, tmp_path: Path) -> None:
+    """The page at a phone's width (filters stacked, map above the list): an artifact."""
+    _screenshot(f"{server}/", tmp_path, "dashboard-phone.png", size="390,844")
+
+
+def test_event_page_with_its_map(server: str, tmp_path: Path) -> None:
+    """The event page in Chromium: its map (inline SVG) and its reports are there, and the
+    page loads no script at all (so it works the same with JavaScript off); a screenshot is
+    kept (tests/artifacts/dashboard-event.png)."""
+    dom, urls = _load(f"{server}/events/1", tmp_path)
+    assert '<svg id="event-map"' in dom and 'class="event-dot"' in dom
+    assert '<table id="reports">' in dom and "Shelling on Sarmin kills three" in dom
+    assert "<script" not in dom and not [u for u in urls if u.endswith(".js")]
+    _screenshot(f"{server}/events/1", tmp_path, "dashboard-event.png", size="1000,900")

@@ -59,6 +59,8 @@ def client(config: Path) -> Iterator[TestClient]:
         (["-f", "geojson", "--zone", "idlib-deescalation"], "format=geojson&zone=idlib-deescalation"),
         (["-f", "jsonl", "--actor", "tahrir", "--order", "id"], "format=jsonl&actor=tahrir&order=id"),
         (["-f", "jsonl", "--status", "merged"], "format=jsonl&status=merged"),
+        (["-f", "jsonl", "--event-type", "Explosions/Remote violence"],
+         "format=jsonl&event_type=Explosions%2FRemote%20violence"),
         (["-f", "atom"], "format=atom"),
         (["-f", "atom", "--min-severity", "high", "--limit", "1"],
          "format=atom&min_severity=high&limit=1"),

@@ -50,6 +50,8 @@ class Spec:
     merged_into: str | None = None
     split_from: str | None = None
     updated_hours: float | None = None
+    event_type: str = "Explosions/Remote violence"
+    sub_event_type: str = "Shelling/artillery/missile attack"
 
 
 SPECS = [
@@ -131,8 +133,8 @@ def _event(session: Session, spec: Spec, feeds: list[Feed], ids: dict[str, int])
     updated = T0 + timedelta(hours=spec.updated_hours or spec.seen_hours)
     values: dict[str, Any] = {
         "violation": spec.violation,
-        "event_type": "Explosions/Remote violence",
-        "sub_event_type": "Shelling/artillery/missile attack",
+        "event_type": spec.event_type,
+        "sub_event_type": spec.sub_event_type,
         "event_date": spec.event_date,
         "place_name": spec.place,
         "admin1": spec.admin1,

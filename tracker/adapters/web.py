@@ -12,11 +12,13 @@ from typing import Any, Literal, Protocol
 
 import anyio
 from fastapi import FastAPI, HTTPException, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from tracker.core.digest import DigestFormat, PeriodOutOfRange
 
 log = logging.getLogger(__name__)
+# The status page loads nothing at all: inline style only.
+STATUS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 class SourceUnavailable(Exception):
@@ -115,6 +117,26 @@ def create_web_app(source: StatusSource, version: str, *, digest_concurrency: in
             return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
         status_outage.succeeded()
         return body
+
+    @app.get("/status.html", response_class=HTMLResponse)
+    def status_page() -> HTMLResponse:
+        """/status for people: feeds, scheduler, alert queue, agreements in force."""
+        from tracker.adapters.web_status import render_status
+
+        try:
+            body = source.status()
+        except SourceUnavailable as exc:
+            status_outage.failed(str(exc))
+            return HTMLResponse(
+                render_status(None, str(exc)),
+                status_code=503,
+                headers={"Content-Security-Policy": STATUS_CSP},
+            )
+        status_outage.succeeded()
+        return HTMLResponse(
+            render_status(body),
+            headers={"Content-Security-Policy": STATUS_CSP, "X-Content-Type-Options": "nosniff"},
+        )
 
     @app.get("/metrics")
     def metrics() -> Response:

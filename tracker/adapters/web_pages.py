@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import parse_qs
 
 import anyio
@@ -24,12 +24,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import ValidationError
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from tracker.adapters.web_api import MAX_ID, ApiSource, bearer_check
-from tracker.core.eventquery import MAX_PAGE, EventFilters
+from tracker.core.daycounts import day_counts
+from tracker.core.eventquery import MAX_PAGE, EventFilters, Side
+from tracker.core.events import SUB_TO_TYPE
+from tracker.core.minimap import mini_map
 
 MAP_LIMIT = MAX_PAGE  # events drawn on the map and listed beside it, newest first
 REFRESH_MS = 60_000  # how often the map page polls for new events
+# Above this many markers the map clusters those close together (Leaflet.markercluster);
+# below it every event is drawn on its own.
+CLUSTER_ABOVE = 100
 # Everything the pages load comes from this server: a page that tried to reach a CDN or a
 # tile server would be refused by the browser, not just happen to work offline.
 CSP = (
@@ -72,8 +80,11 @@ def safe_link(url: str | None) -> str | None:
     return url if scheme in ("http", "https") and ":" in url else None
 
 
-def render_event(doc: dict[str, Any], api_url: str, analyst: Any = None) -> str:
-    """The event page from an EventDetail document (what /api/v1/events/{id} returns)."""
+def render_event(
+    doc: dict[str, Any], api_url: str, analyst: Any = None, zones: dict[str, Any] | None = None
+) -> str:
+    """The event page from an EventDetail document (what /api/v1/events/{id} returns);
+    `zones` (GeoJSON, as /api/v1/zones) are drawn on its small map."""
     reports = [{**r, "safe_url": safe_link(r.get("url"))} for r in doc["reports"]]
     review = doc.get("review_status")
     return (
@@ -85,51 +96,151 @@ def render_event(doc: dict[str, Any], api_url: str, analyst: Any = None) -> str:
             decision=DECISIONS.get(review, str(review)),
             api_url=api_url,
             analyst=analyst,
+            map_svg=render_event_map(doc, zones or {}),
+        )
+    )
+
+
+SEVERITY_COLOURS = {"low": "#2b83ba", "medium": "#fdae61", "high": "#d7191c", "critical": "#7b0000"}
+
+
+@cache
+def _governorate_shapes() -> tuple[tuple[str, BaseGeometry], ...]:
+    doc = json.loads(_packaged_geojson("governorates.geojson"))
+    return tuple((f["properties"]["name"], shape(f["geometry"])) for f in doc["features"])
+
+
+def _zone_shapes(zones: dict[str, Any]) -> list[tuple[str, BaseGeometry]]:
+    """Areas and lines of the zones (points, such as a zone's centre, are left out)."""
+    out = []
+    for f in zones.get("features", []):
+        geometry = f.get("geometry") or {}
+        if geometry.get("type") in ("Polygon", "MultiPolygon", "LineString", "MultiLineString"):
+            props = f.get("properties") or {}
+            out.append((str(props.get("name") or props.get("id") or ""), shape(geometry)))
+    return out
+
+
+def render_event_map(doc: dict[str, Any], zones: dict[str, Any]) -> str | None:
+    """A small map of where the event happened (inline SVG, no JavaScript), or None when
+    its place is unknown."""
+    where = doc.get("location")
+    if not where or where.get("lat") is None or where.get("lon") is None:
+        return None
+    m = mini_map(
+        float(where["lon"]), float(where["lat"]), _governorate_shapes(), _zone_shapes(zones)
+    )
+    return (
+        _environment()
+        .get_template("minimap.svg.j2")
+        .render(
+            m=m,
+            place=where.get("name") or "the event",
+            colour=SEVERITY_COLOURS.get(doc.get("severity") or "", "#555"),
+            violation=bool(doc.get("violation")),
         )
     )
 
 
 def render_map(
-    events: list[dict[str, Any]], agreements: list[dict[str, Any]], form: dict[str, Any]
+    events: list[dict[str, Any]],
+    agreements: list[dict[str, Any]],
+    zones: list[dict[str, str]],
+    form: dict[str, Any],
 ) -> str:
-    """The map page with the list already filled, so the list works without JavaScript."""
+    """The map page with the list and the chart already filled, so they work without
+    JavaScript."""
     return (
         _environment()
         .get_template("map.html.j2")
         .render(
             events=events,
             agreements=agreements,
+            zones=zones,
+            sides=SIDES,
+            event_types=EVENT_TYPES,
             form=form,
             limit=MAP_LIMIT,
             refresh_ms=REFRESH_MS,
+            cluster_above=CLUSTER_ABOVE,
+            chart_svg=render_days(events),
         )
     )
 
 
-def map_filters(
-    since: str | None, until: str | None, agreement: str | None, violations_only: str | None
-) -> tuple[EventFilters, dict[str, Any]]:
+def render_days(events: list[dict[str, Any]]) -> str:
+    """The events-per-day chart (inline SVG) of the events listed."""
+    return _environment().get_template("days.svg.j2").render(chart=day_counts(events))
+
+
+# The map page's filter fields: all optional, all in the URL (a view can be shared).
+FILTER_FIELDS = ("since", "until", "agreement", "zone", "side", "event_type")
+SIDES = get_args(Side)
+# ACLED event types, each with its sub-event types (tracker.core.events).
+EVENT_TYPES = {
+    kind: sorted(sub for sub, of in SUB_TO_TYPE.items() if of == kind)
+    for kind in sorted(set(SUB_TO_TYPE.values()))
+}
+
+
+def map_filters(query: dict[str, str | None]) -> tuple[EventFilters, dict[str, Any]]:
     """The filters of the map page's form: empty fields (as a form sends them) mean unset;
     the rest is checked by the API's own model, so the page and the API agree."""
-    given = {
-        k: v
-        for k, v in {"since": since, "until": until, "agreement": agreement}.items()
-        if v and v.strip()
+    given: dict[str, Any] = {
+        k: v for k in FILTER_FIELDS if (v := query.get(k)) is not None and v.strip()
     }
-    if violations_only:
-        given["violations_only"] = violations_only
+    if query.get("violations_only"):
+        given["violations_only"] = query["violations_only"]
     try:
         filters = EventFilters.model_validate(given)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise HTTPException(422, problems) from None
-    form = {
-        "since": since or "",
-        "until": until or "",
-        "agreement": agreement or "",
-        "violations_only": filters.violations_only,
-    }
+    form: dict[str, Any] = {k: query.get(k) or "" for k in FILTER_FIELDS}
+    form["violations_only"] = filters.violations_only
     return filters, form
+
+
+FilterText = Annotated[str | None, Query(max_length=100)]
+DayText = Annotated[str | None, Query(max_length=10)]
+
+
+def page_filters(
+    since: DayText = None,
+    until: DayText = None,
+    agreement: FilterText = None,
+    zone: FilterText = None,
+    side: Annotated[str | None, Query(max_length=20)] = None,
+    event_type: FilterText = None,
+    violations_only: Annotated[str | None, Query(max_length=5)] = None,
+) -> tuple[EventFilters, dict[str, Any]]:
+    """The query of the map page and of its chart."""
+    return map_filters(
+        {
+            "since": since,
+            "until": until,
+            "agreement": agreement,
+            "zone": zone,
+            "side": side,
+            "event_type": event_type,
+            "violations_only": violations_only,
+        }
+    )
+
+
+Filters = Annotated[tuple[EventFilters, dict[str, Any]], Depends(page_filters)]
+
+
+def _zone_choices(zones: dict[str, Any]) -> list[dict[str, str]]:
+    """(id, name) of the zones, once each (a zone can have several features: an area and
+    its centre), for the zone filter."""
+    out: dict[str, dict[str, str]] = {}
+    for feature in zones.get("features", []):
+        props = feature.get("properties") or {}
+        if props.get("id") and str(props["id"]) not in out:
+            zone_id = str(props["id"])
+            out[zone_id] = {"id": zone_id, "name": str(props.get("name") or zone_id)}
+    return sorted(out.values(), key=lambda z: z["name"])
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
@@ -142,10 +253,18 @@ def _html(body: str, status: int = 200) -> HTMLResponse:
 
 
 @cache
-def _outline() -> bytes:
-    """Syria's coarse outline, shipped in the package (no tile server)."""
-    data = files("tracker") / "data" / "syria_outline.geojson"
-    return json.dumps(json.loads(data.read_text("utf-8"))).encode()
+def _packaged_geojson(name: str) -> bytes:
+    """A GeoJSON file shipped in the package (no tile server), compacted."""
+    data = files("tracker") / "data" / name
+    return json.dumps(json.loads(data.read_text("utf-8")), separators=(",", ":")).encode()
+
+
+def _geojson(name: str) -> Response:
+    return Response(
+        _packaged_geojson(name),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
 
 
 COOKIE = "tracker_session"
@@ -262,24 +381,39 @@ def add_pages(app: FastAPI, source: ApiSource) -> None:
         if found is None:
             raise HTTPException(404, f"no event {event_id}")
         analyst = signed_in(request) if reviews else None
-        return _html(render_event(found, f"/api/v1/events/{event_id}", analyst))
+        page = render_event(found, f"/api/v1/events/{event_id}", analyst, api.zones())
+        return _html(page)
 
     @router.get("/", response_class=HTMLResponse)
-    def map_page(
-        since: Annotated[str | None, Query(max_length=10)] = None,
-        until: Annotated[str | None, Query(max_length=10)] = None,
-        agreement: Annotated[str | None, Query(max_length=100)] = None,
-        violations_only: Annotated[str | None, Query(max_length=5)] = None,
-    ) -> HTMLResponse:
-        """The map and the list of events, filtered by the query (a view can be shared)."""
-        filters, form = map_filters(since, until, agreement, violations_only)
+    def map_page(chosen: Filters) -> HTMLResponse:
+        """The map, the list and the chart of events, filtered by the query (a view can be
+        shared)."""
+        filters, form = chosen
         api = source.data_api()
         events = api.page(filters, MAP_LIMIT, None)["events"]
-        return _html(render_map(events, api.agreements(), form))
+        zones = _zone_choices(api.zones())
+        return _html(render_map(events, api.agreements(), zones, form))
+
+    @router.get("/map/days.svg")
+    def days_chart(chosen: Filters) -> Response:
+        """The events-per-day chart alone, for the map page's refresh."""
+        api = source.data_api()
+        events = api.page(chosen[0], MAP_LIMIT, None)["events"]
+        return Response(
+            render_days(events),
+            media_type="image/svg+xml",
+            headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
+        )
 
     @router.get("/map/syria.geojson")
     def outline() -> Response:
-        return Response(_outline(), media_type="application/geo+json")
+        """Syria's coarse outline and its cities."""
+        return _geojson("syria_outline.geojson")
+
+    @router.get("/map/governorates.geojson")
+    def governorates() -> Response:
+        """The 14 governorates (geoBoundaries / OCHA, CC BY 3.0 IGO; tracker/data/SOURCES.md)."""
+        return _geojson("governorates.geojson")
 
     app.include_router(router)
     static = FilePath(str(files("tracker") / "static"))

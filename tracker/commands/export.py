@@ -68,6 +68,9 @@ def register(app: typer.Typer) -> None:
         zone: Annotated[str | None, typer.Option(help="Zone id.")] = None,
         actor: Annotated[str | None, typer.Option(help="Part of an actor's name.")] = None,
         side: Annotated[str | None, typer.Option(help="An attacker on this side.")] = None,
+        event_type: Annotated[
+            str | None, typer.Option(help="ACLED event type or sub-event type, exactly.")
+        ] = None,
         min_severity: Annotated[str | None, typer.Option(help="low|medium|high|critical")] = None,
         status: Annotated[str | None, typer.Option(help="active|dismissed|merged")] = None,
         bbox: Annotated[str | None, typer.Option(help="min_lon,min_lat,max_lon,max_lat")] = None,
@@ -84,8 +87,8 @@ def register(app: typer.Typer) -> None:
         options = {
             "since": since, "until": until, "by": by, "violations_only": violations_only,
             "agreement": agreement, "zone": zone, "actor": actor, "side": side,
-            "min_severity": min_severity, "status": status, "bbox": bbox, "q": q,
-            "order": order,
+            "event_type": event_type, "min_severity": min_severity, "status": status,
+            "bbox": bbox, "q": q, "order": order,
         }  # fmt: skip
         filters = _filters(options)
         if fmt == "atom":

@@ -63,6 +63,14 @@ class EventFilters(BaseModel):
         description="Part of an actor's name.",
     )
     side: Side | None = Field(None, description="An attacker on this side.")
+    event_type: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=PRINTABLE,
+        description="ACLED event type or sub-event type, exactly (e.g. Battles, "
+        "Air/drone strike).",
+    )
     min_severity: SeverityName | None = None
     status: Literal["active", "dismissed", "merged"] = Field(
         "active",
@@ -100,7 +108,7 @@ class EventFilters(BaseModel):
             raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
         return value
 
-    @field_validator("agreement", "zone", "actor", "q", "bbox")
+    @field_validator("agreement", "zone", "actor", "event_type", "q", "bbox")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         """Control characters are never part of a name or a search; NUL would also end the

@@ -153,6 +153,13 @@ def conditions(filters: EventFilters, dialect: str) -> list[Any]:
     if filters.side is not None:
         clause = sql.actor_where("{side} = :f_side AND {role} = 'attacker'")
         where.append(text(clause).bindparams(f_side=filters.side))
+    if filters.event_type is not None:
+        where.append(
+            or_(
+                col(EventRow.event_type) == filters.event_type,
+                col(EventRow.sub_event_type) == filters.event_type,
+            )
+        )
     severities = filters.severities()
     if severities is not None:
         where.append(col(EventRow.severity).in_(severities))

@@ -1,0 +1,35 @@
+"""Events per day for the dashboard chart (tracker.core.daycounts): every day between the
+first and the last has a bar, gaps at zero; the window is cut to the latest days; undated
+events are counted apart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tracker.core.daycounts import day_counts
+
+
+def _e(day: str | None, violation: bool = False) -> dict[str, object]:
+    return {"date": day, "violation": violation}
+
+
+def test_days_in_between_are_zero_and_violations_counted() -> None:
+    chart = day_counts([_e("2024-05-03", True), _e("2024-05-01"), _e("2024-05-03"), _e(None, True)])
+    assert [(d.day.isoformat(), d.total, d.violations) for d in chart.days] == [
+        ("2024-05-01", 1, 0),
+        ("2024-05-02", 0, 0),
+        ("2024-05-03", 2, 1),
+    ]
+    assert chart.undated == 1 and chart.left_out == 0 and chart.peak == 2
+
+
+def test_the_window_keeps_the_latest_days() -> None:
+    chart = day_counts([_e("2024-01-01"), _e("2024-01-10"), _e("2024-01-12")], max_days=5)
+    assert chart.days[0].day == date(2024, 1, 8) and chart.days[-1].day == date(2024, 1, 12)
+    assert len(chart.days) == 5 and chart.left_out == 1
+    assert sum(d.total for d in chart.days) == 2
+
+
+def test_nothing_dated_gives_an_empty_chart() -> None:
+    chart = day_counts([_e(None), _e("")])
+    assert chart.days == () and chart.undated == 2 and chart.peak == 0
