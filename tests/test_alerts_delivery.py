@@ -118,14 +118,15 @@ class Harness:
         _OPEN.append(self)
 
     def add_item(
-        self, *incidents: dict[str, Any], title: str = "Shelling", eligible: bool = True
+        self, *incidents: dict[str, Any], title: str = "Shelling", eligible: bool = True,
+        site: str = "news.example",
     ) -> int:
         self._n += 1
         now = self.clock()
         item = NewItem(
             entry_key=f"k{self._n}",
             guid=f"k{self._n}",
-            url=f"https://news.example/{self._n}?a=1&b=<2>",
+            url=f"https://{site}/{self._n}?a=1&b=<2>",
             title=title,
             summary="s",
             text="s",
@@ -272,6 +273,7 @@ async def test_second_source_edits_instead_of_sending(
             evidence=["Seven people died when regime artillery pounded Kafranbel on Sunday."],
         ),
         title="Seven dead in Kafr Nabl shelling",
+        site="other-outlet.example",  # an independent outlet: one site is one source
     )
     await harness.deliver()
     assert len(fake_tg.calls_to("sendMessage")) == 2
