@@ -7,7 +7,11 @@ report are one incident.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +25,7 @@ from tracker.core.merge import (
     compatible,
     merge,
     outlet_keys,
+    pairwise_scores,
     site_of,
     source_groups,
 )
@@ -229,3 +234,49 @@ def test_a_second_mention_of_one_act_in_a_report_is_one_incident() -> None:
     assert len(incidents) == 1
     assert incidents[0].fatalities == 3 and incidents[0].injured == 5
     assert len(incidents[0].evidence) == 3
+
+
+# -- the labelled merge set ------------------------------------------------------------------
+
+MERGE_GROUPS = Path(__file__).resolve().parents[1] / "data" / "merge_groups.jsonl"
+
+
+def _groups() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in MERGE_GROUPS.read_text("utf-8").splitlines() if line]
+
+
+def test_the_merge_set_has_rewrites_opposite_sides_and_same_outlet_copies() -> None:
+    kinds = Counter(g["kind"] for g in _groups())
+    assert kinds["cross-outlet-rewrite"] >= 3
+    assert kinds["opposite-sides-same-day-nearby"] >= 3
+    assert kinds["same-outlet-copy"] >= 2
+    assert kinds["unknown-attacker-nearby"] >= 1
+
+
+@pytest.fixture(scope="module")
+def labelled() -> tuple[list[Report], dict[str, str]]:
+    from tracker.commands.classify import build_classifier
+    from tracker.commands.incidents import labelled_reports
+
+    return labelled_reports(_groups(), build_classifier().classify)
+
+
+def test_merge_goals_on_the_labelled_set(labelled: tuple[list[Report], dict[str, str]]) -> None:
+    reports, gold = labelled
+    scores = pairwise_scores(gold, [[r.key for r in c] for c in cluster(reports)])
+    assert scores.true_pairs >= 70
+    assert scores.precision >= 0.97, scores
+    assert scores.recall >= 0.93, scores
+
+
+def test_same_outlet_copies_are_one_source_in_the_labelled_set(
+    labelled: tuple[list[Report], dict[str, str]],
+) -> None:
+    reports, gold = labelled
+    expected = {"g38/a": 2, "g39/a": 2, "g33/a": 3, "g34/a": 3}
+    found = {}
+    for members in cluster(reports):
+        labels = {gold[r.key] for r in members}
+        if len(labels) == 1 and (label := labels.pop()) in expected:
+            found[label] = merge(members).source_count
+    assert found == expected
