@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.core.classifier import Classifier
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
@@ -28,6 +30,7 @@ from tracker.core.merge import (
     pairwise_scores,
     site_of,
     source_groups,
+    syndicated,
 )
 from tracker.reference import load_reference
 
@@ -280,3 +283,40 @@ def test_same_outlet_copies_are_one_source_in_the_labelled_set(
         if len(labels) == 1 and (label := labels.pop()) in expected:
             found[label] = merge(members).source_count
     assert found == expected
+
+
+@st.composite
+def outlet_reports(draw: Any) -> list[Report]:
+    texts = ["Shells hit Kafr Nabl on Monday, killing three people in the market.",
+             "Artillery struck the town.", "Three died in Kafr Nabl when shells fell.", ""]
+    out = []
+    for i in range(draw(st.integers(min_value=1, max_value=10))):
+        host = draw(st.sampled_from(["wire.example", "www.wire.example", "monitor.example",
+                                     "news.google.com", ""]))
+        out.append(report(
+            f"o{i:02d}",
+            url=f"https://{host}/{i}" if host else "",
+            outlet=draw(st.sampled_from([None, "Wire", "Monitor", "Google News"])),
+            evidence=draw(st.sampled_from(texts)),
+            content_hash=draw(st.sampled_from([None, "h1"])),
+        ))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(reports=outlet_reports())
+def test_source_groups_are_the_components_of_copies_and_shared_outlets(
+    reports: list[Report],
+) -> None:
+    def linked(a: Report, b: Report) -> bool:
+        return syndicated(a, b) or bool(set(outlet_keys(a)) & set(outlet_keys(b)))
+
+    component = {r.key: {r.key} for r in reports}
+    for a in reports:
+        for b in reports:
+            if a is not b and linked(a, b) and component[a.key] is not component[b.key]:
+                merged = component[a.key] | component[b.key]
+                for key in merged:
+                    component[key] = merged
+    expected = {frozenset(c) for c in component.values()}
+    assert {frozenset(r.key for r in g) for g in source_groups(reports)} == expected
