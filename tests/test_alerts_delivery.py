@@ -108,6 +108,7 @@ async def test_second_source_edits_instead_of_sending(
             evidence=["Seven people died when regime artillery pounded Kafranbel on Sunday."],
         ),
         title="Seven dead in Kafr Nabl shelling",
+        site="other-outlet.example",  # an independent outlet: one site is one source
     )
     await harness.deliver()
     assert len(fake_tg.calls_to("sendMessage")) == 2

@@ -113,14 +113,15 @@ class Harness:
         _OPEN.append(self)
 
     def add_item(
-        self, *incidents: dict[str, Any], title: str = "Shelling", eligible: bool = True
+        self, *incidents: dict[str, Any], title: str = "Shelling", eligible: bool = True,
+        site: str = "news.example",
     ) -> int:
         self._n += 1
         now = self.clock()
         item = NewItem(
             entry_key=f"k{self._n}",
             guid=f"k{self._n}",
-            url=f"https://news.example/{self._n}?a=1&b=<2>",
+            url=f"https://{site}/{self._n}?a=1&b=<2>",
             title=title,
             summary="s",
             text="s",

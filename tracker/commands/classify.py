@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from tracker.core.classifier import Classifier
-from tracker.core.evaluation import format_table, score_case, summarise
+from tracker.core.evaluation import format_table, score_case, side_finder, summarise
 from tracker.core.incident import Incident, ItemInput
 from tracker.progress import progress_bar
 
@@ -194,6 +194,29 @@ def format_behaviour(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _labelled_objects(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """The labelled cases of a JSONL file, or of every set a corpus manifest (.toml) names,
+    with the name of the set each case comes from."""
+    if path.suffix != ".toml":
+        objs = list(_jsonl_objects(_read(str(path))))
+        return [path.stem] * len(objs), objs
+    import tomllib
+
+    from tracker.core.evaluation import corpus_sets
+
+    try:
+        sets = corpus_sets(tomllib.loads(_read(str(path))))
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise typer.BadParameter(f"{path}: {exc}") from exc
+    names: list[str] = []
+    objs = []
+    for entry in sets:
+        found = list(_jsonl_objects(_read(str(path.parent / entry.path))))
+        names += [entry.name] * len(found)
+        objs += found
+    return names, objs
+
+
 def register(app: typer.Typer) -> None:
     """Add the `classify` and `eval` commands to the main app."""
 
@@ -231,7 +254,8 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
         cases: Annotated[Path | None, typer.Argument(
-            help="Labelled cases, JSONL (not needed with --behaviour).")] = None,
+            help="Labelled cases, JSONL, or a corpus manifest (.toml, e.g. eval/corpus.toml; "
+                 "not needed with --behaviour).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
         behaviour_: Annotated[bool, typer.Option(
             "--behaviour", help="Run the generated behavioural suite instead.")] = False,
@@ -246,7 +270,7 @@ def register(app: typer.Typer) -> None:
             return
         if cases is None:
             raise typer.BadParameter("give a JSONL file of labelled cases, or --behaviour")
-        objs = list(_jsonl_objects(_read(str(cases))))
+        set_of, objs = _labelled_objects(cases)
         clf = build_classifier()
         items = [item_from_object(o, None) for o in objs]
         started = time.perf_counter()
@@ -256,10 +280,20 @@ def register(app: typer.Typer) -> None:
                 outputs.append([i.to_dict() for i in clf.classify(item)])
                 report(n, len(items))
         elapsed = time.perf_counter() - started
-        scores = [score_case(str(o.get("id")), o.get("label") or {}, out)
+        side_of = side_finder(clf.ref)
+        scores = [score_case(str(o.get("id")), o.get("label") or {}, out, side_of)
                   for o, out in zip(objs, outputs, strict=True)]
         summary = summarise(scores, elapsed)
+        if len(set(set_of)) > 1:  # a corpus: each set's figures too
+            summary["sets"] = {name: summarise([s for s, n in zip(scores, set_of, strict=True)
+                                                if n == name], 0.0)
+                               for name in dict.fromkeys(set_of)}
         if as_json:
             typer.echo(json.dumps(summary))
         else:
+            sets = summary.pop("sets", {})
             typer.echo(format_table(summary))
+            for name, figures in sets.items():
+                side = figures["attacker_side_correct"]
+                typer.echo(f"{name}: n {figures['n']}, F1 {figures['violation_f1']:.3f}, "
+                           f"attacker side {'n/a' if side is None else f'{side:.3f}'}")

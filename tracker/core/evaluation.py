@@ -4,18 +4,32 @@ A report counts as predicted-violation when any of its incidents is a violation.
 accuracies are measured over the true positives only, on the predicted violation nearest
 the labelled place, because a report may describe several incidents and the label
 describes one.
+
+Attacker side: the label names the attacker (``attacker``, else the first of ``actors``,
+which lists the attacker first) and the other parties (``target``, else the rest of
+``actors``).  Both the label's names and the prediction's attackers are resolved to a side
+on the labelled day by the same lookup (:func:`side_finder`): the camp (government or
+opposition) when the actor has one, else the actor itself (Israel, the SDF, the Druze
+factions are each their own side).  The side is correct when the labelled attacker's side is
+among the predicted attackers' and none of them is on a labelled target's side.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from tracker.core.actors import actor_id
 from tracker.core.geo import haversine_km
+from tracker.core.mentions import GOV, OPP, find_actors
+from tracker.core.registries import Registries
 
 LOCATION_TOLERANCE_KM = 15.0
+# (actor name, labelled day) -> the side it is on that day, or None when the name is unknown.
+SideOf = Callable[[str, date | None], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,62 @@ class CaseScore:
     agreements_ok: bool | None = None
     event_type_ok: bool | None = None
     sub_event_type_ok: bool | None = None
+    attacker_side_ok: bool | None = None
+
+
+def side_finder(ref: Registries) -> SideOf:
+    """A :data:`SideOf` over the actor registry and the classifier's generic actor nouns."""
+    memo: dict[tuple[str, date | None], str | None] = {}
+
+    def side_of(name: str, day: date | None) -> str | None:
+        key = (name, day)
+        if key not in memo:
+            found = find_actors(ref, name)
+            if not found:
+                memo[key] = None
+            else:
+                info = found[0][2]
+                actor = ref.actors.get(info.name)
+                camp = actor.camp_on(day) if actor else info.side
+                memo[key] = camp if camp in (GOV, OPP) else \
+                    "actor:" + (actor.key if actor else actor_id(info.name))
+        return memo[key]
+
+    return side_of
+
+
+def _label_parties(label: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+    """(attacker, other parties) of a label: ``attacker``/``target`` keys, else ``actors``
+    (attacker first)."""
+    actors = [str(a) for a in label.get("actors") or [] if a]
+    attacker = label.get("attacker") or (actors[0] if actors else None)
+    if label.get("target") is not None:
+        target = label["target"]
+        others = [str(t) for t in (target if isinstance(target, list) else [target]) if t]
+    else:
+        others = [a for a in actors if a != attacker]
+    return (str(attacker) if attacker else None), others
+
+
+def attacker_side_ok(
+    label: Mapping[str, Any], match: Mapping[str, Any], side_of: SideOf
+) -> bool | None:
+    """Whether the predicted attackers are on the labelled attacker's side (None when the
+    label names no attacker, or one the lookup does not know)."""
+    attacker, others = _label_parties(label)
+    if attacker is None:
+        return None
+    try:
+        day = date.fromisoformat(str(label.get("date"))) if label.get("date") else None
+    except ValueError:
+        day = None
+    want = side_of(attacker, day)
+    if want is None:
+        return None
+    not_them = {side_of(o, day) for o in others} - {want, None}
+    got = {side_of(str(a.get("name") or ""), day) or str(a.get("side") or "")
+           for a in match.get("actors") or [] if a.get("role") == "attacker"}
+    return want in got and not got & not_them
 
 
 def nearest_violation(
@@ -54,9 +124,11 @@ def nearest_violation(
 
 
 def score_case(
-    case_id: str, label: Mapping[str, Any], incidents: Sequence[Mapping[str, Any]]
+    case_id: str, label: Mapping[str, Any], incidents: Sequence[Mapping[str, Any]],
+    side_of: SideOf | None = None,
 ) -> CaseScore:
-    """Compare one case's predicted incidents with its label."""
+    """Compare one case's predicted incidents with its label (the attacker side only when
+    ``side_of`` is given)."""
     expected = bool(label.get("violation"))
     match = nearest_violation(incidents, label)
     predicted = match is not None
@@ -80,7 +152,34 @@ def score_case(
                                                                        or []),
         event_type_ok=match.get("event_type") == label.get("event_type"),
         sub_event_type_ok=match.get("sub_event_type") == label.get("sub_event_type"),
+        attacker_side_ok=attacker_side_ok(label, match, side_of) if side_of else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusSet:
+    """One labelled set of the development corpus manifest (``eval/corpus.toml``)."""
+
+    name: str
+    path: str  # relative to the manifest's folder
+
+
+def corpus_sets(manifest: Mapping[str, Any]) -> list[CorpusSet]:
+    """The sets a parsed corpus manifest names, in order; a set without a path is an error."""
+    out: list[CorpusSet] = []
+    for n, entry in enumerate(manifest.get("sets") or [], 1):
+        path = str(entry.get("path") or "")
+        if not path:
+            raise ValueError(f"corpus set {n} has no path")
+        out.append(CorpusSet(str(entry.get("name") or path), path))
+    if not out:
+        raise ValueError("the corpus manifest names no [[sets]]")
+    return out
+
+
+def report_words(text: str) -> int:
+    """Words of a report's body (whitespace-separated), as the corpus length rule counts them."""
+    return len(text.split())
 
 
 def _rate(values: Sequence[bool | None]) -> float | None:
@@ -112,6 +211,8 @@ def summarise(scores: Sequence[CaseScore], elapsed_seconds: float) -> dict[str, 
         "agreements_exact": _rate([s.agreements_ok for s in tps]),
         "event_type_accuracy": _rate([s.event_type_ok for s in tps]),
         "sub_event_type_accuracy": _rate([s.sub_event_type_ok for s in tps]),
+        "attacker_side_correct": _rate([s.attacker_side_ok for s in tps]),
+        "attacker_side_scored": sum(1 for s in tps if s.attacker_side_ok is not None),
         "items_per_second": round(len(scores) / elapsed_seconds, 1) if elapsed_seconds > 0
         else None,
     }

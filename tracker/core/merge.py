@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracker.core.geo import haversine_km
 from tracker.core.incident import ActorRole, Incident, Location
@@ -34,6 +35,9 @@ PLACE_RADIUS_KM = {1: 5.0, 2: 20.0, 3: 40.0, 4: 80.0, 5: 40.0, 6: 1000.0}
 MAX_DISTANCE_KM = 150.0
 # Two exact places this far apart are always two acts, whatever the text says.
 EXACT_LIMIT_KM = 30.0
+# How far apart two reports of one exact place (a settlement, precision 1) may put it; also
+# the farthest an act with an unknown attacker may be merged with another.
+EXACT_PLACE_KM = 2 * PLACE_RADIUS_KM[1]
 # Days an imprecise date may stand for, after its first day (dates.py resolves a window to
 # its first day; a precision-2 fallback date is the report date, so the act may be earlier).
 DATE_SPAN_DAYS = {1: (0, 0), 2: (2, 1), 3: (0, 7), 4: (0, 31), 5: (0, 366)}
@@ -219,18 +223,63 @@ def attacker_sides(incident: Incident) -> frozenset[str]:
     return frozenset(a.side for a in incident.actors if a.role == "attacker" and a.side)
 
 
+# Sides that never stand for a party when roles are compared: civilians are only ever victims,
+# and an unidentified perpetrator says nothing about who was hit.
+_NOT_A_PARTY = frozenset({"civilian", "unknown", ""})
+
+
+def target_sides(incident: Incident) -> frozenset[str]:
+    """The armed sides an incident names as targets (civilians and unknowns left out)."""
+    return frozenset(a.side for a in incident.actors
+                     if a.role == "target" and a.side not in _NOT_A_PARTY)
+
+
 def _attackers_clash(sa: frozenset[str], sb: frozenset[str]) -> bool:
     """Both reports name attackers, and no side is among both."""
     return bool(sa and sb and not sa & sb)
+
+
+def _swapped(a: Incident, b: Incident) -> bool:
+    """Each report's attacker is the other's target: the army shelling rebels and rebels
+    attacking the army are two acts, even when both reports name both sides."""
+    att_a = attacker_sides(a) - _NOT_A_PARTY
+    att_b = attacker_sides(b) - _NOT_A_PARTY
+    tgt_a, tgt_b = target_sides(a), target_sides(b)
+    return bool(att_a & tgt_b and att_b & tgt_a)
+
+
+def _roles_ok(a: Incident, b: Incident) -> bool:
+    """The verdict of :func:`_actors` without its reason."""
+    return not _attackers_clash(attacker_sides(a), attacker_sides(b)) and not _swapped(a, b)
 
 
 def _actors(a: Incident, b: Incident) -> tuple[bool, str]:
     sa, sb = attacker_sides(a), attacker_sides(b)
     if _attackers_clash(sa, sb):
         return False, f"attackers differ ({', '.join(sorted(sa))} / {', '.join(sorted(sb))})"
+    if _swapped(a, b):
+        return False, "attacker and target swapped (one report's attacker is the other's target)"
     if sa and sb:
         return True, f"attackers agree ({', '.join(sorted(sa & sb))})"
     return True, "an attacker is unknown"
+
+
+def _exact_close(a: Location | None, b: Location | None) -> bool:
+    """Both places known and no farther apart than two reports of one exact place may be."""
+    if a is None or b is None:
+        return False
+    if a.name.casefold() == b.name.casefold():
+        return True
+    return haversine_km(a.lat, a.lon, b.lat, b.lon) <= EXACT_PLACE_KM
+
+
+def _unknown_attacker_ok(a: Incident, b: Incident) -> bool:
+    """An unknown attacker is no wildcard beyond an exact place's tolerance: with an attacker
+    missing on either side, the two places must be known and within :data:`EXACT_PLACE_KM`
+    (syndicated copies, one article, are exempt)."""
+    if attacker_sides(a) and attacker_sides(b):
+        return True
+    return _exact_close(a.location, b.location)
 
 
 def _kinds(a: Incident, b: Incident, similar: bool) -> tuple[bool, str]:
@@ -274,7 +323,11 @@ def assess(a: Report, b: Report) -> Assessment:
         actors_why,
         "syndicated copy" if copy else f"text similarity {sim:.2f}",
     ]
-    ok = kinds_ok and places_ok and actors_ok and (dates_ok or copy)
+    unknown_ok = copy or _unknown_attacker_ok(a.incident, b.incident)
+    if actors_ok and not unknown_ok:
+        reasons.append(f"an attacker is unknown and the places are not within {EXACT_PLACE_KM:.0f}"
+                       " km of each other")
+    ok = kinds_ok and places_ok and actors_ok and unknown_ok and (dates_ok or copy)
     score = 1.0 + sim + 0.5 * closeness + _agreement(a.incident, b.incident)
     return Assessment(ok, round(score, 6) if ok else 0.0, tuple(reasons), copy)
 
@@ -293,12 +346,13 @@ def compatible(a: Report, b: Report) -> bool:
     dates_ok = _dates_ok(ia, ib)
     if not _places_ok(ia.location, ib.location):
         return False
-    if _attackers_clash(attacker_sides(ia), attacker_sides(ib)):
+    if not _roles_ok(ia, ib):
         return False
-    if dates_ok and ia.sub_event_type == ib.sub_event_type:
+    unknown_ok = _unknown_attacker_ok(ia, ib)
+    if dates_ok and unknown_ok and ia.sub_event_type == ib.sub_event_type:
         return True
     copy = syndicated(a, b)
-    if not dates_ok and not copy:
+    if not (dates_ok or copy) or not (unknown_ok or copy):
         return False
     return ia.sub_event_type == ib.sub_event_type or copy or text_similarity(a, b) >= SIMILAR_TEXT
 
@@ -494,8 +548,47 @@ def _cells_within(lat: float, lon: float, km: float, size: float) -> list[tuple[
 # -- merged values -------------------------------------------------------------------------
 
 
+# Sites that carry other outlets' stories under their own address: their feed and their host
+# say nothing about who wrote a report, so only syndication groups their reports.
+AGGREGATOR_HOSTS = frozenset({"news.google.com", "news.yahoo.com", "msn.com", "flipboard.com"})
+# Second-level labels under a country code ("bbc.co.uk", "sana.com.sy"): the site is one
+# label further left.
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "news"})
+
+
+def site_of(url: str | None) -> str | None:
+    """The site a URL belongs to ("english.enabbaladi.net" and "www.enabbaladi.net" are
+    enabbaladi.net), or None without a host."""
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    labels = [x for x in host.casefold().split(".") if x]
+    if len(labels) < 2:
+        return host.casefold() or None
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
+def outlet_keys(report: Report) -> tuple[str, ...]:
+    """What identifies the outlet of a report: its site, else (no URL) its feed.
+
+    Two reports sharing it are one outlet's, hence one source, however different their words
+    (a later update, a rewrite by the same newsroom).  The site decides before the feed: a
+    feed whose items live on several sites is an aggregator, and its items are as many
+    outlets as sites.  Aggregator sites identify nobody.
+    """
+    site = site_of(report.url)
+    if site is not None:
+        host = (urlsplit(report.url or "").hostname or "").casefold().removeprefix("www.")
+        return () if host in AGGREGATOR_HOSTS or site in AGGREGATOR_HOSTS else ("site:" + site,)
+    if report.outlet and report.outlet.strip():
+        return ("feed:" + report.outlet.strip().casefold(),)
+    return ()
+
+
 def source_groups(reports: Sequence[Report]) -> list[list[Report]]:
-    """Reports grouped so that syndicated copies form one source (connected components)."""
+    """Reports grouped into independent sources (connected components): syndicated copies
+    are one source, and so are reports of one outlet (:func:`outlet_keys`)."""
     parent = list(range(len(reports)))
 
     def root(i: int) -> int:
@@ -508,11 +601,14 @@ def source_groups(reports: Sequence[Report]) -> list[list[Report]]:
     # test.  A report whose shingles equal an earlier one's has that one's shingle verdict
     # against every other report, so only the first of each shingle set is compared.
     by_hash: dict[str, int] = {}
+    by_outlet: dict[str, int] = {}
     by_shingles: dict[frozenset[str], int] = {}
     distinct: list[int] = []
     for i, r in enumerate(reports):
         if r.content_hash:
             parent[root(i)] = root(by_hash.setdefault(r.content_hash, i))
+        for key in outlet_keys(r):
+            parent[root(i)] = root(by_outlet.setdefault(key, i))
         shingles = _shingles(r)
         if not shingles:
             distinct.append(i)
