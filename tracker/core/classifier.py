@@ -37,7 +37,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 
 from tracker.core.actors import actor_id
-from tracker.core.agreements import CAMP_PREFIX, Agreement
+from tracker.core.agreements import EXPLICIT_ACTS, CAMP_PREFIX, Agreement
 from tracker.core.dates import (
     DatePhrase,
     DateResolution,
@@ -1226,6 +1226,9 @@ def _decide_under(
                                    "was in force"), False, tuple(dict.fromkeys(one_sided)))
         return _Verdict(False, "not a violation: target side unknown", False)
     articles = tuple(a.breached_articles(sub, zone_ids, guarantor, att_l))
+    if not articles and sub in EXPLICIT_ACTS:
+        return _Verdict(False, f"not a violation: no article of {a.id} forbids this act "
+                        "(no fire or strike reported)", inferred)
     if guarantor:
         return _Verdict(True, ("violation: attack on a guarantor's forces inside an agreement "
                                "zone on a day the agreement was in force"), inferred, articles)
