@@ -136,3 +136,15 @@ def test_scan_types_the_move_as_an_incursion() -> None:
 def test_a_region_after_a_place_only_locates_it(classifier: Classifier, text: str) -> None:
     found = _violations(_classify(classifier, text))
     assert found and found[0]["location"]["name"] == "Rafid"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("text", [
+    "Israeli soldiers fired on a protest in the Yarmouk basin on Tuesday, wounding a man.",
+    "On Tuesday Israeli troops pushed into villages of the Yarmouk Basin, residents said.",
+])
+def test_the_yarmouk_basin_is_the_daraa_region_not_the_damascus_camp(
+    classifier: Classifier, text: str
+) -> None:
+    found = _violations(_classify(classifier, text))
+    assert found and found[0]["location"]["admin1"] == "Daraa"  # type: ignore[index]
+    assert found[0]["agreements"] == ["isr-syr-disengagement-1974"]
