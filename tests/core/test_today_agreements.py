@@ -287,7 +287,8 @@ def test_unnamed_armed_groups_in_sweida_count_as_the_druze_side() -> None:
 
 
 def test_both_parties_named_without_roles_is_fighting_between_them() -> None:
-    from tracker.core.classifier import _decide_under, _Party
+    from tracker.core.policy import Party as _Party
+    from tracker.core.policy import decide_under as _decide_under
 
     sdf = _ref().agreements.get("syr-sdf-2026")
     assert sdf is not None

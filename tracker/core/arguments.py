@@ -1,0 +1,257 @@
+"""The arguments of a folded act: its type, place, date, origin of fire, actors and toll.
+
+Once the mentions of one act are folded (:mod:`tracker.core.folding`), each argument is chosen
+over all of them: the most specific place, the most precise date (else a neighbouring
+sentence's, the title's, the report's), the type of the main acts (the headline's act when
+they disagree), the majority role of every actor, and the toll over the act's sentences and
+the detail sentences after them.  Why a module of its own: these choices are per incident and
+document-level, separate from reading one sentence (:mod:`tracker.core.frames`) and from
+deciding whether the act is a violation (:mod:`tracker.core.policy`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tracker.core.dates import (
+    DateResolution,
+    find_date_phrases,
+    is_background_phrase,
+    report_date,
+    resolve_phrase,
+)
+from tracker.core.document import Document
+from tracker.core.events import (
+    ARMED_CLASH,
+    GROUND_WORDS,
+    IED,
+    SUB_TO_TYPE,
+    SUICIDE,
+    TYPE_PRIORITY,
+    Act,
+    dominant_type,
+    fire_origin_side,
+    scan_sentence,
+)
+from tracker.core.folding import Cluster
+from tracker.core.gazetteer import Place
+from tracker.core.mentions import CIV, OPP, ORIGIN_ACTORS, ActorInfo
+from tracker.core.numbers import Toll, extract_toll
+from tracker.core.text import CaselessPattern
+
+_KIND_RANK = {"military_site": 0, "neighbourhood": 0, "settlement": 1, "road": 2, "region": 3}
+
+# Sentences after an act, without acts of their own, read for its toll.
+_DETAIL_SENTENCES = 2
+
+
+def _neighbour_date(doc: Document, i: int, taken: set[int]) -> DateResolution | None:
+    """A recent date phrase in the sentence before/after ``i`` that has no other act."""
+    for j in (i - 1, i + 1):
+        if j < 0 or j >= len(doc.sentences) or j in taken:
+            continue
+        if doc.scans[j].background:
+            continue
+        res = _recent_phrase(doc, doc.sentences[j].text)
+        if res is not None:
+            return DateResolution(res.date, res.precision, res.words,
+                                  res.reason + " (from a neighbouring sentence)")
+    return None
+
+def _recent_phrase(doc: Document, text: str) -> DateResolution | None:
+    """First date phrase of ``text`` naming a day or week within 31 days of the report."""
+    for p in find_date_phrases(text):
+        if is_background_phrase(p):
+            continue
+        res = resolve_phrase(p, doc.published)
+        if res.date is None or res.precision > 3:
+            continue
+        if doc.pub_date - timedelta(days=31) <= res.date <= doc.pub_date:
+            return res
+    return None
+
+
+def cluster_type(doc: Document, c: Cluster) -> tuple[str, str, str]:
+    """(event_type, sub_event_type, note) of a cluster's acts.
+
+    The most specific sub-type of the main acts wins; acts named as the setting or
+    support of another ("after days of bombardment", "backed by shelling") only count
+    when there is nothing else.  When the acts disagree and the headline names one of
+    them ("Rebels storm army lines", "troops clash near Ras al-Ain"), the headline's act
+    is the incident's act.
+    """
+    acts = [a for r in c.records for a in r.acts]
+    main = [a for a in acts if not a.backdrop] or acts
+    subs = [a.sub_event_type for a in main if a.specific] or [a.sub_event_type
+                                                             for a in main]
+    event_type, sub = dominant_type(subs)
+    note = ""
+    if len(main) < len(acts):
+        note = (f"type {sub} from the main act; "
+                + ", ".join(f"'{a.trigger}'" for a in acts if a.backdrop)
+                + " only sets the scene or supports it")
+    if len({a.sub_event_type for a in main}) > 1:
+        head = _headline(doc)
+        if head is not None and head[0] != sub and sub not in _REFINES.get(head[0], ()) \
+                and any(_matches_headline(a, head[0]) for a in main):
+            sub = head[0]
+            event_type = SUB_TO_TYPE[sub]
+            note = f"type {sub} from the headline's act '{head[1]}'"
+    return event_type, sub, note
+
+def _headline(doc: Document) -> tuple[str, str] | None:
+    """(sub_event_type, trigger) of the title's act, when the title names a clear one.
+
+    A weapon word decides ("Air strikes kill ..."); without one, only ground-assault
+    words count ("storm", "seize", "clash"): a bare "attack" or "hit" says nothing.
+    """
+    if doc.headline_memo is not None:
+        return doc.headline_memo or None
+    found: tuple[str, str] | tuple[()] = ()
+    if doc.title:
+        acts = [a for a in scan_sentence(doc.title, doc.pub_date).acts
+                if not a.weak and not a.backdrop]
+        typed = [a for a in acts if a.specific]
+        if typed:
+            best = min(typed, key=lambda a: TYPE_PRIORITY.index(a.sub_event_type))
+            found = (best.sub_event_type, best.trigger)
+        else:
+            ground = [a.trigger for a in acts if GROUND_WORDS.match(a.trigger)]
+            verb = _HEADLINE_GROUND.search(doc.title)
+            if ground or verb is not None:
+                found = (ARMED_CLASH, ground[0] if ground else verb.group(0) if verb else "")
+    doc.headline_memo = found
+    return found or None
+
+def cluster_place(doc: Document, c: Cluster, taken: set[int]) -> tuple[Place | None, str, str]:
+    """Most specific member place, else a neighbour's, else the title's."""
+    placed = [r for r in c.records if r.place is not None]
+    if placed:
+        best = min(placed, key=lambda r: (
+            r.place.place.precision if r.place else 9,
+            _KIND_RANK.get(r.place.place.kind, 1) if r.place else 9,
+        ))
+        assert best.place is not None
+        src = "title" if best.sent < 0 else "sentence"
+        return best.place.place, best.place_note, src
+    first = c.records[0].sent
+    for j in (first - 1, first + 1):
+        if 0 <= j < len(doc.sentences) and j not in taken and doc.places[j]:
+            pm = doc.places[j][-1] if j < first else doc.places[j][0]
+            return pm.place, (f"place {pm.place.name} from '{pm.surface}' in a neighbouring "
+                              "sentence (the act sentence names none)"), "neighbour"
+    if doc.title_places:
+        pm = doc.title_places[0]
+        return pm.place, (f"place {pm.place.name} from '{pm.surface}' in the title (no place "
+                          "near the act)"), "title"
+    return None, "no place named for the act", "none"
+
+def cluster_date(doc: Document, c: Cluster, taken: set[int]) -> tuple[DateResolution, str]:
+    """Most precise member date, else a neighbour's, the title's or the report date."""
+    dated = [r.date for r in c.records if r.date is not None]
+    if dated:
+        return min(dated, key=lambda d: d.precision), "sentence"
+    said = [r.said for r in c.records if r.said is not None]
+    if said:
+        stated = min(said, key=lambda d: d.precision)
+        return DateResolution(stated.date, stated.precision, stated.words,
+                              stated.reason + " (the day of the statement reporting the act; "
+                              "no other date given for the act)"), "sentence"
+    first = c.records[0].sent
+    if first >= 0:
+        res = _neighbour_date(doc, first, taken)
+        if res is not None:
+            return res, "neighbour"
+    if doc.title:
+        res = _recent_phrase(doc, doc.title)
+        if res is not None:
+            return DateResolution(res.date, res.precision, res.words,
+                                  res.reason + " (from the title)"), "title"
+    return report_date(doc.published, doc.tz), "report"
+
+def origin_attacker(
+    doc: Document, c: Cluster, ci: int, owner: dict[int, int]
+) -> tuple[ActorInfo, str] | None:
+    """The side the fire came from ("launched from government-held territory"), looked
+    for in the cluster's sentences and the act-free sentences right after each."""
+    idx: list[int] = []
+    for i in c.sentences:
+        if i < 0:
+            continue
+        idx.append(i)
+        for j in range(i + 1, min(i + 4, len(doc.sentences))):
+            if owner.get(j, ci) != ci or doc.scans[j].acts:
+                break
+            idx.append(j)
+    for i in dict.fromkeys(idx):
+        side = fire_origin_side(doc.sentences[i].text)
+        if side in ORIGIN_ACTORS:
+            return ORIGIN_ACTORS[side], doc.sentences[i].text.strip()
+    return None
+
+def cluster_toll(
+    doc: Document, c: Cluster, ci: int, owner: dict[int, int], from_title: bool
+) -> Toll:
+    """Casualty figures over the cluster's sentences and the detail sentences after each.
+
+    Up to two sentences without acts of their own follow an act with its details ("Three
+    servicemen were lightly injured. Nobody was killed.").
+    """
+    idx: list[int] = []
+    for i in c.sentences:
+        idx.append(i)
+        if i < 0:
+            continue
+        for j in range(i + 1, min(i + 1 + _DETAIL_SENTENCES, len(doc.sentences))):
+            if owner.get(j, ci) != ci or doc.scans[j].background or doc.scans[j].acts:
+                break
+            idx.append(j)
+    texts = [doc.sentence_text(i) for i in dict.fromkeys(idx)]
+    if ci == 0 and doc.title and not from_title:
+        texts = [doc.title, *texts]
+    return extract_toll(texts)
+
+
+# Headlines report ground assaults in the present tense ("Rebels storm army lines",
+# "Troops seize town", "Forces take control of ..."), which the act triggers leave out.
+_HEADLINE_GROUND = CaselessPattern(
+    r"\b(?:storms?|seizes?|captures?|recaptures?|retakes?|overruns?|takes?\s+(?:full\s+)?"
+    r"control|clash|fight|battle|advance|advances|push(?:es)?\s+into)\b")
+# Body types that describe the headline's act more precisely: a headline "car bomb" (IED)
+# reported in the body as a suicide car bomb stays a suicide bomb.
+_REFINES: dict[str, tuple[str, ...]] = {IED: (SUICIDE,)}
+
+
+def _matches_headline(act: Act, head: str) -> bool:
+    """Whether an act of the body is the kind of act the headline names."""
+    if act.sub_event_type != head:
+        return False
+    if head == ARMED_CLASH:
+        return True  # a ground assault in the headline names the body's untyped attack
+    return act.specific
+
+
+
+def cluster_actors(c: Cluster) -> tuple[dict[str, ActorInfo], dict[str, str]]:
+    """All actors of a cluster and each one's majority role (first seen wins ties)."""
+    actors: dict[str, ActorInfo] = {}
+    votes: dict[str, list[str]] = {}
+    for r in c.records:
+        for name, info in r.actors.items():
+            actors.setdefault(name, info)
+        for name, role in r.roles.items():
+            votes.setdefault(name, []).append(role)
+    roles: dict[str, str] = {}
+    for name, vs in votes.items():
+        a, t = vs.count("attacker"), vs.count("target")
+        roles[name] = "attacker" if a > t else "target" if t > a else vs[0]
+        if actors.get(name) and actors[name].side == CIV:
+            roles[name] = "target"  # civilians are victims, never perpetrators
+    # A named group makes an unnamed "militants" redundant on the same side and role.
+    for name, info in list(actors.items()):
+        if info.generic and info.side == OPP and name in roles:
+            same = [n for n, i in actors.items() if not i.generic and i.side == OPP
+                    and roles.get(n) == roles[name]]
+            if same:
+                roles.pop(name)
+    return actors, roles

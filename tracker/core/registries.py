@@ -1,0 +1,25 @@
+"""The registries the classifier looks things up in, as one plain value of the core.
+
+Why here: the core takes data, it does not load it.  :mod:`tracker.reference` (the I/O edge)
+reads the shipped files and builds this value; the core only ever sees it, so nothing in
+``tracker/core`` imports the loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.core.actors import ActorRegistry
+from tracker.core.agreements import AgreementRegistry
+from tracker.core.gazetteer import Gazetteer
+from tracker.core.geo import ZoneIndex
+
+
+@dataclass
+class Registries:
+    """Everything the classifier needs to look things up; built once by the caller."""
+
+    gazetteer: Gazetteer
+    actors: ActorRegistry
+    zones: ZoneIndex
+    agreements: AgreementRegistry
