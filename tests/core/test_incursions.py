@@ -148,3 +148,28 @@ def test_the_yarmouk_basin_is_the_daraa_region_not_the_damascus_camp(
     found = _violations(_classify(classifier, text))
     assert found and found[0]["location"]["admin1"] == "Daraa"  # type: ignore[index]
     assert found[0]["agreements"] == ["isr-syr-disengagement-1974"]
+
+
+@pytest.mark.parametrize("text", [
+    "Mortar rounds fell on security posts in Tal Hadid in the western Sweida countryside on "
+    "Tuesday, state TV said.",
+    "On Tuesday two shells landed on a security checkpoint in Tal Hadid, state TV said.",
+    "Drones struck Internal Security points in Tal Hadid on Tuesday, killing one member.",
+])
+def test_fire_on_government_security_posts_in_sweida_breaches_the_ceasefire(
+    classifier: Classifier, text: str
+) -> None:
+    """Rounds that "fell on"/"landed on" a place are an act when a weapon is their subject,
+    and security posts, points and checkpoints are the government's General Security."""
+    found = _violations(_classify(classifier, text))
+    assert found and found[0]["agreements"] == ["sweida-ceasefire-2025"]
+    targets = [a["name"] for a in found[0]["actors"] if a["role"] == "target"]  # type: ignore[attr-defined]
+    assert "General Security" in targets
+
+
+@pytest.mark.parametrize("text", [
+    "The town fell to government forces on Tuesday after days of talks.",
+    "A passenger plane landed in Damascus on Tuesday, the first in months.",
+])
+def test_falling_and_landing_without_a_weapon_is_no_act(classifier: Classifier, text: str) -> None:
+    assert not _violations(_classify(classifier, text))

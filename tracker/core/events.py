@@ -337,13 +337,17 @@ _TRIGGER_GATE = LiteralGate((
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
     "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
     "overr", "retook", "retaken", "control of", "slammed into", "slams into", "crashed into",
-    "rained down",
+    "rained down", "fell on", "fell in", "fell near", "fell onto", "fell inside", "landed on",
+    "landed in", "landed near", "landed inside", "falls on", "falls in", "fallen on", "fallen in",
+    "lands on", "lands in",
 ))
 
 # Impact verbs ("a missile slammed into the camp") are acts only with a weapon as their
 # subject, looked for in the 80 characters before the verb: "a bus slammed into a truck"
 # is an accident.
-_IMPACT = CaselessPattern(r"\b(?:slam(?:s|med)\s+into|crash(?:es|ed)\s+into|rained\s+down\s+on)\b")
+_IMPACT = CaselessPattern(r"\b(?:slam(?:s|med)\s+into|crash(?:es|ed)\s+into|rained\s+down\s+on|"
+                          r"f(?:e|a)ll(?:s|en)?\s+(?:on|onto|in|inside|near)|"
+                          r"land(?:s|ed)\s+(?:on|in|inside|near))\b")
 _WEAPON_BEFORE = CaselessPattern(
     r"\b(?:missiles?|rockets?|shells?|mortars?|bombs?|projectiles?|drones?|munitions|"
     r"artillery|(?:rocket|shell|mortar|gun|tank|artillery)\s*fire|barrages?|grenades?|"
