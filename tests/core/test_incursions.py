@@ -173,3 +173,15 @@ def test_fire_on_government_security_posts_in_sweida_breaches_the_ceasefire(
 ])
 def test_falling_and_landing_without_a_weapon_is_no_act(classifier: Classifier, text: str) -> None:
     assert not _violations(_classify(classifier, text))
+
+
+@pytest.mark.parametrize(("text", "toll"), [
+    ("An officer and three soldiers were killed on Tuesday.", 4),
+    ("Two officers and three soldiers of the army were killed on Tuesday.", 5),
+    ("A soldier and two civilians were killed on Tuesday.", 3),
+    ("Fifteen soldiers and nine rebels were killed on Tuesday.", 24),
+])
+def test_coordinated_victims_add_up(text: str, toll: int) -> None:
+    from tracker.core.numbers import extract_toll
+
+    assert extract_toll([text]).best == toll

@@ -411,9 +411,12 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
             if first.group == "any":
                 figures[-1] = (m.start(), replace(first, group=f"coord{len(figures)}"))
             at = m.start("np") + inner.start()
+            # "an officer and three soldiers": the second figure is its own slot, never a
+            # rival estimate of the first.
+            second = _group_of(inner.group(0))
             figures.append((at, Figure(parse_count(inner.group("num")), "killed",
-                                       _group_of(inner.group(0)), True, False,
-                                       inner.group(0).strip(), index)))
+                                       second if second != "any" else f"and{len(figures)}",
+                                       True, False, inner.group(0).strip(), index)))
     for m in _OBJECT_KILLED.finditer(sentence):
         word = m.group(0).split()[0].lower()
         if word in ("left", "leaving") and not m.group("dead"):
