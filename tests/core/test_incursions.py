@@ -180,6 +180,8 @@ def test_falling_and_landing_without_a_weapon_is_no_act(classifier: Classifier, 
     ("Two officers and three soldiers of the army were killed on Tuesday.", 5),
     ("A soldier and two civilians were killed on Tuesday.", 3),
     ("Fifteen soldiers and nine rebels were killed on Tuesday.", 24),
+    ("Fighters shot down a helicopter on Tuesday, killing the two people on board.", 2),
+    ("The strike killed the three men inside the car on Tuesday.", 3),
 ])
 def test_coordinated_victims_add_up(text: str, toll: int) -> None:
     from tracker.core.numbers import extract_toll

@@ -110,7 +110,8 @@ _OBJECT_BOTH = CaselessPattern(
     rf"(?:of\s+)?{_QUAL}(?P<num>{_NUM})\b")
 _OBJECT_KILLED = CaselessPattern(
     rf"\b(?:killing|killed|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of"
-    rf"|left|leaving|the\s+deaths?\s+of|the\s+killing\s+of)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}"
+    rf"|left|leaving|the\s+deaths?\s+of|the\s+killing\s+of)\s+(?:all\s+)?(?:the\s+)?{_QUAL}"
+    rf"(?P<num>{_NUM})\b\s+{_NP}"
     rf"(?P<dead>\s+dead)?")
 _OBJECT_INJURED = CaselessPattern(
     rf"\b(?:injuring|wounding|injured|wounded|injures|wounds)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}")
