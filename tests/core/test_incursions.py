@@ -187,3 +187,24 @@ def test_coordinated_victims_add_up(text: str, toll: int) -> None:
     from tracker.core.numbers import extract_toll
 
     assert extract_toll([text]).best == toll
+
+
+@pytest.mark.parametrize("text", [
+    "Government forces launched missiles at the hospital in Kansafra on Tuesday.",
+    "On Tuesday regime forces launched three rockets towards Kansafra, residents said.",
+])
+def test_launching_weapons_at_a_place_is_an_act(classifier: Classifier, text: str) -> None:
+    item = ItemInput(title="", text=text, published=datetime(2019, 11, 20, 12, 0, tzinfo=UTC))
+    found = [i.to_dict() for i in classifier.classify(item) if i.violation]
+    assert found and found[0]["date"] == "2019-11-19"
+
+
+def test_the_report_year_named_with_the_day_is_no_background(classifier: Classifier) -> None:
+    text = ("Six civilians were killed on Monday, the first day of 2024, when regime artillery "
+            "hit the town of Darat Izza, rescuers said.")
+    item = ItemInput(title="", text=text, published=datetime(2024, 1, 1, 16, 0, tzinfo=UTC))
+    found = [i.to_dict() for i in classifier.classify(item) if i.violation]
+    assert found and found[0]["date"] == "2024-01-01" and found[0]["fatalities"] == 6
+    older = text.replace("of 2024", "of 2023")  # a year before the report's stays background
+    item = ItemInput(title="", text=older, published=datetime(2024, 1, 1, 16, 0, tzinfo=UTC))
+    assert not [i for i in classifier.classify(item) if i.violation]

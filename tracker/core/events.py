@@ -68,6 +68,10 @@ TYPE_PRIORITY = (SUICIDE, AIR, IED, GRENADE, SHELLING, ATTACK, ARMED_CLASH, INCU
 
 # (pattern, defensive) — hostile-act words. Defensive verbs make their subject the target.
 _TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
+    # "launched missiles at", "fired rockets towards": the weapon is the act
+    (CaselessPattern(r"\blaunch(?:ed|es|ing)?\s+(?:[\w-]+\s+){0,3}?(?:missiles?|rockets?|"
+                     r"shells?|drones?|mortars?|projectiles?|barrel\s+bombs?)\s+(?:at|on|towards?|"
+                     r"against|into)\b"), False),
     (CaselessPattern(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|"
                      r"drone\s+(?:strikes?|attacks?)"
                      r"|aerial\s+(?:bombardment|attacks?|bombing|strikes?)|barrel\s+bombs?)\b"),
@@ -331,7 +335,8 @@ def classify_type(clause_text: str, sentence: str) -> tuple[str, str, bool]:
 
 # Any of these words (case-insensitive) must occur for a sentence to hold a hostile act.
 _TRIGGER_GATE = LiteralGate((
-    "attack", "assault", "offensive", "raid", "bomb", "shell", "strike", "struck", "pound",
+    "attack", "assault", "offensive", "raid", "launch", "bomb", "shell", "strike", "struck",
+    "pound",
     "clash", "fight", "fought", "battle", "skirmish", "infiltrat", "ambush", "storm", "snip",
     "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
@@ -480,6 +485,9 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop |
     background: _Backdrop | None = None
     for phrase in find_date_phrases(sentence):
         since = bool(_SINCE_BEFORE.search(sentence[: phrase.start]))
+        if phrase.kind == "year" and published is not None and not since \
+                and phrase.values[-1] == published.year:
+            continue  # "on Monday, the first day of 2024" in a 2024 report dates nothing old
         if phrase.kind == "year" or (phrase.kind in ("month", "weekday")
                                      and phrase.values[0] == -2):
             background = background or _Backdrop(
