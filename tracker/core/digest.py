@@ -15,7 +15,6 @@ Nothing here reads the clock, the database or the environment: the caller passes
 from __future__ import annotations
 
 import re
-
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
