@@ -174,6 +174,8 @@ def fill(engine: Engine, knowns: list[Known] = ALL) -> dict[str, int]:
                 zones=k.zones,
                 severity=k.severity,
                 confidence=0.8,
+                reasons=["violation: hostile act between opposing sides" if k.violation else
+                         "not a violation: hostile act outside every agreement zone"],
                 source_count=1,
                 report_count=1,
                 created_at=k.seen,

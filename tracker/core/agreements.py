@@ -34,6 +34,12 @@ DEFAULT_SIDES = (["@government"], ["@opposition"])
 CAMP_PREFIX = "@"
 
 
+# Act kinds (sub-event types) that breach an agreement only where a breach row names them:
+# ACLED's "Other" strategic development, which the extraction gives a ground incursion,
+# raid, new post, checkpoint or detention by an armed force.
+EXPLICIT_ACTS = frozenset({"Other"})
+
+
 @dataclass(frozen=True)
 class Breach:
     """Which act breaches which article (one row of an agreement's ``breaches``).
@@ -51,7 +57,13 @@ class Breach:
     target: str = ""
 
     def applies(self, sub: str, zone_ids: Iterable[str], guarantor_target: bool) -> bool:
-        """True when the act kind, zone and target conditions all hold."""
+        """True when the act kind, zone and target conditions all hold.
+
+        An act kind in ``EXPLICIT_ACTS`` (an incursion, a detention, a new post: no weapon
+        used) breaches only a row that names it: most agreements forbid fire, not presence.
+        """
+        if sub in EXPLICIT_ACTS and sub not in self.acts:
+            return False
         if self.acts and "any" not in self.acts and sub not in self.acts:
             return False
         if self.zones and not set(self.zones).intersection(zone_ids):
@@ -106,7 +118,7 @@ class Agreement:
         data order; the first article when no breach row is given (older data)."""
         zones, sides = list(zone_ids), set(by)
         if not self.breaches:
-            return [next(iter(self.articles), "1")]
+            return [] if sub in EXPLICIT_ACTS else [next(iter(self.articles), "1")]
         found = [b.article for b in self.breaches
                  if (not b.by or b.by in sides) and b.applies(sub, zones, guarantor_target)]
         return list(dict.fromkeys(found))

@@ -14,6 +14,7 @@ Nothing here reads the clock, the database or the environment: the caller passes
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -72,6 +73,9 @@ class IncidentRecord:
     source_url: str | None = None
     feed_name: str | None = None
     review_status: str | None = None
+    # The classifier's decision line ("not a violation: hostile act outside every agreement
+    # zone"), so that a digest with no violations can say why.
+    decision: str = ""
 
 
 @dataclass(frozen=True)
@@ -305,6 +309,8 @@ class Digest:
     daily: tuple[DayCount, ...]
     points: tuple[MapPoint, ...] = field(default=())
     basis: Basis = "recorded"
+    # Why the period's other incidents are not violations, by reason (most frequent first).
+    why_not: tuple[Count, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
@@ -469,6 +475,19 @@ def effective(record: IncidentRecord) -> IncidentRecord:
     return record
 
 
+_NOT_PREFIX = "not a violation: "
+
+
+def why_not_reason(decision: str) -> str:
+    """The reason of a "not a violation: ..." decision, without the example details in
+    parentheses, so that reports with the same reason count together."""
+    text = decision.strip()
+    if not text.lower().startswith(_NOT_PREFIX):
+        return "no reason recorded"
+    reason = re.sub(r"\s*\([^)]*\)", "", text[len(_NOT_PREFIX) :]).strip()
+    return reason or "no reason recorded"
+
+
 def build_digest(
     period: Period,
     records: Iterable[IncidentRecord],
@@ -523,6 +542,8 @@ def build_digest(
             if r.lat is not None and r.lon is not None
         ),
         basis=basis,
+        why_not=_count([r for r in current if not r.violation],
+                       lambda r: (why_not_reason(r.decision),)),
     )
     return neutralised(digest)
 
@@ -565,6 +586,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
         "by_governorate": _counts_json(d.by_governorate),
         "by_event_type": _counts_json(d.by_event_type),
         "by_attacker_side": _counts_json(d.by_attacker_side),
+        "why_not_violations": _counts_json(d.why_not),
         "top_incidents": [t.to_json() for t in d.top_incidents],
         "decisions": None
         if d.decisions is None

@@ -45,6 +45,12 @@ SUICIDE = "Suicide bomb"
 IED = "Remote explosive/landmine/IED"
 GRENADE = "Grenade"
 ATTACK = "Attack"
+STRATEGIC = "Strategic developments"
+# A ground incursion, raid, new post, checkpoint or detention by an armed force, with no
+# weapon used: ACLED's "Strategic developments / Other". It breaches an agreement only
+# where a breach row names this act kind (an incursion into a buffer zone), never through
+# a row that lists no acts.
+INCURSION = "Other"
 
 SUB_TO_TYPE = {
     ARMED_CLASH: BATTLES,
@@ -54,13 +60,18 @@ SUB_TO_TYPE = {
     IED: EXPLOSIONS,
     GRENADE: EXPLOSIONS,
     ATTACK: VAC,
+    INCURSION: STRATEGIC,
 }
 
 # Sub-event types by how specific the evidence for them is; used when merging acts.
-TYPE_PRIORITY = (SUICIDE, AIR, IED, GRENADE, SHELLING, ATTACK, ARMED_CLASH)
+TYPE_PRIORITY = (SUICIDE, AIR, IED, GRENADE, SHELLING, ATTACK, ARMED_CLASH, INCURSION)
 
 # (pattern, defensive) — hostile-act words. Defensive verbs make their subject the target.
 _TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
+    # "launched missiles at", "fired rockets towards": the weapon is the act
+    (CaselessPattern(r"\blaunch(?:ed|es|ing)?\s+(?:[\w-]+\s+){0,3}?(?:missiles?|rockets?|"
+                     r"shells?|drones?|mortars?|projectiles?|barrel\s+bombs?)\s+(?:at|on|towards?|"
+                     r"against|into)\b"), False),
     (CaselessPattern(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|"
                      r"drone\s+(?:strikes?|attacks?)"
                      r"|aerial\s+(?:bombardment|attacks?|bombing|strikes?)|barrel\s+bombs?)\b"),
@@ -84,6 +95,31 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
                      r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
                      r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True),
 )
+# Ground moves and detentions by an armed force (see INCURSION): acts only where the sentence
+# names a force (troops, tanks, a patrol ...) and no weapon word types the clause otherwise.
+_INCURSION_WORDS = (
+    r"\b(?:incursions?|incursed|(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing)|"
+    r"drove|driv(?:es|ing)|crossed|penetrat(?:ed|es|ing)|rolled|thrust)\s+(?:\w+\s+){0,2}?into|"
+    r"entered|enter(?:s|ing)\b(?!\s+into\s+force)|"
+    r"detain(?:s|ed|ing)?|detentions?|arrest(?:s|ed|ing)?|abduct(?:s|ed|ing|ions?)?|"
+    r"kidnapp?(?:ed|ing|s)?|seized\s+(?:\w+\s+){0,2}?(?:men|man|shepherds?|civilians?|"
+    r"residents?|youths?|farmers?|villagers?)|"
+    r"(?:set|setting|sets)\s+up\s+(?:\w+\s+){0,3}?(?:checkpoints?|posts?|positions?|barriers?)|"
+    r"(?:erect|establish|install|build|buil|set)(?:s|ed|ing|t)?\s+(?:\w+\s+){0,3}?"
+    r"(?:checkpoints?|military\s+posts?|outposts?|posts?|positions?|barriers?|earth\s+berms?)|"
+    r"search(?:ed|es|ing)\s+(?:\w+\s+){0,2}?(?:homes?|houses?|villages?)|"
+    r"raid(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:homes?|houses?)|"
+    r"bulldoz(?:ed|es|ing|ers?))\b")
+_INCURSION_TRIGGER = CaselessPattern(_INCURSION_WORDS)
+_INCURSION_WHOLE = re.compile(_INCURSION_WORDS, _I)
+_INCURSION_GATE = LiteralGate((
+    "incurs", "into", "enter", "detain", "detention", "arrest", "abduct", "kidnap", "seized",
+    "checkpoint", "post", "position", "barrier", "berm", "search", "raid", "bulldoz",
+))
+_FORCE = CaselessPattern(
+    r"\b(?:troops?|forces?|soldiers?|army|armou?red|tanks?|military\s+(?:vehicles?|convoys?)|"
+    r"bulldozers?|patrols?|units?|idf|occupation|infantry|commandos?|brigades?|"
+    r"battalions?|reservists?)\b")
 # Killing verbs count as acts only in the active voice with an agent ("a group killed 21").
 _KILL = CaselessPattern(r"\b(?:killed|killing)\b(?!\s+(?:in|by|during|when|while|and|or|as)\b)")
 _PASSIVE_BEFORE = CaselessPattern(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)?$")
@@ -299,19 +335,24 @@ def classify_type(clause_text: str, sentence: str) -> tuple[str, str, bool]:
 
 # Any of these words (case-insensitive) must occur for a sentence to hold a hostile act.
 _TRIGGER_GATE = LiteralGate((
-    "attack", "assault", "offensive", "raid", "bomb", "shell", "strike", "struck", "pound",
+    "attack", "assault", "offensive", "raid", "launch", "bomb", "shell", "strike", "struck",
+    "pound",
     "clash", "fight", "fought", "battle", "skirmish", "infiltrat", "ambush", "storm", "snip",
     "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
     "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
     "overr", "retook", "retaken", "control of", "slammed into", "slams into", "crashed into",
-    "rained down",
+    "rained down", "fell on", "fell in", "fell near", "fell onto", "fell inside", "landed on",
+    "landed in", "landed near", "landed inside", "falls on", "falls in", "fallen on", "fallen in",
+    "lands on", "lands in",
 ))
 
 # Impact verbs ("a missile slammed into the camp") are acts only with a weapon as their
 # subject, looked for in the 80 characters before the verb: "a bus slammed into a truck"
 # is an accident.
-_IMPACT = CaselessPattern(r"\b(?:slam(?:s|med)\s+into|crash(?:es|ed)\s+into|rained\s+down\s+on)\b")
+_IMPACT = CaselessPattern(r"\b(?:slam(?:s|med)\s+into|crash(?:es|ed)\s+into|rained\s+down\s+on|"
+                          r"f(?:e|a)ll(?:s|en)?\s+(?:on|onto|in|inside|near)|"
+                          r"land(?:s|ed)\s+(?:on|in|inside|near))\b")
 _WEAPON_BEFORE = CaselessPattern(
     r"\b(?:missiles?|rockets?|shells?|mortars?|bombs?|projectiles?|drones?|munitions|"
     r"artillery|(?:rocket|shell|mortar|gun|tank|artillery)\s*fire|barrages?|grenades?|"
@@ -332,16 +373,25 @@ def _offensive_destroy(sentence: str, start: int, end: int) -> bool:
     return not _INCOMING_OBJECT.match(sentence[end : end + 60])
 
 
+def _incursion_hits(sentence: str, low: str) -> list[tuple[int, int]]:
+    """Spans of ground-move and detention words in a sentence that names an armed force."""
+    if not _INCURSION_GATE(sentence) or not _FORCE.search(sentence):
+        return []
+    return list(_INCURSION_TRIGGER.spans(sentence, low))
+
+
 def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
     """(start, end, defensive, weak) for every hostile-act word, overlaps removed."""
-    if not _TRIGGER_GATE(sentence):
-        return []
     low = sentence.lower()
+    incursions = _incursion_hits(sentence, low)
+    if not incursions and not _TRIGGER_GATE(sentence):
+        return []
     blocked = _NOT_ACT.spans(sentence, low)
     hits: list[tuple[int, int, bool, bool]] = []
     for pattern, defensive in _TRIGGERS:
         for start, end in pattern.spans(sentence, low):
             hits.append((start, end, defensive, False))
+    hits.extend((start, end, False, False) for start, end in incursions)
     for start, end in _IMPACT.spans(sentence, low):
         if _WEAPON_BEFORE.search(sentence[max(0, start - 80) : start]):
             hits.append((start, end, False, False))
@@ -435,6 +485,9 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop |
     background: _Backdrop | None = None
     for phrase in find_date_phrases(sentence):
         since = bool(_SINCE_BEFORE.search(sentence[: phrase.start]))
+        if phrase.kind == "year" and published is not None and not since \
+                and phrase.values[-1] == published.year:
+            continue  # "on Monday, the first day of 2024" in a 2024 report dates nothing old
         if phrase.kind == "year" or (phrase.kind in ("month", "weekday")
                                      and phrase.values[0] == -2):
             background = background or _Backdrop(
@@ -512,6 +565,8 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
         if clause not in typed:  # several act words often share one clause
             typed[clause] = classify_type(sentence[clause[0] : clause[1]], sentence)
         event_type, sub, specific = typed[clause]
+        if not specific and _INCURSION_WHOLE.fullmatch(sentence[start:end]):
+            event_type, sub = STRATEGIC, INCURSION
         definite = not sentence[start:end].lower().endswith("ed") and bool(
             _DEFINITE.search(sentence[max(0, start - 40) : start]))
         lead = sentence[clause[0] : start]

@@ -170,6 +170,8 @@ def _place_for(
             continue  # part of an actor's name
         if _qualifies_next(doc.sentences[i].text, pm, candidates):
             continue  # "Syria's Idlib province": the next place is the one meant
+        if _locates_previous(doc.sentences[i].text, pm, candidates):
+            continue  # "X in the southern Quneitra countryside": X is the place meant
         if pm.end <= act.start:
             gap = act.start - pm.end
             lo, hi = pm.end, act.start
@@ -340,6 +342,19 @@ def _qualifies_next(sent: str, pm: PlaceMention, others: Sequence[PlaceMention])
     elif not sent[pm.start : end].endswith(("'s", "\u2019s")):
         return False
     return any(o is not pm and end < o.start <= end + 2 for o in others)
+
+
+_IN_AREA = re.compile(r"\s*,?\s*(?:in|of|within)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _locates_previous(sent: str, pm: PlaceMention, others: Sequence[PlaceMention]) -> bool:
+    """A region or governorate right after a named place of the same governorate ("al-Rafid
+    in the southern Quneitra countryside") only says where that place lies."""
+    if pm.place.precision < 4:
+        return False
+    return any(o is not pm and o.place.precision <= 2 and o.end <= pm.start
+               and o.place.admin1 == pm.place.admin1
+               and _IN_AREA.fullmatch(sent[o.end : pm.start]) is not None for o in others)
 
 
 def _origin_between(sentence: str, act: Act, pm: PlaceMention) -> bool:

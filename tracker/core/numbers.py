@@ -110,7 +110,8 @@ _OBJECT_BOTH = CaselessPattern(
     rf"(?:of\s+)?{_QUAL}(?P<num>{_NUM})\b")
 _OBJECT_KILLED = CaselessPattern(
     rf"\b(?:killing|killed|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of"
-    rf"|left|leaving|the\s+deaths?\s+of|the\s+killing\s+of)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}"
+    rf"|left|leaving|the\s+deaths?\s+of|the\s+killing\s+of)\s+(?:all\s+)?(?:the\s+)?{_QUAL}"
+    rf"(?P<num>{_NUM})\b\s+{_NP}"
     rf"(?P<dead>\s+dead)?")
 _OBJECT_INJURED = CaselessPattern(
     rf"\b(?:injuring|wounding|injured|wounded|injures|wounds)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}")
@@ -411,9 +412,12 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
             if first.group == "any":
                 figures[-1] = (m.start(), replace(first, group=f"coord{len(figures)}"))
             at = m.start("np") + inner.start()
+            # "an officer and three soldiers": the second figure is its own slot, never a
+            # rival estimate of the first.
+            second = _group_of(inner.group(0))
             figures.append((at, Figure(parse_count(inner.group("num")), "killed",
-                                       _group_of(inner.group(0)), True, False,
-                                       inner.group(0).strip(), index)))
+                                       second if second != "any" else f"and{len(figures)}",
+                                       True, False, inner.group(0).strip(), index)))
     for m in _OBJECT_KILLED.finditer(sentence):
         word = m.group(0).split()[0].lower()
         if word in ("left", "leaving") and not m.group("dead"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.core.actors import actor_id
-from tracker.core.agreements import CAMP_PREFIX, Agreement
+from tracker.core.agreements import CAMP_PREFIX, EXPLICIT_ACTS, Agreement
 from tracker.core.events import AIR, ARMED_CLASH, ATTACK, IED, SHELLING, SUICIDE
 from tracker.core.gazetteer import Place
 from tracker.core.mentions import CIV, UNKNOWN, ActorInfo
@@ -124,6 +124,9 @@ def decide_under(
                                    "was in force"), False, tuple(dict.fromkeys(one_sided)))
         return Verdict(False, "not a violation: target side unknown", False)
     articles = tuple(a.breached_articles(sub, zone_ids, guarantor, att_l))
+    if not articles and sub in EXPLICIT_ACTS:
+        return Verdict(False, f"not a violation: no article of {a.id} forbids this act "
+                       "(no fire or strike reported)", inferred)
     if guarantor:
         return Verdict(True, ("violation: attack on a guarantor's forces inside an agreement "
                                "zone on a day the agreement was in force"), inferred, articles)

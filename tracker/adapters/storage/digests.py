@@ -293,4 +293,6 @@ def _record(
         source_url=item_url,
         feed_name=feed_name or feed_url,
         review_status=row.review_status,
+        decision=next((r for r in row.reasons or [] if isinstance(r, str)
+                       and r.lower().startswith(("violation", "not a violation"))), ""),
     )
