@@ -49,6 +49,8 @@ from tracker.settings import FilterSettings, Settings
 log = logging.getLogger(__name__)
 # Agreements are in force on local Damascus days (UTC+3 all year since 2022).
 _DAMASCUS = timezone(timedelta(hours=3))
+# The time zone of the places reported on (naive report times are local there).
+PLACE_TZ = "Asia/Damascus"
 
 Clock = Callable[[], datetime]
 
@@ -90,7 +92,9 @@ class App:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.engine = engine or db.create_db_engine(settings.database.url, settings.database.echo)
+        self.engine = engine or open_engine(
+            settings, migrate=False, echo=settings.database.echo
+        )
         self.repo = Repository(self.engine)
         self.prom = Metrics()
         self._client = None
@@ -311,15 +315,10 @@ class App:
 
     def _build_classifier(self) -> ClassifierPort:
         """The registries load once per process (about a second); user additions apply."""
-        from zoneinfo import ZoneInfo
-
-        from tracker.core.classifier import Classifier
-        from tracker.reference import load_reference
-
         started = time.monotonic()
-        ref = load_reference(**load_reference_extras(self.settings))
+        classifier: ClassifierPort = build_classifier(self.settings)
         log.info("reference data loaded in %.2f s", time.monotonic() - started)
-        return Classifier(ref, ZoneInfo("Asia/Damascus"))
+        return classifier
 
     async def _classify_new(self, item_ids: list[int]) -> None:
         try:
@@ -380,11 +379,12 @@ class App:
     def upgrade_db(self) -> None:
         db.upgrade(self.engine)
 
+    def check_writable(self) -> None:
+        """A read-only database: one line and exit, before any work (see DatabaseUnusable)."""
+        db.check_writable(self.engine)
+
     def sync_feeds(self) -> None:
-        specs = [
-            FeedSpec(f.url, f.name, f.interval_seconds, f.language) for f in self.settings.feeds
-        ]
-        self.repo.sync_feeds(specs, self.clock())
+        self.repo.sync_feeds(configured_feed_specs(self.settings), self.clock())
 
     async def finish_articles(self) -> None:
         """Wait for the article batches of past ticks (`tracker poll` before it exits)."""
@@ -439,7 +439,7 @@ class App:
 
         log.info("migrating the database schema (%s)", self.database_display())
         await asyncio.to_thread(self.upgrade_db)
-        await asyncio.to_thread(db.check_writable, self.engine)  # read-only: one line, exit
+        await asyncio.to_thread(self.check_writable)  # read-only: one line, exit
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
         await asyncio.to_thread(self.log_agreements_in_force)
@@ -537,7 +537,7 @@ class App:
         from tracker.reference import load_agreements
 
         extra = load_reference_extras(self.settings).get("extra_agreements")
-        today = self.clock().astimezone(ZoneInfo("Asia/Damascus")).date()
+        today = self.clock().astimezone(ZoneInfo(PLACE_TZ)).date()
         web = self.settings.web
         return ReadyFacts(
             version=__version__,
@@ -860,3 +860,136 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 def _filters(destination: FilterSettings) -> Filters:
     """A destination's filters, whatever its channel."""
     return Filters.from_mapping(destination.model_dump(include=set(FilterSettings.model_fields)))
+
+
+# -- wiring for the commands and the benches -----------------------------------------------
+# Commands never build engines, stores, clients or classifiers themselves: they ask here.
+
+
+def open_engine(settings: Settings, *, migrate: bool = True, echo: bool = False) -> Engine:
+    """An engine on the configured database, migrated to the newest schema unless told not."""
+    engine = db.create_db_engine(settings.database.url, echo)
+    if migrate:
+        db.upgrade(engine)
+    return engine
+
+
+def upgrade_database(settings: Settings) -> None:
+    """`tracker db upgrade`: apply the migrations and let the engine go."""
+    engine = open_engine(settings, migrate=False)
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def database_unusable(exc: BaseException, settings: Settings | None = None) -> str | None:
+    """One line saying why the database cannot be used at all (read-only, a path whose
+    folder is a file), or None when `exc` is another error (it keeps its traceback).
+    Without settings only the storage layer's own verdict counts."""
+    if isinstance(exc, db.DatabaseUnusable):
+        return str(exc)
+    if settings is None:
+        return None
+    return db.unusable_reason(exc, settings.database.url)
+
+
+def feed_spec(url: str, name: str | None, interval: int | None, language: str | None) -> FeedSpec:
+    return FeedSpec(url, name, interval, language)
+
+
+def configured_feed_specs(settings: Settings) -> list[FeedSpec]:
+    return [feed_spec(f.url, f.name, f.interval_seconds, f.language) for f in settings.feeds]
+
+
+def feed_repository(settings: Settings) -> Repository:
+    """The feeds' repository on the configured database, migrated."""
+    return Repository(open_engine(settings))
+
+
+def build_classifier(settings: Settings | None = None) -> Any:
+    """The classifier over the shipped reference data, with the user's [reference] files
+    applied when settings are given. The registries take about a second to load."""
+    from zoneinfo import ZoneInfo
+
+    from tracker.core.classifier import Classifier
+    from tracker.reference import load_reference
+
+    extras = load_reference_extras(settings) if settings is not None else {}
+    return Classifier(load_reference(**extras), ZoneInfo(PLACE_TZ))
+
+
+def agreement_registry(settings: Settings) -> Any:
+    """The shipped agreement registry with the user's configuration applied."""
+    from tracker.reference import load_reference
+
+    return load_reference(**load_reference_extras(settings)).agreements
+
+
+def event_store(settings: Settings) -> EventStore:
+    """The event store of the configured database, migrated and caught up (alerts of events
+    the catch-up creates are queued in the same transaction, for `tracker run` to send)."""
+    engine = open_engine(settings)
+    store = EventStore(engine)
+    store.change_hooks.append(AlertStore(engine, settings.telegram.allowed_chat_ids).write_outbox)
+    EventService(store, utcnow).catch_up()
+    return store
+
+
+def data_out(settings: Settings) -> Any:
+    """DataOut over the configured database (migrated first, as the other commands do)."""
+    return build_data_out(open_engine(settings), settings, utcnow)
+
+
+def add_analyst(settings: Settings, name: str, password: str) -> bool:
+    """Create an analyst account; False when one of that name exists already. A password
+    the rules refuse raises ValueError."""
+    from tracker.adapters.storage.analysts import AnalystExists, AnalystStore
+    from tracker.services.analysts import Analysts
+
+    engine = open_engine(settings, migrate=False, echo=settings.database.echo)
+    try:
+        db.upgrade(engine)
+        Analysts(AnalystStore(engine), utcnow).add(name, password)
+    except AnalystExists:
+        return False
+    finally:
+        engine.dispose()
+    return True
+
+
+@dataclass
+class FeedPreview:
+    """What `tracker feeds check` shows: a fetch error, or the feed's title and entries."""
+
+    error: str | None = None
+    title: str | None = None
+    bozo: Any = None
+    is_feed: bool = False
+    content_type: str = "?"
+    entries: list[Any] | None = None
+
+
+async def preview_feed(settings: Settings, url: str) -> FeedPreview:
+    """Fetch a feed once and parse it in this process. Touches no database."""
+    from tracker.adapters.feeds.parse import parse_feed_bytes
+    from tracker.core.feeds import FetchOutcome
+
+    p = settings.polling
+    client = build_client(p.timeout_seconds, p.user_agent, 2, parse_networks(p.allowed_networks))
+    try:
+        result = await Fetcher(client, p.timeout_seconds, p.max_body_bytes).fetch(url)
+    finally:
+        await client.aclose()
+    if result.outcome is not FetchOutcome.OK or result.body is None:
+        return FeedPreview(error=result.error or result.outcome.value)
+    parsed = parse_feed_bytes(
+        result.body, result.headers, result.final_url or url, p.max_entries_per_feed
+    )
+    return FeedPreview(
+        title=parsed.title,
+        bozo=parsed.bozo,
+        is_feed=parsed.is_feed,
+        content_type=result.headers.get("content-type", "?"),
+        entries=list(parsed.entries),
+    )
