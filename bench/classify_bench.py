@@ -1,7 +1,7 @@
 """Throughput of the classifier on the labelled set repeated to 10,000 items, one core.
 
 Prints items/second, reference-data load time and peak RSS, and writes them to
-bench/results/classify.json. Run: ``uv run python bench/classify_bench.py [N]``.
+bench/results/classify.json. Run: ``uv run python -m bench.classify_bench [N]``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import resource
 import sys
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from tracker.app import build_classifier
 from tracker.commands.classify import item_from_object
-from tracker.core.classifier import Classifier
-from tracker.reference import load_reference
 
 ROOT = Path(__file__).resolve().parents[1]
+
 CASES = ROOT / "tests" / "data" / "eval_cases.jsonl"
 OUT = ROOT / "bench" / "results" / "classify.json"
 GOALS = {"items_per_second": 1000.0, "load_seconds": 1.0, "peak_rss_mb": 150.0}
@@ -37,8 +36,7 @@ def main(n_items: int = 10_000) -> dict[str, object]:
     ]
     items = [item_from_object(o, None) for o in objs]
     started = time.perf_counter()
-    ref = load_reference()
-    clf = Classifier(ref, ZoneInfo("Asia/Damascus"))
+    clf = build_classifier()
     load_seconds = time.perf_counter() - started
     stream = [items[i % len(items)] for i in range(n_items)]
     incidents = 0

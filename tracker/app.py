@@ -488,14 +488,17 @@ class App:
         if pending:
             await asyncio.wait(pending, timeout=1.0)
 
+    def web_app(self, digest_concurrency: int | None = None) -> Any:
+        """The ASGI app of the status page, the read API, the digests and the dashboard."""
+        from tracker.adapters.web import create_web_app
+
+        concurrency = digest_concurrency or self.settings.web.digest_concurrency
+        return create_web_app(self, __version__, digest_concurrency=concurrency)
+
     async def _serve_web(self, stop: asyncio.Event) -> None:
         import uvicorn
 
-        from tracker.adapters.web import create_web_app
-
-        web = create_web_app(
-            self, __version__, digest_concurrency=self.settings.web.digest_concurrency
-        )
+        web = self.web_app()
         config = uvicorn.Config(
             web,
             host=self.settings.web.host,
@@ -894,7 +897,10 @@ def database_unusable(exc: BaseException, settings: Settings | None = None) -> s
     return db.unusable_reason(exc, settings.database.url)
 
 
-def feed_spec(url: str, name: str | None, interval: int | None, language: str | None) -> FeedSpec:
+def feed_spec(
+    url: str, name: str | None = None, interval: int | None = None, language: str | None = None
+) -> FeedSpec:
+    """A feed as the repository stores it (for `feeds add` and the benches)."""
     return FeedSpec(url, name, interval, language)
 
 
