@@ -23,7 +23,7 @@ from tests.support.fake_telegram import FakeTelegram
 from tracker.adapters.notify.console import ConsoleNotifier
 from tracker.app import App
 from tracker.core.feeds import NewItem
-from tracker.services.alerts import UPDATES_LEASE
+from tracker.services.alert_bot import UPDATES_LEASE
 
 TOKEN = "123:TEST"
 ANALYSTS, PUBLIC, CRITICAL_ONLY = -1001, 2002, 3003

@@ -31,7 +31,8 @@ from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.core.startup import ReadyFacts, ready_line
-from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
+from tracker.services.alert_bot import AlertService
+from tracker.services.alert_delivery import DeliveryConfig, NotifierPort
 from tracker.services.channels import ChannelConfig, ChannelDelivery, ChannelSenderPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
@@ -768,7 +769,7 @@ class App:
 
     def _updates_lease(self) -> dict[str, Any] | None:
         """Which instance polls the bot for commands (None before any has)."""
-        from tracker.services.alerts import UPDATES_LEASE
+        from tracker.services.alert_bot import UPDATES_LEASE
 
         lease = self.leases.get(UPDATES_LEASE)
         if lease is None:

@@ -128,7 +128,7 @@ class AlertView:
     `split_into` say what a later recomputation did to it, so a sent message can say so.
     """
 
-    incident_id: int
+    event_id: int
     primary: Report
     violation: bool
     severity: str
@@ -186,7 +186,7 @@ def event_view(
     listed = tuple(unique.values())
     primary = Report.from_contract(merged, listed[0] if listed else Source(""))
     return AlertView(
-        incident_id=event_id,
+        event_id=event_id,
         primary=primary,
         violation=primary.violation,
         severity=primary.severity,
@@ -467,10 +467,10 @@ def articles(view: AlertView) -> list[str]:
     return out
 
 
-def review_buttons(incident_id: int) -> tuple[Button, ...]:
+def review_buttons(event_id: int) -> tuple[Button, ...]:
     return (
-        Button("Confirm", f"rv:{incident_id}:{REVIEW_CONFIRM}"),
-        Button("Not a violation", f"rv:{incident_id}:{REVIEW_DISMISS}"),
+        Button("Confirm", f"rv:{event_id}:{REVIEW_CONFIRM}"),
+        Button("Not a violation", f"rv:{event_id}:{REVIEW_DISMISS}"),
     )
 
 
@@ -532,9 +532,9 @@ def _paragraphs(view: AlertView, m: _Markup, public_url: str = "") -> list[str]:
     tail = []
     if p.lat is not None and p.lon is not None:
         tail.append("🗺 " + m.link("map", map_url(p.lat, p.lon)))
-    tail.append(f"🆔 incident {m.code(view.incident_id)}")
+    tail.append(f"🆔 incident {m.code(view.event_id)}")
     if public_url:
-        tail.append(event_links(view.incident_id, public_url, m))
+        tail.append(event_links(view.event_id, public_url, m))
     paragraphs.append("\n".join(tail))
     if view.review is not None:
         r = view.review
@@ -574,7 +574,7 @@ def render_alert(
     public_url`) links to the event's page and API document."""
     text = "\n\n".join(_paragraphs(view, _Markup(as_html), public_url))
     # an event merged into another or withdrawn is decided there, not here: no buttons
-    buttons = review_buttons(view.incident_id) if review and view.active else ()
+    buttons = review_buttons(view.event_id) if review and view.active else ()
     return Message(tuple(split_message(text)), as_html, buttons)
 
 
@@ -632,7 +632,7 @@ def summary_line(view: AlertView, m: _Markup) -> str:
     if toll:
         parts.append(m.text(f"({toll})"))
     first = view.sources[0] if view.sources else None
-    ref = f"#{view.incident_id}"
+    ref = f"#{view.event_id}"
     parts.append(m.link(ref, first.url if first else None))
     if len(view.sources) > 1:
         parts.append(m.text(f"[{len(view.sources)} sources]"))
