@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tracker import __version__
-from tracker.adapters.feeds.http import Fetcher, build_client
 from tracker.adapters.feeds.parse import ParserPool
 from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
@@ -70,6 +69,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class FeedFetcher:
+    """The feeds' HTTP fetcher, built on the first fetch: the HTTP client and its library
+    cost a noticeable part of a second, which `tracker poll` with nothing due never pays."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._fetcher: Any = None
+        self._client: Any = None
+
+    async def fetch(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        if self._fetcher is None:
+            from tracker.adapters.feeds.http import Fetcher, build_client
+
+            p = self._settings.polling
+            self._client = build_client(
+                p.timeout_seconds,
+                p.user_agent,
+                p.max_concurrency * 2 + p.article_concurrency,
+                parse_networks(p.allowed_networks),
+            )
+            self._fetcher = Fetcher(self._client, p.timeout_seconds, p.max_body_bytes)
+        return await self._fetcher.fetch(url, *args, **kwargs)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = self._fetcher = None
+
+
 @dataclass
 class TickInfo:
     at: datetime | None = None
@@ -98,21 +126,16 @@ class App:
         )
         self.repo = Repository(self.engine)
         self.prom = Metrics()
-        self._client = None
+        self._feed_fetcher: FeedFetcher | None = None
         if fetcher is None:
-            p = settings.polling
-            self._client = build_client(
-                p.timeout_seconds,
-                p.user_agent,
-                p.max_concurrency * 2 + p.article_concurrency,
-                parse_networks(p.allowed_networks),
-            )
-            fetcher = Fetcher(self._client, p.timeout_seconds, p.max_body_bytes)
+            self._feed_fetcher = fetcher = FeedFetcher(settings)
         self.fetcher = fetcher
         self._pool: ParserPool | None = None
         if parser is None:
             self._pool = ParserPool(
-                workers=2, timeout_seconds=settings.polling.parse_timeout_seconds
+                workers=2,
+                timeout_seconds=settings.polling.parse_timeout_seconds,
+                max_tasks_per_child=settings.polling.parser_max_tasks_per_child or None,
             )
             parser = self._pool
         self.parser = parser
@@ -206,7 +229,7 @@ class App:
         senders: list[ChannelSenderPort] = []
         hooks = {d.address: d.secret for d in dests if d.channel == WEBHOOK}
         if hooks:
-            from tracker.adapters.feeds.http import BlockedAddress
+            from tracker.adapters.feeds.http import BlockedAddress, build_client
             from tracker.adapters.notify.webhook import WebhookNotifier
 
             t, p = self.settings.telegram, self.settings.polling
@@ -394,8 +417,8 @@ class App:
     async def aclose(self) -> None:
         # Unfinished article batches are dropped: their items are caught up later.
         await self.poller.drain_articles(cancel=True)
-        if self._client is not None:
-            await self._client.aclose()
+        if self._feed_fetcher is not None:
+            await self._feed_fetcher.aclose()
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
         await self.notifier.close()
@@ -444,9 +467,9 @@ class App:
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
         await asyncio.to_thread(self.log_agreements_in_force)
-        if self._pool is not None:
-            log.info("starting %d feed parser workers", self._pool.workers)
-            await self._pool.start()
+        if self._pool is not None:  # started with the first feed or article to parse
+            log.info("%d feed parser workers start when there is something to parse",
+                     self._pool.workers)
         stop = stop or asyncio.Event()
         _install_signal_handlers(stop)
         d = self.settings.digest
@@ -979,6 +1002,7 @@ class FeedPreview:
 
 async def preview_feed(settings: Settings, url: str) -> FeedPreview:
     """Fetch a feed once and parse it in this process. Touches no database."""
+    from tracker.adapters.feeds.http import Fetcher, build_client
     from tracker.adapters.feeds.parse import parse_feed_bytes
     from tracker.core.feeds import FetchOutcome
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tracker import __version__
 from tracker.commands import agreements, classify, digest, export, feeds, incidents, service, users
 from tracker.commands.common import state
 
@@ -57,6 +58,11 @@ for module in (service, feeds, classify, incidents, agreements, digest, export, 
 
 
 def main() -> None:
+    if sys.argv[1:] == ["version"]:
+        # typer builds a pydantic validator for every option it processes, even --help's;
+        # the one command with nothing to parse or load answers before all that.
+        typer.echo(__version__)
+        return
     try:
         app()
     except Exception as exc:  # a database no command wrapped: still one line

@@ -6,13 +6,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
+
+if TYPE_CHECKING:  # alembic is imported when a migration is checked, not before
+    from alembic.config import Config
 
 # What a lost or refused database connection raises through SQLAlchemy.
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
@@ -154,6 +155,8 @@ def alembic_dir() -> Path:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(alembic_dir()))
     cfg.attributes["engine"] = engine
@@ -168,6 +171,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations, one process at a time: two instances started together on a new
     database would otherwise both create `alembic_version` (and the tables) and one would
     fail. The second waits for the first and then finds nothing left to do."""
+    from alembic import command
+
     with _migration_lock(engine):
         command.upgrade(alembic_config(engine), revision)
 
