@@ -1,5 +1,16 @@
 """The composition root: settings in, wired service out. Nothing else builds engines, clients
-or schedulers, so tests can build an App with any seam replaced."""
+or schedulers, so tests can build an App with any seam replaced.
+
+The file has two parts:
+- wiring: `App.__init__` and its `_build_*`/`_*_config` helpers, and at the end of the file
+  the builders the commands and benches ask for (`open_engine`, `event_store`, `data_out`,
+  `build_classifier`, ...). Commands (tracker/commands) import no adapter: they ask here;
+- runtime: `App`'s methods under "work" (`tick`, `run`, the web server, the classification
+  hand-offs, status and metrics), which only use what the wiring built.
+
+Libraries a command may not need (the HTTP client, the chart, the web server, the parser
+workers) are built on first use, so that `tracker poll` with nothing due stays quick.
+"""
 
 from __future__ import annotations
 
