@@ -132,6 +132,48 @@ asyncio.run(main())
 """
 
 
+def _migrated_sqlite(tmp_path: Path) -> Path:
+    from tracker.app import open_engine
+    from tracker.settings import Settings
+
+    path = tmp_path / "t.db"
+    open_engine(Settings(database={"url": f"sqlite:///{path}"}, feeds=[])).dispose()
+    return path
+
+
 def test_a_poll_with_nothing_due_starts_no_parser_and_loads_no_heavy_module(tmp_path: Path) -> None:
-    out = _run_python(POLL_NOTHING_DUE, str(tmp_path / "t.db"), *HEAVY, "httpx", "feedparser")
+    path = _migrated_sqlite(tmp_path)  # the database is at the head: no migration to run
+    out = _run_python(POLL_NOTHING_DUE, str(path), *HEAVY, "httpx", "feedparser", "alembic")
     assert json.loads(out.splitlines()[-1]) == {"feeds": 0, "pool_started": False, "heavy": []}
+
+
+def test_the_migration_heads_read_without_alembic_are_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from tracker.adapters.storage import db
+
+    config = Config()
+    config.set_main_option("script_location", str(db.alembic_dir()))
+    heads = db.script_heads()
+    assert heads is not None
+    assert heads == frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def test_a_database_behind_the_head_is_still_migrated(tmp_path: Path) -> None:
+    from sqlalchemy import inspect, text
+
+    from tracker.adapters.storage import db
+
+    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        from alembic import command
+
+        command.upgrade(db.alembic_config(engine), "0003")
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            assert inspect(conn).has_table("events")
+    finally:
+        engine.dispose()
+    assert current == db.script_heads()
