@@ -23,7 +23,6 @@ import itertools
 import json
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -32,16 +31,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.feedserver import FeedServer, Reply, Request, rss
+from tracker.app import App, feed_spec
+from tracker.core.feeds import NewItem
+from tracker.core.incident import ItemInput
+from tracker.settings import Settings
 
-from tests.support.fake_telegram import FakeTelegram  # noqa: E402
-from tests.support.feedserver import FeedServer, Reply, Request, rss  # noqa: E402
-from tracker.adapters.storage.repository import FeedSpec  # noqa: E402
-from tracker.app import App  # noqa: E402
-from tracker.core.feeds import NewItem  # noqa: E402
-from tracker.core.incident import ItemInput  # noqa: E402
-from tracker.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TOKEN = "1:BENCH"
 
@@ -145,7 +142,7 @@ async def latency(tmp: Path, items: int = 200, per_poll: int = 10) -> dict[str, 
 
     url = feeds.route("/feed", handler)
     app.upgrade_db()
-    app.repo.sync_feeds([FeedSpec(url, "bench")], clock())
+    app.repo.sync_feeds([feed_spec(url, "bench")], clock())
     app.sync_destinations()
     stop = asyncio.Event()
     await app.parser.start()  # type: ignore[attr-defined]
@@ -221,7 +218,7 @@ async def burst(
     clock = Clock()
     app = App(_settings(tmp / f"{name}.db", fake, chats), clock=clock, classifier_factory=StandIn)
     app.upgrade_db()
-    app.repo.sync_feeds([FeedSpec("http://news.example/feed", "bench")], clock())
+    app.repo.sync_feeds([feed_spec("http://news.example/feed", "bench")], clock())
     app.sync_destinations()
     _store_incidents(app, incidents, clock())
     expected = incidents * len(chats)

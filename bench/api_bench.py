@@ -13,7 +13,7 @@
 Wall times on a shared machine include waiting for a core, so the server's own CPU time per
 request (and for the export) and the load average are recorded next to them.
 
-Writes bench/results/api.json. Usage: uv run python bench/api_bench.py [--events N]
+Writes bench/results/api.json. Usage: uv run python -m bench.api_bench [--events N]
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ import httpx
 import psycopg
 from sqlalchemy import insert
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tracker.app import open_engine
+from tracker.settings import Settings
 
-from tracker.adapters.storage import db  # noqa: E402
-from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DB_NAME = "tracker_api_bench"
@@ -70,8 +70,7 @@ def fresh_database() -> None:
 def fill(n_events: int, seed: int = 7) -> dict[str, float]:
     """Insert the events, their items and incidents in batches; returns timings."""
     rng = random.Random(seed)
-    engine = db.create_db_engine(URL)
-    db.upgrade(engine)
+    engine = open_engine(Settings(database={"url": URL}, feeds=[]))
     start_day = date(2023, 1, 1)
     t0 = datetime(2023, 1, 1, tzinfo=UTC)
     started = time.perf_counter()
@@ -146,14 +145,12 @@ def fill(n_events: int, seed: int = 7) -> dict[str, float]:
 
 SERVER = """
 import sys, uvicorn
-from tracker import __version__
-from tracker.adapters.web import create_web_app
 from tracker.app import App
 from tracker.settings import Settings
 settings = Settings(database={"url": sys.argv[1]}, feeds=[], classifier={"enabled": False},
                     web={"public_url": "http://127.0.0.1"})
 app = App(settings)
-uvicorn.run(create_web_app(app, __version__), host="127.0.0.1", port=int(sys.argv[2]),
+uvicorn.run(app.web_app(), host="127.0.0.1", port=int(sys.argv[2]),
             log_level="warning", access_log=False)
 """
 

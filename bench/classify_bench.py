@@ -1,7 +1,7 @@
 """Throughput of the classifier on a labelled set repeated to 10,000 items, one core.
 
 Prints items/second, reference-data load time and peak RSS, and writes them to
-bench/results/classify.json. Run: ``uv run python bench/classify_bench.py [N]``.
+bench/results/classify.json. Run: ``uv run python -m bench.classify_bench [N]``.
 
 With ``--corpus eval/corpus.toml`` it reads the full-length development corpus (the sets the
 manifest names, 150-500 words each) instead of the short eval set, holds it to the corpus
@@ -19,14 +19,13 @@ import sys
 import time
 import tomllib
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from tracker.app import build_classifier
 from tracker.commands.classify import item_from_object
-from tracker.core.classifier import Classifier
 from tracker.core.evaluation import corpus_sets, report_words
-from tracker.reference import load_reference
 
 ROOT = Path(__file__).resolve().parents[1]
+
 CASES = ROOT / "tests" / "data" / "eval_cases.jsonl"
 OUT = ROOT / "bench" / "results" / "classify.json"
 GOALS = {"items_per_second": 1000.0, "load_seconds": 1.0, "peak_rss_mb": 150.0}
@@ -56,8 +55,7 @@ def main(n_items: int = 10_000, corpus: Path | None = None) -> dict[str, object]
     words = sorted(report_words(str(o.get("text") or "")) for o in objs)
     items = [item_from_object(o, None) for o in objs]
     started, cpu_started = time.perf_counter(), time.process_time()
-    ref = load_reference()
-    clf = Classifier(ref, ZoneInfo("Asia/Damascus"))
+    clf = build_classifier()
     load_seconds = time.perf_counter() - started
     load_cpu_seconds = time.process_time() - cpu_started
     stream = [items[i % len(items)] for i in range(n_items)]

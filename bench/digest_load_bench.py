@@ -14,24 +14,20 @@ import asyncio
 import json
 import resource
 import socket
-import sys
 import tempfile
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
+import uvicorn
+
+from tests.support import digest_data as data
+from tracker.app import App
+from tracker.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
-
-from tests.support import digest_data as data  # noqa: E402
-from tracker import __version__  # noqa: E402
-from tracker.adapters.web import create_web_app  # noqa: E402
-from tracker.app import App  # noqa: E402
-from tracker.settings import Settings  # noqa: E402
 
 
 def _rss_mb() -> float:
@@ -92,7 +88,7 @@ def main() -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        web = create_web_app(app, __version__, digest_concurrency=args.concurrency)
+        web = app.web_app(digest_concurrency=args.concurrency)
         server = uvicorn.Server(
             uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
         )

@@ -21,7 +21,7 @@ expected (stories x destinations), delivered (distinct (chat, incident) messages
 sent twice, and whether bot command polling answers a /help afterwards. Results are
 printed and written to bench/results/faults.json.
 
-    uv run python bench/fault_bench.py [--kills 100] [--db-outage 60] [--api-outage 90]
+    uv run python -m bench.fault_bench [--kills 100] [--db-outage 60] [--api-outage 90]
 """
 
 from __future__ import annotations
@@ -47,11 +47,10 @@ from typing import Any
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.feedserver import FeedServer, Reply, Request, rss
 
-from tests.support.fake_telegram import FakeTelegram  # noqa: E402
-from tests.support.feedserver import FeedServer, Reply, Request, rss  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TOKEN = "7:FAULTS"
 PRIVATE, GROUP, ASKER = 4242, -100777, 9001

@@ -10,18 +10,16 @@ import argparse
 import asyncio
 import json
 import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.support.feedserver import FeedServer, Reply, rss, static_feed
+from tracker.app import App
+from tracker.settings import Settings
 
-from tests.support.feedserver import FeedServer, Reply, rss, static_feed  # noqa: E402
-from tracker.app import App  # noqa: E402
-from tracker.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Clock:

@@ -31,7 +31,7 @@ from tests.support.alert_harness import (
 from tests.support.fake_telegram import FakeTelegram
 from tracker.adapters.notify.console import ConsoleNotifier
 from tracker.app import App
-from tracker.services.alerts import UPDATES_LEASE
+from tracker.services.alert_bot import UPDATES_LEASE
 
 # -- one alert per destination, never twice -------------------------------------------------
 

@@ -14,7 +14,7 @@ from tracker.adapters.notify.console import ConsoleNotifier
 from tracker.adapters.notify.telegram_text import TELEGRAM_TEXT, render_alert
 from tracker.core.alerts import Review, Source, alert_content, event_view
 from tracker.core.channels import CONSOLE_CAPABILITIES
-from tracker.services.alerts import as_bot
+from tracker.services.alert_delivery import as_bot
 
 CONTRACT: dict[str, Any] = {
     "violation": True,

@@ -30,7 +30,7 @@ from tests.support.db_reads import outbox_rows
 from tests.support.fake_telegram import FakeTelegram
 from tracker.app import App
 from tracker.core.alerts import INSTANCE_LEASE_PREFIX
-from tracker.services.alerts import AlertService
+from tracker.services.alert_bot import AlertService
 
 CHAT_A, CHAT_B = 2002, -1003
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

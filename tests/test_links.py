@@ -17,11 +17,11 @@ BASE = "https://tracker.example.org"
 def test_alert_links_to_the_event_page_and_its_api_document() -> None:
     v = view()
     html_text = "\n".join(render_alert(v, public_url=BASE).chunks)
-    assert f'<a href="{BASE}/events/{v.incident_id}">event page</a>' in html_text
-    assert f'<a href="{BASE}/api/v1/events/{v.incident_id}">data</a>' in html_text
+    assert f'<a href="{BASE}/events/{v.event_id}">event page</a>' in html_text
+    assert f'<a href="{BASE}/api/v1/events/{v.event_id}">data</a>' in html_text
     plain = "\n".join(render_alert(v, as_html=False, public_url=BASE).chunks)
-    assert f"event page: {BASE}/events/{v.incident_id}" in plain
-    assert f"data: {BASE}/api/v1/events/{v.incident_id}" in plain
+    assert f"event page: {BASE}/events/{v.event_id}" in plain
+    assert f"data: {BASE}/api/v1/events/{v.event_id}" in plain
 
 
 def test_no_public_url_no_links() -> None:

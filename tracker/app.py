@@ -1,5 +1,16 @@
 """The composition root: settings in, wired service out. Nothing else builds engines, clients
-or schedulers, so tests can build an App with any seam replaced."""
+or schedulers, so tests can build an App with any seam replaced.
+
+The file has two parts:
+- wiring: `App.__init__` and its `_build_*`/`_*_config` helpers, and at the end of the file
+  the builders the commands and benches ask for (`open_engine`, `event_store`, `data_out`,
+  `build_classifier`, ...). Commands (tracker/commands) import no adapter: they ask here;
+- runtime: `App`'s methods under "work" (`tick`, `run`, the web server, the classification
+  hand-offs, status and metrics), which only use what the wiring built.
+
+Libraries a command may not need (the HTTP client, the chart, the web server, the parser
+workers) are built on first use, so that `tracker poll` with nothing due stays quick.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +27,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tracker import __version__
-from tracker.adapters.feeds.http import Fetcher, build_client
 from tracker.adapters.feeds.parse import ParserPool
 from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
@@ -31,7 +41,8 @@ from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.core.startup import ReadyFacts, ready_line
-from tracker.services.alerts import AlertService, DeliveryConfig, NotifierPort
+from tracker.services.alert_bot import AlertService
+from tracker.services.alert_delivery import DeliveryConfig, NotifierPort
 from tracker.services.channels import ChannelConfig, ChannelDelivery, ChannelSenderPort
 from tracker.services.classification import ClassificationService, ClassifierPort
 from tracker.services.digest import (
@@ -49,6 +60,8 @@ from tracker.settings import FilterSettings, Settings
 log = logging.getLogger(__name__)
 # Agreements are in force on local Damascus days (UTC+3 all year since 2022).
 _DAMASCUS = timezone(timedelta(hours=3))
+# The time zone of the places reported on (naive report times are local there).
+PLACE_TZ = "Asia/Damascus"
 
 Clock = Callable[[], datetime]
 
@@ -65,6 +78,35 @@ def instance_name() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class FeedFetcher:
+    """The feeds' HTTP fetcher, built on the first fetch: the HTTP client and its library
+    cost a noticeable part of a second, which `tracker poll` with nothing due never pays."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._fetcher: Any = None
+        self._client: Any = None
+
+    async def fetch(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        if self._fetcher is None:
+            from tracker.adapters.feeds.http import Fetcher, build_client
+
+            p = self._settings.polling
+            self._client = build_client(
+                p.timeout_seconds,
+                p.user_agent,
+                p.max_concurrency * 2 + p.article_concurrency,
+                parse_networks(p.allowed_networks),
+            )
+            self._fetcher = Fetcher(self._client, p.timeout_seconds, p.max_body_bytes)
+        return await self._fetcher.fetch(url, *args, **kwargs)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = self._fetcher = None
 
 
 @dataclass
@@ -90,24 +132,21 @@ class App:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.engine = engine or db.create_db_engine(settings.database.url, settings.database.echo)
+        self.engine = engine or open_engine(
+            settings, migrate=False, echo=settings.database.echo
+        )
         self.repo = Repository(self.engine)
         self.prom = Metrics()
-        self._client = None
+        self._feed_fetcher: FeedFetcher | None = None
         if fetcher is None:
-            p = settings.polling
-            self._client = build_client(
-                p.timeout_seconds,
-                p.user_agent,
-                p.max_concurrency * 2 + p.article_concurrency,
-                parse_networks(p.allowed_networks),
-            )
-            fetcher = Fetcher(self._client, p.timeout_seconds, p.max_body_bytes)
+            self._feed_fetcher = fetcher = FeedFetcher(settings)
         self.fetcher = fetcher
         self._pool: ParserPool | None = None
         if parser is None:
             self._pool = ParserPool(
-                workers=2, timeout_seconds=settings.polling.parse_timeout_seconds
+                workers=2,
+                timeout_seconds=settings.polling.parse_timeout_seconds,
+                max_tasks_per_child=settings.polling.parser_max_tasks_per_child or None,
             )
             parser = self._pool
         self.parser = parser
@@ -201,7 +240,7 @@ class App:
         senders: list[ChannelSenderPort] = []
         hooks = {d.address: d.secret for d in dests if d.channel == WEBHOOK}
         if hooks:
-            from tracker.adapters.feeds.http import BlockedAddress
+            from tracker.adapters.feeds.http import BlockedAddress, build_client
             from tracker.adapters.notify.webhook import WebhookNotifier
 
             t, p = self.settings.telegram, self.settings.polling
@@ -311,15 +350,10 @@ class App:
 
     def _build_classifier(self) -> ClassifierPort:
         """The registries load once per process (about a second); user additions apply."""
-        from zoneinfo import ZoneInfo
-
-        from tracker.core.classifier import Classifier
-        from tracker.reference import load_reference
-
         started = time.monotonic()
-        ref = load_reference(**load_reference_extras(self.settings))
+        classifier: ClassifierPort = build_classifier(self.settings)
         log.info("reference data loaded in %.2f s", time.monotonic() - started)
-        return Classifier(ref, ZoneInfo("Asia/Damascus"))
+        return classifier
 
     async def _classify_new(self, item_ids: list[int]) -> None:
         try:
@@ -380,11 +414,12 @@ class App:
     def upgrade_db(self) -> None:
         db.upgrade(self.engine)
 
+    def check_writable(self) -> None:
+        """A read-only database: one line and exit, before any work (see DatabaseUnusable)."""
+        db.check_writable(self.engine)
+
     def sync_feeds(self) -> None:
-        specs = [
-            FeedSpec(f.url, f.name, f.interval_seconds, f.language) for f in self.settings.feeds
-        ]
-        self.repo.sync_feeds(specs, self.clock())
+        self.repo.sync_feeds(configured_feed_specs(self.settings), self.clock())
 
     async def finish_articles(self) -> None:
         """Wait for the article batches of past ticks (`tracker poll` before it exits)."""
@@ -393,8 +428,8 @@ class App:
     async def aclose(self) -> None:
         # Unfinished article batches are dropped: their items are caught up later.
         await self.poller.drain_articles(cancel=True)
-        if self._client is not None:
-            await self._client.aclose()
+        if self._feed_fetcher is not None:
+            await self._feed_fetcher.aclose()
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
         await self.notifier.close()
@@ -439,13 +474,13 @@ class App:
 
         log.info("migrating the database schema (%s)", self.database_display())
         await asyncio.to_thread(self.upgrade_db)
-        await asyncio.to_thread(db.check_writable, self.engine)  # read-only: one line, exit
+        await asyncio.to_thread(self.check_writable)  # read-only: one line, exit
         await asyncio.to_thread(self.sync_feeds)
         await asyncio.to_thread(self.sync_destinations)
         await asyncio.to_thread(self.log_agreements_in_force)
-        if self._pool is not None:
-            log.info("starting %d feed parser workers", self._pool.workers)
-            await self._pool.start()
+        if self._pool is not None:  # started with the first feed or article to parse
+            log.info("%d feed parser workers start when there is something to parse",
+                     self._pool.workers)
         stop = stop or asyncio.Event()
         _install_signal_handlers(stop)
         d = self.settings.digest
@@ -488,14 +523,17 @@ class App:
         if pending:
             await asyncio.wait(pending, timeout=1.0)
 
+    def web_app(self, digest_concurrency: int | None = None) -> Any:
+        """The ASGI app of the status page, the read API, the digests and the dashboard."""
+        from tracker.adapters.web import create_web_app
+
+        concurrency = digest_concurrency or self.settings.web.digest_concurrency
+        return create_web_app(self, __version__, digest_concurrency=concurrency)
+
     async def _serve_web(self, stop: asyncio.Event) -> None:
         import uvicorn
 
-        from tracker.adapters.web import create_web_app
-
-        web = create_web_app(
-            self, __version__, digest_concurrency=self.settings.web.digest_concurrency
-        )
+        web = self.web_app()
         config = uvicorn.Config(
             web,
             host=self.settings.web.host,
@@ -537,7 +575,7 @@ class App:
         from tracker.reference import load_agreements
 
         extra = load_reference_extras(self.settings).get("extra_agreements")
-        today = self.clock().astimezone(ZoneInfo("Asia/Damascus")).date()
+        today = self.clock().astimezone(ZoneInfo(PLACE_TZ)).date()
         web = self.settings.web
         return ReadyFacts(
             version=__version__,
@@ -765,7 +803,7 @@ class App:
 
     def _updates_lease(self) -> dict[str, Any] | None:
         """Which instance polls the bot for commands (None before any has)."""
-        from tracker.services.alerts import UPDATES_LEASE
+        from tracker.services.alert_bot import UPDATES_LEASE
 
         lease = self.leases.get(UPDATES_LEASE)
         if lease is None:
@@ -860,3 +898,140 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 def _filters(destination: FilterSettings) -> Filters:
     """A destination's filters, whatever its channel."""
     return Filters.from_mapping(destination.model_dump(include=set(FilterSettings.model_fields)))
+
+
+# -- wiring for the commands and the benches -----------------------------------------------
+# Commands never build engines, stores, clients or classifiers themselves: they ask here.
+
+
+def open_engine(settings: Settings, *, migrate: bool = True, echo: bool = False) -> Engine:
+    """An engine on the configured database, migrated to the newest schema unless told not."""
+    engine = db.create_db_engine(settings.database.url, echo)
+    if migrate:
+        db.upgrade(engine)
+    return engine
+
+
+def upgrade_database(settings: Settings) -> None:
+    """`tracker db upgrade`: apply the migrations and let the engine go."""
+    engine = open_engine(settings, migrate=False)
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def database_unusable(exc: BaseException, settings: Settings | None = None) -> str | None:
+    """One line saying why the database cannot be used at all (read-only, a path whose
+    folder is a file), or None when `exc` is another error (it keeps its traceback).
+    Without settings only the storage layer's own verdict counts."""
+    if isinstance(exc, db.DatabaseUnusable):
+        return str(exc)
+    if settings is None:
+        return None
+    return db.unusable_reason(exc, settings.database.url)
+
+
+def feed_spec(
+    url: str, name: str | None = None, interval: int | None = None, language: str | None = None
+) -> FeedSpec:
+    """A feed as the repository stores it (for `feeds add` and the benches)."""
+    return FeedSpec(url, name, interval, language)
+
+
+def configured_feed_specs(settings: Settings) -> list[FeedSpec]:
+    return [feed_spec(f.url, f.name, f.interval_seconds, f.language) for f in settings.feeds]
+
+
+def feed_repository(settings: Settings) -> Repository:
+    """The feeds' repository on the configured database, migrated."""
+    return Repository(open_engine(settings))
+
+
+def build_classifier(settings: Settings | None = None) -> Any:
+    """The classifier over the shipped reference data, with the user's [reference] files
+    applied when settings are given. The registries take about a second to load."""
+    from zoneinfo import ZoneInfo
+
+    from tracker.core.classifier import Classifier
+    from tracker.reference import load_reference
+
+    extras = load_reference_extras(settings) if settings is not None else {}
+    return Classifier(load_reference(**extras), ZoneInfo(PLACE_TZ))
+
+
+def agreement_registry(settings: Settings) -> Any:
+    """The shipped agreement registry with the user's configuration applied."""
+    from tracker.reference import load_reference
+
+    return load_reference(**load_reference_extras(settings)).agreements
+
+
+def event_store(settings: Settings) -> EventStore:
+    """The event store of the configured database, migrated and caught up (alerts of events
+    the catch-up creates are queued in the same transaction, for `tracker run` to send)."""
+    engine = open_engine(settings)
+    store = EventStore(engine)
+    store.change_hooks.append(AlertStore(engine, settings.telegram.allowed_chat_ids).write_outbox)
+    EventService(store, utcnow).catch_up()
+    return store
+
+
+def data_out(settings: Settings) -> Any:
+    """DataOut over the configured database (migrated first, as the other commands do)."""
+    return build_data_out(open_engine(settings), settings, utcnow)
+
+
+def add_analyst(settings: Settings, name: str, password: str) -> bool:
+    """Create an analyst account; False when one of that name exists already. A password
+    the rules refuse raises ValueError."""
+    from tracker.adapters.storage.analysts import AnalystExists, AnalystStore
+    from tracker.services.analysts import Analysts
+
+    engine = open_engine(settings, migrate=False, echo=settings.database.echo)
+    try:
+        db.upgrade(engine)
+        Analysts(AnalystStore(engine), utcnow).add(name, password)
+    except AnalystExists:
+        return False
+    finally:
+        engine.dispose()
+    return True
+
+
+@dataclass
+class FeedPreview:
+    """What `tracker feeds check` shows: a fetch error, or the feed's title and entries."""
+
+    error: str | None = None
+    title: str | None = None
+    bozo: Any = None
+    is_feed: bool = False
+    content_type: str = "?"
+    entries: list[Any] | None = None
+
+
+async def preview_feed(settings: Settings, url: str) -> FeedPreview:
+    """Fetch a feed once and parse it in this process. Touches no database."""
+    from tracker.adapters.feeds.http import Fetcher, build_client
+    from tracker.adapters.feeds.parse import parse_feed_bytes
+    from tracker.core.feeds import FetchOutcome
+
+    p = settings.polling
+    client = build_client(p.timeout_seconds, p.user_agent, 2, parse_networks(p.allowed_networks))
+    try:
+        result = await Fetcher(client, p.timeout_seconds, p.max_body_bytes).fetch(url)
+    finally:
+        await client.aclose()
+    if result.outcome is not FetchOutcome.OK or result.body is None:
+        return FeedPreview(error=result.error or result.outcome.value)
+    parsed = parse_feed_bytes(
+        result.body, result.headers, result.final_url or url, p.max_entries_per_feed
+    )
+    return FeedPreview(
+        title=parsed.title,
+        bozo=parsed.bozo,
+        is_feed=parsed.is_feed,
+        content_type=result.headers.get("content-type", "?"),
+        entries=list(parsed.entries),
+    )

@@ -66,6 +66,8 @@ class PollingSettings(_Section):
     timeout_seconds: float = Field(20.0, gt=0, le=600)
     max_body_bytes: int = Field(5_000_000, ge=1024, le=500_000_000)
     parse_timeout_seconds: float = Field(20.0, gt=0, le=600)
+    # A parser worker is replaced after this many tasks (0: never).
+    parser_max_tasks_per_child: int = Field(500, ge=0, le=1_000_000)
     max_entries_per_feed: int = Field(500, ge=1, le=100_000)
     max_backoff_seconds: int = Field(6 * 3600, ge=60, le=7 * 86400)
     degraded_after_errors: int = Field(5, ge=1, le=1000)

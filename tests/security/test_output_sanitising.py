@@ -313,7 +313,7 @@ def test_text_log_lines_carry_no_escapes(
     import logging
 
     from tests.conftest import make_settings
-    from tracker.cli import _setup_logging
+    from tracker.commands.common import setup_logging as _setup_logging
 
     root = logging.getLogger()
     saved = root.handlers[:], root.level

@@ -26,7 +26,8 @@ from tests.support.feedserver import FeedServer, Reply, rss
 from tracker.adapters.digest_render import render_html, render_markdown, render_telegram
 from tracker.adapters.notify.telegram import TelegramNotifier
 from tracker.app import App
-from tracker.cli import _setup_logging, app
+from tracker.cli import app
+from tracker.commands.common import setup_logging as _setup_logging
 from tracker.core.digest import FeedRecord, build_digest, period_of
 from tracker.core.sanitize import mask_secrets, mask_url
 

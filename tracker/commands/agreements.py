@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
 
-from tracker.core.agreements import Agreement, AgreementRegistry
+if TYPE_CHECKING:
+    from tracker.core.agreements import Agreement, AgreementRegistry
 
 PLACE_TZ = "Asia/Damascus"
 
@@ -56,11 +57,11 @@ def render(registry: AgreementRegistry, day: date) -> str:
 
 def _registry() -> AgreementRegistry:
     """The shipped registry with the user's configuration applied."""
-    from tracker.app import load_reference_extras
-    from tracker.cli import get_settings
-    from tracker.reference import load_reference
+    from tracker.app import agreement_registry
+    from tracker.commands.common import get_settings
 
-    return load_reference(**load_reference_extras(get_settings())).agreements
+    registry: AgreementRegistry = agreement_registry(get_settings())
+    return registry
 
 
 def register(app: typer.Typer) -> None:

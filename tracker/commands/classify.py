@@ -12,24 +12,23 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tracker.core.classifier import Classifier
-from tracker.core.evaluation import format_table, score_case, side_finder, summarise
 from tracker.core.incident import Incident, ItemInput
-from tracker.progress import progress_bar
 
-PLACE_TZ = "Asia/Damascus"
+if TYPE_CHECKING:
+    from tracker.core.classifier import Classifier
 
 
 def build_classifier() -> Classifier:
-    """Load the shipped reference data and build the classifier once."""
-    from tracker.reference import load_reference
+    """The classifier over the shipped reference data, from the composition root (loaded
+    once per command)."""
+    from tracker.app import build_classifier as shipped_classifier
 
-    return Classifier(load_reference(), ZoneInfo(PLACE_TZ))
+    classifier: Classifier = shipped_classifier()
+    return classifier
 
 
 def parse_published(value: str) -> datetime:
@@ -166,10 +165,9 @@ def behaviour_inputs(ref: Any) -> tuple[list[Any], list[Any], Any]:
 def run_behaviour(count: int, seed: int) -> dict[str, Any]:
     """Generate the behavioural suite, classify every case and summarise the pass rates."""
     from tracker.core import behaviour
-    from tracker.reference import load_reference
 
-    ref = load_reference()
-    clf = Classifier(ref, ZoneInfo(PLACE_TZ))
+    clf = build_classifier()
+    ref = clf.ref
     cases = behaviour.generate(*behaviour_inputs(ref), count, seed)
     started = time.perf_counter()
     results = []
@@ -270,6 +268,9 @@ def register(app: typer.Typer) -> None:
             return
         if cases is None:
             raise typer.BadParameter("give a JSONL file of labelled cases, or --behaviour")
+        from tracker.core.evaluation import format_table, score_case, side_finder, summarise
+        from tracker.progress import progress_bar
+
         set_of, objs = _labelled_objects(cases)
         clf = build_classifier()
         items = [item_from_object(o, None) for o in objs]

@@ -1,7 +1,7 @@
 """`tracker digest`: render the digest of any period from stored data (and send it).
 
-Settings and the App come from the main command line module, imported when the command
-runs so that registering the command stays cheap and free of import cycles.
+Settings and the App come from tracker.commands.common and the composition root, imported
+when the command runs so that registering the command stays cheap.
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import date
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from tracker.core.digest import BASES, DIGEST_FORMATS, Basis
 from tracker.core.sanitize import terminal_safe
-from tracker.services.digest import Format, PeriodKind
+
+if TYPE_CHECKING:
+    from tracker.core.digest import Basis
+    from tracker.services.digest import Format, PeriodKind
 
 
 def parse_day(value: str) -> date:
@@ -51,12 +53,13 @@ def register(app: typer.Typer) -> None:
         ] = "recorded",
     ) -> None:
         """Render the digest of the day (or week) containing --date from stored data."""
-        from tracker.cli import _build_app, get_settings
+        from tracker.commands.common import build_app, get_settings
+        from tracker.core.digest import BASES, DIGEST_FORMATS
 
         when = parse_day(day)
         kind = _choice(period, ("day", "week"), "--period")
         chosen = _choice(fmt, DIGEST_FORMATS, "--format") or "md"
-        basis = cast(Basis, _choice(by, BASES, "--by"))
+        basis = cast("Basis", _choice(by, BASES, "--by"))
         if send and basis != "recorded":
             # Sent digests are recorded once per period by arrival; another basis would
             # either be refused as already sent or count the same events twice.
@@ -64,16 +67,18 @@ def register(app: typer.Typer) -> None:
                 "--send sends the digest by recorded time only", param_hint="--by"
             )
         settings = get_settings()
-        _check_range(when, cast(PeriodKind, kind or settings.digest.period), settings)
-        tracker_app = _build_app(settings)
+        _check_range(when, cast("PeriodKind", kind or settings.digest.period), settings)
+        tracker_app = build_app(settings)
         sent: int | None = None
         try:
             tracker_app.upgrade_db()
-            body, _ = tracker_app.digest(when, cast(Format, chosen), cast(PeriodKind, kind), basis)
+            body, _ = tracker_app.digest(
+                when, cast("Format", chosen), cast("PeriodKind", kind), basis
+            )
             if send:  # the scheduled job's path: once per (period, destination)
                 tracker_app.sync_destinations()
                 sent = asyncio.run(
-                    _send_and_close(tracker_app, when, cast(PeriodKind | None, kind))
+                    _send_and_close(tracker_app, when, cast("PeriodKind | None", kind))
                 )
         finally:
             if sent is None:

@@ -14,13 +14,14 @@ from typing import Annotated, Any, TextIO
 from urllib.parse import urlencode
 
 import typer
-from pydantic import ValidationError
 
 FORMAT_HELP = "csv (ACLED columns), geojson, atom or jsonl."
 
 
 def _filters(options: dict[str, Any]) -> Any:
     """EventFilters from the options given (unset ones stay unset, as in a query string)."""
+    from pydantic import ValidationError
+
     from tracker.core.eventquery import EventFilters
 
     given = {k: v for k, v in options.items() if v is not None and v is not False}
@@ -79,7 +80,8 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
     ) -> None:
         """Write the stored events as a file, the same as the read API's exports."""
-        from tracker.cli import get_settings
+        from tracker.app import data_out
+        from tracker.commands.common import get_settings
         from tracker.services.dataout import EXPORT_FORMATS, atom_filters
 
         if fmt not in EXPORT_FORMATS:
@@ -94,7 +96,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "atom":
             filters = atom_filters(filters)
         settings = get_settings()
-        api = _data_out(settings)
+        api = data_out(settings)
         base = api.base()
         self_url = f"{base}/api/v1/events?{_query_string(fmt, options, limit)}"
         show = sys.stderr.isatty() and output != "-" and fmt != "atom"
@@ -120,14 +122,3 @@ def register(app: typer.Typer) -> None:
         if output != "-":
             typer.echo(f"wrote {output}", err=True)
 
-
-def _data_out(settings: Any) -> Any:
-    """DataOut over the configured database (migrated first, as the other commands do)."""
-    from datetime import UTC, datetime
-
-    from tracker.adapters.storage import db
-    from tracker.app import build_data_out
-
-    engine = db.create_db_engine(settings.database.url)
-    db.upgrade(engine)
-    return build_data_out(engine, settings, lambda: datetime.now(UTC))

@@ -8,38 +8,28 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from tracker.core.feeds import content_hash
-from tracker.core.incident import ItemInput
-from tracker.core.merge import PairScores, Report, cluster, pairwise_scores
 from tracker.core.sanitize import terminal_safe
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
+    from tracker.core.merge import PairScores, Report
 
 
 def _store() -> Any:
-    """The event store of the configured database, migrated and caught up (alerts of events
-    the catch-up creates are queued in the same transaction, for `tracker run` to send)."""
-    from tracker.adapters.storage import db
-    from tracker.adapters.storage.alerts import AlertStore
-    from tracker.adapters.storage.events import EventStore
-    from tracker.cli import get_settings
-    from tracker.services.events import EventService
+    """The event store of the configured database, migrated and caught up, from the
+    composition root."""
+    from tracker.app import event_store
+    from tracker.commands.common import get_settings
 
-    settings = get_settings()
-    engine = db.create_db_engine(settings.database.url)
-    db.upgrade(engine)
-    store = EventStore(engine)
-    store.change_hooks.append(AlertStore(engine, settings.telegram.allowed_chat_ids).write_outbox)
-    EventService(store, lambda: datetime.now(UTC)).catch_up()
-    return store
+    return event_store(get_settings())
 
 
 def event_contract(row: Any, sources: list[str]) -> dict[str, Any]:
@@ -60,6 +50,8 @@ TABLE_COLUMNS = ("ID", "Date", "Violation", "Type", "Place", "Killed", "Sources"
 def _cell(value: object) -> Text:
     """One table cell. A Text, not a str, so that feed text such as "[bold]" is printed as
     it is and never read as rich markup; the one place to clean feed text before printing."""
+    from rich.text import Text
+
     return Text("" if value is None else terminal_safe(str(value)))
 
 
@@ -79,6 +71,9 @@ def _row(event: dict[str, Any]) -> list[Text]:
 def events_table(events: list[dict[str, Any]]) -> Table:
     """A header row and one row per event. Long types and places wrap inside their column
     instead of being cut, so the table fits the terminal's width."""
+    from rich import box
+    from rich.table import Table
+
     table = Table(
         box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True
     )
@@ -99,6 +94,8 @@ def events_table(events: list[dict[str, Any]]) -> Table:
 def print_table(table: Table) -> None:
     """Print to stdout at the terminal's width (80 columns when not a terminal, or
     $COLUMNS), without colour codes when stdout is not a terminal."""
+    from rich.console import Console
+
     Console(file=sys.stdout, highlight=False).print(table)
 
 
@@ -136,6 +133,9 @@ def labelled_reports(
 ) -> tuple[list[Report], dict[str, str]]:
     """Classify every report of the labelled groups; gold label = group + event letter."""
     from tracker.commands.classify import parse_published
+    from tracker.core.feeds import content_hash
+    from tracker.core.incident import ItemInput
+    from tracker.core.merge import Report
 
     reports: list[Report] = []
     gold: dict[str, str] = {}
@@ -162,6 +162,8 @@ def labelled_reports(
 
 def evaluate_merge(groups: list[dict[str, Any]], classify: Any) -> tuple[PairScores, list[str]]:
     """Pairwise precision and recall over all reports pooled, plus the mistakes."""
+    from tracker.core.merge import cluster, pairwise_scores
+
     reports, gold = labelled_reports(groups, classify)
     clusters = cluster(reports)
     scores = pairwise_scores(gold, [[r.key for r in c] for c in clusters])

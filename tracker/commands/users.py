@@ -22,30 +22,22 @@ def users_add(
     ] = False,
 ) -> None:
     """Create an analyst who may sign in to the dashboard and review events."""
-    from tracker.adapters.storage import db
-    from tracker.adapters.storage.analysts import AnalystExists, AnalystStore
-    from tracker.cli import get_settings
-    from tracker.services.analysts import Analysts
+    from tracker.app import add_analyst
+    from tracker.commands.common import get_settings
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = get_settings()
-    engine = db.create_db_engine(settings.database.url, settings.database.echo)
     try:
-        db.upgrade(engine)
-        from datetime import UTC, datetime
-
-        Analysts(AnalystStore(engine), lambda: datetime.now(UTC)).add(name, password)
+        added = add_analyst(settings, name, password)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    except AnalystExists:
+    if not added:
         typer.echo(f"error: an analyst named {name!r} exists already", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+        raise typer.Exit(1)
     typer.echo(f"analyst {name!r} added")
 
 

@@ -123,7 +123,7 @@ class AlertView:
     `split_into` say what a later recomputation did to it, so a sent message can say so.
     """
 
-    incident_id: int
+    event_id: int
     primary: IncidentFacts
     violation: bool
     severity: str
@@ -181,7 +181,7 @@ def event_view(
     listed = tuple(unique.values())
     primary = IncidentFacts.from_contract(merged, listed[0] if listed else Source(""))
     return AlertView(
-        incident_id=event_id,
+        event_id=event_id,
         primary=primary,
         violation=primary.violation,
         severity=primary.severity,
@@ -495,7 +495,7 @@ def alert_content(view: AlertView, public_url: str = "") -> AlertContent:
     event's page and API document."""
     p = view.primary
     return AlertContent(
-        event_id=view.incident_id,
+        event_id=view.event_id,
         severity=view.severity,
         violation=view.violation,
         event_type=p.event_type,
@@ -512,8 +512,8 @@ def alert_content(view: AlertView, public_url: str = "") -> AlertContent:
             (cut(s.title or s.feed or "source", MAX_TITLE_CHARS), s.url) for s in view.sources
         ),
         map_url=map_url(p.lat, p.lon) if p.lat is not None and p.lon is not None else None,
-        page_url=f"{public_url}/events/{view.incident_id}" if public_url else None,
-        data_url=f"{public_url}/api/v1/events/{view.incident_id}" if public_url else None,
+        page_url=f"{public_url}/events/{view.event_id}" if public_url else None,
+        data_url=f"{public_url}/api/v1/events/{view.event_id}" if public_url else None,
         review=view.review,
         reviewable=view.active,
     )

@@ -35,7 +35,7 @@ TELEGRAM_CAPABILITIES = Capabilities(edit=True, commands=True, review=True)
 CONSOLE_CAPABILITIES = Capabilities(edit=True, commands=False, review=False)
 
 # Channels whose destinations are chats, delivered by the chat sender
-# (tracker.services.alerts); each other channel has its own sender.
+# (tracker.services.alert_delivery); each other channel has its own sender.
 CHAT_CHANNELS = frozenset({TELEGRAM, CONSOLE})
 
 # The console destination's stand-in chat id (no Telegram chat has id 0).

@@ -19,6 +19,8 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from tracker.core.distance import haversine_km  # here too, for the zone code's callers
+
 __all__ = [
     "NEAR_EDGE_KM",
     "ZoneHit",
@@ -28,18 +30,9 @@ __all__ = [
 ]
 
 NEAR_EDGE_KM = 5.0
-_EARTH_RADIUS_KM = 6371.0088
 _METRIC_CRS = "EPSG:32637"  # UTM zone 37N: covers north-west Syria with < 0.1 % scale error
 _GEOD = Geod(ellps="WGS84")
 _HITS_MEMO_SIZE = 4096  # points remembered by ZoneIndex.zones_at (cleared when full)
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km (mean Earth radius); cheap and good to ~0.5 %."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker.core.geo import haversine_km
+from tracker.core.distance import haversine_km
 from tracker.core.incident import ActorRole, Incident, Location
 
 # Half-width in km of the area a location of each UCDP where_prec precision stands for:

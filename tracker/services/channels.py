@@ -2,7 +2,7 @@
 destinations, one sender per channel.
 
 The same outbox, claims, attempts, backoff and dead rows as the chat sender
-(tracker.services.alerts); only the sending differs. A row's first delivery carries the
+(tracker.services.alert_delivery); only the sending differs. A row's first delivery carries the
 event as it is then; a later change of its event (the outbox flags the sent row for an edit)
 is delivered again only on a channel that can update (`capabilities.edit`: a webhook gets an
 `event.updated` POST with the event's revision; a mailbox gets one mail per event), and
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 class OutboxRecordPort(Protocol):
     """How a sender records what became of an outbox row: the part of the storage port the
-    chat sender (tracker.services.alerts) and the channel senders share."""
+    chat sender (tracker.services.alert_delivery) and the channel senders share."""
 
     def begin_attempt(
         self, row_id: int, instance: str, now: datetime, lease_until: datetime | None = ...

@@ -149,22 +149,38 @@ def _warm() -> bool:
 
 
 class ParserPool:
-    """A process pool with a per-task deadline."""
+    """A process pool with a per-task deadline. The workers start with the first task (a
+    service with nothing to parse never starts them) and are warmed before it, so that the
+    first task's deadline does not pay for their imports. With `max_tasks_per_child`, a
+    worker is replaced after that many tasks (whatever a parser library keeps in memory
+    goes with it)."""
 
-    def __init__(self, workers: int, timeout_seconds: float) -> None:
+    def __init__(
+        self, workers: int, timeout_seconds: float, max_tasks_per_child: int | None = None
+    ) -> None:
         self.workers = workers
         self.timeout_seconds = timeout_seconds
+        self.max_tasks_per_child = max_tasks_per_child
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
 
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=ctx, initializer=_init_worker
+                self.workers,
+                mp_context=ctx,
+                initializer=_init_worker,
+                max_tasks_per_child=self.max_tasks_per_child,
             )
         return self._pool
 
     async def start(self) -> None:
+        """Start the workers and import the parsers in each (also done before the first
+        task when not called)."""
         loop = asyncio.get_running_loop()
         pool = self._executor()
         await asyncio.gather(*(loop.run_in_executor(pool, _warm) for _ in range(self.workers)))
@@ -179,6 +195,8 @@ class ParserPool:
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         for attempt in (1, 2):
+            if self._pool is None:
+                await self.start()
             pool = self._executor()
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(pool, fn, *args)

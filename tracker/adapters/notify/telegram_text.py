@@ -108,10 +108,10 @@ def _split_lines(para: str, limit: int) -> list[str]:
 # -- review buttons -----------------------------------------------------------------------------
 
 
-def review_buttons(incident_id: int) -> tuple[Button, ...]:
+def review_buttons(event_id: int) -> tuple[Button, ...]:
     return (
-        Button("Confirm", f"rv:{incident_id}:{REVIEW_CONFIRM}"),
-        Button("Not a violation", f"rv:{incident_id}:{REVIEW_DISMISS}"),
+        Button("Confirm", f"rv:{event_id}:{REVIEW_CONFIRM}"),
+        Button("Not a violation", f"rv:{event_id}:{REVIEW_DISMISS}"),
     )
 
 
@@ -203,7 +203,7 @@ def summary_line(view: AlertView, m: _Markup) -> str:
     if toll:
         parts.append(m.text(f"({toll})"))
     first = view.sources[0] if view.sources else None
-    ref = f"#{view.incident_id}"
+    ref = f"#{view.event_id}"
     parts.append(m.link(ref, first.url if first else None))
     if len(view.sources) > 1:
         parts.append(m.text(f"[{len(view.sources)} sources]"))

@@ -320,7 +320,7 @@ class AlertStore:
                 continue
             values.append(
                 {
-                    "event_id": view.incident_id,
+                    "event_id": view.event_id,
                     "destination_id": dest.id,
                     "kind": IMMEDIATE,
                     "status": PENDING,

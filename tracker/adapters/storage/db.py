@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
+
+if TYPE_CHECKING:  # alembic is imported when a migration is checked, not before
+    from alembic.config import Config
 
 # What a lost or refused database connection raises through SQLAlchemy.
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
@@ -154,6 +158,8 @@ def alembic_dir() -> Path:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(alembic_dir()))
     cfg.attributes["engine"] = engine
@@ -167,9 +173,59 @@ MIGRATION_LOCK_KEY = 0x7472_6163_6B65_72  # "tracker"
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations, one process at a time: two instances started together on a new
     database would otherwise both create `alembic_version` (and the tables) and one would
-    fail. The second waits for the first and then finds nothing left to do."""
+    fail. The second waits for the first and then finds nothing left to do.
+
+    A database already at the head is left alone without loading Alembic (a good part of
+    a quick command's start-up); anything else goes through Alembic as always."""
+    if revision == "head" and _at_head(engine):
+        return
+    from alembic import command
+
     with _migration_lock(engine):
         command.upgrade(alembic_config(engine), revision)
+
+
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.M)
+
+
+@functools.lru_cache(maxsize=1)
+def script_heads() -> frozenset[str] | None:
+    """The head revisions of the migrations folder, read from each file's `revision` and
+    `down_revision` lines (no Alembic import); None when a file does not state them plainly
+    (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((alembic_dir() / "versions").glob("*.py")):
+        source = path.read_text("utf-8")
+        found = {m.group(1): m.group(2) for m in _REVISION_LINE.finditer(source)}
+        try:
+            rev = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(rev, str):
+            return None
+        revisions.add(rev)
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):
+            parents.update(str(d) for d in down)
+        elif down is not None:
+            return None
+    heads = frozenset(revisions - parents)
+    return heads or None
+
+
+def _at_head(engine: Engine) -> bool:
+    """True when the database's migration row names exactly the migrations' heads."""
+    heads = script_heads()
+    if heads is None:
+        return False
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return current == heads
 
 
 @contextlib.contextmanager
