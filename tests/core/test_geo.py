@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from functools import cache
 from importlib import resources
 
@@ -130,11 +129,13 @@ def test_agreement_ids_from_geojson():
     assert _index().agreement_ids("nope") == ()
 
 
-def test_construction_is_fast():
+def test_construction_builds_one_prepared_zone_per_feature():
+    """Construction speed is measured in bench/, never asserted here; this checks what is
+    built: every shipped zone is in the index."""
     data = _zones_data()
-    t0 = time.perf_counter()
-    ZoneIndex.from_geojson(data)
-    assert time.perf_counter() - t0 < 0.2
+    index = ZoneIndex.from_geojson(data)
+    ids = {f["properties"]["id"] for f in data["features"]}
+    assert ids and set(index.zone_ids) == ids
 
 
 def test_user_zone_overrides_and_adds():

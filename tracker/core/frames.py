@@ -13,7 +13,6 @@ kept apart from the document-level decisions (:mod:`tracker.core.folding`,
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +25,7 @@ from tracker.core.dates import (
     is_background_phrase,
     resolve_phrase,
 )
+from tracker.core.distance import haversine_km
 from tracker.core.document import Document
 from tracker.core.events import (
     Act,
@@ -373,9 +373,5 @@ def _specific_place(pm: PlaceMention | None) -> bool:
 
 
 def km(p: Place, q: Place) -> float:
-    """Great-circle distance between two places."""
-    r = 6371.0
-    p1, p2 = math.radians(p.lat), math.radians(q.lat)
-    dp, dl = p2 - p1, math.radians(q.lon - p.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(min(1.0, h)))
+    """Great-circle distance between two places (the project's one distance function)."""
+    return haversine_km(p.lat, p.lon, q.lat, q.lon)

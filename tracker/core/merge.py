@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tracker.core.distance import haversine_km
-from tracker.core.incident import ActorRole, Incident, Location
+from tracker.core.incident import ActorRole, Incident, Location, read_contract
 
 # Half-width in km of the area a location of each UCDP where_prec precision stands for:
 # 1 a settlement, 2 "near" one, 3 a district, 4 a governorate, 5 a fuzzy region, 6 a country.
@@ -911,40 +911,33 @@ def pairwise_scores(gold: Mapping[str, str], predicted: Iterable[Iterable[str]])
 
 
 def incident_from_contract(data: Mapping[str, Any]) -> Incident:
-    """An Incident from its JSON contract object (what storage keeps)."""
-    loc = data.get("location")
-    day = data.get("date")
+    """An Incident from its JSON contract object (what storage keeps), through the one
+    contract reader; a place without coordinates is no location for merging."""
+    f = read_contract(data)
+    location = None
+    if f.lat is not None and f.lon is not None:
+        location = Location(name=str(f.place_name or ""), admin1=str(f.admin1 or ""),
+                            lat=float(f.lat), lon=float(f.lon),
+                            precision=int(f.location_precision or 6))
     return Incident(
-        violation=bool(data.get("violation")),
-        event_type=str(data.get("event_type") or ""),
-        sub_event_type=str(data.get("sub_event_type") or ""),
-        date=date.fromisoformat(day) if isinstance(day, str) else day,
-        date_precision=int(data.get("date_precision") or 1),
-        location=_location(loc) if loc else None,
-        fatalities=data.get("fatalities"),
-        fatalities_low=data.get("fatalities_low"),
-        fatalities_high=data.get("fatalities_high"),
-        injured=data.get("injured"),
+        violation=f.violation,
+        event_type=f.event_type,
+        sub_event_type=f.sub_event_type,
+        date=f.event_date,
+        date_precision=f.date_precision,
+        location=location,
+        fatalities=f.fatalities,
+        fatalities_low=f.fatalities_low,
+        fatalities_high=f.fatalities_high,
+        injured=f.injured,
         actors=tuple(
             ActorRole(str(a.get("name") or ""), str(a.get("side") or ""), a.get("role"))
-            for a in data.get("actors") or ()
+            for a in f.actors
         ),
-        agreements=tuple(data.get("agreements") or ()),
-        zones=tuple(data.get("zones") or ()),
-        severity=str(data.get("severity") or "low"),
-        confidence=float(data.get("confidence") or 0.0),
-        reasons=tuple(data.get("reasons") or ()),
-        evidence=tuple(data.get("evidence") or ()),
-    )
-
-
-def _location(loc: Mapping[str, Any]) -> Location | None:
-    if loc.get("lat") is None or loc.get("lon") is None:
-        return None
-    return Location(
-        name=str(loc.get("name") or ""),
-        admin1=str(loc.get("admin1") or ""),
-        lat=float(loc["lat"]),
-        lon=float(loc["lon"]),
-        precision=int(loc.get("precision") or 6),
+        agreements=f.agreements,
+        zones=f.zones,
+        severity=f.severity,
+        confidence=f.confidence,
+        reasons=f.reasons,
+        evidence=f.evidence,
     )
