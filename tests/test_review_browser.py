@@ -113,7 +113,7 @@ def _seed(cfg: Path, feed_url: str) -> tuple[int, dict[str, int]]:
     try:
         seeded = api_data.fill(app.engine)  # migrates first
         with Session(app.engine) as session:  # their feeds are not polled (no network here)
-            session.exec(update(Feed).values(enabled=False))  # type: ignore[call-overload]
+            session.exec(update(Feed).values(enabled=False))
             session.commit()
         app.sync_feeds()
         app.sync_destinations()
