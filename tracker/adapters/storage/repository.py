@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, exists, func, select, update
+from sqlalchemy import Engine, and_, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tracker.adapters.storage.models import REPLACED_EVENTS, EventRow, Feed, IncidentRow, Item
+from tracker.core.candidates import place_key
 from tracker.core.feeds import FeedRef, FeedState, NewItem
 
 log = logging.getLogger(__name__)
@@ -316,24 +317,44 @@ class Repository:
     ) -> int:
         """Replace the incidents of each item and mark it classified, in one transaction.
 
-        Returns the number of incident rows written.
+        Returns the number of incident rows written. The events that held the replaced
+        incidents are left in ``session.info[REPLACED_EVENTS]`` for the classification hooks
+        (the event store recomputes them even when no new report points back to them).
         """
-        written = 0
+        if not results:
+            return 0
+        item_ids = [item_id for item_id, _ in results]
+        rows = [
+            incident_values(item_id, seq, data, now)
+            for item_id, incidents in results
+            for seq, data in enumerate(incidents)
+        ]
         with Session(self.engine) as session:
-            for item_id, incidents in results:
-                session.execute(delete(IncidentRow).where(col(IncidentRow.item_id) == item_id))
-                for seq, data in enumerate(incidents):
-                    session.add(incident_row(item_id, seq, data, now))
-                    written += 1
-                session.execute(
-                    update(Item).where(col(Item.id) == item_id).values(classified_at=now)
+            replaced: set[int] = set()
+            for chunk in _chunks(item_ids):
+                replaced.update(
+                    int(e)
+                    for e in session.execute(
+                        select(col(IncidentRow.event_id))
+                        .where(
+                            col(IncidentRow.item_id).in_(chunk),
+                            col(IncidentRow.event_id).is_not(None),
+                        )
+                        .distinct()
+                    ).scalars()
                 )
-            if self.classification_hooks and results:
-                session.flush()
+                session.execute(delete(IncidentRow).where(col(IncidentRow.item_id).in_(chunk)))
+                session.execute(
+                    update(Item).where(col(Item.id).in_(chunk)).values(classified_at=now)
+                )
+            if rows:
+                session.execute(insert(IncidentRow), rows)
+            session.info[REPLACED_EVENTS] = replaced
+            if self.classification_hooks:
                 for hook in self.classification_hooks:
-                    hook(session, [item_id for item_id, _ in results], now)
+                    hook(session, item_ids, now)
             session.commit()
-        return written
+        return len(rows)
 
     def incidents_of_item(self, item_id: int) -> list[IncidentRow]:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -385,35 +406,46 @@ class Repository:
         }
 
 
-def incident_row(item_id: int, seq: int, data: dict[str, Any], now: datetime) -> IncidentRow:
-    """Flatten one incident of the classifier's JSON contract into a row."""
+def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def incident_values(item_id: int, seq: int, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Flatten one incident of the classifier's JSON contract into a row's columns."""
     from datetime import date as date_type
 
     location = data.get("location") or {}
     day = data.get("date")
-    return IncidentRow(
-        item_id=item_id,
-        seq=seq,
-        violation=bool(data["violation"]),
-        event_type=data["event_type"],
-        sub_event_type=data["sub_event_type"],
-        event_date=date_type.fromisoformat(day) if day else None,
-        date_precision=int(data.get("date_precision") or 1),
-        place_name=location.get("name"),
-        admin1=location.get("admin1"),
-        lat=location.get("lat"),
-        lon=location.get("lon"),
-        location_precision=location.get("precision"),
-        fatalities=data.get("fatalities"),
-        fatalities_low=data.get("fatalities_low"),
-        fatalities_high=data.get("fatalities_high"),
-        injured=data.get("injured"),
-        actors=list(data.get("actors") or []),
-        agreements=list(data.get("agreements") or []),
-        zones=list(data.get("zones") or []),
-        severity=data.get("severity") or "low",
-        confidence=float(data.get("confidence") or 0.0),
-        reasons=list(data.get("reasons") or []),
-        evidence=list(data.get("evidence") or []),
-        created_at=now,
-    )
+    return {
+        "item_id": item_id,
+        "seq": seq,
+        "violation": bool(data["violation"]),
+        "event_type": data["event_type"],
+        "sub_event_type": data["sub_event_type"],
+        "event_date": date_type.fromisoformat(day) if day else None,
+        "date_precision": int(data.get("date_precision") or 1),
+        "place_name": location.get("name"),
+        "place_key": place_key(location.get("name")),
+        "admin1": location.get("admin1"),
+        "lat": location.get("lat"),
+        "lon": location.get("lon"),
+        "location_precision": location.get("precision"),
+        "fatalities": data.get("fatalities"),
+        "fatalities_low": data.get("fatalities_low"),
+        "fatalities_high": data.get("fatalities_high"),
+        "injured": data.get("injured"),
+        "actors": list(data.get("actors") or []),
+        "agreements": list(data.get("agreements") or []),
+        "zones": list(data.get("zones") or []),
+        "severity": data.get("severity") or "low",
+        "confidence": float(data.get("confidence") or 0.0),
+        "reasons": list(data.get("reasons") or []),
+        "evidence": list(data.get("evidence") or []),
+        "created_at": now,
+    }
+
+
+def incident_row(item_id: int, seq: int, data: dict[str, Any], now: datetime) -> IncidentRow:
+    """Flatten one incident of the classifier's JSON contract into a row."""
+    return IncidentRow(**incident_values(item_id, seq, data, now))
