@@ -2,7 +2,8 @@
 
 Recomputation is local: only the reports that could interact with the changed items (their
 compatibility closure, grown from candidates the database finds by index: see
-tracker.core.candidates) are clustered again, in one transaction, and the result is reconciled with the stored events so that ids stay stable and splits and
+tracker.core.candidates) are clustered again, in one transaction, and the result is reconciled
+with the stored events so that ids stay stable and splits and
 absorptions are recorded for whoever announced the old event.
 """
 
