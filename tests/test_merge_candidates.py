@@ -200,12 +200,15 @@ def _in_ranges(probe: merge.Report, other: merge.Report) -> bool:
 
 
 def _in_box(probe: merge.Report, other: merge.Report) -> bool:
-    box = candidates.place_box(probe)
+    """What the SQL place part accepts, evaluated in Python."""
+    boxes = candidates.place_boxes(probe)
     loc = other.incident.location
-    if box is None or loc is None:
+    if boxes is None or loc is None:
         return True
     if candidates.place_key(loc.name) == candidates.place_key(probe.incident.location.name):  # type: ignore[union-attr]
         return True
+    boxed = candidates.BOXED_PRECISIONS
+    box = boxes[boxed.index(loc.precision)] if loc.precision in boxed else boxes[-1]
     lon_ok = box.lon_low is None or box.lon_low <= loc.lon <= box.lon_high  # type: ignore[operator]
     return box.lat_low <= loc.lat <= box.lat_high and lon_ok
 

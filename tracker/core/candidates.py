@@ -99,21 +99,42 @@ class Box:
     lon_high: float | None
 
 
-def place_box(report: Report) -> Box | None:
-    """Coordinates within the merge rule's distance limit of the report's place; ``None``
-    when the report has no place (every place may then be compatible)."""
+# Stored place precisions with a box of their own (tighter than the distance limit); places
+# of any other precision are looked for within the widest limit.
+BOXED_PRECISIONS = (1, 2)
+
+
+def _box(lat: float, lon: float, km: float) -> Box:
+    km *= _BOX_SLACK
+    dlat = km / _KM_PER_DEG_LAT
+    edge = abs(lat) + dlat
+    if edge >= 89.0:
+        return Box(lat - dlat, lat + dlat, None, None)
+    dlon = km / (111.4 * math.cos(math.radians(edge)) * 0.99)
+    if lon - dlon < -180.0 or lon + dlon > 180.0:
+        return Box(lat - dlat, lat + dlat, None, None)
+    return Box(lat - dlat, lat + dlat, lon - dlon, lon + dlon)
+
+
+def place_boxes(report: Report) -> list[Box] | None:
+    """Coordinates within the merge rule's distance limit of the report's place: one box per
+    :data:`BOXED_PRECISIONS` (for stored places of that precision) and a last one for places
+    of any other precision; ``None`` when the report has no place (any place may do)."""
     loc = report.incident.location
     if loc is None:
         return None
-    km = merge.MAX_DISTANCE_KM * _BOX_SLACK
-    dlat = km / _KM_PER_DEG_LAT
-    edge = abs(loc.lat) + dlat
-    if edge >= 89.0:
-        return Box(loc.lat - dlat, loc.lat + dlat, None, None)
-    dlon = km / (111.4 * math.cos(math.radians(edge)) * 0.99)
-    if loc.lon - dlon < -180.0 or loc.lon + dlon > 180.0:
-        return Box(loc.lat - dlat, loc.lat + dlat, None, None)
-    return Box(loc.lat - dlat, loc.lat + dlat, loc.lon - dlon, loc.lon + dlon)
+    boxes = []
+    for precision in BOXED_PRECISIONS:
+        other = merge.Location(loc.name, loc.admin1, loc.lat, loc.lon, precision)
+        boxes.append(_box(loc.lat, loc.lon, merge.place_limit_km(loc, other)))
+    boxes.append(_box(loc.lat, loc.lon, merge.MAX_DISTANCE_KM))
+    return boxes
+
+
+def place_box(report: Report) -> Box | None:
+    """The widest of :func:`place_boxes` (any stored precision)."""
+    boxes = place_boxes(report)
+    return boxes[-1] if boxes else None
 
 
 def place_key(name: str | None) -> str | None:

@@ -121,28 +121,48 @@ _TOKENS = IncidentToken.__table__  # type: ignore[attr-defined]
 _RANKS = ShingleRank.__table__  # type: ignore[attr-defined]
 _CLASSES = candidates.precision_classes()
 # One row per report whose candidates are looked for (a temporary table of the session).
+_EDGES = ("lat_low", "lat_high", "lon_low", "lon_high")
+_BOXES = ("b1", "b2", "bw")  # candidates.BOXED_PRECISIONS, then any other precision
+assert len(candidates.BOXED_PRECISIONS) == len(_BOXES) - 1
 _PROBE = Table(
     "merge_probe",
     MetaData(),
     Column("k", Integer),
     Column("event_type", String(64)),
     *(c for n in range(len(_CLASSES)) for c in (Column(f"lo{n}", Date), Column(f"hi{n}", Date))),
-    Column("lat_low", Float),
-    Column("lat_high", Float),
-    Column("lon_low", Float),
-    Column("lon_high", Float),
+    *(
+        Column(f"{b}_{edge}", Float)
+        for b in _BOXES
+        for edge in _EDGES
+    ),
     Column("place_key", String(200)),
     prefixes=["TEMPORARY"],
 )
 _PROBE_DDL = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS merge_probe (k INTEGER, event_type VARCHAR(64), "
     + "".join(f"lo{n} DATE, hi{n} DATE, " for n in range(len(_CLASSES)))
-    + "lat_low FLOAT, lat_high FLOAT, lon_low FLOAT, lon_high FLOAT, place_key VARCHAR(200))"
+    + "".join(f"{b}_{e} FLOAT, " for b in _BOXES for e in _EDGES)
+    + "place_key VARCHAR(200))"
 )
+
+
+def _in_box(b: str) -> str:
+    return (
+        f"(c.lat BETWEEN p.{b}_lat_low AND p.{b}_lat_high AND (p.{b}_lon_low IS NULL"
+        f" OR c.lon BETWEEN p.{b}_lon_low AND p.{b}_lon_high))"
+    )
+
+
+_BOXED = ", ".join(str(p) for p in candidates.BOXED_PRECISIONS)
 _PLACE_SQL = (
-    "(p.lat_low IS NULL OR c.place_key IS NULL OR c.place_name IS NULL OR c.lat IS NULL"
-    " OR c.lon IS NULL OR c.place_key = p.place_key OR (c.lat BETWEEN p.lat_low AND p.lat_high"
-    " AND (p.lon_low IS NULL OR c.lon BETWEEN p.lon_low AND p.lon_high)))"
+    "(p.bw_lat_low IS NULL OR c.place_key IS NULL OR c.place_name IS NULL OR c.lat IS NULL"
+    " OR c.lon IS NULL OR c.place_key = p.place_key"
+    + "".join(
+        f" OR (c.location_precision = {precision} AND {_in_box(b)})"
+        for precision, b in zip(candidates.BOXED_PRECISIONS, _BOXES, strict=False)
+    )
+    + f" OR ((c.location_precision IS NULL OR c.location_precision NOT IN ({_BOXED}))"
+    f" AND {_in_box('bw')}))"
 )
 
 
@@ -301,15 +321,15 @@ class EventStore:
             values: dict[str, Any] = {"k": incident_id, "event_type": report.incident.event_type}
             for n, (low, high) in enumerate(candidates.date_ranges(report)):
                 values[f"lo{n}"], values[f"hi{n}"] = low, high
-            box = candidates.place_box(report)
+            boxes = candidates.place_boxes(report)
+            for n, b in enumerate(_BOXES):
+                box = boxes[n] if boxes else None
+                values[f"{b}_lat_low"] = box.lat_low if box else None
+                values[f"{b}_lat_high"] = box.lat_high if box else None
+                values[f"{b}_lon_low"] = box.lon_low if box else None
+                values[f"{b}_lon_high"] = box.lon_high if box else None
             loc = report.incident.location
-            values.update(
-                lat_low=box.lat_low if box else None,
-                lat_high=box.lat_high if box else None,
-                lon_low=box.lon_low if box else None,
-                lon_high=box.lon_high if box else None,
-                place_key=candidates.place_key(loc.name) if loc else None,
-            )
+            values["place_key"] = candidates.place_key(loc.name) if loc else None
             rows.append(values)
         pairs: dict[int, set[int]] = {}
         for chunk in _chunks(rows):
