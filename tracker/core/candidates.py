@@ -41,25 +41,10 @@ def _default_span() -> tuple[int, int]:
 def precision_classes() -> list[tuple[tuple[int, ...] | None, int, int]]:
     """(date precisions, days before, days after) covering every stored precision; ``None``
     stands for "any other precision" (``date_span`` treats those like the widest)."""
-    by_span: dict[tuple[int, int], list[int]] = {}
-    for precision, span in sorted(merge.DATE_SPAN_DAYS.items()):
-        by_span.setdefault(span, []).append(precision)
-    # Precisions 1 and 2 (one day; a few days around it) share one index range: cheaper
-    # than two and still tight.
-    out: list[tuple[tuple[int, ...] | None, int, int]] = []
-    precise = [p for p in (1, 2) if p in merge.DATE_SPAN_DAYS]
-    if precise:
-        out.append(
-            (
-                tuple(precise),
-                max(merge.DATE_SPAN_DAYS[p][0] for p in precise),
-                max(merge.DATE_SPAN_DAYS[p][1] for p in precise),
-            )
-        )
-    for span, precisions in by_span.items():
-        rest = tuple(p for p in precisions if p not in precise)
-        if rest:
-            out.append((rest, span[0], span[1]))
+    out: list[tuple[tuple[int, ...] | None, int, int]] = [
+        ((precision,), before, after)
+        for precision, (before, after) in sorted(merge.DATE_SPAN_DAYS.items())
+    ]
     wide = _default_span()
     out.append((None, wide[0], wide[1]))
     return out

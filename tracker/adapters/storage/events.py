@@ -166,6 +166,17 @@ _PLACE_SQL = (
 )
 
 
+_PROBE_TOKEN_DDL = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS merge_probe_token (k INTEGER, token BIGINT)"
+)
+_TOKEN_SQL = (
+    "SELECT DISTINCT p.k, c.id FROM merge_probe p CROSS JOIN merge_probe_token pt"
+    " CROSS JOIN incident_tokens t CROSS JOIN incidents c"
+    " WHERE pt.k = p.k AND t.token = pt.token AND c.id = t.incident_id"
+    f" AND c.event_type = p.event_type AND {_PLACE_SQL}"
+)
+
+
 def _candidate_sql(dialect: str) -> str:
     """(probe, incident) pairs: same kind, a date range per precision class (one index range
     each on ix_incidents_candidates), then the place box. SQLite's CROSS JOIN keeps the small
@@ -350,22 +361,26 @@ class EventStore:
             )
             for content_hash, incident_id in conn.execute(query):
                 pairs.setdefault(int(incident_id), set()).update(by_hash[content_hash])
-        by_token: dict[int, list[int]] = {}
+        # Syndicated copies (dates may differ): a shared prefix token, the same kind and a
+        # compatible place, joined in the database so boilerplate shared by many reports of
+        # other places never reaches Python.
+        conn.execute(text(_PROBE_TOKEN_DDL))
+        conn.execute(text("DELETE FROM merge_probe_token"))
         probe_ids = [incident_id for _, incident_id, _ in probes]
         for chunk in _chunks(probe_ids):
-            query = select(_TOKENS.c.incident_id, _TOKENS.c.token).where(
-                _TOKENS.c.incident_id.in_(chunk)
+            conn.execute(
+                text(
+                    "INSERT INTO merge_probe_token (k, token) SELECT incident_id, token"
+                    " FROM incident_tokens WHERE incident_id IN ("
+                    + ", ".join(str(int(i)) for i in chunk)
+                    + ")"
+                )
             )
-            for incident_id, token in conn.execute(query):
-                by_token.setdefault(int(token), []).append(int(incident_id))
-        for chunk in _chunks(sorted(by_token)):
-            query = (
-                select(_TOKENS.c.token, _TOKENS.c.incident_id)
-                .join(_INCIDENTS, _INCIDENTS.c.id == _TOKENS.c.incident_id)
-                .where(_TOKENS.c.token.in_(chunk), _INCIDENTS.c.event_type.in_(kinds))
-            )
-            for token, incident_id in conn.execute(query):
-                pairs.setdefault(int(incident_id), set()).update(by_token[int(token)])
+        for chunk in _chunks(rows):
+            conn.execute(text("DELETE FROM merge_probe"))
+            conn.execute(_PROBE.insert(), list(chunk))
+            for k, incident_id in conn.execute(text(_TOKEN_SQL)):
+                pairs.setdefault(int(incident_id), set()).add(int(k))
         for incident_id in probe_ids:
             pairs.pop(incident_id, None)
         return pairs
