@@ -298,12 +298,41 @@ class Repository:
     # -- incidents -----------------------------------------------------------------------
 
     def unclassified_item_ids(self, limit: int, seen_before: datetime | None = None) -> list[int]:
+        """Unclassified items, fresh ones (alert-eligible) first, then in arrival order."""
         with Session(self.engine) as session:
             query = select(col(Item.id)).where(col(Item.classified_at).is_(None))
             if seen_before is not None:
                 query = query.where(col(Item.first_seen_at) < seen_before)
-            query = query.order_by(col(Item.id)).limit(limit)
+            query = query.order_by(col(Item.alert_eligible).desc(), col(Item.id)).limit(limit)
             return [int(i) for i in session.execute(query).scalars()]
+
+    def split_fresh(self, item_ids: Sequence[int]) -> tuple[list[int], list[int]]:
+        """(fresh, backlog): items first seen within the backlog window of their publication
+        (alert-eligible) and the rest, each in the order given."""
+        fresh: set[int] = set()
+        with Session(self.engine) as session:
+            for start in range(0, len(item_ids), 500):
+                chunk = list(item_ids[start : start + 500])
+                query = select(col(Item.id)).where(
+                    col(Item.id).in_(chunk), col(Item.alert_eligible).is_(True)
+                )
+                fresh.update(int(i) for i in session.execute(query).scalars())
+        return [i for i in item_ids if i in fresh], [i for i in item_ids if i not in fresh]
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """(unclassified items, first-seen time of the oldest of them)."""
+        with Session(self.engine) as session:
+            query = select(func.count(), func.min(col(Item.first_seen_at))).where(
+                col(Item.classified_at).is_(None)
+            )
+            count, oldest = session.execute(query).one()
+        if isinstance(oldest, str):  # SQLite aggregates lose the column type
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            from datetime import UTC
+
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), oldest
 
     def item_ids_first_seen_since(self, since: datetime) -> list[int]:
         with Session(self.engine) as session:
