@@ -32,6 +32,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_incidents_candidates", "incidents", ["event_type", "date_precision", "event_date"]
     )
+    op.create_index("ix_incidents_kind_date", "incidents", ["event_type", "event_date"])
     op.create_table(
         "incident_tokens",
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -52,6 +53,7 @@ def downgrade() -> None:
     op.drop_table("shingle_ranks")
     op.drop_index("ix_incident_tokens_token", table_name="incident_tokens")
     op.drop_table("incident_tokens")
+    op.drop_index("ix_incidents_kind_date", table_name="incidents")
     op.drop_index("ix_incidents_candidates", table_name="incidents")
     with op.batch_alter_table("incidents") as batch:
         batch.drop_column("place_key")

@@ -170,7 +170,7 @@ _PROBE_TOKEN_DDL = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS merge_probe_token (k INTEGER, token BIGINT)"
 )
 _TOKEN_SQL = (
-    "SELECT DISTINCT p.k, c.id FROM merge_probe p CROSS JOIN merge_probe_token pt"
+    "SELECT DISTINCT p.k, c.id FROM merge_probe_token pt CROSS JOIN merge_probe p"
     " CROSS JOIN incident_tokens t CROSS JOIN incidents c"
     " WHERE pt.k = p.k AND t.token = pt.token AND c.id = t.incident_id"
     f" AND c.event_type = p.event_type AND {_PLACE_SQL}"
@@ -185,14 +185,23 @@ def _candidate_sql(dialect: str) -> str:
     parts = []
     for n, (precisions, _, _) in enumerate(_CLASSES):
         if precisions is None:
-            known = ", ".join(str(p) for p in candidates.known_precisions())
-            which = f"c.date_precision NOT IN ({known})"
+            # Any other precision: below and above the known ones, two index ranges (a NOT
+            # IN would read every row of the kind).
+            known = candidates.known_precisions()
+            assert list(known) == list(range(min(known), max(known) + 1))
+            which = [f"c.date_precision < {min(known)}", f"c.date_precision > {max(known)}"]
+            # SQLite would rather range over a year of dates on ix_incidents_kind_date; the
+            # unary plus keeps it on the (normally empty) precision range.
+            day = "+c.event_date" if dialect == "sqlite" else "c.event_date"
         else:
-            which = f"c.date_precision IN ({', '.join(str(p) for p in precisions)})"
-        parts.append(
-            f"SELECT p.k, c.id FROM {join} WHERE c.event_type = p.event_type AND {which}"
-            f" AND c.event_date BETWEEN p.lo{n} AND p.hi{n} AND {_PLACE_SQL}"
-        )
+            which = [f"c.date_precision IN ({', '.join(str(p) for p in precisions)})"]
+            day = "c.event_date"
+        for condition in which:
+            parts.append(
+                f"SELECT p.k, c.id FROM {join} WHERE c.event_type = p.event_type"
+                f" AND {condition} AND {day} BETWEEN p.lo{n} AND p.hi{n} AND {_PLACE_SQL}"
+            )
+    # Date-less reports (ix_incidents_kind_date).
     parts.append(
         f"SELECT p.k, c.id FROM {join} WHERE c.event_type = p.event_type"
         f" AND c.event_date IS NULL AND {_PLACE_SQL}"
@@ -326,6 +335,7 @@ class EventStore:
         of what tracker.core.merge.compatible accepts, from indexes."""
         conn = session.connection()
         conn.execute(text(_PROBE_DDL))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS merge_probe_k ON merge_probe (k)"))
         conn.execute(text("DELETE FROM merge_probe"))
         rows = []
         for report, incident_id, _ in probes:

@@ -92,6 +92,7 @@ class IncidentRow(SQLModel, table=True):
         Index("ix_incidents_violation_date", "violation", "event_date"),
         # Merge candidates: one index range per act kind, date precision class and dates.
         Index("ix_incidents_candidates", "event_type", "date_precision", "event_date"),
+        Index("ix_incidents_kind_date", "event_type", "event_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
