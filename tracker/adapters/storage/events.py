@@ -364,12 +364,13 @@ class EventStore:
             if report.content_hash:
                 by_hash.setdefault(report.content_hash, []).append(incident_id)
         for chunk in _chunks(sorted(by_hash)):
-            query = (
-                select(col(Item.content_hash), _INCIDENTS.c.id)
-                .join(_INCIDENTS, _INCIDENTS.c.item_id == col(Item.id))
-                .where(col(Item.content_hash).in_(chunk), _INCIDENTS.c.event_type.in_(kinds))
-            )
-            for content_hash, incident_id in conn.execute(query):
+            # CROSS JOIN: SQLite must not read every incident of the kinds first.
+            query = text(
+                "SELECT i.content_hash, c.id FROM items i CROSS JOIN incidents c"
+                " WHERE i.content_hash IN :hashes AND c.item_id = i.id AND c.event_type IN :kinds"
+            ).bindparams(bindparam("hashes", expanding=True), bindparam("kinds", expanding=True))
+            rows_found = conn.execute(query, {"hashes": list(chunk), "kinds": kinds})
+            for content_hash, incident_id in rows_found:
                 pairs.setdefault(int(incident_id), set()).update(by_hash[content_hash])
         # Syndicated copies (dates may differ): a shared prefix token, the same kind and a
         # compatible place, joined in the database so boilerplate shared by many reports of
