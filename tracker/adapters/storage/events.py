@@ -334,6 +334,7 @@ class EventStore:
         """Incident id -> the probes (by incident id) it may be compatible with: a superset
         of what tracker.core.merge.compatible accepts, from indexes."""
         conn = session.connection()
+        postgres = conn.dialect.name == "postgresql"
         conn.execute(text(_PROBE_DDL))
         conn.execute(text("CREATE INDEX IF NOT EXISTS merge_probe_k ON merge_probe (k)"))
         conn.execute(text("DELETE FROM merge_probe"))
@@ -356,6 +357,8 @@ class EventStore:
         for chunk in _chunks(rows):
             conn.execute(text("DELETE FROM merge_probe"))
             conn.execute(_PROBE.insert(), list(chunk))
+            if postgres:  # a few rows, it learns: index lookups instead of a hash join
+                conn.execute(text("ANALYZE merge_probe"))
             for k, incident_id in conn.execute(text(_candidate_sql(conn.dialect.name))):
                 pairs.setdefault(int(incident_id), set()).add(int(k))
         kinds = sorted({r.incident.event_type for r, _, _ in probes})
@@ -390,6 +393,9 @@ class EventStore:
         for chunk in _chunks(rows):
             conn.execute(text("DELETE FROM merge_probe"))
             conn.execute(_PROBE.insert(), list(chunk))
+            if postgres:
+                conn.execute(text("ANALYZE merge_probe"))
+                conn.execute(text("ANALYZE merge_probe_token"))
             for k, incident_id in conn.execute(text(_TOKEN_SQL)):
                 pairs.setdefault(int(incident_id), set()).add(int(k))
         for incident_id in probe_ids:
