@@ -198,6 +198,12 @@ class App:
         # Classification runs from the tick and from article batches (which finish outside
         # the tick); one at a time, so two batches never recompute the same events at once.
         self._classify_lock = asyncio.Lock()
+        # Fresh first: backlog items handed over by the poller wait here (bounded by the
+        # backlog, never by history) and drain in batches that give way to fresh work.
+        self._deferred: set[int] = set()
+        self._fresh_waiting = 0
+        self._backlog_wake = asyncio.Event()
+        self._background_drain = False
         self._digests: DigestService | None = None
         self._digest_sender: DigestSender | None = None
         self._data_out: Any = None
@@ -356,19 +362,78 @@ class App:
         return classifier
 
     async def _classify_new(self, item_ids: list[int]) -> None:
+        """Classify (merge, alert) the fresh items now; backlog items (published long before
+        they were first seen: never alerted) wait for `drain_backlog`."""
+        try:
+            fresh, backlog = await asyncio.to_thread(self.repo.split_fresh, item_ids)
+        except Exception:
+            log.exception("could not tell fresh from backlog among %d new items", len(item_ids))
+            fresh, backlog = list(item_ids), []
+        if backlog:
+            self._deferred.update(backlog)
+            self._backlog_wake.set()
+        if fresh:
+            await self._classify_ids(fresh, fresh=True)
+
+    async def _classify_ids(self, item_ids: list[int], fresh: bool = False) -> bool:
+        if fresh:
+            self._fresh_waiting += 1
         try:
             async with self._classify_lock:
+                if fresh:
+                    self._fresh_waiting -= 1
+                    fresh = False
                 stats = await asyncio.to_thread(self.classification.classify_ids, item_ids)
         except Exception:
             # Items stay stored and unclassified; the next tick's catch-up retries them.
             log.exception("classification of %d new items failed", len(item_ids))
             self.prom.classify_errors.inc()
-            return
+            return False
+        finally:
+            if fresh:
+                self._fresh_waiting -= 1
         self._record_classified(stats)
         self.alerts.wake()
+        return True
 
-    async def _classify_pending(self) -> None:
-        batch = self.settings.classifier.catch_up_batch
+    async def drain_backlog(self, max_batches: int | None = None) -> int:
+        """Classify backlog items in batches of `classifier.backlog_batch`, fresh work first
+        between batches; returns the number of items classified."""
+        batch = self.settings.classifier.backlog_batch
+        done = rounds = 0
+        while max_batches is None or rounds < max_batches:
+            while self._fresh_waiting:  # fresh items go first
+                await asyncio.sleep(0.01)
+            if self._deferred:
+                ids = sorted(self._deferred)[:batch]
+                self._deferred.difference_update(ids)
+                if not await self._classify_ids(ids):
+                    break
+                done += len(ids)
+            else:
+                before = len(self._deferred)
+                count = await self._catch_up_once(batch)
+                if count == 0 and len(self._deferred) == before:
+                    break
+                done += count
+            rounds += 1
+            await asyncio.sleep(0)
+        return done
+
+    async def _backlog_loop(self, stop: asyncio.Event) -> None:
+        """`tracker run`: drain the backlog in the background whenever some arrives."""
+        while not stop.is_set():
+            waiter = asyncio.create_task(self._backlog_wake.wait())
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+            if stop.is_set():
+                return
+            self._backlog_wake.clear()
+            await self.drain_backlog()
+
+    async def _catch_up_once(self, batch: int) -> int:
         try:
             async with self._classify_lock:
                 stats = await asyncio.to_thread(
@@ -377,13 +442,24 @@ class App:
         except Exception:
             log.exception("catch-up classification failed")
             self.prom.classify_errors.inc()
-            return
+            return 0
         if stats.items:
             log.info("caught up on %d unclassified items", stats.items)
             self._record_classified(stats)
             self.alerts.wake()
+        return int(stats.items)
+
+    async def _classify_pending(self) -> None:
+        if self._background_drain:
+            self._backlog_wake.set()  # the backlog loop drains
+        elif self._deferred:
+            await self.drain_backlog()  # one pass (`tracker poll`): everything before it ends
+        else:
+            await self._catch_up_once(self.settings.classifier.catch_up_batch)
         try:  # incidents stored without their events (e.g. by an older version)
-            changes = await asyncio.to_thread(self.events.catch_up, batch)
+            changes = await asyncio.to_thread(
+                self.events.catch_up, self.settings.classifier.catch_up_batch
+            )
         except Exception:
             log.exception("events catch-up failed")
             return
@@ -496,6 +572,9 @@ class App:
         delivery = supervise("alert delivery", self.alerts.run_delivery, stop)
         updates = supervise("bot commands", self.alerts.run_updates, stop)
         loops = [delivery, updates, heartbeat]
+        if self.settings.classifier.enabled:
+            self._background_drain = True
+            loops.append(supervise("backlog", self._backlog_loop, stop))
         for channel in self.channel_senders:
             loops.append(supervise(f"{channel.sender.name} delivery", channel.run, stop))
         try:
@@ -781,6 +860,7 @@ class App:
             },
             "feeds": rows,
             "classifier_enabled": self.settings.classifier.enabled,
+            "backlog": self._backlog_status(),
             "agreements_in_force": self.agreements_in_force(),
             "alerts": {
                 "notifier": self.notifier.name,
@@ -814,11 +894,21 @@ class App:
             "expires_at": _iso(lease.expires_at),
         }
 
+    def _backlog_status(self) -> dict[str, Any]:
+        """Unclassified items and the age of the oldest (also set on the gauges)."""
+        count, oldest = self.repo.backlog()
+        age = max(0.0, (self.clock() - oldest).total_seconds()) if oldest is not None else 0.0
+        self.prom.backlog.set(count)
+        self.prom.backlog_age.set(round(age, 1))
+        return {"items": count, "oldest_seconds": round(age, 1), "oldest_first_seen": _iso(oldest)}
+
     def metrics(self) -> tuple[bytes, str]:
-        """Prometheus text; `tracker_feeds{state}` is counted afresh from the database (it
-        used to change only when /status was read). Unreachable: the last counts stay."""
+        """Prometheus text; `tracker_feeds{state}` and the backlog are counted afresh from the
+        database (they used to change only when /status was read). Unreachable: the last
+        counts stay."""
         try:
             self._count_feed_states(self.repo.list_feeds())
+            self._backlog_status()
         except db.CONNECTION_ERRORS as exc:
             if not db.is_connection_error(exc):
                 raise

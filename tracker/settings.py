@@ -168,6 +168,9 @@ class ClassifierSettings(_Section):
     enabled: bool = True
     # Stored items classified per catch-up round (items left unclassified by a crash).
     catch_up_batch: int = Field(500, ge=1, le=100_000)
+    # Backlog items (published longer than alerts.backlog_hours before first seen) are
+    # classified after fresh ones, this many per batch; fresh work goes first between batches.
+    backlog_batch: int = Field(200, ge=1, le=100_000)
 
 
 class ReferenceSettings(_Section):

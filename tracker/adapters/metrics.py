@@ -34,6 +34,14 @@ class Metrics:
             "tracker_classify_errors", "Items whose classification failed", registry=self.registry
         )
         self.feeds = Gauge("tracker_feeds", "Feeds by state", ["state"], registry=self.registry)
+        self.backlog = Gauge(
+            "tracker_backlog_items", "Stored items not classified yet", registry=self.registry
+        )
+        self.backlog_age = Gauge(
+            "tracker_backlog_oldest_seconds",
+            "Age of the oldest unclassified item (since first seen; 0 with no backlog)",
+            registry=self.registry,
+        )
 
     # PollObserver
     def fetched(self, outcome: str, duration_seconds: float) -> None:

@@ -1,38 +1,59 @@
 """The events table: reports (incident rows) merged into one row per hostile act.
 
-Recomputation is local: only the reports that could interact with the changed items (the
-compatibility closure within a window of days) are clustered again, in one transaction, and
-the result is reconciled with the stored events so that ids stay stable and splits and
+Recomputation is local: only the reports that could interact with the changed items (their
+compatibility closure, grown from candidates the database finds by index: see
+tracker.core.candidates) are clustered again, in one transaction, and the result is reconciled
+with the stored events so that ids stay stable and splits and
 absorptions are recorded for whoever announced the old event.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, text, update
+from sqlalchemy import (
+    Column,
+    Date,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tracker.adapters.storage.models import (
+    REPLACED_EVENTS,
+    EventRow,
+    Feed,
+    IncidentRow,
+    IncidentToken,
+    Item,
+    ShingleRank,
+    contract_of,
+)
+from tracker.core import candidates
 from tracker.core.merge import (
     EventChanges,
     MergedEvent,
     Placement,
     Report,
-    compatibility_closure,
-    date_span,
+    compatible,
     incident_from_contract,
     merge_all,
     reconcile,
 )
 
 ACTIVE, MERGED, GONE = "active", "merged", "gone"
-# Reports this many days either side of a changed report are candidates for its event:
-# enough for month-precision dates, whose span is a month from their first day.
-WINDOW_DAYS = 40
-YEAR_WINDOW_DAYS = 370
 # Serialises recomputation across instances on PostgreSQL (SQLite has one writer anyway).
 _LOCK_ID = 0x45564E54
 
@@ -93,6 +114,106 @@ def _row_id(key: str) -> tuple[int, int]:
     return int(item_id), int(seq)
 
 
+# (report, incident id, event id) of one stored incident.
+_Found = tuple[Report, int, int | None]
+_INCIDENTS = IncidentRow.__table__  # type: ignore[attr-defined]
+_TOKENS = IncidentToken.__table__  # type: ignore[attr-defined]
+_RANKS = ShingleRank.__table__  # type: ignore[attr-defined]
+_CLASSES = candidates.precision_classes()
+# One row per report whose candidates are looked for (a temporary table of the session).
+_EDGES = ("lat_low", "lat_high", "lon_low", "lon_high")
+_BOXES = ("b1", "b2", "bw")  # candidates.BOXED_PRECISIONS, then any other precision
+assert len(candidates.BOXED_PRECISIONS) == len(_BOXES) - 1
+_PROBE = Table(
+    "merge_probe",
+    MetaData(),
+    Column("k", Integer),
+    Column("event_type", String(64)),
+    *(c for n in range(len(_CLASSES)) for c in (Column(f"lo{n}", Date), Column(f"hi{n}", Date))),
+    *(
+        Column(f"{b}_{edge}", Float)
+        for b in _BOXES
+        for edge in _EDGES
+    ),
+    Column("place_key", String(200)),
+    prefixes=["TEMPORARY"],
+)
+_PROBE_DDL = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS merge_probe (k INTEGER, event_type VARCHAR(64), "
+    + "".join(f"lo{n} DATE, hi{n} DATE, " for n in range(len(_CLASSES)))
+    + "".join(f"{b}_{e} FLOAT, " for b in _BOXES for e in _EDGES)
+    + "place_key VARCHAR(200))"
+)
+
+
+def _in_box(b: str) -> str:
+    return (
+        f"(c.lat BETWEEN p.{b}_lat_low AND p.{b}_lat_high AND (p.{b}_lon_low IS NULL"
+        f" OR c.lon BETWEEN p.{b}_lon_low AND p.{b}_lon_high))"
+    )
+
+
+_BOXED = ", ".join(str(p) for p in candidates.BOXED_PRECISIONS)
+_PLACE_SQL = (
+    "(p.bw_lat_low IS NULL OR c.place_key IS NULL OR c.place_name IS NULL OR c.lat IS NULL"
+    " OR c.lon IS NULL OR c.place_key = p.place_key"
+    + "".join(
+        f" OR (c.location_precision = {precision} AND {_in_box(b)})"
+        for precision, b in zip(candidates.BOXED_PRECISIONS, _BOXES, strict=False)
+    )
+    + f" OR ((c.location_precision IS NULL OR c.location_precision NOT IN ({_BOXED}))"
+    f" AND {_in_box('bw')}))"
+)
+
+
+_PROBE_TOKEN_DDL = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS merge_probe_token (k INTEGER, token BIGINT)"
+)
+_TOKEN_SQL = (
+    "SELECT DISTINCT p.k, c.id FROM merge_probe_token pt CROSS JOIN merge_probe p"
+    " CROSS JOIN incident_tokens t CROSS JOIN incidents c"
+    " WHERE pt.k = p.k AND t.token = pt.token AND c.id = t.incident_id"
+    f" AND c.event_type = p.event_type AND {_PLACE_SQL}"
+)
+
+
+def _candidate_sql(dialect: str) -> str:
+    """(probe, incident) pairs: same kind, a date range per precision class (one index range
+    each on ix_incidents_candidates), then the place box. SQLite's CROSS JOIN keeps the small
+    probe table outside, so each probe row is one index lookup."""
+    join = "merge_probe p CROSS JOIN incidents c"
+    parts = []
+    for n, (precisions, _, _) in enumerate(_CLASSES):
+        if precisions is None:
+            # Any other precision: below and above the known ones, two index ranges (a NOT
+            # IN would read every row of the kind).
+            known = candidates.known_precisions()
+            assert list(known) == list(range(min(known), max(known) + 1))
+            which = [f"c.date_precision < {min(known)}", f"c.date_precision > {max(known)}"]
+            # SQLite would rather range over a year of dates on ix_incidents_kind_date; the
+            # unary plus keeps it on the (normally empty) precision range.
+            day = "+c.event_date" if dialect == "sqlite" else "c.event_date"
+        else:
+            which = [f"c.date_precision IN ({', '.join(str(p) for p in precisions)})"]
+            day = "c.event_date"
+        for condition in which:
+            parts.append(
+                f"SELECT p.k, c.id FROM {join} WHERE c.event_type = p.event_type"
+                f" AND {condition} AND {day} BETWEEN p.lo{n} AND p.hi{n} AND {_PLACE_SQL}"
+            )
+    # Date-less reports (ix_incidents_kind_date).
+    parts.append(
+        f"SELECT p.k, c.id FROM {join} WHERE c.event_type = p.event_type"
+        f" AND c.event_date IS NULL AND {_PLACE_SQL}"
+    )
+    return " UNION ".join(parts)
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 # Called inside the transaction that recomputed events (session, the items, what changed,
 # now): the alert outbox is written there, so events and alerts never disagree.
 EventChangeHook = Callable[[Session, Sequence[int], EventChanges, datetime], None]
@@ -106,85 +227,221 @@ class EventStore:
     # -- reading -------------------------------------------------------------------------
 
     def _reports(self, session: Session, *conditions: Any) -> dict[str, tuple[Report, int | None]]:
+        found: dict[str, tuple[Report, int | None]] = {}
+        for report, _, event_id in self._load(session, *conditions).values():
+            found[report.key] = (report, event_id)
+        return found
+
+    def _load(self, session: Session, *conditions: Any) -> dict[int, _Found]:
+        """Reports by incident id (Core rows, no ORM object per row)."""
         query = (
-            select(IncidentRow, Item, col(Feed.name))
-            .join(Item, col(Item.id) == col(IncidentRow.item_id))
+            select(
+                *_INCIDENTS.c,
+                col(Item.url).label("item_url"),
+                col(Item.title).label("item_title"),
+                col(Item.content_hash).label("item_hash"),
+                col(Feed.name).label("outlet"),
+            )
+            .join(Item, col(Item.id) == _INCIDENTS.c.item_id)
             .join(Feed, col(Feed.id) == col(Item.feed_id))
             .where(*conditions)
         )
-        found: dict[str, tuple[Report, int | None]] = {}
-        for row, item, outlet in session.execute(query).all():
-            report = to_report(row, item, outlet)
-            found[report.key] = (report, row.event_id)
+        found: dict[int, _Found] = {}
+        for row in session.execute(query):
+            key = f"{row.item_url or 'hash:' + row.item_hash}#{row.seq}#{row.item_id}"
+            report = Report(
+                key=key,
+                incident=incident_from_contract(contract_of(row)),  # type: ignore[arg-type]
+                origin=f"item:{row.item_id}",
+                url=row.item_url,
+                title=row.item_title,
+                content_hash=row.item_hash,
+                outlet=row.outlet,
+            )
+            found[int(row.id)] = (report, int(row.id), row.event_id)
         return found
 
-    def _window(self, session: Session, seeds: Iterable[Report]) -> dict[str, tuple[Report, Any]]:
-        """Every report dated near the seeds, of the seeds' kinds."""
-        spans = [s for s in (date_span(r.incident) for r in seeds) if s is not None]
-        kinds = sorted({r.incident.event_type for r in seeds})
-        if not spans or not kinds:
-            return {}
-        wide = any(r.incident.date_precision >= 5 for r in seeds)
-        margin = timedelta(days=YEAR_WINDOW_DAYS if wide else WINDOW_DAYS)
-        low = min(s[0] for s in spans) - margin
-        high = max(s[1] for s in spans) + margin
-        return self._reports(
-            session,
-            col(IncidentRow.event_type).in_(kinds),
-            col(IncidentRow.event_date) >= low,
-            col(IncidentRow.event_date) <= high,
-        )
-
-    def _events_near(self, session: Session, reports: Iterable[Report]) -> list[EventRow]:
-        """Active events dated near the reports (one may hold a report since reclassified)."""
-        days = [r.incident.date for r in reports if r.incident.date is not None]
-        if not days:
-            return []
-        low = min(days) - timedelta(days=YEAR_WINDOW_DAYS)
-        high = max(days) + timedelta(days=YEAR_WINDOW_DAYS)
-        query = select(EventRow).where(
-            col(EventRow.status) == ACTIVE,
-            or_(
-                col(EventRow.event_date).is_(None),
-                and_(col(EventRow.event_date) >= low, col(EventRow.event_date) <= high),
-            ),
-        )
-        return list(session.execute(query).scalars())
+    def _load_ids(self, session: Session, ids: Iterable[int]) -> dict[int, _Found]:
+        out: dict[int, _Found] = {}
+        for chunk in _chunks(sorted(ids)):
+            out.update(self._load(session, _INCIDENTS.c.id.in_(chunk)))
+        return out
 
     def _scope(
-        self, session: Session, item_ids: Sequence[int]
-    ) -> tuple[list[Report], dict[int, EventRow]]:
-        """The closed set of reports to cluster again and the stored events it touches."""
-        seeds = {k: v[0] for k, v in self._reports(session, col(Item.id).in_(item_ids)).items()}
-        origins = {f"#{i}" for i in item_ids}
-        events: dict[int, EventRow] = {}
-        closed: dict[str, Report] = {}
-        pending = dict(seeds)
-        for _ in range(10):  # the loop settles in two rounds in practice
-            pool = self._window(session, pending.values())
-            linked = {k: v[0] for k, v in pool.items()}
-            for report in compatibility_closure(pending.values(), linked.values()):
-                closed[report.key] = report
-            touched = {pool[k][1] for k in closed if k in pool and pool[k][1] is not None}
-            for event in self._events_near(session, closed.values()):
-                if event.id in touched or any(
-                    k.endswith(tuple(origins)) for k in event.report_keys
-                ):
-                    assert event.id is not None
-                    events[event.id] = event
-            extra = self._members(session, events, exclude=closed)
+        self, session: Session, item_ids: Sequence[int], replaced: Iterable[int] = ()
+    ) -> tuple[list[Report], dict[int, EventRow], dict[str, tuple[int, int | None]]]:
+        """The closed set of reports to cluster again, the stored events it touches, and
+        (incident id, event id) of each report.
+
+        Candidates come from the database (tracker.core.candidates describes a superset of
+        what the merge rule can link), the merge rule decides: the work grows with the new
+        reports and their neighbourhood, not with the history stored.
+        """
+        seeds: dict[int, _Found] = {}
+        for chunk in _chunks(list(item_ids)):
+            seeds.update(self._load(session, _INCIDENTS.c.item_id.in_(chunk)))
+        self._write_tokens(session, seeds, replace=True)
+        found: dict[int, _Found] = dict(seeds)
+        rejected: dict[int, _Found] = {}
+        touched: set[int] = set(replaced)
+        frontier = list(seeds.values())
+        while True:
+            while frontier:
+                pairs = self._candidates(session, frontier)
+                unknown = [i for i in pairs if i not in found and i not in rejected]
+                rejected.update(self._load_ids(session, unknown))
+                probes = {f[1]: f[0] for f in frontier}
+                frontier = []
+                for incident_id, probe_ids in sorted(pairs.items()):
+                    if incident_id in found or incident_id not in rejected:
+                        continue
+                    candidate = rejected[incident_id]
+                    if any(compatible(probes[p], candidate[0]) for p in probe_ids):
+                        found[incident_id] = rejected.pop(incident_id)
+                        frontier.append(candidate)
+                self._write_tokens(session, {f[1]: f for f in frontier}, replace=False)
+            touched |= {f[2] for f in found.values() if f[2] is not None}
+            extra = self._members(session, touched, exclude=found)
             if not extra:
                 break
-            pending = {**closed, **extra}
-        return sorted(closed.values(), key=lambda r: r.key), events
+            found.update(extra)
+            for incident_id in extra:
+                rejected.pop(incident_id, None)
+            frontier = list(extra.values())
+            self._write_tokens(session, extra, replace=False)
+        events: dict[int, EventRow] = {}
+        for chunk in _chunks(sorted(touched)):
+            query = select(EventRow).where(
+                col(EventRow.id).in_(chunk), col(EventRow.status) == ACTIVE
+            )
+            for event in session.execute(query).scalars():
+                assert event.id is not None
+                events[event.id] = event
+        linked = {f[0].key: (f[1], f[2]) for f in found.values()}
+        reports = sorted((f[0] for f in found.values()), key=lambda r: r.key)
+        return reports, events, linked
 
     def _members(
-        self, session: Session, events: dict[int, EventRow], exclude: dict[str, Report]
-    ) -> dict[str, Report]:
-        if not events:
-            return {}
-        rows = self._reports(session, col(IncidentRow.event_id).in_(list(events)))
-        return {k: v[0] for k, v in rows.items() if k not in exclude}
+        self, session: Session, events: set[int], exclude: dict[int, _Found]
+    ) -> dict[int, _Found]:
+        out: dict[int, _Found] = {}
+        for chunk in _chunks(sorted(events)):
+            rows = self._load(session, _INCIDENTS.c.event_id.in_(chunk))
+            out.update({k: v for k, v in rows.items() if k not in exclude})
+        return out
+
+    def _candidates(self, session: Session, probes: Sequence[_Found]) -> dict[int, set[int]]:
+        """Incident id -> the probes (by incident id) it may be compatible with: a superset
+        of what tracker.core.merge.compatible accepts, from indexes."""
+        conn = session.connection()
+        postgres = conn.dialect.name == "postgresql"
+        conn.execute(text(_PROBE_DDL))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS merge_probe_k ON merge_probe (k)"))
+        conn.execute(text("DELETE FROM merge_probe"))
+        rows = []
+        for report, incident_id, _ in probes:
+            values: dict[str, Any] = {"k": incident_id, "event_type": report.incident.event_type}
+            for n, (low, high) in enumerate(candidates.date_ranges(report)):
+                values[f"lo{n}"], values[f"hi{n}"] = low, high
+            boxes = candidates.place_boxes(report)
+            for n, b in enumerate(_BOXES):
+                box = boxes[n] if boxes else None
+                values[f"{b}_lat_low"] = box.lat_low if box else None
+                values[f"{b}_lat_high"] = box.lat_high if box else None
+                values[f"{b}_lon_low"] = box.lon_low if box else None
+                values[f"{b}_lon_high"] = box.lon_high if box else None
+            loc = report.incident.location
+            values["place_key"] = candidates.place_key(loc.name) if loc else None
+            rows.append(values)
+        pairs: dict[int, set[int]] = {}
+        for chunk in _chunks(rows):
+            conn.execute(text("DELETE FROM merge_probe"))
+            conn.execute(_PROBE.insert(), list(chunk))
+            if postgres:  # a few rows, it learns: index lookups instead of a hash join
+                conn.execute(text("ANALYZE merge_probe"))
+            for k, incident_id in conn.execute(text(_candidate_sql(conn.dialect.name))):
+                pairs.setdefault(int(incident_id), set()).add(int(k))
+        kinds = sorted({r.incident.event_type for r, _, _ in probes})
+        by_hash: dict[str, list[int]] = {}
+        for report, incident_id, _ in probes:
+            if report.content_hash:
+                by_hash.setdefault(report.content_hash, []).append(incident_id)
+        for chunk in _chunks(sorted(by_hash)):
+            # CROSS JOIN: SQLite must not read every incident of the kinds first.
+            query = text(
+                "SELECT i.content_hash, c.id FROM items i CROSS JOIN incidents c"
+                " WHERE i.content_hash IN :hashes AND c.item_id = i.id AND c.event_type IN :kinds"
+            ).bindparams(bindparam("hashes", expanding=True), bindparam("kinds", expanding=True))
+            rows_found = conn.execute(query, {"hashes": list(chunk), "kinds": kinds})
+            for content_hash, incident_id in rows_found:
+                pairs.setdefault(int(incident_id), set()).update(by_hash[content_hash])
+        # Syndicated copies (dates may differ): a shared prefix token, the same kind and a
+        # compatible place, joined in the database so boilerplate shared by many reports of
+        # other places never reaches Python.
+        conn.execute(text(_PROBE_TOKEN_DDL))
+        conn.execute(text("DELETE FROM merge_probe_token"))
+        probe_ids = [incident_id for _, incident_id, _ in probes]
+        for chunk in _chunks(probe_ids):
+            conn.execute(
+                text(
+                    "INSERT INTO merge_probe_token (k, token) SELECT incident_id, token"
+                    " FROM incident_tokens WHERE incident_id IN ("
+                    + ", ".join(str(int(i)) for i in chunk)
+                    + ")"
+                )
+            )
+        for chunk in _chunks(rows):
+            conn.execute(text("DELETE FROM merge_probe"))
+            conn.execute(_PROBE.insert(), list(chunk))
+            if postgres:
+                conn.execute(text("ANALYZE merge_probe"))
+                conn.execute(text("ANALYZE merge_probe_token"))
+            for k, incident_id in conn.execute(text(_TOKEN_SQL)):
+                pairs.setdefault(int(incident_id), set()).add(int(k))
+        for incident_id in probe_ids:
+            pairs.pop(incident_id, None)
+        return pairs
+
+    def _write_tokens(self, session: Session, found: dict[int, _Found], replace: bool) -> None:
+        """Store the syndication tokens of reports (all of them with ``replace``, else only
+        of those with none stored: rows from before the tokens existed)."""
+        if not found:
+            return
+        conn = session.connection()
+        ids = sorted(found)
+        if replace:
+            for chunk in _chunks(ids):
+                conn.execute(_TOKENS.delete().where(_TOKENS.c.incident_id.in_(chunk)))
+            todo = ids
+        else:
+            have: set[int] = set()
+            for chunk in _chunks(ids):
+                query = select(_TOKENS.c.incident_id).where(_TOKENS.c.incident_id.in_(chunk))
+                have.update(int(i) for i in conn.execute(query).scalars())
+            todo = [i for i in ids if i not in have]
+        tokens = {i: candidates.shingle_tokens(found[i][0]) for i in todo}
+        tokens = {i: t for i, t in tokens.items() if t}
+        if not tokens:
+            return
+        every = Counter(t for ts in tokens.values() for t in ts)
+        rank: dict[int, int] = {}
+        for chunk in _chunks(sorted(every)):
+            query = select(_RANKS.c.token, _RANKS.c.rank).where(_RANKS.c.token.in_(chunk))
+            rank.update({int(t): int(r) for t, r in conn.execute(query)})
+        new = sorted((t for t in every if t not in rank), key=lambda t: (-every[t], t))
+        if new:
+            top = conn.execute(select(func.max(_RANKS.c.rank))).scalar_one()
+            base = int(top or 0) + 1
+            # Commoner in this batch first: rarer shingles get the higher ranks.
+            added = {t: base + n for n, t in enumerate(new)}
+            conn.execute(_RANKS.insert(), [{"token": t, "rank": r} for t, r in added.items()])
+            rank.update(added)
+        rows = [
+            {"incident_id": i, "token": t}
+            for i, ts in tokens.items()
+            for t in candidates.copy_prefix(ts, rank)
+        ]
+        conn.execute(_TOKENS.insert(), rows)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -208,12 +465,50 @@ class EventStore:
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
         session.flush()
-        reports, events = self._scope(session, item_ids)
+        replaced = session.info.pop(REPLACED_EVENTS, set())
+        reports, events, linked = self._scope(session, item_ids, replaced)
         old = {eid: frozenset(e.report_keys) for eid, e in events.items()}
         plan = reconcile(old, merge_all(reports))
         changes = EventChanges(reports=len(reports))
+        created: list[tuple[EventRow, Placement]] = []
+        targets: list[tuple[EventRow, Placement]] = []
         for placement in plan.placements:
-            self._place(session, placement, events, now, changes)
+            values = event_values(placement.event)
+            if placement.event_id is None:
+                row = EventRow(
+                    **values, split_from=placement.split_from, created_at=now, updated_at=now
+                )
+                session.add(row)
+                created.append((row, placement))
+            else:
+                row = events[placement.event_id]
+                if any(getattr(row, k) != v for k, v in values.items()):
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                    row.revision += 1
+                    row.updated_at = now
+                    assert row.id is not None
+                    changes.updated.append(row.id)
+            targets.append((row, placement))
+        session.flush()
+        for row, placement in created:
+            assert row.id is not None
+            changes.created.append(row.id)
+            if placement.split_from is not None:
+                changes.split.append((row.id, placement.split_from))
+        moves = [
+            {"b_id": linked[key][0], "b_event": row.id}
+            for row, placement in targets
+            for key in placement.event.keys
+            if linked[key][1] != row.id
+        ]
+        if moves:
+            session.connection().execute(
+                _INCIDENTS.update()
+                .where(_INCIDENTS.c.id == bindparam("b_id"))
+                .values(event_id=bindparam("b_event")),
+                moves,
+            )
         for event_id, heir in plan.retired.items():
             self._retire(session, events[event_id], heir, now)
             changes.retired.append(event_id)
@@ -221,44 +516,6 @@ class EventStore:
         for hook in self.change_hooks:
             hook(session, item_ids, changes, now)
         return changes
-
-    def _place(
-        self,
-        session: Session,
-        placement: Placement,
-        events: dict[int, EventRow],
-        now: datetime,
-        changes: EventChanges,
-    ) -> None:
-        values = event_values(placement.event)
-        if placement.event_id is None:
-            row = EventRow(
-                **values, split_from=placement.split_from, created_at=now, updated_at=now
-            )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            changes.created.append(row.id)
-            if placement.split_from is not None:
-                changes.split.append((row.id, placement.split_from))
-        else:
-            row = events[placement.event_id]
-            if any(getattr(row, k) != v for k, v in values.items()):
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.revision += 1
-                row.updated_at = now
-                assert row.id is not None
-                changes.updated.append(row.id)
-        self._link(session, row.id, placement.event.keys)
-
-    def _link(self, session: Session, event_id: int | None, keys: Iterable[str]) -> None:
-        for item_id, seq in (_row_id(k) for k in keys):
-            session.execute(
-                update(IncidentRow)
-                .where(col(IncidentRow.item_id) == item_id, col(IncidentRow.seq) == seq)
-                .values(event_id=event_id)
-            )
 
     def _retire(self, session: Session, row: EventRow, heir: int | None, now: datetime) -> None:
         """An event whose reports all went elsewhere (or vanished) stays, marked, for alerts."""

@@ -20,6 +20,10 @@ from sqlmodel import Field, SQLModel, col
 
 from tracker.adapters.storage.types import UTCDateTime
 
+# session.info key: ids of the events whose incidents a transaction replaced (reclassified
+# items); the event store recomputes them in the same transaction.
+REPLACED_EVENTS = "tracker.replaced_events"
+
 
 class Feed(SQLModel, table=True):
     __tablename__ = "feeds"
@@ -89,6 +93,9 @@ class ContractColumns(SQLModel):
     lat: float | None = None
     lon: float | None = None
     location_precision: int | None = None
+    # place_name.casefold() (tracker.core.candidates.place_key): "the same place" for the
+    # merge candidates query; NULL on rows stored before it existed (never filtered by place).
+    place_key: str | None = Field(default=None, max_length=200)
     fatalities: int | None = None
     fatalities_low: int | None = None
     fatalities_high: int | None = None
@@ -113,6 +120,9 @@ class IncidentRow(ContractColumns, table=True):
     __table_args__ = (
         UniqueConstraint("item_id", "seq", name="uq_incidents_item_seq"),
         Index("ix_incidents_violation_date", "violation", "event_date"),
+        # Merge candidates: one index range per act kind, date precision class and dates.
+        Index("ix_incidents_candidates", "event_type", "date_precision", "event_date"),
+        Index("ix_incidents_kind_date", "event_type", "event_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,6 +132,9 @@ class IncidentRow(ContractColumns, table=True):
         )
     )
     seq: int = 0
+    # place_name.casefold() (tracker.core.candidates.place_key): "the same place" for the
+    # merge candidates query; NULL on rows stored before it existed (never filtered by place).
+    place_key: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
     # The merged event this report belongs to (tracker.services.events keeps it up to date).
     event_id: int | None = Field(
@@ -137,6 +150,34 @@ class IncidentRow(ContractColumns, table=True):
     def to_contract(self) -> dict[str, Any]:
         """Back to the `tracker classify` JSON shape."""
         return contract_of(self)
+
+
+class IncidentToken(SQLModel, table=True):
+    """Syndication tokens of an incident (tracker.core.candidates.copy_tokens): two copies of
+    one article share at least one, so the merge step finds copies dated apart by index."""
+
+    __tablename__ = "incident_tokens"
+
+    incident_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("incidents.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    token: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+
+    __table_args__ = (Index("ix_incident_tokens_token", "token"),)
+
+
+class ShingleRank(SQLModel, table=True):
+    """The fixed order of evidence shingles for syndication tokens: a shingle keeps the rank
+    it got when first seen (later shingles rank higher and head the prefixes)."""
+
+    __tablename__ = "shingle_ranks"
+
+    token: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    rank: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class AlertDestination(SQLModel, table=True):

@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, exists, func, select, update
+from sqlalchemy import Engine, and_, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tracker.adapters.storage.models import REPLACED_EVENTS, EventRow, Feed, IncidentRow, Item
+from tracker.core.candidates import place_key
 from tracker.core.feeds import FeedRef, FeedState, NewItem
 from tracker.core.incident import read_contract
 
@@ -294,12 +295,41 @@ class Repository:
     # -- incidents -----------------------------------------------------------------------
 
     def unclassified_item_ids(self, limit: int, seen_before: datetime | None = None) -> list[int]:
+        """Unclassified items, fresh ones (alert-eligible) first, then in arrival order."""
         with Session(self.engine) as session:
             query = select(col(Item.id)).where(col(Item.classified_at).is_(None))
             if seen_before is not None:
                 query = query.where(col(Item.first_seen_at) < seen_before)
-            query = query.order_by(col(Item.id)).limit(limit)
+            query = query.order_by(col(Item.alert_eligible).desc(), col(Item.id)).limit(limit)
             return [int(i) for i in session.execute(query).scalars()]
+
+    def split_fresh(self, item_ids: Sequence[int]) -> tuple[list[int], list[int]]:
+        """(fresh, backlog): items first seen within the backlog window of their publication
+        (alert-eligible) and the rest, each in the order given."""
+        fresh: set[int] = set()
+        with Session(self.engine) as session:
+            for start in range(0, len(item_ids), 500):
+                chunk = list(item_ids[start : start + 500])
+                query = select(col(Item.id)).where(
+                    col(Item.id).in_(chunk), col(Item.alert_eligible).is_(True)
+                )
+                fresh.update(int(i) for i in session.execute(query).scalars())
+        return [i for i in item_ids if i in fresh], [i for i in item_ids if i not in fresh]
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """(unclassified items, first-seen time of the oldest of them)."""
+        with Session(self.engine) as session:
+            query = select(func.count(), func.min(col(Item.first_seen_at))).where(
+                col(Item.classified_at).is_(None)
+            )
+            count, oldest = session.execute(query).one()
+        if isinstance(oldest, str):  # SQLite aggregates lose the column type
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            from datetime import UTC
+
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), oldest
 
     def item_ids_first_seen_since(self, since: datetime) -> list[int]:
         with Session(self.engine) as session:
@@ -313,24 +343,44 @@ class Repository:
     ) -> int:
         """Replace the incidents of each item and mark it classified, in one transaction.
 
-        Returns the number of incident rows written.
+        Returns the number of incident rows written. The events that held the replaced
+        incidents are left in ``session.info[REPLACED_EVENTS]`` for the classification hooks
+        (the event store recomputes them even when no new report points back to them).
         """
-        written = 0
+        if not results:
+            return 0
+        item_ids = [item_id for item_id, _ in results]
+        rows = [
+            incident_values(item_id, seq, data, now)
+            for item_id, incidents in results
+            for seq, data in enumerate(incidents)
+        ]
         with Session(self.engine) as session:
-            for item_id, incidents in results:
-                session.execute(delete(IncidentRow).where(col(IncidentRow.item_id) == item_id))
-                for seq, data in enumerate(incidents):
-                    session.add(incident_row(item_id, seq, data, now))
-                    written += 1
-                session.execute(
-                    update(Item).where(col(Item.id) == item_id).values(classified_at=now)
+            replaced: set[int] = set()
+            for chunk in _chunks(item_ids):
+                replaced.update(
+                    int(e)
+                    for e in session.execute(
+                        select(col(IncidentRow.event_id))
+                        .where(
+                            col(IncidentRow.item_id).in_(chunk),
+                            col(IncidentRow.event_id).is_not(None),
+                        )
+                        .distinct()
+                    ).scalars()
                 )
-            if self.classification_hooks and results:
-                session.flush()
+                session.execute(delete(IncidentRow).where(col(IncidentRow.item_id).in_(chunk)))
+                session.execute(
+                    update(Item).where(col(Item.id).in_(chunk)).values(classified_at=now)
+                )
+            if rows:
+                session.execute(insert(IncidentRow), rows)
+            session.info[REPLACED_EVENTS] = replaced
+            if self.classification_hooks:
                 for hook in self.classification_hooks:
-                    hook(session, [item_id for item_id, _ in results], now)
+                    hook(session, item_ids, now)
             session.commit()
-        return written
+        return len(rows)
 
     def recent_places(self, since: datetime, limit: int = 500) -> list[tuple[str, float, float]]:
         """Distinct places of incidents stored since `since` (name, lat, lon): the places the
@@ -373,32 +423,44 @@ class Repository:
         }
 
 
+def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def incident_values(item_id: int, seq: int, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Flatten one incident of the classifier's JSON contract into a row's columns, through
+    the one contract reader (plain values for a bulk insert)."""
+    c = read_contract(data)
+    return {
+        "item_id": item_id,
+        "seq": seq,
+        "violation": c.violation,
+        "event_type": c.event_type,
+        "sub_event_type": c.sub_event_type,
+        "event_date": c.event_date,
+        "date_precision": c.date_precision,
+        "place_name": c.place_name,
+        "place_key": place_key(c.place_name),
+        "admin1": c.admin1,
+        "lat": c.lat,
+        "lon": c.lon,
+        "location_precision": c.location_precision,
+        "fatalities": c.fatalities,
+        "fatalities_low": c.fatalities_low,
+        "fatalities_high": c.fatalities_high,
+        "injured": c.injured,
+        "actors": list(c.actors),
+        "agreements": list(c.agreements),
+        "zones": list(c.zones),
+        "severity": c.severity,
+        "confidence": c.confidence,
+        "reasons": list(c.reasons),
+        "evidence": list(c.evidence),
+        "created_at": now,
+    }
+
+
 def incident_row(item_id: int, seq: int, data: dict[str, Any], now: datetime) -> IncidentRow:
     """Flatten one incident of the classifier's JSON contract into a row."""
-    c = read_contract(data)
-    return IncidentRow(
-        item_id=item_id,
-        seq=seq,
-        violation=c.violation,
-        event_type=c.event_type,
-        sub_event_type=c.sub_event_type,
-        event_date=c.event_date,
-        date_precision=c.date_precision,
-        place_name=c.place_name,
-        admin1=c.admin1,
-        lat=c.lat,
-        lon=c.lon,
-        location_precision=c.location_precision,
-        fatalities=c.fatalities,
-        fatalities_low=c.fatalities_low,
-        fatalities_high=c.fatalities_high,
-        injured=c.injured,
-        actors=list(c.actors),
-        agreements=list(c.agreements),
-        zones=list(c.zones),
-        severity=c.severity,
-        confidence=c.confidence,
-        reasons=list(c.reasons),
-        evidence=list(c.evidence),
-        created_at=now,
-    )
+    return IncidentRow(**incident_values(item_id, seq, data, now))
