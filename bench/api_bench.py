@@ -14,6 +14,7 @@ Wall times on a shared machine include waiting for a core, so the server's own C
 request (and for the export) and the load average are recorded next to them.
 
 Writes bench/results/api.json. Usage: uv run python bench/api_bench.py [--events N]
+[--database NAME] [--reuse] (--reuse: measure an already filled database again).
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item  #
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DB_NAME = "tracker_api_bench"
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+
+
+def use_database(name: str) -> None:
+    """Bench in database `name` (dropped and created afresh): one per person on a shared
+    server, so that two runs do not drop each other's tables."""
+    global DB_NAME, URL
+    DB_NAME = name
+    URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 PLACES = [
     ("Sarmin", "Idlib", 35.9, 36.72),
     ("Ariha", "Idlib", 35.81, 36.61),
@@ -257,9 +266,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--database", default=DB_NAME, help="dropped and created afresh")
+    parser.add_argument("--reuse", action="store_true", help="keep a database filled before")
     args = parser.parse_args()
-    fresh_database()
-    results: dict[str, Any] = {"events": args.events, **fill(args.events)}
+    use_database(args.database)
+    results: dict[str, Any] = {"events": args.events}
+    if not args.reuse:
+        fresh_database()
+        results.update(fill(args.events))
     print("filled:", json.dumps(results))
     proc = start_server(args.port)
     try:
