@@ -53,6 +53,8 @@ def use_database(name: str) -> None:
     global DB_NAME, URL
     DB_NAME = name
     URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
 PLACES = [
     ("Sarmin", "Idlib", 35.9, 36.72),
     ("Ariha", "Idlib", 35.81, 36.61),
