@@ -365,7 +365,7 @@ class EventQueries:
             if c.name in JSON_NAMES
         ]
         rows = []
-        for values in conn.execute(query):
+        for values in conn.execute(query).all():  # (one fetch; row by row costs more)
             row = dict(zip(keys, values, strict=True))
             for name, load in decode:
                 row[name] = load(row[name])
@@ -407,7 +407,7 @@ class EventQueries:
             .where(self._among(col(Item.id), list(events_of)))
             .order_by(seen_at, col(Item.id))
         )
-        for found, url, outlet, seen in conn.execute(query):
+        for found, url, outlet, seen in conn.execute(query).all():
             for event_id in events_of[found]:
                 row = by_id[event_id]
                 if url and url not in row["sources"]:
