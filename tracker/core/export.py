@@ -425,9 +425,22 @@ def _csv_values(rec: Mapping[str, Any], actors: _ActorColumns) -> tuple[Any, ...
 # -- JSON Lines and GeoJSON ---------------------------------------------------------------
 
 
+# One encoder for every line (json.dumps with options builds a new one per call); the same
+# text as json.dumps(..., ensure_ascii=False).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+# Lines (or features) per chunk: a web server hands each chunk to the client separately.
+JSON_CHUNK = 200
+
+
 def write_jsonl(records: Iterable[Mapping[str, Any]], base: str = "") -> Iterator[str]:
+    lines: list[str] = []
     for rec in records:
-        yield json.dumps(event_document(rec, base), ensure_ascii=False) + "\n"
+        lines.append(_encode(event_document(rec, base)) + "\n")
+        if len(lines) == JSON_CHUNK:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
 
 
 def feature(rec: Mapping[str, Any], base: str = "") -> dict[str, Any]:
@@ -441,13 +454,18 @@ def feature(rec: Mapping[str, Any], base: str = "") -> dict[str, Any]:
 
 
 def write_geojson(records: Iterable[Mapping[str, Any]], base: str = "") -> Iterator[str]:
-    """A FeatureCollection, written feature by feature."""
+    """A FeatureCollection, written feature by feature (JSON_CHUNK features a chunk)."""
     yield '{"type": "FeatureCollection", "features": ['
     sep = "\n"
+    parts: list[str] = []
     for rec in records:
-        yield sep + json.dumps(feature(rec, base), ensure_ascii=False)
+        parts.append(sep + _encode(feature(rec, base)))
         sep = ",\n"
-    yield "\n]}\n"
+        if len(parts) == JSON_CHUNK:
+            yield "".join(parts)
+            parts.clear()
+    parts.append("\n]}\n")
+    yield "".join(parts)
 
 
 # -- Atom ----------------------------------------------------------------------------------
