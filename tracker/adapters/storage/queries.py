@@ -428,9 +428,9 @@ class EventQueries:
         for event_id, row in by_id.items():
             row["sources"] = _unique(urls[event_id])
             row["outlets"] = _unique(outlets[event_id])
-            seen = first.get(event_id)
-            if seen is not None:
-                row["first_seen"] = _UTC.process_result_value(seen, dialect)
+            earliest = first.get(event_id)
+            if earliest is not None:
+                row["first_seen"] = _UTC.process_result_value(earliest, dialect)
         return rows
 
     # -- one event, one item ---------------------------------------------------------------
