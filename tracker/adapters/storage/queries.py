@@ -2,8 +2,9 @@
 
 The read API and `tracker export` both go through `EventQueries`, so a CSV downloaded from
 the API and one written by the command hold the same rows. Large exports are read page by
-page (each page its own short transaction, continued after the last row's sort key), so
-memory stays flat and no transaction is held open while a slow client downloads.
+page (each page on a connection taken for it, in autocommit, continued after the last row's
+sort key), so memory stays flat and no transaction is held open while a slow client
+downloads.
 
 Records are plain dicts of the events columns plus a summary of their reports (`sources`,
 `outlets`, `first_seen`); tracker.core.export turns them into documents and files.
