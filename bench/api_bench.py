@@ -6,14 +6,16 @@
 3. `/api/v1/events?violations_only=true&limit=100`: 300 requests one after another (after 20
    warm-up ones), latency p50 and p99 as the client sees them; then the same following
    cursors (page 2, 3, ...).
-4. `/api/v1/events?format=csv&status=active`: the full export of all active events streamed
-   and counted by the client; wall time, rows, and the server's peak RSS growth (VmRSS
-   sampled every 5 ms from /proc, against its RSS just before the request).
+4. `/api/v1/events?format=csv`: the full export of all active events streamed and counted
+   by the client; wall time, rows, and the server's peak RSS growth (VmRSS sampled every
+   5 ms from /proc, against its RSS just before the request). Then the same for JSON Lines
+   and GeoJSON (`--also`).
 
 Wall times on a shared machine include waiting for a core, so the server's own CPU time per
 request (and for the export) and the load average are recorded next to them.
 
 Writes bench/results/api.json. Usage: uv run python -m bench.api_bench [--events N]
+[--database NAME] [--reuse] (--reuse: measure an already filled database again).
 """
 
 from __future__ import annotations
@@ -44,6 +46,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DB_NAME = "tracker_api_bench"
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+
+
+def use_database(name: str) -> None:
+    """Bench in database `name` (dropped and created afresh): one per person on a shared
+    server, so that two runs do not drop each other's tables."""
+    global DB_NAME, URL
+    DB_NAME = name
+    URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
 PLACES = [
     ("Sarmin", "Idlib", 35.9, 36.72),
     ("Ariha", "Idlib", 35.81, 36.61),
@@ -216,7 +228,11 @@ def latencies(client: httpx.Client, pid: int, path: str, n: int, follow: bool) -
     }
 
 
-def export_csv(client: httpx.Client, pid: int) -> dict[str, Any]:
+# Line breaks that are not rows: the CSV header; the GeoJSON's first and last lines.
+EXTRA_LINES = {"csv": 1, "jsonl": 0, "geojson": 2}
+
+
+def export(client: httpx.Client, pid: int, fmt: str = "csv") -> dict[str, Any]:
     base = rss_kb(pid)
     cpu = cpu_seconds(pid)
     peak = [base]
@@ -231,16 +247,17 @@ def export_csv(client: httpx.Client, pid: int) -> dict[str, Any]:
     sampler.start()
     rows, size = 0, 0
     t = time.perf_counter()
-    with client.stream("GET", "/api/v1/events?format=csv") as r:
+    end = b"\r\n" if fmt == "csv" else b"\n"
+    with client.stream("GET", f"/api/v1/events?format={fmt}") as r:
         r.raise_for_status()
         for chunk in r.iter_bytes():
             size += len(chunk)
-            rows += chunk.count(b"\r\n")
+            rows += chunk.count(end)
     seconds = time.perf_counter() - t
     done.set()
     sampler.join()
     return {
-        "rows": rows - 1,
+        "rows": rows - EXTRA_LINES[fmt],
         "bytes": size,
         "seconds": round(seconds, 2),
         "server_cpu_seconds": round(cpu_seconds(pid) - cpu, 2),
@@ -254,9 +271,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--database", default=DB_NAME, help="dropped and created afresh")
+    parser.add_argument("--reuse", action="store_true", help="keep a database filled before")
+    parser.add_argument(
+        "--also", nargs="*", default=["jsonl", "geojson"], choices=["jsonl", "geojson"],
+        help="full exports measured after the CSV one",
+    )
     args = parser.parse_args()
-    fresh_database()
-    results: dict[str, Any] = {"events": args.events, **fill(args.events)}
+    use_database(args.database)
+    results: dict[str, Any] = {"events": args.events}
+    if not args.reuse:
+        fresh_database()
+        results.update(fill(args.events))
     print("filled:", json.dumps(results))
     proc = start_server(args.port)
     try:
@@ -268,8 +294,11 @@ def main() -> None:
                 client, proc.pid, path, 300, follow=True
             )
             print("cursors:", json.dumps(results["violations_following_cursors"]))
-            results["csv_export"] = export_csv(client, proc.pid)
+            results["csv_export"] = export(client, proc.pid, "csv")
             print("csv:", json.dumps(results["csv_export"]))
+            for fmt in args.also:
+                results[f"{fmt}_export"] = export(client, proc.pid, fmt)
+                print(f"{fmt}:", json.dumps(results[f"{fmt}_export"]))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -38,12 +38,10 @@ from typing import Any
 
 import httpx
 
+from tests.support.many_events import fill_many
+from tracker.adapters.storage import db
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.support.many_events import fill_many  # noqa: E402
-from tracker.adapters.storage import db  # noqa: E402
-
 CHROMIUM = "/usr/bin/chromium"
 SERVER = """
 import sys, uvicorn

@@ -17,26 +17,22 @@ import asyncio
 import json
 import random
 import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import insert, text
+
+from bench.poll_bench import PLACES, _feed
+from tests.support.feedserver import FeedServer, Reply
+from tracker.adapters.storage import db
+from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tracker.app import App
+from tracker.core.candidates import place_key
+from tracker.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import insert, text  # noqa: E402
-
-from tests.support.feedserver import FeedServer, Reply  # noqa: E402
-from tracker.adapters.storage import db  # noqa: E402
-from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item  # noqa: E402
-from tracker.app import App  # noqa: E402
-from tracker.core.candidates import place_key  # noqa: E402
-from tracker.settings import Settings  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "bench"))
-from poll_bench import PLACES, _feed  # noqa: E402
 
 NOW = datetime(2021, 6, 1, 10, tzinfo=UTC)
 PER_DAY = 150

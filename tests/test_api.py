@@ -439,8 +439,10 @@ def test_exports_read_the_database_page_by_page(api: Api, monkeypatch: pytest.Mo
     """Streaming: the first chunk of an export is produced after reading one page (and the
     next, read ahead), not the whole selection, so memory does not grow with the export."""
     from tracker.adapters.storage import queries
+    from tracker.core import export
 
     monkeypatch.setattr(queries, "STREAM_BATCH", 2)
+    monkeypatch.setattr(export, "JSON_CHUNK", 1)  # one line a chunk, as pages of 2 need
     statements: list[str] = []
 
     def count(*args: Any) -> None:

@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
                 limit=limit,
                 base=base,
                 self_url=self_url,
-                on_record=lambda: bar.update(1),
+                on_record=(lambda: bar.update(1)) if show else None,  # no bar: no count
             )
             for chunk in chunks:
                 fh.write(chunk)

@@ -308,29 +308,139 @@ def _blank(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_csv(records: Iterable[Mapping[str, Any]], chunk_rows: int = 200) -> Iterator[str]:
+# The events columns (and report summaries) a CSV row reads: an export reads only these.
+CSV_FIELDS: tuple[str, ...] = (
+    "id", "event_date", "date_precision", "event_type", "sub_event_type", "actors", "admin1",
+    "place_name", "lat", "lon", "location_precision", "evidence", "fatalities", "violation",
+    "updated_at", "agreements", "zones", "severity", "confidence", "fatalities_low",
+    "fatalities_high", "source_count",
+)  # fmt: skip
+ACTOR_MEMO_SIZE = 4096
+
+
+def write_csv(records: Iterable[Mapping[str, Any]], chunk_rows: int = 500) -> Iterator[str]:
     """A header row, then one row per event, yielded in chunks of `chunk_rows` rows.
 
-    `acled_row` builds its dict in CSV_COLUMNS order, so its values are written as they are
-    (csv.DictWriter would check every key of every row against the header)."""
+    Each row equals `acled_row`'s values in CSV_COLUMNS order (the tests compare the two),
+    built as a tuple; the eight actor columns are derived once per distinct actors list."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for rows, rec in enumerate(records, 1):
-        writer.writerow(acled_row(rec).values())
-        if rows % chunk_rows == 0:
+    actors = _ActorColumns()
+    rows: list[tuple[Any, ...]] = []
+    for rec in records:
+        rows.append(_csv_values(rec, actors))
+        if len(rows) == chunk_rows:
+            writer.writerows(rows)
+            rows.clear()
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
+    writer.writerows(rows)
     yield buf.getvalue()
+
+
+class _ActorColumns:
+    """actor1, assoc_actor_1, inter1, actor2, assoc_actor_2, inter2, interaction and
+    civilian_targeting of an actors list, remembered by the list's identity.
+
+    The storage adapter hands every event with the same actors one shared list, so a whole
+    export derives these a few times instead of once per row. An entry keeps its list alive
+    (so its id cannot be reused while remembered), and the lists are never modified."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+
+    def __call__(self, actors: Any) -> tuple[Any, ...]:
+        hit = self.memo.get(id(actors))
+        if hit is not None and hit[0] is actors:
+            return hit[1]
+        if len(self.memo) >= ACTOR_MEMO_SIZE:
+            self.memo.clear()
+        columns = _actor_columns(list(actors or []))
+        self.memo[id(actors)] = (actors, columns)
+        return columns
+
+
+def _actor_columns(actors: list[Mapping[str, Any]]) -> tuple[Any, ...]:
+    one, two = _sides(actors)
+    inter1 = _inter(one[0] if one else None)
+    inter2 = _inter(two[0] if two else None)
+    return (
+        one[0]["name"] if one else "",
+        "; ".join(str(a["name"]) for a in one[1:]),
+        inter1,
+        two[0]["name"] if two else "",
+        "; ".join(str(a["name"]) for a in two[1:]),
+        inter2,
+        _interaction(inter1, inter2),
+        "Civilian targeting" if any(a.get("side") == "civilian" for a in two) else "",
+    )
+
+
+def _csv_values(rec: Mapping[str, Any], actors: _ActorColumns) -> tuple[Any, ...]:
+    """`acled_row(rec).values()` as a tuple, without building the dict."""
+    get = rec.get
+    day = get("event_date")
+    lat, lon = get("lat"), get("lon")
+    fatalities = get("fatalities")
+    violation = rec["violation"]
+    return (
+        f"SYRT{rec['id']}",
+        day.isoformat() if day else "",
+        day.year if day else "",
+        _time_precision(int(rec["date_precision"])),
+        "Political violence",
+        rec["event_type"],
+        rec["sub_event_type"],
+        *actors(get("actors")),
+        SYRIA_ISO_NUMERIC,
+        "Middle East",
+        "Syria",
+        get("admin1") or "",
+        "",
+        "",
+        get("place_name") or "",
+        lat if lat is not None else "",
+        lon if lon is not None else "",
+        _geo_precision(get("location_precision")),
+        "; ".join(get("outlets") or []),
+        "",
+        " ".join(get("evidence") or []),
+        fatalities if fatalities is not None else 0,
+        "ceasefire violation" if violation else "",
+        int(rec["updated_at"].timestamp()),
+        "true" if violation else "false",
+        "; ".join(get("agreements") or []),
+        "; ".join(get("zones") or []),
+        rec["severity"],
+        rec["confidence"],
+        _blank(get("fatalities_low")),
+        _blank(get("fatalities_high")),
+        rec["source_count"],
+        (get("sources") or [""])[0],
+    )
 
 
 # -- JSON Lines and GeoJSON ---------------------------------------------------------------
 
 
+# One encoder for every line (json.dumps with options builds a new one per call); the same
+# text as json.dumps(..., ensure_ascii=False).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+# Lines (or features) per chunk: a web server hands each chunk to the client separately.
+JSON_CHUNK = 200
+
+
 def write_jsonl(records: Iterable[Mapping[str, Any]], base: str = "") -> Iterator[str]:
+    lines: list[str] = []
     for rec in records:
-        yield json.dumps(event_document(rec, base), ensure_ascii=False) + "\n"
+        lines.append(_encode(event_document(rec, base)) + "\n")
+        if len(lines) == JSON_CHUNK:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
 
 
 def feature(rec: Mapping[str, Any], base: str = "") -> dict[str, Any]:
@@ -344,13 +454,18 @@ def feature(rec: Mapping[str, Any], base: str = "") -> dict[str, Any]:
 
 
 def write_geojson(records: Iterable[Mapping[str, Any]], base: str = "") -> Iterator[str]:
-    """A FeatureCollection, written feature by feature."""
+    """A FeatureCollection, written feature by feature (JSON_CHUNK features a chunk)."""
     yield '{"type": "FeatureCollection", "features": ['
     sep = "\n"
+    parts: list[str] = []
     for rec in records:
-        yield sep + json.dumps(feature(rec, base), ensure_ascii=False)
+        parts.append(sep + _encode(feature(rec, base)))
         sep = ",\n"
-    yield "\n]}\n"
+        if len(parts) == JSON_CHUNK:
+            yield "".join(parts)
+            parts.clear()
+    parts.append("\n]}\n")
+    yield "".join(parts)
 
 
 # -- Atom ----------------------------------------------------------------------------------

@@ -7,13 +7,14 @@ Exports are generators over a paging query: nothing holds the whole answer in me
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from tracker.core.eventquery import Cursor, EventFilters, next_cursor
 from tracker.core.export import (
+    CSV_FIELDS,
     EXPORT_FORMATS,
     MEDIA_TYPES,
     Catalogue,
@@ -41,6 +42,7 @@ class QueriesPort(Protocol):
         cursor: Cursor | None = None,
         limit: int | None = None,
         batch: int | None = None,
+        columns: Collection[str] | None = None,
     ) -> Iterator[dict[str, Any]]: ...
 
     def count(self, filters: EventFilters) -> int: ...
@@ -120,7 +122,9 @@ class DataOut:
         start = _decode(cursor, filters)
         if fmt == "atom":
             return self._atom(filters, limit, start, base, self_url)
-        records = self.queries.stream(filters, start, limit)
+        # The CSV shows fewer columns than the documents: only those are read.
+        columns = CSV_FIELDS if fmt == "csv" else None
+        records = self.queries.stream(filters, start, limit, columns=columns)
         if on_record is not None:
             records = _counting(records, on_record)
         if fmt == "csv":

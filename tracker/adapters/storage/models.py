@@ -93,9 +93,6 @@ class ContractColumns(SQLModel):
     lat: float | None = None
     lon: float | None = None
     location_precision: int | None = None
-    # place_name.casefold() (tracker.core.candidates.place_key): "the same place" for the
-    # merge candidates query; NULL on rows stored before it existed (never filtered by place).
-    place_key: str | None = Field(default=None, max_length=200)
     fatalities: int | None = None
     fatalities_low: int | None = None
     fatalities_high: int | None = None

@@ -2,8 +2,9 @@
 
 The read API and `tracker export` both go through `EventQueries`, so a CSV downloaded from
 the API and one written by the command hold the same rows. Large exports are read page by
-page (each page its own short transaction, continued after the last row's sort key), so
-memory stays flat and no transaction is held open while a slow client downloads.
+page (each page on a connection taken for it, in autocommit, continued after the last row's
+sort key), so memory stays flat and no transaction is held open while a slow client
+downloads.
 
 Records are plain dicts of the events columns plus a summary of their reports (`sources`,
 `outlets`, `first_seen`); tracker.core.export turns them into documents and files.
@@ -12,46 +13,94 @@ Records are plain dicts of the events columns plus a summary of their reports (`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Engine,
     Integer,
+    Text,
     and_,
     any_,
     bindparam,
+    cast,
     func,
     literal,
     or_,
     select,
     text,
     tuple_,
+    type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tracker.adapters.storage.types import UTCDateTime
 from tracker.core.eventquery import Cursor, EventFilters
 
 EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 ITEMS = Item.__table__  # type: ignore[attr-defined]
 INCIDENTS = IncidentRow.__table__  # type: ignore[attr-defined]
-STREAM_BATCH = 1000
+STREAM_BATCH = 2000
 DATED = ("date", "-date")
 # Lists and exports never show these (long JSON lists, decoded for nothing on every row).
 LIST_COLUMNS = [c for c in EVENTS.c if c.name not in ("report_keys", "merge_reasons")]
+# Always read: the keyset cursor continues after the last row's id and sort key.
+CURSOR_COLUMNS = frozenset({"id", "event_date", "updated_at"})
+# JSON lists whose few distinct values repeat from event to event (the same actors, the same
+# agreements and zones): decoded once per export, not once per row.
+REPEATED_JSON = frozenset({"actors", "agreements", "zones", "reasons"})
+JSON_MEMO_SIZE = 4096
+# UTCDateTime's storage type without its per-value conversion (see _with_reports).
+RAW_TIME = UTCDateTime.impl
+_UTC = UTCDateTime()
+JSON_NAMES = frozenset(c.name for c in LIST_COLUMNS if isinstance(c.type, JSON))
 
 
 @dataclass
 class Page:
     records: list[dict[str, Any]]
     has_more: bool
+
+
+class JsonTexts:
+    """Decodes JSON columns read as text (`CAST(... AS TEXT)`, so the driver leaves them be).
+
+    The lists in REPEATED_JSON come from a memo keyed by their text (cleared when it holds
+    JSON_MEMO_SIZE texts, so memory stays flat): rows with the same actors share one list,
+    which readers must not modify (the documents and files built from records copy them)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, Any] = {}
+        self.loads = json.JSONDecoder().decode
+
+    def repeated(self, value: str | None) -> Any:
+        if value is None:
+            return None
+        found = self.memo.get(value, self)
+        if found is self:
+            if len(self.memo) >= JSON_MEMO_SIZE:
+                self.memo.clear()
+            found = self.memo[value] = self.loads(value)
+        return found
+
+    def once(self, value: str | None) -> Any:
+        return None if value is None else self.loads(value)
+
+
+def _selected(columns: Collection[str] | None) -> list[Any]:
+    """The list columns to read (all, or `columns` and the cursor's), JSON ones as text."""
+    wanted = [
+        c for c in LIST_COLUMNS if columns is None or c.name in columns or c.name in CURSOR_COLUMNS
+    ]
+    return [cast(c, Text).label(c.name) if isinstance(c.type, JSON) else c for c in wanted]
 
 
 def _like_escape(value: str) -> str:
@@ -230,12 +279,29 @@ class EventQueries:
         self.engine = engine
         self.dialect = engine.dialect.name
 
-    def page(self, filters: EventFilters, limit: int, cursor: Cursor | None = None) -> Page:
-        """Up to `limit` events after `cursor`, and whether more follow."""
-        with self.engine.connect() as conn:
-            rows = self._rows(conn, filters, limit + 1, cursor)
+    def page(
+        self,
+        filters: EventFilters,
+        limit: int,
+        cursor: Cursor | None = None,
+        columns: Collection[str] | None = None,
+        texts: JsonTexts | None = None,
+    ) -> Page:
+        """Up to `limit` events after `cursor`, and whether more follow.
+
+        `columns`: the events columns the caller reads (default: all those of LIST_COLUMNS;
+        the id and sort keys are always there); `texts`: a JSON decoder kept across pages."""
+        selected = _selected(columns)
+        with self._reading() as conn:
+            rows = self._rows(conn, filters, limit + 1, cursor, selected, texts or JsonTexts())
             records = self._with_reports(conn, rows[:limit])
         return Page(records, len(rows) > limit)
+
+    def _reading(self) -> Connection:
+        """A connection for a page: its few SELECTs run without BEGIN and ROLLBACK (two
+        round trips fewer per page). Under PostgreSQL's read committed, the default, each
+        statement took a snapshot of its own anyway; SQLite reads outside transactions."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def stream(
         self,
@@ -243,15 +309,20 @@ class EventQueries:
         cursor: Cursor | None = None,
         limit: int | None = None,
         batch: int | None = None,
+        columns: Collection[str] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every selected event (or the first `limit`), read `batch` rows at a time.
 
         The next page is read in a worker thread while the caller formats this one, so the
-        database's time overlaps ours; at most two pages are in memory."""
+        database's time overlaps ours; at most two pages are in memory. `columns` as in
+        `page`: an export reads only the columns its format shows."""
         batch = batch or STREAM_BATCH
+        texts = JsonTexts()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-page") as pool:
             size = batch if limit is None else min(batch, limit)
-            pending: Future[Page] | None = pool.submit(self.page, filters, size, cursor)
+            pending: Future[Page] | None = pool.submit(
+                self.page, filters, size, cursor, columns, texts
+            )
             left = limit
             while pending is not None:
                 page = pending.result()
@@ -262,7 +333,7 @@ class EventQueries:
                     last = page.records[-1]
                     cursor = Cursor(filters.order, _raw_sort_value(filters.order, last), last["id"])
                     size = batch if left is None else min(batch, left)
-                    pending = pool.submit(self.page, filters, size, cursor)
+                    pending = pool.submit(self.page, filters, size, cursor, columns, texts)
                 yield from page.records
 
     def count(self, filters: EventFilters) -> int:
@@ -272,29 +343,56 @@ class EventQueries:
             return int(conn.execute(query).scalar_one())
 
     def _rows(
-        self, conn: Connection, filters: EventFilters, limit: int, cursor: Cursor | None
+        self,
+        conn: Connection,
+        filters: EventFilters,
+        limit: int,
+        cursor: Cursor | None,
+        selected: list[Any],
+        texts: JsonTexts,
     ) -> list[dict[str, Any]]:
         where = conditions(filters, self.dialect)
         if cursor is not None:
             where.append(after(cursor))
-        rows = self._select(conn, where, filters.order, limit)
+        rows = self._select(conn, selected, where, filters.order, limit, texts)
         dated = cursor is not None and cursor.value is not None and filters.order in DATED
         if dated and len(rows) < limit:  # past the last dated row: the undated ones follow
             undated = [*conditions(filters, self.dialect), col(EventRow.event_date).is_(None)]
-            rows += self._select(conn, undated, filters.order, limit - len(rows))
+            rows += self._select(conn, selected, undated, filters.order, limit - len(rows), texts)
         return rows
 
     def _select(
-        self, conn: Connection, where: list[Any], order: str, limit: int
+        self,
+        conn: Connection,
+        selected: list[Any],
+        where: list[Any],
+        order: str,
+        limit: int,
+        texts: JsonTexts,
     ) -> list[dict[str, Any]]:
-        query = select(*LIST_COLUMNS).where(*where).order_by(*order_by(order)).limit(limit)
-        return [dict(r) for r in conn.execute(query).mappings().all()]
+        """Rows as dicts, their JSON columns decoded (see JsonTexts)."""
+        query = select(*selected).where(*where).order_by(*order_by(order)).limit(limit)
+        keys = [c.name for c in selected]
+        decode = [
+            (c.name, texts.repeated if c.name in REPEATED_JSON else texts.once)
+            for c in selected
+            if c.name in JSON_NAMES
+        ]
+        rows = []
+        for values in conn.execute(query).all():  # (one fetch; row by row costs more)
+            row = dict(zip(keys, values, strict=True))
+            for name, load in decode:
+                row[name] = load(row[name])
+            rows.append(row)
+        return rows
 
     def _among(self, column: Any, ids: list[int]) -> Any:
         """`column IN ids`; on PostgreSQL one array parameter (`= ANY`) instead of a
-        thousand, which costs more to render and send than the query takes to run."""
+        thousand, which costs more to render and send than the query takes to run. The
+        array is sent as its text, `{1,2,3}`: the driver would check every element."""
         if self.dialect == "postgresql":
-            return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+            literal_ids = "{" + ",".join(str(int(i)) for i in ids) + "}"
+            return column == any_(cast(bindparam(None, literal_ids, type_=Text), ARRAY(Integer)))
         return column.in_(ids)
 
     def _with_reports(self, conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -302,7 +400,7 @@ class EventQueries:
 
         Two key lookups (incidents by event, then items by id) rather than one join: for a
         page of a thousand events the planner would otherwise hash-join against a scan of
-        every item."""
+        every item. Only each event's earliest first-seen time is converted to UTC."""
         for row in rows:
             row.update(sources=[], outlets=[], first_seen=None)
         if not rows:
@@ -316,15 +414,31 @@ class EventQueries:
             events_of.setdefault(item_id, []).append(event_id)
         if not events_of:
             return rows
+        seen_at = col(Item.first_seen_at)
         query = (
-            select(col(Item.id), col(Item.url), col(Feed.name), col(Item.first_seen_at))
+            select(col(Item.id), col(Item.url), col(Feed.name), type_coerce(seen_at, RAW_TIME))
             .join(Feed, col(Feed.id) == col(Item.feed_id))
             .where(self._among(col(Item.id), list(events_of)))
-            .order_by(col(Item.first_seen_at), col(Item.id))
+            .order_by(seen_at, col(Item.id))
         )
-        for found, url, outlet, seen in conn.execute(query).all():
+        urls: dict[Any, list[str]] = {event_id: [] for event_id in by_id}
+        outlets: dict[Any, list[str]] = {event_id: [] for event_id in by_id}
+        first: dict[Any, Any] = {}
+        for found, url, outlet, seen in conn.execute(query).all():  # earliest first
             for event_id in events_of[found]:
-                _add_report(by_id[event_id], url, outlet, seen)
+                if url:
+                    urls[event_id].append(url)
+                if outlet:
+                    outlets[event_id].append(outlet)
+                if event_id not in first:
+                    first[event_id] = seen
+        dialect = conn.dialect
+        for event_id, row in by_id.items():
+            row["sources"] = _unique(urls[event_id])
+            row["outlets"] = _unique(outlets[event_id])
+            earliest = first.get(event_id)
+            if earliest is not None:
+                row["first_seen"] = _UTC.process_result_value(earliest, dialect)
         return rows
 
     # -- one event, one item ---------------------------------------------------------------
@@ -400,13 +514,9 @@ class EventQueries:
         return record
 
 
-def _add_report(row: dict[str, Any], url: str | None, outlet: str | None, seen: Any) -> None:
-    if url and url not in row["sources"]:
-        row["sources"].append(url)
-    if outlet and outlet not in row["outlets"]:
-        row["outlets"].append(outlet)
-    if row["first_seen"] is None:
-        row["first_seen"] = seen
+def _unique(values: list[str]) -> list[str]:
+    """The values in order, each once."""
+    return values if len(values) < 2 else list(dict.fromkeys(values))
 
 
 def _raw_sort_value(order: str, record: dict[str, Any]) -> Any:
