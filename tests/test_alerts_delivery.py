@@ -1,6 +1,6 @@
 """The outbox and its delivery against the fake Bot API, through the real python-telegram-bot.
 
-Incidents are stored with `Repository.save_classifications` (the path classification takes),
+Incidents are stored with `FeedStore.save_classifications` (the path classification takes),
 so the outbox rows come from the same transaction as in production.
 """
 

@@ -138,7 +138,7 @@ VIOLATION: dict[str, Any] = {
 
 @pytest.fixture
 def mail_app(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[App, Mailbox]]:
-    from tracker.adapters.storage.repository import FeedSpec
+    from tracker.adapters.storage.feeds import FeedSpec
 
     with smtp_server() as box:
         settings = make_settings(

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from tests.support.db_reads import count_active_events, incidents_of_item
 from tracker.adapters.storage import db
 from tracker.adapters.storage.events import EventStore
-from tracker.adapters.storage.repository import FeedSpec, Repository
+from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 from tracker.core.feeds import NewItem
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
 from tracker.services.classification import ClassificationService
@@ -106,7 +106,7 @@ class Tracker:
     """Storage, classification with the events hook, and the event store, on one engine."""
 
     def __init__(self, engine: Engine, hook: bool = True) -> None:
-        self.repo = Repository(engine)
+        self.repo = FeedStore(engine)
         self.events = EventStore(engine)
         self.service = EventService(self.events, lambda: NOW)
         self.classification = ClassificationService(self.repo, FakeClassifier, lambda: NOW)

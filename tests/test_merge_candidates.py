@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from tracker.adapters.storage import db
 from tracker.adapters.storage.events import EventStore
-from tracker.adapters.storage.repository import FeedSpec, Repository
+from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 from tracker.core import candidates, merge
 from tracker.core.feeds import NewItem
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
@@ -115,7 +115,7 @@ def _run(url: str, history: tuple[list[list[Incident]], list[int], list[list[int
     engine = db.create_db_engine(url)
     db.upgrade(engine)
     try:
-        repo = Repository(engine)
+        repo = FeedStore(engine)
         store = EventStore(engine)
         repo.classification_hooks.append(store.recompute_in)
         classification = ClassificationService(repo, lambda: Classifier(articles), lambda: NOW)

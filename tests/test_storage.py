@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from tests.support.db_reads import count_items
 from tracker.adapters.storage import db
-from tracker.adapters.storage.repository import FeedSpec, Repository
+from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 from tracker.core.feeds import NewItem
 
 
@@ -46,7 +46,7 @@ def _check_engine(url: str) -> None:
             )
         assert diff == [], f"models and migrations disagree: {diff}"
 
-        repo = Repository(engine)
+        repo = FeedStore(engine)
         now = datetime(2024, 1, 1, tzinfo=UTC)
         repo.sync_feeds([FeedSpec("https://a.example/feed", "A")], now)
         feed = repo.list_feeds()[0]

@@ -59,7 +59,7 @@ class Site:
         self, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver, token: str = "1:unused"
     ) -> None:
         """`token` "": no Telegram, so the console destination is there too."""
-        from tracker.adapters.storage.repository import FeedSpec
+        from tracker.adapters.storage.feeds import FeedSpec
 
         hook = {
             "name": "siem",

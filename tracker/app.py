@@ -32,8 +32,8 @@ from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
 from tracker.adapters.storage.alerts import AlertStore
 from tracker.adapters.storage.events import EventStore
+from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 from tracker.adapters.storage.leases import LeaseStore
-from tracker.adapters.storage.repository import FeedSpec, Repository
 from tracker.core.agreements import uncovered_places
 from tracker.core.alerts import DestinationSpec, Filters
 from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, TELEGRAM, WEBHOOK
@@ -135,7 +135,7 @@ class App:
         self.engine = engine or open_engine(
             settings, migrate=False, echo=settings.database.echo
         )
-        self.repo = Repository(self.engine)
+        self.repo = FeedStore(self.engine)
         self.prom = Metrics()
         self._feed_fetcher: FeedFetcher | None = None
         if fetcher is None:
@@ -1025,7 +1025,7 @@ def database_unusable(exc: BaseException, settings: Settings | None = None) -> s
 def feed_spec(
     url: str, name: str | None = None, interval: int | None = None, language: str | None = None
 ) -> FeedSpec:
-    """A feed as the repository stores it (for `feeds add` and the benches)."""
+    """A feed as the feed store keeps it (for `feeds add` and the benches)."""
     return FeedSpec(url, name, interval, language)
 
 
@@ -1033,9 +1033,9 @@ def configured_feed_specs(settings: Settings) -> list[FeedSpec]:
     return [feed_spec(f.url, f.name, f.interval_seconds, f.language) for f in settings.feeds]
 
 
-def feed_repository(settings: Settings) -> Repository:
-    """The feeds' repository on the configured database, migrated."""
-    return Repository(open_engine(settings))
+def feed_store(settings: Settings) -> FeedStore:
+    """The feed store on the configured database, migrated."""
+    return FeedStore(open_engine(settings))
 
 
 def build_classifier(settings: Settings | None = None) -> Any:

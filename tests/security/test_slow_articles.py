@@ -16,7 +16,7 @@ from tests.conftest import FakeClock, make_settings
 from tests.support.db_reads import incidents_of_item
 from tests.support.feedserver import FeedServer, Reply, Request, rss
 from tracker.adapters.feeds.parse import ParserPool
-from tracker.adapters.storage.repository import FeedSpec
+from tracker.adapters.storage.feeds import FeedSpec
 from tracker.app import App
 from tracker.core.feeds import ParsedEntry, build_new_item
 

@@ -91,11 +91,11 @@ def test_a_row_the_database_refuses_is_skipped_alone(postgres_url: str, clock: F
     """What cleaning cannot foresee (here a language code wider than its column, which
     PostgreSQL refuses) costs that item only, not the feed's batch."""
     from tracker.adapters.storage import db
-    from tracker.adapters.storage.repository import FeedSpec, Repository
+    from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 
     engine = db.create_db_engine(postgres_url)
     db.upgrade(engine)
-    repo = Repository(engine)
+    repo = FeedStore(engine)
     repo.sync_feeds([FeedSpec("http://example.org/feed")], clock.now)
     feed_id = repo.list_feeds()[0].id
     assert feed_id is not None

@@ -1,5 +1,5 @@
 """The alert-delivery harness: an App on a real SQLite file with one feed and the fake
-Telegram Bot API, incidents added by hand through `Repository.save_classifications` (the
+Telegram Bot API, incidents added by hand through `FeedStore.save_classifications` (the
 path classification takes). Fixtures `fake_tg`, `build` and `harness` are imported by the
 test modules that use them."""
 
@@ -147,7 +147,7 @@ class Harness:
 
 
 def _spec() -> Any:
-    from tracker.adapters.storage.repository import FeedSpec
+    from tracker.adapters.storage.feeds import FeedSpec
 
     return FeedSpec("https://news.example/feed", "Example News")
 

@@ -25,11 +25,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
 def _repo(settings: Settings) -> Any:
-    """The feeds' repository, migrated (a database that cannot be used: one line)."""
-    from tracker.app import feed_repository
+    """The feed store, migrated (a database that cannot be used: one line)."""
+    from tracker.app import feed_store
 
     with database_errors(settings):
-        return feed_repository(settings)
+        return feed_store(settings)
 
 
 @db_app.command("upgrade")

@@ -24,7 +24,7 @@ class ClassifierPort(Protocol):
 
 
 class ItemSource(Protocol):
-    """What the service needs from storage (the Repository implements it)."""
+    """What the service needs from storage (the FeedStore implements it)."""
 
     def items_by_ids(self, ids: Sequence[int]) -> list[Any]: ...
 
@@ -132,6 +132,6 @@ class ClassificationService:
             results.append((item.id, incidents))
         if results:
             # The store's hooks recompute the merged events and write the alert outbox in
-            # the same transaction (see Repository.classification_hooks).
+            # the same transaction (see FeedStore.classification_hooks).
             self.store.save_classifications(results, self.clock())
         return stats

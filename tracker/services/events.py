@@ -1,7 +1,7 @@
 """Keeping merged events up to date outside classification.
 
 Classification recomputes events inside its own transaction (EventStore.recompute_in is a
-Repository classification hook), so incidents, events and alert outbox rows are stored
+FeedStore classification hook), so incidents, events and alert outbox rows are stored
 together. This service covers the rest: the command line, and catching up on incidents
 stored before events existed; each batch is one transaction that also runs the store's
 change hooks (the alert outbox).

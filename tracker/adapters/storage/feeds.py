@@ -59,7 +59,10 @@ def _ref(feed: Feed) -> FeedRef:
 ClassificationHook = Callable[[Session, list[int], datetime], object]
 
 
-class Repository:
+class FeedStore:
+    """Feeds and their items, and the classifications stored against items: the storage of
+    polling and classification (named like the other stores: AlertStore, EventStore ...)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.classification_hooks: list[ClassificationHook] = []
