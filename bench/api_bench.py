@@ -250,9 +250,13 @@ def export(client: httpx.Client, pid: int, fmt: str = "csv") -> dict[str, Any]:
     end = b"\r\n" if fmt == "csv" else b"\n"
     with client.stream("GET", f"/api/v1/events?format={fmt}") as r:
         r.raise_for_status()
+        last = b""
         for chunk in r.iter_bytes():
             size += len(chunk)
+            # a "\r\n" split across two chunks is one row end too
+            rows += (last + chunk[:1]).count(end) if len(end) == 2 and last else 0
             rows += chunk.count(end)
+            last = chunk[-1:]
     seconds = time.perf_counter() - t
     done.set()
     sampler.join()
