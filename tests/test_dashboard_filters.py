@@ -1,7 +1,7 @@
 """The map page's filters beyond dates and agreements (zone, attacker's side, event type),
 and its events-per-day chart, through the real App and TestClient: the list follows the
 filters, the form shows them, the API takes the same ones, and the chart (inline SVG, also
-served alone at /map/days.svg) counts what is listed. The counting itself:
+served alone at /map/days.svg) counts every event the filters select. The counting itself:
 tests/core/test_daycounts.py; in a browser: tests/test_dashboard_browser.py."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -203,3 +204,30 @@ def test_event_map_of_the_south_and_none_without_a_place(
     assert dot is not None and dot.get("stroke") == "#fff"  # not a violation: no black ring
     titles = {t.text for t in clash.iter(f"{SVG}title")}
     assert "Latakia" in titles  # Kabani is in Latakia
+
+
+def test_the_chart_counts_every_selected_event_not_only_the_page_shown(tmp_path: Path) -> None:
+    """The map lists at most one page of events (the newest); the chart beside it counts
+    every event the filters select, so a busy period is not cut at the page size."""
+    from sqlalchemy import text
+
+    from tests.support.many_events import fill_many
+
+    app = App(make_settings(f"sqlite:///{tmp_path / 'many.db'}", web={"enabled": False}),
+              clock=FakeClock())
+    fill_many(app.engine, 1500)
+    with app.engine.connect() as conn:
+        per_day = {str(d)[:10]: (int(n), int(v or 0)) for d, n, v in conn.execute(text(
+            "SELECT event_date, COUNT(*), SUM(CASE WHEN violation THEN 1 ELSE 0 END) "
+            "FROM events WHERE status = 'active' AND event_date IS NOT NULL "
+            "GROUP BY event_date"))}
+    try:
+        client = TestClient(create_web_app(app, __version__))
+        bars = _bars(ET.fromstring(client.get("/map/days.svg").text))
+        page = client.get("/").text
+        listed = len(re.findall(r'<li[^>]*data-id="', page))
+    finally:
+        asyncio.run(app.aclose())
+    assert sum(n for n, _ in per_day.values()) == 1500
+    assert listed == 1000  # one page on the map and in the list
+    assert {d: c for d, c in bars.items() if c != (0, 0)} == per_day

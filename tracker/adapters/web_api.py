@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from tracker.core.daycounts import DayChart
 from tracker.core.eventquery import MAX_PAGE, CursorError, EventFilters
 from tracker.core.export import MEDIA_TYPES, atom_filters
 
@@ -45,6 +46,8 @@ class DataApi(Protocol):
     def agreements(self) -> list[dict[str, Any]]: ...
 
     def zones(self) -> dict[str, Any]: ...
+
+    def day_chart(self, filters: EventFilters) -> DayChart: ...
 
 
 class ApiSource(Protocol):

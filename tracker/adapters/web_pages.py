@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from tracker.adapters.web_api import MAX_ID, ApiSource, bearer_check
-from tracker.core.daycounts import day_counts
+from tracker.core.daycounts import DayChart, day_counts
 from tracker.core.eventquery import MAX_PAGE, EventFilters, Side
 from tracker.core.events import SUB_TO_TYPE
 from tracker.core.minimap import mini_map
@@ -147,6 +147,7 @@ def render_map(
     agreements: list[dict[str, Any]],
     zones: list[dict[str, str]],
     form: dict[str, Any],
+    chart: DayChart | None = None,
 ) -> str:
     """The map page with the list and the chart already filled, so they work without
     JavaScript."""
@@ -163,14 +164,16 @@ def render_map(
             limit=MAP_LIMIT,
             refresh_ms=REFRESH_MS,
             cluster_above=CLUSTER_ABOVE,
-            chart_svg=render_days(events),
+            chart_svg=render_days(events if chart is None else chart),
         )
     )
 
 
-def render_days(events: list[dict[str, Any]]) -> str:
-    """The events-per-day chart (inline SVG) of the events listed."""
-    return _environment().get_template("days.svg.j2").render(chart=day_counts(events))
+def render_days(events: list[dict[str, Any]] | DayChart) -> str:
+    """The events-per-day chart (inline SVG): of every selected event when the chart is
+    given (counted by the data service), else of the events listed."""
+    chart = events if isinstance(events, DayChart) else day_counts(events)
+    return _environment().get_template("days.svg.j2").render(chart=chart)
 
 
 # The map page's filter fields: all optional, all in the URL (a view can be shared).
@@ -392,15 +395,14 @@ def add_pages(app: FastAPI, source: ApiSource) -> None:
         api = source.data_api()
         events = api.page(filters, MAP_LIMIT, None)["events"]
         zones = _zone_choices(api.zones())
-        return _html(render_map(events, api.agreements(), zones, form))
+        return _html(render_map(events, api.agreements(), zones, form, api.day_chart(filters)))
 
     @router.get("/map/days.svg")
     def days_chart(chosen: Filters) -> Response:
         """The events-per-day chart alone, for the map page's refresh."""
         api = source.data_api()
-        events = api.page(chosen[0], MAP_LIMIT, None)["events"]
         return Response(
-            render_days(events),
+            render_days(api.day_chart(chosen[0])),
             media_type="image/svg+xml",
             headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from tracker.core.daycounts import DayChart, day_counts
 from tracker.core.eventquery import Cursor, EventFilters, next_cursor
 from tracker.core.export import (
     CSV_FIELDS,
@@ -103,6 +104,15 @@ class DataOut:
         events = [event_document(r, base) for r in page.records]
         following = next_cursor(filters.order, events[-1]) if page.has_more and events else None
         return {"events": events, "next_cursor": following, "limit": limit}
+
+    def day_chart(self, filters: EventFilters) -> DayChart:
+        """Events per day over EVERY selected event (the dashboard's chart), not only the
+        page the map shows: two columns read, page by page."""
+        rows = self.queries.stream(filters, columns=("event_date", "violation"))
+        return day_counts(
+            {"date": _iso_day(r.get("event_date")), "violation": bool(r.get("violation"))}
+            for r in rows
+        )
 
     def export(
         self,
@@ -199,3 +209,10 @@ def _counting(
 
 
 __all__ = ["EXPORT_FORMATS", "MEDIA_TYPES", "DataOut", "Reference", "atom_filters"]
+
+
+def _iso_day(value: Any) -> str | None:
+    """A stored event date as YYYY-MM-DD (SQLite may hand back text, PostgreSQL a date)."""
+    if value is None or value == "":
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)[:10]
