@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.conftest import FakeClock, make_settings
+from tests.support.alert_harness import VIOLATION
 from tests.support.db_reads import outbox_rows
 from tests.support.smtp_server import Mailbox, smtp_server
 from tracker.adapters.notify.email import EmailNotifier, SmtpConfig
@@ -108,33 +109,6 @@ def test_an_unreachable_server_is_retried() -> None:
 
 
 # -- through the outbox ----------------------------------------------------------------------
-
-VIOLATION: dict[str, Any] = {
-    "violation": True,
-    "event_type": "Explosions/Remote violence",
-    "sub_event_type": "Shelling/artillery/missile attack",
-    "date": "2019-06-09",
-    "date_precision": 1,
-    "location": {
-        "name": "Kafranbel",
-        "admin1": "Idlib",
-        "lat": 35.6139,
-        "lon": 36.5611,
-        "precision": 1,
-    },
-    "fatalities": 5,
-    "fatalities_low": 5,
-    "fatalities_high": 5,
-    "injured": None,
-    "actors": [{"name": "Syrian government forces", "side": "government", "role": "attacker"}],
-    "agreements": ["sochi-2018"],
-    "zones": ["idlib-deescalation"],
-    "severity": "high",
-    "confidence": 0.65,
-    "reasons": ["sochi-2018 art. 2: Russia takes all necessary steps to avoid attacks."],
-    "evidence": ["Syrian government forces shelled the town of Kafranbel, killing five."],
-}
-
 
 @pytest.fixture
 def mail_app(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[App, Mailbox]]:

@@ -5,7 +5,6 @@ Same rows, retries, backoff and dead rows as Telegram; an update POST when the e
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,45 +12,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import FakeClock, make_settings
+from tests.support.alert_harness import incident
 from tests.support.db_reads import outbox_rows
 from tests.support.webhook_receiver import WebhookReceiver, webhook_receiver
 from tracker.app import App
 from tracker.core.feeds import NewItem
 
 SECRET = "hook-secret-for-tests"
-VIOLATION: dict[str, Any] = {
-    "violation": True,
-    "event_type": "Explosions/Remote violence",
-    "sub_event_type": "Shelling/artillery/missile attack",
-    "date": "2019-06-09",
-    "date_precision": 1,
-    "location": {
-        "name": "Kafranbel",
-        "admin1": "Idlib",
-        "lat": 35.6139,
-        "lon": 36.5611,
-        "precision": 1,
-    },
-    "fatalities": 5,
-    "fatalities_low": 5,
-    "fatalities_high": 5,
-    "injured": None,
-    "actors": [{"name": "Syrian government forces", "side": "government", "role": "attacker"}],
-    "agreements": ["sochi-2018"],
-    "zones": ["idlib-deescalation"],
-    "severity": "high",
-    "confidence": 0.65,
-    "reasons": ["sochi-2018 art. 2: Russia takes all necessary steps to avoid attacks."],
-    "evidence": ["Syrian government forces shelled the town of Kafranbel, killing five."],
-}
-
-
-def incident(**changes: Any) -> dict[str, Any]:
-    data = copy.deepcopy(VIOLATION)
-    data.update(changes)
-    return data
-
-
 class Site:
     """An App whose only destination is the receiver's webhook; items are added by hand."""
 
