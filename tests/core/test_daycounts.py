@@ -33,3 +33,15 @@ def test_the_window_keeps_the_latest_days() -> None:
 def test_nothing_dated_gives_an_empty_chart() -> None:
     chart = day_counts([_e(None), _e("")])
     assert chart.days == () and chart.undated == 2 and chart.peak == 0
+
+
+def test_counts_made_per_day_give_the_same_chart_as_the_events() -> None:
+    """The database's GROUP BY rows (day, events, violations) chart like the events."""
+    from tracker.core.daycounts import chart_from_counts
+
+    events = [_e("2024-05-03", True), _e("2024-05-01"), _e("2024-05-03"), _e(None, True),
+              _e("2023-11-01")]
+    rows = [(date(2024, 5, 3), 2, 1), (date(2024, 5, 1), 1, 0), (None, 1, 1),
+            (date(2023, 11, 1), 1, 0)]
+    assert chart_from_counts(rows, max_days=10) == day_counts(events, max_days=10)
+    assert chart_from_counts(rows, max_days=10).left_out == 1

@@ -49,13 +49,38 @@ def day_counts(events: Iterable[Mapping[str, Any]], max_days: int = MAX_DAYS) ->
         totals[day] += 1
         if event.get("violation"):
             violations[day] += 1
+    return chart_of(totals, violations, undated, max_days)
+
+
+def chart_from_counts(
+    rows: Iterable[tuple[date | None, int, int]], max_days: int = MAX_DAYS
+) -> DayChart:
+    """The same chart from counts already made per day, (day or None, events, violations):
+    what a database's GROUP BY gives."""
+    totals: Counter[date] = Counter()
+    violations: Counter[date] = Counter()
+    undated = 0
+    for day, n, v in rows:
+        if day is None:
+            undated += n
+        else:
+            totals[day] += n
+            violations[day] += v
+    return chart_of(totals, violations, undated, max_days)
+
+
+def chart_of(
+    totals: Mapping[date, int], violations: Mapping[date, int], undated: int,
+    max_days: int = MAX_DAYS,
+) -> DayChart:
+    """Every day from the first to the last with events (at most `max_days`, the latest)."""
     if not totals:
         return DayChart((), undated, 0)
     last = max(totals)
     first = max(min(totals), last - timedelta(days=max_days - 1))
     span = (last - first).days + 1
     days = tuple(
-        DayCount(d, totals[d], violations[d])
+        DayCount(d, totals.get(d, 0), violations.get(d, 0))
         for d in (first + timedelta(days=n) for n in range(span))
     )
     left_out = sum(n for d, n in totals.items() if d < first)
