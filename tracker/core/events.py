@@ -111,7 +111,6 @@ _INCURSION_WORDS = (
     r"raid(?:ed|s|ing)?\s+(?:\w+\s+){0,2}?(?:homes?|houses?)|"
     r"bulldoz(?:ed|es|ing|ers?))\b")
 _INCURSION_TRIGGER = CaselessPattern(_INCURSION_WORDS)
-_INCURSION_WHOLE = re.compile(_INCURSION_WORDS, _I)
 _INCURSION_GATE = LiteralGate((
     "incurs", "into", "enter", "detain", "detention", "arrest", "abduct", "kidnap", "seized",
     "checkpoint", "post", "position", "barrier", "berm", "search", "raid", "bulldoz",
@@ -380,30 +379,32 @@ def _incursion_hits(sentence: str, low: str) -> list[tuple[int, int]]:
     return list(_INCURSION_TRIGGER.spans(sentence, low))
 
 
-def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool]]:
-    """(start, end, defensive, weak) for every hostile-act word, overlaps removed."""
+def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool, bool]]:
+    """(start, end, defensive, weak, incursion) for every hostile-act word, overlaps
+    removed; `incursion` marks a ground-move or detention word (see INCURSION)."""
     low = sentence.lower()
     incursions = _incursion_hits(sentence, low)
     if not incursions and not _TRIGGER_GATE(sentence):
         return []
     blocked = _NOT_ACT.spans(sentence, low)
-    hits: list[tuple[int, int, bool, bool]] = []
+    hits: list[tuple[int, int, bool, bool, bool]] = []
     for pattern, defensive in _TRIGGERS:
         for start, end in pattern.spans(sentence, low):
-            hits.append((start, end, defensive, False))
-    hits.extend((start, end, False, False) for start, end in incursions)
+            hits.append((start, end, defensive, False, False))
+    hits.extend((start, end, False, False, True) for start, end in incursions)
     for start, end in _IMPACT.spans(sentence, low):
         if _WEAPON_BEFORE.search(sentence[max(0, start - 80) : start]):
-            hits.append((start, end, False, False))
+            hits.append((start, end, False, False, False))
     for start, end in _KILL.spans(sentence, low):
         # "were killed": an auxiliary and at most one word before the verb (60 characters
         # reach any such pair).
         if not _PASSIVE_BEFORE.search(sentence[max(0, start - 60) : start]):
-            hits.append((start, end, False, True))
+            hits.append((start, end, False, True, False))
     if "destroy" in low:
-        hits = [(s, e, d and not _offensive_destroy(sentence, s, e), w) for s, e, d, w in hits]
+        hits = [(s, e, d and not _offensive_destroy(sentence, s, e), w, i)
+                for s, e, d, w, i in hits]
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-    out: list[tuple[int, int, bool, bool]] = []
+    out: list[tuple[int, int, bool, bool, bool]] = []
     for h in hits:
         if any(s <= h[0] < e for s, e in blocked):
             continue
@@ -556,7 +557,7 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
     acts: list[Act] = []
     rejected: list[str] = []
     typed: dict[tuple[int, int], tuple[str, str, bool]] = {}
-    for start, end, defensive, weak in hits:
+    for start, end, defensive, weak, incursion in hits:
         clause = clause_of(spans, start)
         why = _negated(sentence, clause, start, end, day_phrase)
         if why:
@@ -565,7 +566,7 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
         if clause not in typed:  # several act words often share one clause
             typed[clause] = classify_type(sentence[clause[0] : clause[1]], sentence)
         event_type, sub, specific = typed[clause]
-        if not specific and _INCURSION_WHOLE.fullmatch(sentence[start:end]):
+        if not specific and incursion:
             event_type, sub = STRATEGIC, INCURSION
         definite = not sentence[start:end].lower().endswith("ed") and bool(
             _DEFINITE.search(sentence[max(0, start - 40) : start]))
