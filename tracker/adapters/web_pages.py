@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from tracker.adapters.web_api import MAX_ID, ApiSource, bearer_check
-from tracker.core.daycounts import DayChart, day_counts
+from tracker.core.daycounts import DayChart
 from tracker.core.eventquery import MAX_PAGE, EventFilters, Side
 from tracker.core.events import SUB_TO_TYPE
 from tracker.core.minimap import mini_map
@@ -147,7 +147,7 @@ def render_map(
     agreements: list[dict[str, Any]],
     zones: list[dict[str, str]],
     form: dict[str, Any],
-    chart: DayChart | None = None,
+    chart: DayChart,
 ) -> str:
     """The map page with the list and the chart already filled, so they work without
     JavaScript."""
@@ -164,15 +164,14 @@ def render_map(
             limit=MAP_LIMIT,
             refresh_ms=REFRESH_MS,
             cluster_above=CLUSTER_ABOVE,
-            chart_svg=render_days(events if chart is None else chart),
+            chart_svg=render_days(chart),
         )
     )
 
 
-def render_days(events: list[dict[str, Any]] | DayChart) -> str:
-    """The events-per-day chart (inline SVG): of every selected event when the chart is
-    given (counted by the data service), else of the events listed."""
-    chart = events if isinstance(events, DayChart) else day_counts(events)
+def render_days(chart: DayChart) -> str:
+    """The events-per-day chart (inline SVG) of every selected event (the data service
+    counts them)."""
     return _environment().get_template("days.svg.j2").render(chart=chart)
 
 

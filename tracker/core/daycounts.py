@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 MAX_DAYS = 120
 
@@ -34,29 +33,11 @@ class DayChart:
         return max((d.total for d in self.days), default=0)
 
 
-def day_counts(events: Iterable[Mapping[str, Any]], max_days: int = MAX_DAYS) -> DayChart:
-    """Per-day totals and violations of event documents (`date` as YYYY-MM-DD or None,
-    `violation` as a bool), over the last `max_days` days that hold any of them."""
-    totals: Counter[date] = Counter()
-    violations: Counter[date] = Counter()
-    undated = 0
-    for event in events:
-        raw = event.get("date")
-        if not raw:
-            undated += 1
-            continue
-        day = date.fromisoformat(str(raw))
-        totals[day] += 1
-        if event.get("violation"):
-            violations[day] += 1
-    return chart_of(totals, violations, undated, max_days)
-
-
 def chart_from_counts(
     rows: Iterable[tuple[date | None, int, int]], max_days: int = MAX_DAYS
 ) -> DayChart:
-    """The same chart from counts already made per day, (day or None, events, violations):
-    what a database's GROUP BY gives."""
+    """The chart from counts made per day, (day or None, events, violations): what the
+    database's GROUP BY gives (rows of one day add up; None counts the undated)."""
     totals: Counter[date] = Counter()
     violations: Counter[date] = Counter()
     undated = 0
