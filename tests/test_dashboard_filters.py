@@ -206,15 +206,20 @@ def test_event_map_of_the_south_and_none_without_a_place(
     assert "Latakia" in titles  # Kabani is in Latakia
 
 
-def test_the_chart_counts_every_selected_event_not_only_the_page_shown(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_chart_counts_every_selected_event_not_only_the_page_shown(
+    tmp_path: Path, request: pytest.FixtureRequest, database: str
+) -> None:
     """The map lists at most one page of events (the newest); the chart beside it counts
-    every event the filters select, so a busy period is not cut at the page size."""
+    every event the filters select (one GROUP BY in the database), so a busy period is not
+    cut at the page size."""
     from sqlalchemy import text
 
     from tests.support.many_events import fill_many
 
-    app = App(make_settings(f"sqlite:///{tmp_path / 'many.db'}", web={"enabled": False}),
-              clock=FakeClock())
+    url = (f"sqlite:///{tmp_path / 'many.db'}" if database == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    app = App(make_settings(url, web={"enabled": False}), clock=FakeClock())
     fill_many(app.engine, 1500)
     with app.engine.connect() as conn:
         per_day = {str(d)[:10]: (int(n), int(v or 0)) for d, n, v in conn.execute(text(
