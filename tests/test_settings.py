@@ -116,6 +116,14 @@ def test_precedence_defaults_file_environment(
         ),
         ('[logging]\nlevel = "LOUD"\n', "logging.level: Input should be"),
         ("[polling\n", "invalid TOML"),
+        (
+            "[polling]\nparser_max_tasks_per_child = -1\n",
+            "polling.parser_max_tasks_per_child: Input should be greater than or equal to 0",
+        ),
+        (
+            "[classifier]\nbacklog_batch = 0\n",
+            "classifier.backlog_batch: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_wrong_values_name_the_key(tmp_path: Path, toml: str, expected: str) -> None:
