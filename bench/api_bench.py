@@ -29,15 +29,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
-from sqlalchemy import insert
 
-from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
+from tests.support.many_events import insert_events
 from tracker.app import open_engine
 from tracker.settings import Settings
 
@@ -86,20 +86,9 @@ def fill(n_events: int, seed: int = 7) -> dict[str, float]:
     start_day = date(2023, 1, 1)
     t0 = datetime(2023, 1, 1, tzinfo=UTC)
     started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(
-            insert(Feed),
-            [
-                {"url": f"https://feed{i}.example/rss", "name": f"Outlet {i}",
-                 "next_check_at": t0, "created_at": t0}
-                for i in range(20)
-            ],
-        )  # fmt: skip
-    item_id = 0
-    batch = 5000
-    for first in range(0, n_events, batch):
-        events, items, incidents = [], [], []
-        for n in range(first, min(first + batch, n_events)):
+
+    def rows() -> Iterator[tuple[dict[str, Any], int, datetime]]:
+        for n in range(n_events):
             place, admin1, lat, lon = rng.choice(PLACES)
             day = start_day + timedelta(days=rng.randrange(730)) if rng.random() > 0.01 else None
             seen = t0 + timedelta(minutes=n * 10)
@@ -124,26 +113,9 @@ def fill(n_events: int, seed: int = 7) -> dict[str, float]:
                 "reasons": ["moscow-2020 art. 1: military actions stop"] if violation else [],
                 "evidence": [f"Forces shelled {place}, event {n}."],
             }
-            events.append(
-                {**values, "id": n + 1, "source_count": reports, "report_count": reports,
-                 "report_keys": [], "merge_reasons": [], "created_at": seen, "updated_at": seen}
-            )  # fmt: skip
-            for r in range(reports):
-                item_id += 1
-                items.append(
-                    {"id": item_id, "feed_id": 1 + (n + r) % 20, "entry_key": f"e{item_id}",
-                     "url": f"https://news.example/{item_id}", "title": f"Shelling on {place}",
-                     "summary": "", "text": "", "content_hash": f"h{item_id}",
-                     "first_seen_at": seen + timedelta(minutes=r), "published_at": seen}
-                )  # fmt: skip
-                incidents.append(
-                    {**values, "item_id": item_id, "seq": 0, "event_id": n + 1,
-                     "created_at": seen}
-                )  # fmt: skip
-        with engine.begin() as conn:
-            conn.execute(insert(EventRow), events)
-            conn.execute(insert(Item), items)
-            conn.execute(insert(IncidentRow), incidents)
+            yield values, reports, seen
+
+    item_id = insert_events(engine, rows(), feeds=20, t0=t0, batch=5000)
     with engine.begin() as conn:
         for table in ("events", "items", "incidents"):
             conn.exec_driver_sql(

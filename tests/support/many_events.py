@@ -5,6 +5,7 @@ incidents, severities, sides and event types, one or two reports each."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -49,22 +50,9 @@ def fill_many(engine: Engine, n_events: int, seed: int = 7, days: int = 90) -> N
     2024-01-01, newest last."""
     rng = random.Random(seed)
     db.upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(
-            insert(Feed),
-            [
-                {"url": f"https://feed{i}.example/rss", "name": f"Outlet {i}",
-                 "next_check_at": T0, "created_at": T0}
-                for i in range(4)
-            ],
-        )  # fmt: skip
-    item_id = 0
-    batch = 2000
-    for first in range(0, n_events, batch):
-        events: list[dict[str, Any]] = []
-        items: list[dict[str, Any]] = []
-        incidents: list[dict[str, Any]] = []
-        for n in range(first, min(first + batch, n_events)):
+
+    def rows() -> Iterator[tuple[dict[str, Any], int, datetime]]:
+        for n in range(n_events):
             place, admin1, lat, lon = rng.choice(PLACES)
             day = date(2024, 1, 1) + timedelta(days=n * days // max(n_events, 1))
             seen = T0 + timedelta(minutes=n)
@@ -89,24 +77,65 @@ def fill_many(engine: Engine, n_events: int, seed: int = 7, days: int = 90) -> N
                 "reasons": ["moscow-2020 art. 1"] if violation else [],
                 "evidence": [f"Shelling on {place}, event {n}."],
             }
-            reports = rng.randint(1, 2)
-            events.append(
-                {**values, "id": n + 1, "source_count": reports, "report_count": reports,
-                 "report_keys": [], "merge_reasons": [], "created_at": seen, "updated_at": seen}
+            yield values, rng.randint(1, 2), seen
+
+    insert_events(engine, rows(), feeds=4, t0=T0, batch=2000)
+
+
+def insert_events(
+    engine: Engine,
+    rows: Iterable[tuple[dict[str, Any], int, datetime]],
+    *,
+    feeds: int,
+    t0: datetime,
+    batch: int,
+) -> int:
+    """Bulk-insert `feeds` feeds, then one event per row (ids 1..n in order) with `reports`
+    items and incidents each (the event's columns, first seen from `seen` a minute apart);
+    a row is (event columns, reports, seen). Returns the number of items. Shared by the
+    dashboard tests and the API bench."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Feed),
+            [
+                {"url": f"https://feed{i}.example/rss", "name": f"Outlet {i}",
+                 "next_check_at": t0, "created_at": t0}
+                for i in range(feeds)
+            ],
+        )  # fmt: skip
+    item_id = 0
+    events: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    incidents: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if events:
+            with engine.begin() as conn:
+                conn.execute(insert(EventRow), events)
+                conn.execute(insert(Item), items)
+                conn.execute(insert(IncidentRow), incidents)
+        events.clear()
+        items.clear()
+        incidents.clear()
+
+    for n, (values, reports, seen) in enumerate(rows):
+        place = values["place_name"]
+        events.append(
+            {**values, "id": n + 1, "source_count": reports, "report_count": reports,
+             "report_keys": [], "merge_reasons": [], "created_at": seen, "updated_at": seen}
+        )  # fmt: skip
+        for r in range(reports):
+            item_id += 1
+            items.append(
+                {"id": item_id, "feed_id": 1 + (n + r) % feeds, "entry_key": f"e{item_id}",
+                 "url": f"https://news.example/{item_id}", "title": f"Shelling on {place}",
+                 "summary": "", "text": "", "content_hash": f"h{item_id}",
+                 "first_seen_at": seen + timedelta(minutes=r), "published_at": seen}
             )  # fmt: skip
-            for r in range(reports):
-                item_id += 1
-                items.append(
-                    {"id": item_id, "feed_id": 1 + (n + r) % 4, "entry_key": f"e{item_id}",
-                     "url": f"https://news.example/{item_id}", "title": f"Shelling on {place}",
-                     "summary": "", "text": "", "content_hash": f"h{item_id}",
-                     "first_seen_at": seen + timedelta(minutes=r), "published_at": seen}
-                )  # fmt: skip
-                incidents.append(
-                    {**values, "item_id": item_id, "seq": 0, "event_id": n + 1,
-                     "created_at": seen}
-                )  # fmt: skip
-        with engine.begin() as conn:
-            conn.execute(insert(EventRow), events)
-            conn.execute(insert(Item), items)
-            conn.execute(insert(IncidentRow), incidents)
+            incidents.append(
+                {**values, "item_id": item_id, "seq": 0, "event_id": n + 1, "created_at": seen}
+            )  # fmt: skip
+        if len(events) >= batch:
+            flush()
+    flush()
+    return item_id
