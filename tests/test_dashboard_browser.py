@@ -22,6 +22,7 @@ import uvicorn
 
 from tests.conftest import FakeClock, make_settings
 from tests.support import api_data
+from tests.support.browser import QUIET_CHROMIUM_FLAGS
 from tests.support.many_events import fill_many
 from tracker import __version__
 from tracker.adapters.web import create_web_app
@@ -83,16 +84,7 @@ def _chromium(work: Path, *args: str) -> str:
         [
             str(CHROMIUM),
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            # Chromium's own form-autofill service queries Google with the page's key.
-            "--disable-features=AutofillServerCommunication",
+            *QUIET_CHROMIUM_FLAGS,
             f"--user-data-dir={work / 'profile'}",
             "--window-size=1280,900",
             *args,

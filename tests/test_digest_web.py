@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import make_settings
 from tests.support import digest_data as data
+from tests.support.browser import QUIET_CHROMIUM_FLAGS
 from tracker import __version__
 from tracker.adapters.web import create_web_app
 from tracker.app import App
@@ -96,13 +97,7 @@ def test_html_renders_in_headless_chromium(client: TestClient, tmp_path: Path) -
         [
             str(CHROMIUM),
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *QUIET_CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot.resolve()}",
             "--window-size=1280,2000",

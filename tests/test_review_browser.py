@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 
 from tests.support import api_data
 from tests.support.alert_harness import VIOLATION
+from tests.support.browser import QUIET_CHROMIUM_FLAGS
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.feedserver import FeedServer, Reply, rss
 from tests.support.service_run import E2E_TOKEN, free_port, start_service, stop_service, wait_for
@@ -43,18 +44,7 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="headless Chromium is not installed (/usr/bin/chromium)"
 )
 
-# The same flags as tests/test_dashboard_browser.py: no traffic of Chromium's own.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--disable-features=AutofillServerCommunication",
-]
+CHROMIUM_ARGS = list(QUIET_CHROMIUM_FLAGS)
 ARTIFACTS = Path(__file__).parent / "artifacts"
 ANALYSTS = -100999
 NAME, PASSWORD = "amal", "correct horse battery"
