@@ -90,6 +90,27 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
      ActorInfo("Civilians", CIV, False, True), None),
 )
 
+# Parties described by their patron rather than named: "groups affiliated with the
+# government", "factions loyal to Damascus", "Damascus-linked fighters", "pro-government
+# gunmen".  The whole phrase is one mention of the patron's side, and it wins over the
+# registry name inside it ("the Syrian government" alone would read as a speaker or source).
+_PATRON_GOV = (r"(?:the\s+)?(?:(?:syrian|transitional|interim|new)\s+)*(?:government(?:\s+in\s+"
+               r"damascus)?|damascus(?:\s+government)?|(?:syrian\s+)?(?:defen[cs]e|interior)\s+"
+               r"ministry|ministry\s+of\s+(?:defen[cs]e|interior))")
+_PARTY_NOUN = (r"(?:armed\s+)?(?:groups?|factions?|forces|fighters|militias?|militiamen|militants|"
+               r"gunmen|units|troops|formations|elements|brigades|battalions|tribesmen|"
+               r"tribal\s+fighters|clans)")
+AFFILIATED_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...] = (
+    (CaselessPattern(
+        r"\b" + _PARTY_NOUN + r"\s+(?:(?:linked|affiliated|allied|aligned|loyal|close|"
+        r"attached|belonging|subordinate)\s+(?:to|with)|(?:backed|supported|sent)\s+by)\s+"
+        + _PATRON_GOV + r"\b|\b(?:damascus|government)-(?:linked|affiliated|aligned|allied|"
+        r"backed|loyal|led)\b(?:\s+" + _PARTY_NOUN + r"\b)?|\bpro-(?:government|damascus)\b"
+        r"(?:\s+" + _PARTY_NOUN + r"\b)?"),
+     ActorInfo("Syrian government forces", GOV, False, True),
+     LiteralGate(("government", "damascus", "ministry"))),
+)
+
 # The generic actor standing for the side an act is said to come from.
 ORIGIN_ACTORS = {
     GOV: ActorInfo("Syrian government forces", GOV, False, True),
@@ -119,10 +140,15 @@ def find_actors(
 ) -> list[tuple[int, int, ActorInfo]]:
     """Registry and generic actor mentions, registry first, no overlaps, in order."""
     found: list[tuple[int, int, ActorInfo]] = []
+    low = text.lower()
+    for pattern, info, gate in AFFILIATED_ACTORS:
+        if gate is None or gate(text):
+            found.extend((gs, ge, info) for gs, ge in pattern.spans(text, low))
     for m in ref.actors.find(text, folded):
+        if any(m.start < e and s < m.end for s, e, _ in found):
+            continue
         a = m.actor
         found.append((m.start, m.end, ActorInfo(a.name, a.side, a.excluded, False)))
-    low = text.lower()
     for pattern, info, gate in GENERIC_ACTORS:
         if gate is not None and not gate(text):
             continue
