@@ -683,6 +683,16 @@ _DENIED_AFTER = re.compile(r"^\s+(?:did\s+not|didn't|do\s+not|does\s+not|denied|
                            r"were\s+not|was\s+not|had\s+no)\b", _I)
 
 
+# The mention is the subject of a verb of comment whose object is the act.
+_COMMENT_BETWEEN = re.compile(
+    r"^(?:\s*\([^()]{1,40}\)|\))?\s+(?:(?:has|have|had|also|later|again|strongly|swiftly|"
+    r"on\s+\w+)\s+)*(?:called|calls|described|describes|condemned|condemns|denounced|"
+    r"denounces|termed|terms|branded|brands|labelled|labeled|dubbed|decried|decries|"
+    r"criticised|criticized|slammed|deplored|deplores|mourned|documented|recorded|"
+    r"reported|confirmed|denied|denies|acknowledged)\s+(?:the|this|that|these|those|its|"
+    r"their|an?|such|yesterday's|today's|[\w-]+'s)\s+(?:[\w-]+\s+){0,2}$", _I)
+
+
 def _role_for(sentence: str, span: Span, act: Act) -> str | None:
     """Role of one mention relative to one act in the same clause (or None)."""
     if _CLAIM_AFTER.search(sentence[span.end : span.end + 60]):
@@ -704,6 +714,8 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
         return "attacker" if act.defensive else "target"
     # Mention left of the act word.
     between = sentence[span.end : act.start]
+    if _COMMENT_BETWEEN.match(between):
+        return None  # "X condemned the shelling", "X called the raid a massacre": a speaker
     if _BY_BEFORE.search(before):
         return "attacker"
     if _MEMBERS_OF.search(before):
@@ -922,10 +934,38 @@ def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> d
     return roles
 
 
+# "X accused Y of shelling", "blamed Y for", "held Y responsible": Y is the perpetrator;
+# "attributed the raid to Y", "blamed the attack on Y" likewise.  The accuser is a speaker.
+_ACCUSED_BEFORE = re.compile(r"\b(?:accus(?:ed|es|ing)|blam(?:ed|es|ing)|held|holds|holding)\s+"
+                             r"(?:the\s+)?(?:[\w'-]+\s+){0,3}$", _I)
+_ATTRIBUTED_BEFORE = re.compile(r"\b(?:attribut(?:ed|es|ing)|blam(?:ed|es|ing)|pinned|pinning)\s+"
+                                r"(?:[\w'-]+\s+){0,5}?(?:to|on)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$",
+                                _I)
+_ACCUSED_AFTER = re.compile(r"^(?:'s\s+(?:[\w-]+\s+){0,2})?\s*(?:of|for|over)\b|^\s+"
+                            r"(?:\w+\s+){0,2}?responsible\b", _I)
+_ACCUSER_AFTER = re.compile(r"^(?:\s*\([^()]{1,40}\)|\))?(?:" + _ORG_PART + r")?\s+(?:(?:has|had|also|again|then|later|"
+                            r"on\s+\w+)\s+)*(?:accus(?:ed|es)|blam(?:ed|es)|held|holds)\b", _I)
+
+
+def _accusation_role(sentence: str, span: Span) -> str | None:
+    """"attacker" for the accused of an accusation, "" for the accuser, None otherwise."""
+    if _ACCUSER_AFTER.match(sentence[span.end : span.end + 60]):
+        return ""
+    before = sentence[max(0, span.start - 70) : span.start]
+    if _ATTRIBUTED_BEFORE.search(before):
+        return "attacker"
+    if _ACCUSED_BEFORE.search(before) and _ACCUSED_AFTER.match(sentence[span.end : span.end + 40]):
+        return "attacker"
+    return None
+
+
 def _span_role(
     sentence: str, acts: Sequence[Act], span: Span, cl: Sequence[tuple[int, int]], source: bool
 ) -> str | None:
     """Role of one mention from the acts of its sentence (see :func:`assign_roles`)."""
+    accusation = _accusation_role(sentence, span)
+    if accusation is not None:
+        return accusation or None
     if source:
         return _speaker_role(sentence, span, acts)
     clause = clause_of(cl, span.start)
