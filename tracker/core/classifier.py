@@ -50,7 +50,7 @@ from tracker.core.policy import (
 )
 from tracker.core.registries import Registries
 from tracker.core.scoring import confidence, severity
-from tracker.core.text import normalise
+from tracker.core.text import normalise, unwrap
 
 # Damascus has kept UTC+3 all year since October 2022; callers that need exact historic
 # daylight-saving offsets pass ZoneInfo("Asia/Damascus").
@@ -70,7 +70,7 @@ class Classifier:
 
     def classify(self, item: ItemInput) -> list[Incident]:
         """All incidents the item reports, violations and non-violations alike."""
-        text = normalise(item.text or "")
+        text = unwrap(normalise(item.text or ""))
         title = normalise(item.title or "").strip()
         published = to_local(item.published, self._tz)
         doc = Document(self._ref, self._tz, text, title, published)

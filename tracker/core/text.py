@@ -171,6 +171,26 @@ def normalise(text: str) -> str:
     return text.translate(_TRANSLATION)
 
 
+# A single line break inside a paragraph, after a long line and before a line that is not a
+# list item: the text was hard-wrapped (plain-text feeds, e-mail bulletins, PDF extracts).
+_WRAPPED_BREAK = re.compile(r"(?<=[^\n]{%d})[ \t]*\n(?=[ \t]*(?![-*\u2022\u00b7>]|\d{1,2}[.)]\s)\S)"
+                            % 50)
+
+
+def unwrap(text: str) -> str:
+    """Join hard-wrapped lines into their paragraph without changing the length.
+
+    Why: a single line break ends a sentence (headlines, datelines and list items stand on
+    lines of their own), so a report wrapped at 80-100 columns would be read as fragments
+    ("... struck and destroyed" / "a hideout used by ...") and lose its acts.  A break after
+    a line of at least 50 characters, followed by text that is not a list item, is a wrap:
+    it becomes a space.  Blank lines (paragraphs) and short lines are kept.
+    """
+    if "\n" not in text:
+        return text
+    return _WRAPPED_BREAK.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _word_before_stop(chunk: str) -> str | None:
     """The run of letters and dots before the full stop ending ``chunk``, or None.
 
