@@ -39,7 +39,7 @@ from tracker.core.folding import Cluster, fold
 from tracker.core.frames import act_frames, title_frames
 from tracker.core.gazetteer import FoldedText, PlaceMention
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
-from tracker.core.mentions import ActorInfo, find_actors, find_places
+from tracker.core.mentions import ORIGIN_ACTORS, ActorInfo, find_actors, find_places
 from tracker.core.policy import (
     article_reasons,
     camp_reasons,
@@ -94,6 +94,15 @@ class Classifier:
             self._guarantors = frozenset(g for a in self._ref.agreements for g in a.guarantors)
         actor = self._ref.actors.get(name)
         return (actor.key if actor else actor_id(name)) in self._guarantors
+
+    def _stand_in(self, side: str) -> ActorInfo | None:
+        """The generic actor for an inferred attacker side (a camp, or an actor id)."""
+        if side in ORIGIN_ACTORS:
+            return ORIGIN_ACTORS[side]
+        actor = self._ref.actors.by_id(side)
+        if actor is None:
+            return None
+        return ActorInfo(actor.name, actor.side, actor.excluded, True)
 
     @property
     def ref(self) -> Registries:
@@ -157,6 +166,15 @@ class Classifier:
         reasons.append(decision.rule)
         if origin_note:
             reasons.append(origin_note)
+        inferred_names: set[str] = set()
+        if violation and decision.inferred_attacker and "attacker" not in roles.values():
+            stand_in = self._stand_in(decision.inferred_attacker)
+            if stand_in is not None and stand_in.name not in roles:
+                inferred_names.add(stand_in.name)
+                actors.setdefault(stand_in.name, stand_in)
+                roles[stand_in.name] = "attacker"
+                reasons.append(f"attacker side inferred ({stand_in.name}): the report names no "
+                               "attacker, and the act hit the other party's side in the zone")
         if violation:
             reasons.extend(article_reasons(decision))
         reasons.extend(camp_reasons([*att, *tgt], day))
@@ -181,7 +199,7 @@ class Classifier:
                           from_title)
         evidence = tuple(dict.fromkeys(doc.sentence_text(i).strip() for i in c.sentences))[:4]
         actor_list = tuple(
-            ActorRole(n, actors[n].side, roles.get(n)) for n in actors
+            ActorRole(n, actors[n].side, roles.get(n), n in inferred_names) for n in actors
             if roles.get(n) or not actors[n].generic
         )
         return Incident(

@@ -943,8 +943,9 @@ _ATTRIBUTED_BEFORE = re.compile(r"\b(?:attribut(?:ed|es|ing)|blam(?:ed|es|ing)|p
                                 _I)
 _ACCUSED_AFTER = re.compile(r"^(?:'s\s+(?:[\w-]+\s+){0,2})?\s*(?:of|for|over)\b|^\s+"
                             r"(?:\w+\s+){0,2}?responsible\b", _I)
-_ACCUSER_AFTER = re.compile(r"^(?:\s*\([^()]{1,40}\)|\))?(?:" + _ORG_PART + r")?\s+(?:(?:has|had|also|again|then|later|"
-                            r"on\s+\w+)\s+)*(?:accus(?:ed|es)|blam(?:ed|es)|held|holds)\b", _I)
+_ACCUSER_AFTER = re.compile(r"^(?:\s*\([^()]{1,40}\)|\))?(?:" + _ORG_PART + r")?\s+"
+                            r"(?:(?:has|had|also|again|then|later|on\s+\w+)\s+)*"
+                            r"(?:accus(?:ed|es)|blam(?:ed|es)|held|holds)\b", _I)
 
 
 def _accusation_role(sentence: str, span: Span) -> str | None:

@@ -42,10 +42,15 @@ class ActorRole:
     name: str
     side: str
     role: str | None
+    inferred: bool = False  # not named in the report: the side the violation rule put there
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON shape of one entry of the contract's "actors" list."""
-        return {"name": self.name, "side": self.side, "role": self.role}
+        """JSON shape of one entry of the contract's "actors" list ("inferred" only when
+        true, so the shape of named actors is unchanged)."""
+        out: dict[str, Any] = {"name": self.name, "side": self.side, "role": self.role}
+        if self.inferred:
+            out["inferred"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)

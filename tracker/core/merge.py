@@ -220,7 +220,10 @@ def _places(a: Location | None, b: Location | None) -> tuple[bool, str, float]:
 
 
 def attacker_sides(incident: Incident) -> frozenset[str]:
-    return frozenset(a.side for a in incident.actors if a.role == "attacker" and a.side)
+    """The sides of the attackers a report names (an attacker the violation rule inferred
+    is not evidence that two reports describe different acts)."""
+    return frozenset(a.side for a in incident.actors
+                     if a.role == "attacker" and a.side and not a.inferred)
 
 
 # Sides that never stand for a party when roles are compared: civilians are only ever victims,
@@ -931,7 +934,8 @@ def incident_from_contract(data: Mapping[str, Any]) -> Incident:
         fatalities_high=f.fatalities_high,
         injured=f.injured,
         actors=tuple(
-            ActorRole(str(a.get("name") or ""), str(a.get("side") or ""), a.get("role"))
+            ActorRole(str(a.get("name") or ""), str(a.get("side") or ""), a.get("role"),
+                      bool(a.get("inferred")))
             for a in f.actors
         ),
         agreements=f.agreements,

@@ -41,6 +41,7 @@ class Verdict:
     rule: str
     inferred: bool
     articles: tuple[str, ...] = ()
+    inferred_attacker: str = ""  # the side name given to an attacker the report leaves unnamed
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class Decision:
     inferred: bool
     breached: tuple[Agreement, ...] = ()
     articles: tuple[tuple[Agreement, tuple[str, ...]], ...] = ()
+    inferred_attacker: str = ""  # "government", or an actor id: the side the act is put on
 
 
 def _other(labels: set[str]) -> set[str]:
@@ -113,6 +115,7 @@ def decide_under(
         tgt_l, inferred = _other(att_l) & set(a.inferable_sides), True
     elif not att_l and not tgt_l and sub == AIR and a.unattributed_air:
         att_l, tgt_l, inferred = {a.unattributed_air}, _other({a.unattributed_air}), True
+    by_inference = _side_name(a, next(iter(att_l))) if not att and len(att_l) == 1 else ""
     if not att_l:
         return Verdict(False, "not a violation: perpetrator unknown", False)
     guarantor = any(p.key in a.guarantors for p in tgt)
@@ -129,14 +132,15 @@ def decide_under(
                        "(no fire or strike reported)", inferred)
     if guarantor:
         return Verdict(True, ("violation: attack on a guarantor's forces inside an agreement "
-                               "zone on a day the agreement was in force"), inferred, articles)
+                               "zone on a day the agreement was in force"), inferred, articles,
+                       by_inference)
     if any(x != y for x in att_l for y in tgt_l):
         how = " (one side inferred: an act against the other party's area in the zone)" \
             if inferred else ""
         return Verdict(True, (f"violation: hostile act between opposing sides "
                                f"({_names(a, att_l)} against {_names(a, tgt_l)}) inside an "
                                f"agreement zone on a day the agreement was in force{how}"),
-                        inferred, articles)
+                        inferred, articles, by_inference)
     return Verdict(False, f"not a violation: intra-side fighting ({_names(a, att_l)})", inferred)
 
 
@@ -183,7 +187,8 @@ def decide(
         first = verdicts[0][1]
         return Decision(False, first.rule, first.inferred)
     return Decision(True, hits[0][1].rule, hits[0][1].inferred,
-                     tuple(a for a, _ in hits), tuple((a, v.articles) for a, v in hits))
+                     tuple(a for a, _ in hits), tuple((a, v.articles) for a, v in hits),
+                     hits[0][1].inferred_attacker)
 
 
 def article_reasons(decision: Decision) -> list[str]:

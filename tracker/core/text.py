@@ -173,8 +173,17 @@ def normalise(text: str) -> str:
 
 # A single line break inside a paragraph, after a long line and before a line that is not a
 # list item: the text was hard-wrapped (plain-text feeds, e-mail bulletins, PDF extracts).
-_WRAPPED_BREAK = re.compile(r"(?<=[^\n]{%d})[ \t]*\n(?=[ \t]*(?![-*\u2022\u00b7>]|\d{1,2}[.)]\s)\S)"
-                            % 50)
+_WRAPPED_BREAK = re.compile(r"(?<=[^\n]{50})[ \t]*\n(?=[ \t]*\S)")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022\u00b7>]|\d{1,2}[.)]\s)")
+
+
+def _joined(m: re.Match[str]) -> str:
+    """Spaces for a wrapped break; the break itself before a list item that follows a line
+    ending a sentence or introducing the list ("...:" / "1. ...")."""
+    text = m.string
+    if text[m.start() - 1] in ".:;!?" and _LIST_ITEM.match(text, m.end()):
+        return m.group(0)
+    return " " * len(m.group(0))
 
 
 def unwrap(text: str) -> str:
@@ -188,7 +197,7 @@ def unwrap(text: str) -> str:
     """
     if "\n" not in text:
         return text
-    return _WRAPPED_BREAK.sub(lambda m: " " * len(m.group(0)), text)
+    return _WRAPPED_BREAK.sub(_joined, text)
 
 
 def _word_before_stop(chunk: str) -> str | None:

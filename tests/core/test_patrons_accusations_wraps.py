@@ -1,0 +1,198 @@
+"""Parties named by their patron, accusations and comments, hard-wrapped reports, and the
+attacker side the violation rule infers (generated variations; none of these sentences
+comes from a labelled set).
+
+Each family crosses its lexicon with sentence templates, so one wording cannot pass by luck:
+the answer must not change with the party noun, the relation word, the patron's name, the
+verb of comment, or the width a report is wrapped at.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import textwrap
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tracker.core.classifier import Classifier
+from tracker.core.events import Span, assign_roles, scan_sentence
+from tracker.core.incident import Incident, ItemInput
+from tracker.core.mentions import GOV, find_actors
+from tracker.core.merge import attacker_sides
+from tracker.core.text import unwrap
+from tracker.reference import load_reference
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+
+NOUNS = ["groups", "factions", "fighters", "forces", "militias", "gunmen", "armed groups"]
+RELATIONS = ["affiliated with", "loyal to", "linked to", "allied with", "backed by",
+             "aligned with"]
+PATRONS = ["the government", "Damascus", "the Syrian government", "the government in Damascus",
+           "the Defence Ministry", "the transitional government"]
+
+
+@pytest.mark.parametrize(("noun", "relation", "patron"),
+                         list(itertools.product(NOUNS, RELATIONS, PATRONS)))
+def test_a_party_named_by_its_patron_is_one_government_mention(
+    classifier: Classifier, noun: str, relation: str, patron: str
+) -> None:
+    phrase = f"{noun} {relation} {patron}"
+    sentence = f"The SDF said {phrase} shelled the village of Tal Tamr on Monday."
+    found = [(sentence[s:e], info.side) for s, e, info in find_actors(classifier.ref, sentence)]
+    assert (phrase, GOV) in found, found
+
+
+@pytest.mark.parametrize("phrase", [
+    "Damascus-linked fighters", "government-affiliated factions", "pro-government gunmen",
+    "Damascus-backed militias", "government-aligned forces", "pro-Damascus factions",
+])
+def test_hyphenated_patrons_name_the_government_side(classifier: Classifier, phrase: str) -> None:
+    sentence = f"{phrase} attacked SDF positions near Deir Hafer on Tuesday."
+    sides = {info.side for s, e, info in find_actors(classifier.ref, sentence)
+             if s == 0}
+    assert sides == {GOV}
+
+
+def test_the_patron_phrase_is_not_read_as_a_source(classifier: Classifier) -> None:
+    """"linked to the government" used to mark a source ("an outlet linked to X")."""
+    item = ItemInput(
+        "", "Groups affiliated with the government in Damascus shelled the town of Deir Hafer, "
+        "east of Aleppo, with heavy weapons on Tuesday, the Syrian Democratic Forces said.",
+        datetime(2026, 1, 13, 18, tzinfo=UTC))
+    incidents = classifier.classify(item)
+    assert incidents
+    attackers = {a.side for a in incidents[0].actors if a.role == "attacker"}
+    assert attackers == {GOV}
+
+
+ACCUSERS = ["The SDF", "The Syrian Democratic Forces (SDF)", "The Kurdish-led force",
+            "The Asayish"]
+ACCUSE_FORMS = ["{who} accused {whom} of shelling {what}",
+                "{who} on Wednesday accused {whom} of shelling {what}",
+                "{who} blamed {whom} for shelling {what}",
+                "{who} held {whom} responsible for shelling {what}"]
+ACCUSED = ["government forces", "forces of the Damascus government", "the Syrian army",
+           "Turkish-backed factions"]
+
+
+@pytest.mark.parametrize(("form", "who", "whom"),
+                         list(itertools.product(ACCUSE_FORMS, ACCUSERS, ACCUSED)))
+def test_the_accused_is_the_attacker_and_the_accuser_is_not(
+    classifier: Classifier, form: str, who: str, whom: str
+) -> None:
+    sentence = form.format(who=who, whom=whom, what="the Tishrin Dam and nearby villages") + "."
+    found = find_actors(classifier.ref, sentence)
+    spans = [Span(s, e, info.name) for s, e, info in found]
+    roles = assign_roles(sentence, scan_sentence(sentence, date(2025, 10, 1)).acts, spans)
+    accused = [info.name for s, e, info in found if s >= sentence.index(whom)]
+    accuser = [info.name for s, e, info in found if e <= sentence.index(whom)]
+    assert accused and all(roles.get(n) == "attacker" for n in accused), (sentence, roles)
+    assert all(roles.get(n) != "attacker" for n in accuser if n not in accused), (sentence, roles)
+
+
+@pytest.mark.parametrize(("verb", "act"), list(itertools.product(
+    ["attributed the raid to", "attributed the strikes to", "blamed the attack on",
+     "attributed all of the raids to"],
+    ["Russian aircraft", "government warplanes", "regime forces"])))
+def test_an_attribution_names_the_attacker(classifier: Classifier, verb: str, act: str) -> None:
+    sentence = f"The Observatory {verb} {act}, saying several houses were destroyed."
+    found = find_actors(classifier.ref, sentence)
+    spans = [Span(s, e, info.name) for s, e, info in found]
+    scan = scan_sentence(sentence, date(2019, 12, 24))
+    assert scan.acts
+    roles = assign_roles(sentence, scan.acts, spans)
+    named = [info.name for s, e, info in found if s >= sentence.index(act)]
+    assert named and all(roles.get(n) == "attacker" for n in named), roles
+
+
+@pytest.mark.parametrize(("speaker", "verb"), list(itertools.product(
+    ["The SDF", "Hayat Tahrir al-Sham", "The Syrian army", "Turkey"],
+    ["called the shelling", "condemned the shelling", "denounced the strikes as",
+     "described the attack as", "on Thursday condemned the raids"])))
+def test_a_speaker_commenting_on_an_act_did_not_carry_it_out(
+    classifier: Classifier, speaker: str, verb: str
+) -> None:
+    sentence = f"{speaker} {verb} a serious escalation and a breach of the ceasefire."
+    found = find_actors(classifier.ref, sentence)
+    spans = [Span(s, e, info.name) for s, e, info in found]
+    scan = scan_sentence(sentence, date(2025, 10, 1))
+    assert scan.acts, sentence
+    roles = assign_roles(sentence, scan.acts, spans)
+    assert spans and all(roles.get(sp.key) is None for sp in spans), roles
+
+
+def _cases(name: str, limit: int) -> list[dict[str, object]]:
+    lines = (DATA / f"{name}_cases.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()][:limit]
+
+
+def _item(case: dict[str, object], text: str) -> ItemInput:
+    return ItemInput(str(case["title"]), text,
+                     datetime.fromisoformat(str(case["published"])))
+
+
+def _shape(incidents: list[Incident]) -> list[tuple[object, ...]]:
+    return [(i.violation, i.date, i.location.name if i.location else None, i.fatalities,
+             tuple((a.name, a.role) for a in i.actors), i.agreements) for i in incidents]
+
+
+@pytest.mark.parametrize("width", [60, 72, 80, 100])
+@pytest.mark.parametrize("set_name", ["holdout12", "holdout10"])
+def test_a_hard_wrapped_report_reads_like_the_original(
+    classifier: Classifier, set_name: str, width: int
+) -> None:
+    for case in _cases(set_name, 12):
+        text = str(case["text"])
+        paragraphs = text.split("\n\n")
+        wrapped = "\n\n".join(textwrap.fill(p, width, break_long_words=False,
+                                            break_on_hyphens=False) for p in paragraphs)
+        assert "\n" in wrapped.replace("\n\n", "")
+        assert _shape(classifier.classify(_item(case, wrapped))) == _shape(
+            classifier.classify(_item(case, text))), case["id"]
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Three killed in Idlib\nRescuers said the strike hit a market.", True),  # short headline
+    ("The strike hit a market in the town of Sarmin on Monday evening, and\nrescuers said.",
+     False),
+    ("A long first line of a report that keeps going past fifty characters:\n- a list item",
+     True),
+    ("A long first line of a report that keeps going past fifty characters.\n2. a numbered item",
+     True),
+    ("By Monday evening the number of dead in the town had reached\n44. Five were children.",
+     False),
+    ("Paragraph one ends here after more than fifty characters of text.\n\nParagraph two.",
+     True),
+])
+def test_unwrap_joins_only_wrapped_lines(text: str, kept: bool) -> None:
+    out = unwrap(text)
+    assert len(out) == len(text)
+    assert ("\n" in out) is kept
+
+
+@pytest.mark.parametrize(("weapon", "place", "day"), list(itertools.product(
+    ["Warplanes struck", "Air strikes hit", "Aircraft bombed", "Jets pounded"],
+    ["Kafr Nabl", "Maarat al-Numan", "Saraqib", "Ariha"],
+    ["on Tuesday", "late on Monday"])))
+def test_an_inferred_attacker_is_marked_and_ignored_by_merging(
+    classifier: Classifier, weapon: str, place: str, day: str
+) -> None:
+    item = ItemInput("", f"{weapon} the town of {place} in Idlib province {day}, killing three "
+                     "civilians, rescuers said.", datetime(2019, 12, 25, 9, tzinfo=UTC))
+    incidents = [i for i in classifier.classify(item) if i.violation]
+    assert incidents, item.text
+    inc = incidents[0]
+    stand_ins = [a for a in inc.actors if a.inferred]
+    assert [(a.side, a.role) for a in stand_ins] == [(GOV, "attacker")]
+    assert any("attacker side inferred" in r for r in inc.reasons)
+    assert attacker_sides(inc) == frozenset()
+    assert inc.to_dict()["actors"][-1].get("inferred") is True
