@@ -58,6 +58,28 @@ def _neighbour_date(doc: Document, i: int, taken: set[int]) -> DateResolution | 
                                   res.reason + " (from a neighbouring sentence)")
     return None
 
+# How far back a sentence without a date of its own looks for the time the story is told in.
+_CARRY_BACK = 3
+
+
+def _carried_date(doc: Document, i: int) -> DateResolution | None:
+    """The day of the nearest earlier sentence that names one (an act's own or not).
+
+    News tells a story from a reference time set once ("... were killed on Saturday in air
+    strikes ..."); the detail sentences after it ("The heaviest toll was in Balyun, where
+    Russian raids killed nine") stay in that time until another date is named.
+    """
+    for j in range(i - 1, max(-1, i - 1 - _CARRY_BACK), -1):
+        if doc.scans[j].background:
+            continue
+        res = _recent_phrase(doc, doc.sentences[j].text)
+        if res is not None:
+            return DateResolution(res.date, res.precision, res.words,
+                                  res.reason + " (the time the report was telling, set in an "
+                                  "earlier sentence)")
+    return None
+
+
 def _recent_phrase(doc: Document, text: str) -> DateResolution | None:
     """First date phrase of ``text`` naming a day or week within 31 days of the report."""
     for p in find_date_phrases(text):
@@ -160,6 +182,9 @@ def cluster_date(doc: Document, c: Cluster, taken: set[int]) -> tuple[DateResolu
     first = c.records[0].sent
     if first >= 0:
         res = _neighbour_date(doc, first, taken)
+        if res is not None:
+            return res, "neighbour"
+        res = _carried_date(doc, first)
         if res is not None:
             return res, "neighbour"
     if doc.title:

@@ -660,7 +660,7 @@ _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)
 
 # "Fighters of X attacked ...": X heads the subject, it is not the object of a preposition.
 _MEMBERS_OF = re.compile(
-    r"(?:^|[.;:,]\s*|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five)\s+)"
+    r"(?:^|[.;:,]\s*|\s-\s+|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five)\s+)"
     r"(?:fighters|members|militants|militiamen|units?|elements|troops|forces|gunmen|soldiers|"
     r"cells?|squads?|snipers|commandos|battalions?|brigades?)\s+(?:of|from|belonging\s+to|"
     r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)
@@ -720,7 +720,8 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
         return "attacker"
     if _MEMBERS_OF.search(before):
         # "Fighters of X attacked": X heads the subject; "members of X were shot": the patient.
-        return "target" if _PASSIVE_BEFORE.search(between) else "attacker"
+        passive = _PASSIVE_BEFORE.search(between) and not act.trigger.lower().endswith("ing")
+        return "target" if passive else "attacker"  # "are shelling" is active, not passive
     if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
         return "target"
     if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):

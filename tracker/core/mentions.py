@@ -54,7 +54,9 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
     (CaselessPattern(
         r"\bturk(?:ey|iye)\b|\bturkish(?=\s+(?:military|army|armed|forces|troops|"
         r"soldiers|bases?|posts?|observation|positions?|patrols?|convoys?|drones?|"
-        r"artillery|howitzers|tanks|jets|warplanes|personnel|outposts?|points?)\b)"),
+        r"artillery|howitzers|tanks|jets|warplanes|personnel|outposts?|points?|shelling|"
+        r"bombardment|shells|strikes?|air\s*strikes?|raids?|missiles?|rockets?|fire|"
+        r"attacks?)\b)"),
      ActorInfo("Turkish Armed Forces", OPP, False, True), LiteralGate(("turk",))),
     (CaselessPattern(r"\b(?:turk(?:ish|ey)-backed|ankara-backed)\b"),
      ActorInfo("Syrian National Army", OPP, False, True), LiteralGate(("-backed",))),
@@ -94,16 +96,17 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
 # government", "factions loyal to Damascus", "Damascus-linked fighters", "pro-government
 # gunmen".  The whole phrase is one mention of the patron's side, and it wins over the
 # registry name inside it ("the Syrian government" alone would read as a speaker or source).
-_PATRON_GOV = (r"(?:the\s+)?(?:(?:syrian|transitional|interim|new)\s+)*(?:government(?:\s+in\s+"
-               r"damascus)?|damascus(?:\s+government)?|(?:syrian\s+)?(?:defen[cs]e|interior)\s+"
-               r"ministry|ministry\s+of\s+(?:defen[cs]e|interior))")
+_PATRON_GOV = (r"(?:the\s+)?(?:syria's\s+)?(?:(?:syrian|transitional|interim|new)\s+)*"
+               r"(?:government(?:\s+in\s+damascus)?|damascus(?:\s+government)?|authorities(?:\s+"
+               r"in\s+damascus)?|(?:syrian\s+)?(?:defen[cs]e|interior)\s+ministry|ministry\s+of\s+"
+               r"(?:defen[cs]e|interior))")
 _PARTY_NOUN = (r"(?:armed\s+)?(?:groups?|factions?|forces|fighters|militias?|militiamen|militants|"
                r"gunmen|units|troops|formations|elements|brigades|battalions|tribesmen|"
                r"tribal\s+fighters|clans)")
 AFFILIATED_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...] = (
     (CaselessPattern(
         r"\b" + _PARTY_NOUN + r"\s+(?:(?:linked|affiliated|allied|aligned|loyal|close|"
-        r"attached|belonging|subordinate)\s+(?:to|with)|(?:backed|supported|sent)\s+by)\s+"
+        r"attached|belonging|subordinate)\s+(?:to|with)|(?:backed|supported|sent)\s+by|of)\s+"
         + _PATRON_GOV + r"\b|\b(?:damascus|government)-(?:linked|affiliated|aligned|allied|"
         r"backed|loyal|led)\b(?:\s+" + _PARTY_NOUN + r"\b)?|\bpro-(?:government|damascus)\b"
         r"(?:\s+" + _PARTY_NOUN + r"\b)?"),
