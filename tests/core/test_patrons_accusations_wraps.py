@@ -196,3 +196,51 @@ def test_an_inferred_attacker_is_marked_and_ignored_by_merging(
     assert any("attacker side inferred" in r for r in inc.reasons)
     assert attacker_sides(inc) == frozenset()
     assert inc.to_dict()["actors"][-1].get("inferred") is True
+
+
+@pytest.mark.parametrize(("weapon", "verb", "agent", "side"), [
+    (w, v, a, s) for w, v in itertools.product(
+        ["the rockets", "the shells", "the mortar rounds", "the missiles"],
+        ["were launched by", "had been fired by", "were probably fired by"])
+    for a, s in [("government forces", GOV), ("regime troops", GOV)]])
+def test_the_agent_of_the_weapons_in_a_later_sentence_is_the_attacker(
+    classifier: Classifier, weapon: str, verb: str, agent: str, side: str
+) -> None:
+    text = ("Two civilians were killed late on Saturday when rockets struck a camp for displaced "
+            "people on the outskirts of Sarmin in Idlib province, rescuers said. Two more people "
+            f"were hurt. The rescue group said {weapon} {verb} {agent} stationed in Saraqib.")
+    incidents = classifier.classify(ItemInput("", text, datetime(2023, 9, 24, 9, tzinfo=UTC)))
+    assert incidents and incidents[0].violation, text
+    attackers = [(a.side, a.inferred) for a in incidents[0].actors if a.role == "attacker"]
+    assert attackers == [(side, False)]
+
+
+@pytest.mark.parametrize(("subject", "verb", "want"), [
+    (s, v, n) for (s, n), v in itertools.product(
+        [("Two civilians, an elderly man and a woman,", 2),
+         ("Three people, a woman and her two sons,", 3),
+         ("Four soldiers, one of them an officer,", 4),
+         ("A soldier of the government forces", 1)],
+        ["were killed", "were shot dead", "died"])
+    if not (s.startswith("A ") and v == "died")])
+def test_a_victim_count_with_an_appositive_is_counted(
+    subject: str, verb: str, want: int
+) -> None:
+    from tracker.core.numbers import extract_toll
+
+    sentence = f"{subject} {verb} on Saturday when shells hit the village."
+    if subject.startswith("A soldier"):
+        sentence = sentence.replace(" were ", " was ")
+    assert extract_toll([sentence]).best == want, sentence
+
+
+@pytest.mark.parametrize("lead_day", ["on Saturday", "late on Saturday", "on Saturday evening"])
+def test_a_detail_sentence_keeps_the_time_the_report_was_telling(
+    classifier: Classifier, lead_day: str
+) -> None:
+    text = (f"Nineteen civilians were killed {lead_day} in air strikes by the Syrian government "
+            "and its Russian ally on the Idlib region, a monitor said. The heaviest toll was in "
+            "Balyun, a village in Jabal al-Zawiya, where Russian raids killed nine civilians.")
+    incidents = classifier.classify(ItemInput("", text, datetime(2019, 12, 8, 9, tzinfo=UTC)))
+    dates = {i.date for i in incidents}
+    assert dates == {date(2019, 12, 7)}, [(i.date, i.location) for i in incidents]

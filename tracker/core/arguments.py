@@ -212,6 +212,31 @@ def origin_attacker(
         side = fire_origin_side(doc.sentences[i].text)
         if side in ORIGIN_ACTORS:
             return ORIGIN_ACTORS[side], doc.sentences[i].text.strip()
+    for i in dict.fromkeys(idx):
+        agent = weapon_agent(doc, i)
+        if agent is not None:
+            return agent, doc.sentences[i].text.strip()
+    return None
+
+
+# "the rockets were launched by government forces", "shells fired by the SDF": the agent of
+# the weapons of an act told in an earlier sentence.
+_WEAPON_BY = CaselessPattern(
+    r"\b(?:rockets?|missiles?|shells?|mortars?|mortar\s+rounds|rounds|drones?|projectiles|"
+    r"barrels?|barrel\s+bombs|bombs|munitions|artillery|salvoes|strikes|raids?)\s+(?:that\s+|"
+    r"which\s+)?(?:(?:was|were|had\s+been|have\s+been|are|is)\s+)?(?:(?:probably|reportedly|"
+    r"apparently|likely|allegedly)\s+)?(?:launched|fired|dropped|sent|flown|carried\s+out)\s+"
+    r"by\s+(?:the\s+)?$")
+
+
+def weapon_agent(doc: Document, i: int) -> ActorInfo | None:
+    """The armed party named as the agent of the weapons in sentence ``i``, or None."""
+    text = doc.sentences[i].text
+    if "by" not in text:
+        return None
+    for start, _end, info in doc.actors[i]:
+        if info.side != CIV and _WEAPON_BY.search(text[max(0, start - 90) : start]):
+            return info
     return None
 
 def cluster_toll(

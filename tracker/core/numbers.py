@@ -94,13 +94,17 @@ _AUX = (
     r"(?:\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|is|being|got|reportedly|also|"
     r"all|later|allegedly|subsequently|been|had|have|has))*"
 )
-_KILLED = r"(?:killed|dead|died|slain|martyred|perished|lost\s+their\s+lives|lost\s+his\s+life)"
+_KILLED = (r"(?:killed|dead|died|slain|martyred|perished|lost\s+their\s+lives|lost\s+his\s+life|"
+           r"shot\s+dead|gunned\s+down)")
+# "Two civilians, an elderly man and a woman, were killed": an appositive naming the victims.
+_APPOSITIVE = r"(?:\s*,\s*(?:an?|the|one|two|three|four|five|six|his|her|their)\s+[^,;.]{2,60}?,)?"
 _INJURED = r"(?:injured|wounded|hurt)"
 _BOTH = rf"(?:{_KILLED}\s+(?:and|or)\s+{_INJURED}|{_INJURED}\s+(?:and|or)\s+{_KILLED})"
 
 _I = re.IGNORECASE
 _SUBJECT_BOTH = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_BOTH}\b")
-_SUBJECT_KILLED = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_KILLED}\b")
+_SUBJECT_KILLED = CaselessPattern(
+    rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_APPOSITIVE}{_AUX}\s+{_KILLED}\b")
 _SUBJECT_INJURED = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_INJURED}\b")
 _BARE = CaselessPattern(rf"\b{_QUAL}(?P<num>\d+|{_WORDNUM})\b(?:\s+(?:were|have\s+been|had\s+been|"
                    rf"also|reportedly))*\s+(?P<verb>killed|dead|injured|wounded)"
