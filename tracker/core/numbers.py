@@ -97,14 +97,15 @@ _AUX = (
 _KILLED = (r"(?:killed|dead|died|slain|martyred|perished|lost\s+their\s+lives|lost\s+his\s+life|"
            r"shot\s+dead|gunned\s+down)")
 # "Two civilians, an elderly man and a woman, were killed": an appositive naming the victims.
-_APPOSITIVE = r"(?:\s*,\s*(?:an?|the|one|two|three|four|five|six|his|her|their)\s+[^,;.]{2,60}?,)?"
+_NAMING_APPOSITIVE = (r"(?:\s*,\s*(?:an?|the|one|two|three|four|five|six|his|her|their)\s+"
+                      r"[^,;.]{2,60}?,)?")
 _INJURED = r"(?:injured|wounded|hurt)"
 _BOTH = rf"(?:{_KILLED}\s+(?:and|or)\s+{_INJURED}|{_INJURED}\s+(?:and|or)\s+{_KILLED})"
 
 _I = re.IGNORECASE
 _SUBJECT_BOTH = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_BOTH}\b")
 _SUBJECT_KILLED = CaselessPattern(
-    rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_APPOSITIVE}{_AUX}\s+{_KILLED}\b")
+    rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_NAMING_APPOSITIVE}{_AUX}\s+{_KILLED}\b")
 _SUBJECT_INJURED = CaselessPattern(rf"\b{_QUAL}(?P<num>{_NUM})\b\s+{_NP}{_AUX}\s+{_INJURED}\b")
 _BARE = CaselessPattern(rf"\b{_QUAL}(?P<num>\d+|{_WORDNUM})\b(?:\s+(?:were|have\s+been|had\s+been|"
                    rf"also|reportedly))*\s+(?P<verb>killed|dead|injured|wounded)"
@@ -303,7 +304,7 @@ def _active_voice(m: re.Match[str], sentence: str) -> bool:
 
 _CASUALTY_GATE = LiteralGate((
     "kill", "dead", "died", "death", "wound", "injur", "hurt", "slain", "martyr", "lives", "life",
-    "perish", "toll", "casualt", "fatalit",
+    "perish", "toll", "casualt", "fatalit", "gunned",
 ))
 _APPOSITIVE = re.compile(r",\s+(?:(?:\w+|\d+)\s+of\s+(?:them|whom)\s+[\w\s'-]+?|including\s+"
                          r"[\w\s'-]+?|among\s+them\s+[\w\s'-]+?),")
