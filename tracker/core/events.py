@@ -624,7 +624,9 @@ class Span:
     key: str
 
 
-_SOURCE_BEFORE = re.compile(r"(?:according\s+to|a\s+source\s+(?:with)?in|sources?\s+(?:in|from|"
+_SOURCE_BEFORE = re.compile(r"(?:according\s+to|(?:media|press|information)\s+(?:centre|center|"
+                            r"office|wing|department)\s+of|spokes(?:man|woman|person)\s+for|"
+                            r"a\s+source\s+(?:with)?in|sources?\s+(?:in|from|"
                             r"close\s+to|within)|outlet\s+(?:run\s+by|linked\s+to)|linked\s+to|"
                             r"affiliated\s+with|run\s+by|close\s+to|told)\s+(?:the\s+)?"
                             r"(?:[\w'-]+\s+){0,2}$", _I)
@@ -660,7 +662,8 @@ _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)
 
 # "Fighters of X attacked ...": X heads the subject, it is not the object of a preposition.
 _MEMBERS_OF = re.compile(
-    r"(?:^|[.;:,]\s*|\s-\s+|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five)\s+)"
+    r"(?:^|[.;:,]\s*|\s-\s+|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five|"
+    r"when|as|after|while|because|since|and|but|that|then|before)\s+)"
     r"(?:fighters|members|militants|militiamen|units?|elements|troops|forces|gunmen|soldiers|"
     r"cells?|squads?|snipers|commandos|battalions?|brigades?)\s+(?:of|from|belonging\s+to|"
     r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)

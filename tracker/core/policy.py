@@ -109,13 +109,17 @@ def decide_under(
         cand = _labels(a, named) - tgt_l
         if len(cand) == 1:
             att_l, inferred = cand, True
+    from_named = bool(att_l) and not att
     if not att_l and tgt_l and remote_or_clash:
         att_l, inferred = _other(tgt_l) & set(a.inferable_sides), True
     elif att_l and not tgt_l and (remote_or_clash or (sub in (SUICIDE, IED, ATTACK) and bool(tgt))):
         tgt_l, inferred = _other(att_l) & set(a.inferable_sides), True
     elif not att_l and not tgt_l and sub == AIR and a.unattributed_air:
         att_l, tgt_l, inferred = {a.unattributed_air}, _other({a.unattributed_air}), True
-    by_inference = _side_name(a, next(iter(att_l))) if not att and len(att_l) == 1 else ""
+    # The side an attacker the report leaves unnamed is put on, for the incident's actors; not
+    # when it came from a party merely named in the report (often the source or the victim).
+    by_inference = (_side_name(a, next(iter(att_l)))
+                    if not att and not from_named and len(att_l) == 1 else "")
     if not att_l:
         return Verdict(False, "not a violation: perpetrator unknown", False)
     guarantor = any(p.key in a.guarantors for p in tgt)
