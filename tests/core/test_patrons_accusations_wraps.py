@@ -244,3 +244,22 @@ def test_a_detail_sentence_keeps_the_time_the_report_was_telling(
     incidents = classifier.classify(ItemInput("", text, datetime(2019, 12, 8, 9, tzinfo=UTC)))
     dates = {i.date for i in incidents}
     assert dates == {date(2019, 12, 7)}, [(i.date, i.location) for i in incidents]
+
+
+@pytest.mark.parametrize(("lead", "first", "middle", "second"), [
+    (lead, f, m, s) for lead, (f, s), m in itertools.product(
+        ["Fighting broke out late on Thursday in the western countryside of Sweida between",
+         "Fierce clashes erupted on Wednesday night on the edge of the city between"],
+        [("the Druze \"National Guard\"", "the government's General Security forces"),
+         ("government forces", "the \"National Guard\"")],
+        [" and ", ", backed by allied fighters, and "])])
+def test_the_first_party_of_clashes_between_two_is_the_attacker(
+    classifier: Classifier, lead: str, first: str, middle: str, second: str
+) -> None:
+    sentence = f"{lead} {first}{middle}{second}, local sources said."
+    found = find_actors(classifier.ref, sentence)
+    spans = [Span(s, e, info.name) for s, e, info in found]
+    roles = assign_roles(sentence, scan_sentence(sentence, date(2025, 10, 1)).acts, spans)
+    by_place = {sentence[s:e]: roles.get(info.name) for s, e, info in found}
+    parties = list(by_place.values())
+    assert parties[0] == "attacker" and parties[-1] == "target", (sentence, by_place)

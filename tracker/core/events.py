@@ -841,9 +841,11 @@ _COORDINATED = re.compile(
 # "clashes between X and Y": the two are on opposite sides of the act.
 _BETWEEN_BEFORE = re.compile(
     r"\b(?:clash\w*|fighting|fights?|battles?|skirmish\w*|confrontations?|hostilities|"
-    r"infighting|fire)\s+(?:[\w'-]+\s+){0,10}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", _I)
+    r"infighting|fire)\s+(?:[\w'-]+\s+){0,14}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}[\"']?$",
+    _I)
 _BETWEEN_AND = re.compile(
-    _HEAD_NOUN + r"(?:\s+on\s+(?:the\s+)?one\s+(?:side|hand))?\s+and\s+[^,;:()]{0,70}", _I)
+    r"[\"']?" + _HEAD_NOUN + r"(?:\s*,\s*[^,;:()]{2,50},)?(?:\s+on\s+(?:the\s+)?one\s+"
+    r"(?:side|hand))?\s+and\s+[^,;:()]{0,70}", _I)
 # Acts two parties do to each other: coordinated subjects without a "with" object fight
 # each other ("HTS and Hurras al-Din clashed near Idlib").
 _RECIPROCAL = re.compile(r"clash\w*|fight\w*|fought|battl\w*|skirmish\w*", _I)
@@ -877,7 +879,7 @@ def _link_coordinated(
                 b.end <= act.start < b_clause[1] for act in acts):
             continue  # an object, then the subject of a new verb
         gap = sentence[a.end : b.start]
-        if _BETWEEN_BEFORE.search(sentence[max(0, a.start - 80) : a.start]) and \
+        if _BETWEEN_BEFORE.search(sentence[max(0, a.start - 120) : a.start]) and \
                 _BETWEEN_AND.fullmatch(gap):
             roles[k], roles[k + 1] = "attacker", "target"
             continue
