@@ -263,3 +263,16 @@ def test_the_first_party_of_clashes_between_two_is_the_attacker(
     by_place = {sentence[s:e]: roles.get(info.name) for s, e, info in found}
     parties = list(by_place.values())
     assert parties[0] == "attacker" and parties[-1] == "target", (sentence, by_place)
+
+
+@pytest.mark.parametrize("look_back", ["Earlier in January", "Earlier this month", "Last month"])
+def test_a_look_back_to_older_strikes_does_not_join_the_reported_act(
+    classifier: Classifier, look_back: str
+) -> None:
+    text = ("Ten civilians died early on Thursday when Russian warplanes bombed the Idlib town of "
+            "Ariha, with the raids landing close to a bakery, the Observatory reported. Rescuers "
+            "warned that the toll could rise. "
+            f"{look_back}, strikes on a market and industrial zone in Idlib city killed 18 people.")
+    incidents = classifier.classify(ItemInput("", text, datetime(2020, 1, 30, 12, tzinfo=UTC)))
+    main = [i for i in incidents if i.location and i.location.name == "Ariha"]
+    assert main and main[0].fatalities == 10, [(i.location, i.fatalities) for i in incidents]

@@ -480,6 +480,12 @@ class _Backdrop:
 _SINCE_BEFORE = re.compile(r"\bsince\b[^,;:]{0,60}$", _I)
 
 
+# "Earlier in January", "earlier this month", "last week": the story looks back from the act
+# it reports to older ones ("Earlier in January, strikes on a market killed 18 people").
+_LOOKING_BACK = re.compile(r"\b(?:earlier\s+(?:in|this)|last)\s+\w+$", re.IGNORECASE)
+_LOOK_BACK_KINDS = frozenset({"month", "this_month", "last_month"})
+
+
 def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop | None]:
     """(has a recent day/week phrase, background cue from an old date phrase)."""
     day_phrase = False
@@ -494,6 +500,11 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop |
             background = background or _Backdrop(
                 f"'{phrase.words}' dates background, not a new act", phrase.start,
                 since or phrase.values[:1] == (-2,))
+            continue
+        if _LOOKING_BACK.search(sentence[max(0, phrase.start - 12) : phrase.end]) and \
+                phrase.kind in _LOOK_BACK_KINDS:
+            background = background or _Backdrop(
+                f"'{phrase.words}' looks back before the reported act", phrase.start, False)
             continue
         if published is None:
             day_phrase = day_phrase or phrase.kind not in ("month",)
