@@ -333,9 +333,20 @@ def title_frames(doc: Document) -> list[ActFrame]:
                     {info.name: info for _, _, info in actors})]
 
 
+# "the Idlib town of Ariha", "the Daraa village of Nawa": the first place only says where.
+_KIND_OF = re.compile(r"\s+(?:(?:northern|southern|eastern|western|north-?western|north-?eastern|"
+                      r"south-?western|south-?eastern|central|rebel-held|opposition-held|"
+                      r"government-held|border|frontline|front-line|small|nearby)\s+)*(?:town|"
+                      r"village|city|hamlet|neighbou?rhood|suburb)\s+of\s+(?:the\s+)?$",
+                      re.IGNORECASE)
+
+
 def _qualifies_next(sent: str, pm: PlaceMention, others: Sequence[PlaceMention]) -> bool:
     """A possessive place right before another place ("Syria's Idlib province") only says
-    where that other place lies."""
+    where that other place lies; so does one naming its kind ("the Idlib town of Ariha")."""
+    if any(o is not pm and o.start > pm.end and o.place.precision <= pm.place.precision
+           and _KIND_OF.fullmatch(sent[pm.end : o.start]) for o in others):
+        return True
     end = pm.end
     if sent[end : end + 2] in ("'s", "\u2019s"):
         end += 2
