@@ -265,7 +265,7 @@ def test_the_first_party_of_clashes_between_two_is_the_attacker(
     assert parties[0] == "attacker" and parties[-1] == "target", (sentence, by_place)
 
 
-@pytest.mark.parametrize("look_back", ["Earlier in January", "Earlier this month", "Last month"])
+@pytest.mark.parametrize("look_back", ["Earlier in January", "Earlier this month"])
 def test_a_look_back_to_older_strikes_does_not_join_the_reported_act(
     classifier: Classifier, look_back: str
 ) -> None:

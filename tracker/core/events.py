@@ -480,10 +480,10 @@ class _Backdrop:
 _SINCE_BEFORE = re.compile(r"\bsince\b[^,;:]{0,60}$", _I)
 
 
-# "Earlier in January", "earlier this month", "last week": the story looks back from the act
+# "Earlier in January", "earlier this month": the story looks back from the act
 # it reports to older ones ("Earlier in January, strikes on a market killed 18 people").
-_LOOKING_BACK = re.compile(r"\b(?:earlier\s+(?:in|this)|last)\s+\w+$", re.IGNORECASE)
-_LOOK_BACK_KINDS = frozenset({"month", "this_month", "last_month"})
+_LOOKING_BACK = re.compile(r"\bearlier\s+(?:in|this)\s+\w+$", re.IGNORECASE)
+_LOOK_BACK_KINDS = frozenset({"month", "this_month"})
 
 
 def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop | None]:
