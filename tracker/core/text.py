@@ -142,8 +142,13 @@ class LiteralGate:
     def __call__(self, text: str) -> bool:
         """Whether any of the words occurs in ``text``, ignoring case."""
         if text.isascii():
-            low = text.lower()
-            return any(w in low for w in self._words)
+            return any(map(text.lower().__contains__, self._words))  # no generator frames
+        return self._regex.search(text) is not None
+
+    def within(self, text: str, lowered: str) -> bool:
+        """``self(text)`` for a caller that has ``lowered == text.lower()`` already."""
+        if text.isascii():
+            return any(map(lowered.__contains__, self._words))
         return self._regex.search(text) is not None
 
 
