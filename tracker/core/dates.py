@@ -169,7 +169,9 @@ _MONTH_KINDS = ("dmy", "mdy", "month")
 # _PATTERNS with each one's gate resolved once: True for the month gate (the month-name
 # patterns), else the words one of which must occur in the lower-cased text (empty: always
 # tried), so that the per-sentence loop does no look-ups.
-_GATED_PATTERNS: tuple[tuple[str, re.Pattern[str], bool, tuple[str, ...]], ...] = tuple(
+_GATED_PATTERNS: tuple[
+    tuple[str, re.Pattern[str] | CaselessPattern, bool, tuple[str, ...]], ...
+] = tuple(
     (kind, pattern, kind in _MONTH_KINDS, () if kind in _MONTH_KINDS else _GATES.get(kind, ()))
     for kind, pattern in _PATTERNS
 )
