@@ -208,12 +208,15 @@ def find_date_phrases(text: str) -> tuple[DatePhrase, ...]:
     return tuple(chosen)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _group_value(group: str | None) -> int:
     """Encode a regex group as an int: numbers, month and weekday names, keywords."""
     if not group:
         return 0
     g = group.lower().rstrip(".")
-    digits = re.match(r"\d+", g)
+    digits = _DIGITS.match(g)
     if digits:
         return int(digits.group(0))
     if g in MONTHS:
@@ -360,7 +363,9 @@ def resolve_first(
     return report_date(published, tz)
 
 
+_YEAR_NUMBER = re.compile(r"(?<![\d,.])(?:199\d|20[0-3]\d)(?![\d,])")
+
+
 def years_mentioned(text: str) -> list[int]:
     """Four-digit years (1990-2039) in ``text``; used to spot background recollections."""
-    return [int(m.group(0)) for m in re.finditer(r"(?<![\d,.])(?:199\d|20[0-3]\d)(?![\d,])",
-                                                 text)]
+    return [int(m.group(0)) for m in _YEAR_NUMBER.finditer(text)]

@@ -988,10 +988,13 @@ _FIRE_ORIGIN = re.compile(
     r"areas?|regions?|parts|positions|villages|towns|zones?)\b)", _I)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def fire_origin_side(sentence: str) -> str | None:
     """The side ("government"/"opposition") whose ground the fire is said to come from."""
     m = _FIRE_ORIGIN.search(sentence)
     if m is None:
         return None
-    word = re.sub(r"\s+", " ", (m.group("of") or m.group("held")).lower())
+    word = _SPACES.sub(" ", (m.group("of") or m.group("held")).lower())
     return _ORIGIN_SIDE_WORDS.get(word)

@@ -189,6 +189,9 @@ def _word_before_stop(chunk: str) -> str | None:
     return head[len(head.rstrip(_WORD_CHARS)) :] or None
 
 
+_DOTTED_ACRONYM = re.compile(r"(?:[a-z]\.)+[a-z]?")
+
+
 def _is_abbreviation(chunk: str) -> bool:
     """True when the full stop closing ``chunk`` belongs to an abbreviation or initial."""
     before = _word_before_stop(chunk)
@@ -198,7 +201,7 @@ def _is_abbreviation(chunk: str) -> bool:
     if word in ABBREVIATIONS:
         return True
     # Single initials ("A. Smith") and dotted acronyms ("U.S.") do not end sentences.
-    return len(word) == 1 or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]?", word))
+    return len(word) == 1 or bool(_DOTTED_ACRONYM.fullmatch(word))
 
 
 def _next_starts_sentence(text: str, pos: int) -> bool:
