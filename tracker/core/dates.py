@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
+from tracker.core.text import CaselessPattern
+
 NO_PHRASE_REASON = "no date phrase; assumed the report date"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -77,10 +79,9 @@ class DateResolution:
     reason: str
 
 
-_I = re.IGNORECASE
-
-# Order matters only for ties: at one position the longest match wins.
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Order matters only for ties: at one position the longest match wins.  Case-insensitive
+# patterns are CaselessPatterns (lower-case sources): the same matches, found faster.
+_PATTERNS: tuple[tuple[str, re.Pattern[str] | CaselessPattern], ...] = (
     ("iso", re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")),
     (
         "dmy",
@@ -92,25 +93,25 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "mdy",
         re.compile(rf"\b(?:on\s+)?({_MONTH_ALT})\s+({_DAY})(?:,?\s+({_YEAR}))?\b(?!\s*km)"),
     ),
-    ("today", re.compile(r"\b(?:(?:at dawn|at noon|earlier|late|early)\s+)?today\b", _I)),
-    ("today", re.compile(r"\b(?:this\s+(?:morning|afternoon|evening)|tonight|(?:shortly\s+|just\s+"
-                         r"|soon\s+)?after\s+midnight)\b", _I)),
+    ("today", CaselessPattern(r"\b(?:(?:at dawn|at noon|earlier|late|early)\s+)?today\b")),
+    ("today", CaselessPattern(r"\b(?:this\s+(?:morning|afternoon|evening)|tonight|(?:shortly\s+|"
+                              r"just\s+|soon\s+)?after\s+midnight)\b")),
     (
         "yesterday",
-        re.compile(r"\b(?:(?:late|early|at dawn)\s+)?yesterday(?:\s+(?:morning|afternoon|"
-                   r"evening|night))?\b", _I),
+        CaselessPattern(r"\b(?:(?:late|early|at dawn)\s+)?yesterday(?:\s+(?:morning|afternoon|"
+                        r"evening|night))?\b"),
     ),
-    ("last_night", re.compile(r"\b(?:late\s+)?last\s+night\b|\bovernight\b|\bduring the night\b",
-                              _I)),
-    ("days_ago", re.compile(r"\b(a|one|two|three|four|five|six|[1-6])\s+days?\s+(?:ago|earlier)\b",
-                            _I)),
-    ("few_days", re.compile(r"\b(?:a\s+few|several)\s+days\s+ago\b", _I)),
-    ("weeks_ago", re.compile(r"\b(?:about\s+|around\s+|nearly\s+)?(a|one|two|three|[1-3])\s+"
-                             r"weeks?\s+ago\b", _I)),
-    ("last_week", re.compile(r"\b(?:last|the\s+past|the\s+previous)\s+week\b", _I)),
-    ("this_week", re.compile(r"\b(?:earlier\s+)?this\s+week\b", _I)),
-    ("this_month", re.compile(r"\b(?:earlier\s+)?this\s+month\b", _I)),
-    ("last_month", re.compile(r"\blast\s+month\b", _I)),
+    ("last_night", CaselessPattern(r"\b(?:late\s+)?last\s+night\b|\bovernight\b|"
+                                   r"\bduring the night\b")),
+    ("days_ago", CaselessPattern(r"\b(a|one|two|three|four|five|six|[1-6])\s+days?\s+"
+                                 r"(?:ago|earlier)\b")),
+    ("few_days", CaselessPattern(r"\b(?:a\s+few|several)\s+days\s+ago\b")),
+    ("weeks_ago", CaselessPattern(r"\b(?:about\s+|around\s+|nearly\s+)?(a|one|two|three|[1-3])"
+                                  r"\s+weeks?\s+ago\b")),
+    ("last_week", CaselessPattern(r"\b(?:last|the\s+past|the\s+previous)\s+week\b")),
+    ("this_week", CaselessPattern(r"\b(?:earlier\s+)?this\s+week\b")),
+    ("this_month", CaselessPattern(r"\b(?:earlier\s+)?this\s+month\b")),
+    ("last_month", CaselessPattern(r"\blast\s+month\b")),
     (
         "weekday",
         re.compile(
@@ -128,8 +129,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("month", re.compile(rf"\b()({_MONTH_ALT})\s+({_YEAR})\b")),
     (
         "year",
-        re.compile(rf"\b(in|since|during|by|until|early|late|mid-|mid|of|from)\s+({_YEAR})\b",
-                   _I),
+        CaselessPattern(
+            rf"\b(in|since|during|by|until|early|late|mid-|mid|of|from)\s+({_YEAR})\b"),
     ),
 )
 
@@ -144,6 +145,9 @@ def to_local(published: datetime, tz: tzinfo) -> datetime:
 # Cheap literal gates: a pattern can only match when one of its words is present, so
 # most sentences skip most patterns (the classifier calls this for every sentence).
 _MONTH_GATE = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+# The same search for ASCII text already lower-cased: a case-sensitive literal alternation
+# lets ``re`` skip ahead, where the case-insensitive one tries every position.
+_MONTH_GATE_LOWER = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 _GATES: dict[str, tuple[str, ...]] = {
     "today": ("today", "this ", "tonight", "midnight"),
     "yesterday": ("yesterday",),
@@ -159,13 +163,18 @@ _GATES: dict[str, tuple[str, ...]] = {
     "year": ("19", "20"),
     "iso": ("-",),
 }
+_MONTH_KINDS = ("dmy", "mdy", "month")
 
 
-def _gate_open(kind: str, lower: str, has_month: bool) -> bool:
-    """Whether pattern ``kind`` can match the lower-cased text at all."""
-    if kind in ("dmy", "mdy", "month"):
-        return has_month
-    return any(g in lower for g in _GATES.get(kind, ("",)))
+# _PATTERNS with each one's gate resolved once: True for the month gate (the month-name
+# patterns), else the words one of which must occur in the lower-cased text (empty: always
+# tried), so that the per-sentence loop does no look-ups.
+_GATED_PATTERNS: tuple[
+    tuple[str, re.Pattern[str] | CaselessPattern, bool, tuple[str, ...]], ...
+] = tuple(
+    (kind, pattern, kind in _MONTH_KINDS, () if kind in _MONTH_KINDS else _GATES.get(kind, ()))
+    for kind, pattern in _PATTERNS
+)
 
 
 @lru_cache(maxsize=256)
@@ -176,9 +185,13 @@ def find_date_phrases(text: str) -> tuple[DatePhrase, ...]:
     """
     found: list[DatePhrase] = []
     lower = text.lower()
-    has_month = bool(_MONTH_GATE.search(text))
-    for kind, pattern in _PATTERNS:
-        if not _gate_open(kind, lower, has_month):
+    has_month = bool(_MONTH_GATE_LOWER.search(lower) if text.isascii()
+                     else _MONTH_GATE.search(text))
+    for kind, pattern, month_gate, words in _GATED_PATTERNS:
+        if month_gate:
+            if not has_month:
+                continue
+        elif words and not any(map(lower.__contains__, words)):
             continue
         for m in pattern.finditer(text):
             values = tuple(_group_value(g) for g in m.groups())
@@ -195,12 +208,15 @@ def find_date_phrases(text: str) -> tuple[DatePhrase, ...]:
     return tuple(chosen)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _group_value(group: str | None) -> int:
     """Encode a regex group as an int: numbers, month and weekday names, keywords."""
     if not group:
         return 0
     g = group.lower().rstrip(".")
-    digits = re.match(r"\d+", g)
+    digits = _DIGITS.match(g)
     if digits:
         return int(digits.group(0))
     if g in MONTHS:
@@ -347,7 +363,9 @@ def resolve_first(
     return report_date(published, tz)
 
 
+_YEAR_NUMBER = re.compile(r"(?<![\d,.])(?:199\d|20[0-3]\d)(?![\d,])")
+
+
 def years_mentioned(text: str) -> list[int]:
     """Four-digit years (1990-2039) in ``text``; used to spot background recollections."""
-    return [int(m.group(0)) for m in re.finditer(r"(?<![\d,.])(?:199\d|20[0-3]\d)(?![\d,])",
-                                                 text)]
+    return [int(m.group(0)) for m in _YEAR_NUMBER.finditer(text)]

@@ -66,19 +66,22 @@ SUB_TO_TYPE = {
 # Sub-event types by how specific the evidence for them is; used when merging acts.
 TYPE_PRIORITY = (SUICIDE, AIR, IED, GRENADE, SHELLING, ATTACK, ARMED_CLASH, INCURSION)
 
-# (pattern, defensive) — hostile-act words. Defensive verbs make their subject the target.
-_TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
+# (pattern, defensive, gate) — hostile-act words. Defensive verbs make their subject the
+# target.  The gate (None: none) lists words one of which every match contains, so a sentence
+# without them skips the pattern; it never changes what the pattern finds.
+_TRIGGERS: tuple[tuple[CaselessPattern, bool, LiteralGate | None], ...] = (
     # "launched missiles at", "fired rockets towards": the weapon is the act
     (CaselessPattern(r"\blaunch(?:ed|es|ing)?\s+(?:[\w-]+\s+){0,3}?(?:missiles?|rockets?|"
                      r"shells?|drones?|mortars?|projectiles?|barrel\s+bombs?)\s+(?:at|on|towards?|"
-                     r"against|into)\b"), False),
+                     r"against|into)\b"), False, LiteralGate(("launch",))),
     (CaselessPattern(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|"
                      r"drone\s+(?:strikes?|attacks?)"
                      r"|aerial\s+(?:bombardment|attacks?|bombing|strikes?)|barrel\s+bombs?)\b"),
-     False),
+     False, LiteralGate(("air", "drone", "aerial", "barrel"))),
     (CaselessPattern(r"\b(?:suicide\s+)?(?:car|truck|vehicle)[-\s]bombs?(?:\s+attacks?)?\b"
                      r"|\bvbieds?\b|\bieds?\b|\broadside\s+bombs?\b|\blandmines?\b"
-                     r"|\bsuicide\s+(?:bombing|bomber|attack)s?\b"), False),
+                     r"|\bsuicide\s+(?:bombing|bomber|attack)s?\b"), False,
+     LiteralGate(("bomb", "ied", "landmine", "suicide"))),
     (CaselessPattern(r"\b(?:attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|offensive|raid(?:s|ed)?|"
                      r"bombard(?:s|ed|ing|ments?)?|bomb(?:s|ed|ing|ings)?|shell(?:s|ed|ing)|"
                      r"strikes?|struck|striking|pound(?:s|ed|ing)|clash(?:es|ed)?|fighting|fought|"
@@ -90,10 +93,12 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool], ...] = (
                      r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing)|overr(?:an|un)|retook|retaken|"
                      r"(?:took|taken|take|takes|taking|gained|seized)\s+(?:full\s+|complete\s+|"
                      r"total\s+)?control\s+of|"
-                     r"c(?:ame|omes?|oming)\s+under\s+(?:[\w-]+\s+){0,3}?fire)\b"), False),
+                     r"c(?:ame|omes?|oming)\s+under\s+(?:[\w-]+\s+){0,3}?fire)\b"), False, None),
     (CaselessPattern(r"\b(?:repel(?:s|led|ling)?|repuls(?:e|ed|es|ing)|thwart(?:s|ed|ing)?|"
                      r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
-                     r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True),
+                     r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True,
+     LiteralGate(("repel", "repuls", "thwart", "foil", "confront", "intercept", "fought", "shot",
+                  "downed", "destroy"))),
 )
 # Ground moves and detentions by an armed force (see INCURSION): acts only where the sentence
 # names a force (troops, tanks, a patrol ...) and no weapon word types the clause otherwise.
@@ -121,6 +126,7 @@ _FORCE = CaselessPattern(
     r"battalions?|reservists?)\b")
 # Killing verbs count as acts only in the active voice with an agent ("a group killed 21").
 _KILL = CaselessPattern(r"\b(?:killed|killing)\b(?!\s+(?:in|by|during|when|while|and|or|as)\b)")
+_KILL_GATE = LiteralGate(("kill",))
 _PASSIVE_BEFORE = CaselessPattern(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)?$")
 
 # Hostile-act words that are not acts in a given context.
@@ -352,6 +358,7 @@ _TRIGGER_GATE = LiteralGate((
 _IMPACT = CaselessPattern(r"\b(?:slam(?:s|med)\s+into|crash(?:es|ed)\s+into|rained\s+down\s+on|"
                           r"f(?:e|a)ll(?:s|en)?\s+(?:on|onto|in|inside|near)|"
                           r"land(?:s|ed)\s+(?:on|in|inside|near))\b")
+_IMPACT_GATE = LiteralGate(("slam", "crash", "rained", "fell", "fall", "land"))
 _WEAPON_BEFORE = CaselessPattern(
     r"\b(?:missiles?|rockets?|shells?|mortars?|bombs?|projectiles?|drones?|munitions|"
     r"artillery|(?:rocket|shell|mortar|gun|tank|artillery)\s*fire|barrages?|grenades?|"
@@ -388,14 +395,17 @@ def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool, bool]]:
         return []
     blocked = _NOT_ACT.spans(sentence, low)
     hits: list[tuple[int, int, bool, bool, bool]] = []
-    for pattern, defensive in _TRIGGERS:
+    for pattern, defensive, gate in _TRIGGERS:
+        if gate is not None and not gate.within(sentence, low):
+            continue
         for start, end in pattern.spans(sentence, low):
             hits.append((start, end, defensive, False, False))
     hits.extend((start, end, False, False, True) for start, end in incursions)
-    for start, end in _IMPACT.spans(sentence, low):
+    for start, end in (_IMPACT.spans(sentence, low) if _IMPACT_GATE.within(sentence, low)
+                       else ()):
         if _WEAPON_BEFORE.search(sentence[max(0, start - 80) : start]):
             hits.append((start, end, False, False, False))
-    for start, end in _KILL.spans(sentence, low):
+    for start, end in (_KILL.spans(sentence, low) if _KILL_GATE.within(sentence, low) else ()):
         # "were killed": an auxiliary and at most one word before the verb (60 characters
         # reach any such pair).
         if not _PASSIVE_BEFORE.search(sentence[max(0, start - 60) : start]):
@@ -1036,10 +1046,13 @@ _FIRE_ORIGIN = re.compile(
     r"areas?|regions?|parts|positions|villages|towns|zones?)\b)", _I)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def fire_origin_side(sentence: str) -> str | None:
     """The side ("government"/"opposition") whose ground the fire is said to come from."""
     m = _FIRE_ORIGIN.search(sentence)
     if m is None:
         return None
-    word = re.sub(r"\s+", " ", (m.group("of") or m.group("held")).lower())
+    word = _SPACES.sub(" ", (m.group("of") or m.group("held")).lower())
     return _ORIGIN_SIDE_WORDS.get(word)

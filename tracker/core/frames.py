@@ -138,13 +138,15 @@ def _sentence_records(
     return records
 
 
+_JOINING_GAP = re.compile(r"[\s,]*(?:and\s+)?(?:in|around|on|near|at)?\s*(?:the\s+)?", re.I)
+
+
 def _coordinated(doc: Document, i: int) -> bool:
     """Places joined by "and"/"," ("around Saraqib and in the Ghab"): a general claim."""
     sent = doc.sentences[i].text
     pms = doc.places[i]
     # "at X in the Y" (without "and" or a comma) places X inside Y: not coordinated.
-    return any(re.fullmatch(r"[\s,]*(?:and\s+)?(?:in|around|on|near|at)?\s*(?:the\s+)?",
-                            gap, re.I) is not None and ("," in gap or "and" in gap.lower())
+    return any(_JOINING_GAP.fullmatch(gap) is not None and ("," in gap or "and" in gap.lower())
                for a, b in itertools.pairwise(pms)
                for gap in (sent[a.end : b.start],))
 

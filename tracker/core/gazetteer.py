@@ -433,10 +433,12 @@ def _ordered(cands: list[Place]) -> tuple[Place, ...]:
 _ARTICLE = re.compile(r"^(?:[ae][lnrstdz]|ash|adh|ath)[-‐‑]", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
 def _looks_like_name(surface: str) -> bool:
     """Capitalised like a proper name ("Sarmin", not "sarmin" or the acronym "SANA").
 
-    Caseless scripts (Arabic) always pass.
+    Caseless scripts (Arabic) always pass.  Cached: the same surfaces ("Idlib", "al-Bab")
+    recur in every report and the test runs for each of their hits.
     """
     letters = [c for c in _ARTICLE.sub("", surface) if c.isalpha()]
     if not any(c.isupper() or c.islower() for c in letters):

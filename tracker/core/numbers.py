@@ -180,17 +180,22 @@ class Toll:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+_SPACES = re.compile(r"\s+")
+_OF_END = re.compile(r"\s+of$")
+_PLAIN_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+
+
 def parse_count(words: str) -> int | None:
     """Turn a number expression into an int; vague quantities without a value give None.
 
     >>> parse_count("twenty-one"), parse_count("dozens of"), parse_count("several")
     (21, 12, None)
     """
-    w = re.sub(r"\s+", " ", words.strip().lower().replace("-", " "))
-    w = re.sub(r"\s+of$", "", w)
+    w = _SPACES.sub(" ", words.strip().lower().replace("-", " "))
+    w = _OF_END.sub("", w)
     if not w:
         return None
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+", w):
+    if _PLAIN_NUMBER.fullmatch(w):
         return int(w.replace(",", ""))
     if w in VAGUE:
         return VAGUE[w]

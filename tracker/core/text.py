@@ -142,8 +142,13 @@ class LiteralGate:
     def __call__(self, text: str) -> bool:
         """Whether any of the words occurs in ``text``, ignoring case."""
         if text.isascii():
-            low = text.lower()
-            return any(w in low for w in self._words)
+            return any(map(text.lower().__contains__, self._words))  # no generator frames
+        return self._regex.search(text) is not None
+
+    def within(self, text: str, lowered: str) -> bool:
+        """``self(text)`` for a caller that has ``lowered == text.lower()`` already."""
+        if text.isascii():
+            return any(map(lowered.__contains__, self._words))
         return self._regex.search(text) is not None
 
 
@@ -213,6 +218,9 @@ def _word_before_stop(chunk: str) -> str | None:
     return head[len(head.rstrip(_WORD_CHARS)) :] or None
 
 
+_DOTTED_ACRONYM = re.compile(r"(?:[a-z]\.)+[a-z]?")
+
+
 def _is_abbreviation(chunk: str) -> bool:
     """True when the full stop closing ``chunk`` belongs to an abbreviation or initial."""
     before = _word_before_stop(chunk)
@@ -222,7 +230,7 @@ def _is_abbreviation(chunk: str) -> bool:
     if word in ABBREVIATIONS:
         return True
     # Single initials ("A. Smith") and dotted acronyms ("U.S.") do not end sentences.
-    return len(word) == 1 or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]?", word))
+    return len(word) == 1 or bool(_DOTTED_ACRONYM.fullmatch(word))
 
 
 def _next_starts_sentence(text: str, pos: int) -> bool:
