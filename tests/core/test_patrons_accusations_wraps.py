@@ -276,3 +276,32 @@ def test_a_look_back_to_older_strikes_does_not_join_the_reported_act(
     incidents = classifier.classify(ItemInput("", text, datetime(2020, 1, 30, 12, tzinfo=UTC)))
     main = [i for i in incidents if i.location and i.location.name == "Ariha"]
     assert main and main[0].fatalities == 10, [(i.location, i.fatalities) for i in incidents]
+
+
+@pytest.mark.parametrize(("dateline", "victims", "verb"), list(itertools.product(
+    ["ERBIL (Kurdistan24) - ", "Idlib, SANA - ", "DAMASCUS, Dec. 16 - ", ""],
+    ["Two fighters of the Syrian Democratic Forces", "A soldier of the Syrian Arab Army",
+     "Three members of Hayat Tahrir al-Sham"],
+    ["were wounded on Tuesday when a suicide drone exploded near them",
+     "was wounded on Tuesday when a shell hit their position"])))
+def test_members_of_a_party_hurt_by_an_act_are_its_target(
+    classifier: Classifier, dateline: str, victims: str, verb: str
+) -> None:
+    sentence = f"{dateline}{victims} {verb}."
+    found = find_actors(classifier.ref, sentence)
+    spans = [Span(s, e, info.name) for s, e, info in found]
+    roles = assign_roles(sentence, scan_sentence(sentence, date(2025, 12, 16)).acts, spans)
+    party = [info.name for s, e, info in found if info.side != "civilian"]
+    assert party and all(roles.get(n) == "target" for n in party), (sentence, roles)
+
+
+@pytest.mark.parametrize("speaker", ["The Syrian Democratic Forces (SDF)", "The SDF",
+                                     "The Syrian Democratic Forces"])
+def test_a_speaker_with_its_acronym_is_a_source(classifier: Classifier, speaker: str) -> None:
+    sentence = (f"RAQQA - {speaker} said on Saturday that factions affiliated with the Damascus "
+                "government had attacked its positions on the Ghanem al-Ali axis.")
+    found = find_actors(classifier.ref, sentence)
+    spans = [Span(s, e, info.name) for s, e, info in found]
+    roles = assign_roles(sentence, scan_sentence(sentence, date(2025, 11, 15)).acts, spans)
+    assert roles.get("Syrian government forces") == "attacker"
+    assert roles.get("Syrian Democratic Forces") != "attacker", roles

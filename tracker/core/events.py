@@ -656,7 +656,8 @@ _ORG_PART = (r"'s\s+(?:[\w-]+\s+){0,2}?(?:ministry|spokes(?:man|woman|person)|st
              r"wing|command|leadership|channel|agency|commander|officials?)")
 _SPEECH_VERB = (r"(?:said|says|claimed|claims|announced|announces|reported|reports|stated|states|"
                 r"confirmed|confirms|added|adds)")
-_SOURCE_AFTER = re.compile(r"^(?:-linked|-affiliated|-run|\s+(?:said|says|reported|announced|"
+_SOURCE_AFTER = re.compile(r"^(?:\s*\([^()]{1,40}\))?(?:-linked|-affiliated|-run|\s+(?:said|says|"
+                           r"reported|announced|"
                            r"stated|added|told|media|news|outlet|sources?|statement|"
                            r"spokes\w*|officials?|commander\s+said)|" + _ORG_PART
                            + r"\s+(?:has\s+|had\s+|also\s+)?" + _SPEECH_VERB + r")\b", _I)
@@ -685,8 +686,9 @@ _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)
 _MEMBERS_OF = re.compile(
     r"(?:^|[.;:,]\s*|\s-\s+|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five|"
     r"when|as|after|while|because|since|and|but|that|then|before)\s+)"
-    r"(?:fighters|members|militants|militiamen|units?|elements|troops|forces|gunmen|soldiers|"
-    r"cells?|squads?|snipers|commandos|battalions?|brigades?)\s+(?:of|from|belonging\s+to|"
+    r"(?:fighters?|members?|militants?|militiam[ae]n|units?|elements?|troops|forces|gunm[ae]n|"
+    r"soldiers?|officers?|personnel|groups?|cells?|squads?|snipers?|commandos?|battalions?|"
+    r"brigades?)\s+(?:of|from|belonging\s+to|"
     r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)
 # "positions came under heavy fire", "insurgents withdrew under days of bombardment".
 _UNDER_BEFORE = re.compile(r"\bunder\s+(?:[\w'-]+\s+){0,6}$", _I)
@@ -745,7 +747,9 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
     if _MEMBERS_OF.search(before):
         # "Fighters of X attacked": X heads the subject; "members of X were shot": the patient.
         passive = _PASSIVE_BEFORE.search(between) and not act.trigger.lower().endswith("ing")
-        return "target" if passive else "attacker"  # "are shelling" is active, not passive
+        if passive or _VICTIM_BETWEEN.search(between):  # "... were wounded when a drone hit"
+            return "target"
+        return "attacker"  # "are shelling" is active, not passive
     if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
         return "target"
     if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
@@ -755,7 +759,8 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
 
 # "X said (on Saturday) that its fighters had ...": a speech verb after the speaker.
 _SPEECH_AFTER = re.compile(
-    r"^(?:" + _ORG_PART + r")?(?:\s+(?:has|had|also|later|then))?\s+" + _SPEECH_VERB + r"\b", _I)
+    r"^(?:\s*\([^()]{1,40}\))?(?:" + _ORG_PART + r")?(?:\s+(?:has|had|also|later|then))?\s+"
+    + _SPEECH_VERB + r"\b", _I)
 # The complement's subject, when it points back to the speaker ("its fighters", "it").
 # Only time words, "in a statement" and the like may stand between the verb and it.
 _SPEAKER_PRONOUN = re.compile(
@@ -987,6 +992,18 @@ def _accusation_role(sentence: str, span: Span) -> str | None:
     return None
 
 
+# "ERBIL (Kurdistan24) - ", "Idlib, SANA - ", "DAMASCUS, Jan. 26 - ": where and who, before the
+# sentence proper starts.
+_DATELINE = re.compile(r"^\s*[A-Z][\w .'-]{1,30}(?:,\s*[\w .]{1,20})?(?:\s*\([^()]{1,30}\))?"
+                       r"\s*[-:]\s+")
+
+
+def _dateline_end(sentence: str) -> int:
+    """Where the sentence proper starts after a dateline (0 without one)."""
+    m = _DATELINE.match(sentence)
+    return m.end() if m else 0
+
+
 def _span_role(
     sentence: str, acts: Sequence[Act], span: Span, cl: Sequence[tuple[int, int]], source: bool
 ) -> str | None:
@@ -1008,7 +1025,7 @@ def _span_role(
         sentence[max(0, span.start - 25) : span.start]
     ):
         role = "attacker"
-    elif span.start < acts[0].start and clause[0] == 0:
+    elif span.start < acts[0].start and clause[0] <= _dateline_end(sentence):
         # Sentence subject standing in its own clause before the first act.
         between = sentence[span.end : acts[0].start]
         if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
