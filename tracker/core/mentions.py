@@ -65,7 +65,8 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"fighters|factions)|terrorists?|terrorist\s+groups?|rebels?|rebel\s+(?:groups?|"
         r"factions|fighters)|insurgents?|extremists?|extremist\s+(?:groups?|factions)|"
         r"opposition\s+(?:fighters|factions|forces|groups)|armed\s+(?:groups|factions|"
-        r"opposition)|islamists?|(?:opposition|rebel|insurgent|militant)-(?:held|"
+        r"opposition)|islamists?|radicals|(?:radical|hard-?line|hardliner)\s+(?:groups?|"
+        r"factions|jihadists|militants|fighters)|hard-?liners|(?:opposition|rebel|insurgent|militant)-(?:held|"
         r"controlled))\b"),
      ActorInfo("Opposition armed groups (unnamed)", OPP, False, True), None),
     (CaselessPattern(
