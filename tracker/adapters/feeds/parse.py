@@ -162,6 +162,7 @@ class ParserPool:
         self.timeout_seconds = timeout_seconds
         self.max_tasks_per_child = max_tasks_per_child
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     @property
     def started(self) -> bool:
@@ -194,6 +195,16 @@ class ParserPool:
         return await self._run(extract_article_text, body, url)
 
     async def _run(self, fn: Any, *args: Any) -> Any:
+        # One task per worker at a time: the deadline is the task's own, never time spent
+        # queued behind other feeds (50 feeds in flight on 2 busy workers queue for more
+        # than the deadline, and an overrun kills the pool under every other task).
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.workers))
+        async with self._slots[1]:
+            return await self._run_now(fn, *args)
+
+    async def _run_now(self, fn: Any, *args: Any) -> Any:
         for attempt in (1, 2):
             if self._pool is None:
                 await self.start()
@@ -219,7 +230,7 @@ class ParserPool:
     def _kill(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
         if self._pool is pool:
             self._pool = None
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.kill()
         pool.shutdown(wait=False, cancel_futures=True)
 
