@@ -185,11 +185,11 @@ def test_backlog_batches_shrink_when_they_take_longer_than_their_target(
     server = FeedServer().start()
     try:
         # A target no batch can meet: each batch is half the last, as a fresh report
-        # waiting behind slow batches needs; never below one item.
+        # waiting behind slow batches needs; never below an eighth of backlog_batch.
         app = _stored_backlog(tmp_path, server, backlog_batch=80, backlog_batch_seconds=1e-9)
         before = app.repo.backlog()[0]
-        assert _batch_sizes(app, 5) == [80, 40, 20, 10, 5]
-        assert app.repo.backlog()[0] == before - 155
+        assert _batch_sizes(app, 5) == [80, 40, 20, 10, 10]
+        assert app.repo.backlog()[0] == before - 160
     finally:
         server.stop()
 

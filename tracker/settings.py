@@ -171,9 +171,9 @@ class ClassifierSettings(_Section):
     # Backlog items (published longer than alerts.backlog_hours before first seen) are
     # classified after fresh ones, this many per batch; fresh work goes first between batches.
     backlog_batch: int = Field(200, ge=1, le=100_000)
-    # Seconds one backlog batch aims to take: batches shrink (never below one item) or grow
-    # (never above backlog_batch) toward it, since a fresh report waits for the batch under
-    # way. 0 keeps every batch at backlog_batch items.
+    # Seconds one backlog batch aims to take: batches shrink (never below an eighth of
+    # backlog_batch) or grow (never above it) toward it, since a fresh report waits for the
+    # batch under way. 0 keeps every batch at backlog_batch items.
     backlog_batch_seconds: float = Field(1.0, ge=0, le=3600)
 
 

@@ -6,16 +6,26 @@ item keeps the wait near a target whatever the history."""
 
 from __future__ import annotations
 
+# Batches never shrink below this share of the configured size: each batch has fixed costs
+# (a commit, the events recompute), and on a loaded machine one-item batches drained a
+# 600-item backlog in minutes instead of seconds.
+SMALLEST_SHARE = 8
+
+
+def smallest_batch(largest: int) -> int:
+    return max(1, largest // SMALLEST_SHARE)
+
 
 def next_batch_size(size: int, seconds: float, target_seconds: float, largest: int) -> int:
     """The next batch's item count after `size` items took `seconds`: aimed at
     `target_seconds`, at most doubling or halving at a time (one slow batch, e.g. a pause
-    of the machine, does not collapse the size), between 1 and `largest`. A target of 0
-    turns sizing off (always `largest`)."""
+    of the machine, does not collapse the size), between `smallest_batch(largest)` and
+    `largest`. A target of 0 turns sizing off (always `largest`)."""
     if target_seconds <= 0:
         return largest
+    floor = smallest_batch(largest)
     if seconds <= 0:
-        return min(largest, max(1, size * 2))
+        return min(largest, max(floor, size * 2))
     aimed = size * target_seconds / seconds
     bounded = min(size * 2.0, max(size / 2.0, aimed))
-    return max(1, min(largest, int(bounded)))
+    return max(floor, min(largest, int(bounded)))
