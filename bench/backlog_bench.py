@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
 import math
 import os
 import re
+import signal
 import statistics
 import tempfile
 import time
@@ -216,6 +218,7 @@ def main() -> None:
     ap.add_argument("--backlog-batch", type=int, default=200)
     ap.add_argument("--database", default=None, help="an empty database URL (default SQLite)")
     args = ap.parse_args()
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` prints every thread's stack
     with tempfile.TemporaryDirectory() as tmp:
         out = asyncio.run(run(args, Path(tmp)))
     brief = {k: v for k, v in out.items() if k != "rounds"}

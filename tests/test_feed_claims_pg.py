@@ -4,6 +4,7 @@ before fetching them (SIGKILL) come due again after their interval: a delay, not
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -78,3 +79,45 @@ def test_feeds_of_an_instance_killed_before_fetching_come_due_after_their_interv
     finally:
         for s in stores:
             s.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_two_instances_polling_at_once_fetch_each_feed_once_and_share_them(
+    postgres_url: str,
+) -> None:
+    from tests.support.feedserver import FeedServer, rss, static_feed
+    from tracker.app import App
+    from tracker.settings import Settings
+
+    server = FeedServer().start()
+    urls = [
+        server.route(f"/f/{i}", static_feed(rss([{"title": f"t{i}", "guid": f"g{i}"}])))
+        for i in range(120)
+    ]
+    settings = Settings(
+        database={"url": postgres_url},
+        polling={"claim_batch": 10, "max_concurrency": 5, "max_per_host": 5,
+                 "fetch_articles": False, "allowed_networks": ["127.0.0.1/32"]},
+        classifier={"enabled": False},
+        feeds=[{"url": u} for u in urls],
+        web={"enabled": False},
+    )
+    apps = [App(settings, clock=lambda: NOW) for _ in range(2)]
+    apps[0].upgrade_db()
+    apps[0].sync_feeds()
+
+    async def both() -> list[int]:
+        try:
+            reports = await asyncio.gather(*(app.tick() for app in apps))
+            return [len(r.feeds) for r in reports]
+        finally:
+            for app in apps:
+                await app.aclose()
+
+    try:
+        counts = asyncio.run(both())
+    finally:
+        server.stop()
+    assert sum(counts) == 120
+    assert all(counts), counts  # batches of 10: the second instance got some too
+    assert sorted(server.hits.values()) == [1] * 120

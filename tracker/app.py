@@ -227,6 +227,7 @@ class App:
             article_concurrency=p.article_concurrency,
             article_deadline_seconds=p.article_deadline_seconds,
             article_any_host=p.article_any_host,
+            claim_batch=p.claim_batch,
         )
 
     def _build_notifier(self) -> NotifierPort:

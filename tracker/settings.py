@@ -63,6 +63,8 @@ class PollingSettings(_Section):
     tick_seconds: int = Field(15, ge=1, le=3600)
     max_concurrency: int = Field(20, ge=1, le=1000)
     max_per_host: int = Field(2, ge=1, le=100)
+    # Due feeds claimed from the database at a time within one pass.
+    claim_batch: int = Field(200, ge=1, le=100_000)
     timeout_seconds: float = Field(20.0, gt=0, le=600)
     max_body_bytes: int = Field(5_000_000, ge=1024, le=500_000_000)
     parse_timeout_seconds: float = Field(20.0, gt=0, le=600)
