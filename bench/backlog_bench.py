@@ -73,10 +73,12 @@ def published(n: int) -> datetime:
 
 
 def fresh_story(n: int) -> dict[str, str]:
-    """A shelling on the Sunday before publication: one week apart, so never one event."""
+    """A shelling on the Sunday before publication: one week apart, so never one event, and
+    no two with the same wording (town, template and toll vary independently: 288 texts)."""
     town = TOWNS[n % len(TOWNS)]
-    count = COUNTS[n % len(COUNTS)]
-    text = TEMPLATES[n % len(TEMPLATES)].format(town=town, k=count, K=count.capitalize())
+    template = TEMPLATES[(n // len(TOWNS)) % len(TEMPLATES)]
+    count = COUNTS[(n // (len(TOWNS) * len(TEMPLATES))) % len(COUNTS)]
+    text = template.format(town=town, k=count, K=count.capitalize())
     return {
         "title": f"Shelling kills {count} in {town} (fresh-{n})",
         "guid": f"fresh-{n}",

@@ -1,16 +1,17 @@
 """Scale-out on PostgreSQL (issue 20): two `tracker run` instances share 10,000 local feeds.
 
 Set-up: a fresh PostgreSQL database; 10,000 feeds of 5 entries served from 127.0.0.1 with
-validators. A first `tracker poll` with the classifier off stores them, and their items are
-marked classified (history already processed), so what is measured is the steady state.
+validators. The feeds are written to the database as a first round leaves them (their ETag
+stored), so what is measured is the steady state.
 Then two `tracker run` instances (classifier on, fake Bot API on 127.0.0.1) poll the feeds
 every `--interval` seconds (one round). Answers are 304-heavy: every feed answers 304 to its
 validators, except `--new-per-round` feeds a round that publish one new violation report
 (a shelling a week after the previous one: each its own event, one alert).
 
 Measured, from the feed server's own record and the fake Bot API's:
-- fetches per feed per round (each feed fetched once per round: no fetch closer than half an
-  interval to the previous one of that feed), and how the feeds split between instances;
+- fetches per feed per round (1.0 when each feed is fetched once per round and the
+  instances keep up), fetches of one feed less than 10 s apart (one claim fetched twice),
+  the gaps between two fetches of a feed, and how the feeds split between instances;
 - alerts expected, delivered and sent twice;
 - CPU seconds of both instances' process trees (parser workers included) per round, and of
   the PostgreSQL backends serving the bench's database. The share of the 2-core machine for
@@ -57,6 +58,7 @@ TOKEN = "9:SCALE"
 CHAT = 7070
 STORY = re.compile(r"fresh-(\d+)")
 TICKS = os.sysconf("SC_CLK_TCK")
+DUPLICATE_SECONDS = 10
 
 
 def log(message: str) -> None:
@@ -186,6 +188,29 @@ def config_text(url: str, fake: FakeTelegram, feeds: list[str], interval: int,
     )
 
 
+def seed(url: str, urls: list[str]) -> None:
+    """The feeds as a first round leaves them (their validators stored), written directly:
+    the steady state is what is measured, and a first round of 10,000 feeds on this machine
+    takes minutes. Due at once when the instances start."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from tracker.adapters.storage import db as storage
+    from tracker.adapters.storage.models import Feed
+
+    engine = storage.create_db_engine(url)
+    storage.upgrade(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(Feed), [
+            {"url": u, "name": None, "enabled": True, "next_check_at": now, "created_at": now,
+             "etag": f'"{i}-0"', "last_status": 200, "last_success_at": now}
+            for i, u in enumerate(urls)
+        ])
+    engine.dispose()
+
+
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     db = "tracker_scale_" + uuid.uuid4().hex[:8]
     with psycopg.connect(ADMIN, autocommit=True) as conn:
@@ -193,17 +218,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
     fake = FakeTelegram(TOKEN).start()
     feeds = Feeds(args.feeds)
-    seed_cfg = workdir / "seed.toml"
-    seed_cfg.write_text(config_text(url, fake, feeds.urls, args.interval, classifier=False))
     t0 = time.monotonic()
-    subprocess.run([str(Path(sys.executable).with_name("tracker")), "--config", str(seed_cfg),
-                    "poll"], check=True, cwd=workdir, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "TRACKER_LOGGING__LEVEL": "WARNING"})
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
-        c.execute("UPDATE items SET classified_at = now()")
-        c.execute("UPDATE feeds SET next_check_at = now()")  # all due when the instances start
-        stored = c.execute("SELECT count(*) FROM items").fetchone()
-    log(f"seeded {stored[0] if stored else 0} items from {args.feeds} feeds in "
+    seed(url, feeds.urls)
+    log(f"seeded {args.feeds} feeds (validators stored, as after a first round) in "
         f"{time.monotonic() - t0:.0f} s")
     feeds.fetches.clear()
     cfg = workdir / "run.toml"
@@ -258,24 +275,36 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         fake.stop()
     texts = [str(c.params.get("text", "")) for c in fake.calls_to("sendMessage", ok=True)]
     per_story = Counter(m.group(1) for t in texts if (m := STORY.search(t)))
-    twice_in_round = 0
-    longest_gap = 0.0
+    duplicates = 0
+    all_gaps: list[float] = []
     by_agent: Counter[str] = Counter()
     for hits in feeds.fetches.values():
         times = [t for t, _ in hits]
         by_agent.update(a.split("/")[0] for _, a in hits)
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        twice_in_round += sum(1 for gap in gaps if gap < args.interval / 2)
-        longest_gap = max([longest_gap, *gaps])
+        # One claim fetched twice (two instances, or a tick over a pass) shows as two
+        # fetches seconds apart; a feed fetched late in a slow pass and again on time shows
+        # as a short gap too, so the bound is well under the interval.
+        duplicates += sum(1 for gap in gaps if gap < DUPLICATE_SECONDS)
+        all_gaps.extend(gaps)
+    all_gaps.sort()
+    in_window = sum(1 for hits in feeds.fetches.values() for t, _ in hits
+                    if measure_start <= t <= measure_start + measured)
     per_round = cpu_measured / (measured / args.interval)
     out = {
         "feeds": args.feeds, "interval_seconds": args.interval, "rounds": args.rounds,
         "seconds_measured": round(measured, 1),
         "fetches": sum(len(v) for v in feeds.fetches.values()),
         "fetches_by_instance": dict(by_agent),
-        "fetched_twice_within_half_an_interval": twice_in_round,
+        "fetches_per_feed_per_round": round(in_window / (args.feeds * measured / args.interval),
+                                            3),
+        f"fetched_twice_within_{DUPLICATE_SECONDS}_seconds": duplicates,
         "feeds_never_fetched": sum(1 for i in range(args.feeds) if not feeds.fetches.get(i)),
-        "longest_gap_between_fetches_seconds": round(longest_gap, 1),
+        "gap_between_fetches_seconds": {
+            "p1": round(all_gaps[len(all_gaps) // 100], 1) if all_gaps else None,
+            "median": round(all_gaps[len(all_gaps) // 2], 1) if all_gaps else None,
+            "max": round(all_gaps[-1], 1) if all_gaps else None,
+        },
         "killed_instance_at_second": None if killed_at is None else round(killed_at - started),
         "alerts_expected": published,
         "alerts_delivered": len(per_story),
