@@ -163,6 +163,10 @@ class ParserPool:
         self.max_tasks_per_child = max_tasks_per_child
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._warm: (
+            tuple[concurrent.futures.ProcessPoolExecutor, asyncio.AbstractEventLoop,
+                  asyncio.Future[Any]] | None
+        ) = None
 
     @property
     def started(self) -> bool:
@@ -181,10 +185,18 @@ class ParserPool:
 
     async def start(self) -> None:
         """Start the workers and import the parsers in each (also done before the first
-        task when not called)."""
+        task when not called). Every task waits for the same warm-up: tasks that arrive
+        while the workers start must not spend their deadline on the workers' imports."""
         loop = asyncio.get_running_loop()
         pool = self._executor()
-        await asyncio.gather(*(loop.run_in_executor(pool, _warm) for _ in range(self.workers)))
+        warm = self._warm
+        if warm is None or warm[0] is not pool or (warm[1] is not loop and not warm[2].done()):
+            future: asyncio.Future[Any] = asyncio.gather(
+                *(loop.run_in_executor(pool, _warm) for _ in range(self.workers))
+            )
+            warm = (pool, loop, future)
+            self._warm = warm
+        await warm[2]
 
     async def parse_feed(
         self, body: bytes, headers: dict[str, str], base_url: str, max_entries: int
@@ -206,8 +218,7 @@ class ParserPool:
 
     async def _run_now(self, fn: Any, *args: Any) -> Any:
         for attempt in (1, 2):
-            if self._pool is None:
-                await self.start()
+            await self.start()  # at once when warm; else waits for the warm-up under way
             pool = self._executor()
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(pool, fn, *args)
