@@ -177,6 +177,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         left = app.repo.backlog()[0]
     finally:
         stop.set()
+        drain.cancel()  # the rest of the backlog is not measured
         await asyncio.gather(drain, delivery, return_exceptions=True)
         await app.aclose()
         server.stop()
