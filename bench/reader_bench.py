@@ -2,7 +2,7 @@
 
 `reader` is not a dependency: install it in a separate environment and name its Python,
 
-    uv venv /tmp/readerenv && uv pip install --python /tmp/readerenv/bin/python reader
+    uv venv /tmp/readerenv && uv pip install --python /tmp/readerenv/bin/python reader sgmllib3k
     uv run python -m bench.reader_bench --reader-python /tmp/readerenv/bin/python
 
 Every pass is a whole process, timed from start to exit: `tracker poll` (this checkout's
