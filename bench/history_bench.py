@@ -3,11 +3,13 @@ on) polled over N stored items seeded directly in the database (one incident and
 each, 150 per day back from today, so the density near the new items is the same whatever
 N is). The pass should cost the same for every N.
 
-    uv run python bench/history_bench.py --stored 5000 100000 [--database URL]
+    uv run python -m bench.history_bench --stored 5000 100000 1000000 [--database URL]
 
-Prints the seconds and CPU seconds of the fresh pass per N and writes
-bench/results/history.json. With --database the given (empty) database is used and
-wiped between runs; by default a temporary SQLite file per run.
+The fresh pass runs in a process of its own (the seeding does not count in its memory):
+prints its seconds, CPU seconds, the peak RSS of that main process (VmHWM) and of the
+largest parser worker (sampled from /proc while they live; workers are recycled) per N,
+and writes bench/results/history.json. With --database the given (empty) database is used
+and wiped between runs; by default a temporary SQLite file per run.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from bench.poll_bench import PLACES, _feed
+from bench.rss import TreeSampler
 from tests.support.feedserver import FeedServer, Reply
 from tracker.adapters.storage import db
 from tracker.adapters.storage.models import EventRow, Feed, IncidentRow, Item
@@ -143,6 +149,26 @@ def fresh_pass(url: str, feeds: int = 25, entries: int = 20) -> tuple[float, flo
         server.stop()
 
 
+def measured_pass(url: str) -> dict[str, float]:
+    """The fresh pass in a new process: (its figures, as JSON on the last line of stdout)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.history_bench", "--pass-only", url],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _pass_only(url: str) -> None:
+    sampler = TreeSampler(os.getpid()).start()
+    wall, cpu, new = fresh_pass(url)
+    sampler.stop()
+    print(json.dumps({
+        "new_items": new, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+        "peak_rss_main_mb": round(sampler.peak_root, 1),
+        "peak_rss_worker_mb": round(sampler.peak_child, 1),
+    }))
+
+
 def _wipe(url: str) -> None:
     engine = db.create_db_engine(url)
     with engine.begin() as conn:
@@ -153,9 +179,13 @@ def _wipe(url: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--stored", type=int, nargs="+", default=[5000, 100_000])
+    ap.add_argument("--stored", type=int, nargs="+", default=[5000, 100_000, 1_000_000])
     ap.add_argument("--database", default=None, help="an empty PostgreSQL database URL")
+    ap.add_argument("--pass-only", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.pass_only:
+        _pass_only(args.pass_only)
+        return
     out: dict[str, object] = {"database": (args.database or "sqlite").split(":")[0], "runs": []}
     for stored in args.stored:
         with tempfile.TemporaryDirectory() as tmp:
@@ -165,12 +195,15 @@ def main() -> None:
             t0 = time.perf_counter()
             seed(url, stored)
             seeded = time.perf_counter() - t0
-            wall, cpu, new = fresh_pass(url)
-            print(f"stored {stored:>9,}: seeded in {seeded:.1f} s; fresh pass of {new} new items"
-                  f" {wall:.2f} s, CPU {cpu:.2f} s (main process)")
+            run = measured_pass(url)
+            print(f"stored {stored:>9,}: seeded in {seeded:.1f} s; fresh pass of "
+                  f"{run['new_items']} new items {run['seconds']:.2f} s, CPU "
+                  f"{run['cpu_seconds']:.2f} s (main process); peak RSS main "
+                  f"{run['peak_rss_main_mb']:.0f} MB, largest parser worker "
+                  f"{run['peak_rss_worker_mb']:.0f} MB; load {os.getloadavg()[0]:.1f}",
+                  flush=True)
             out["runs"].append(  # type: ignore[attr-defined]
-                {"stored": stored, "new_items": new, "seconds": round(wall, 2),
-                 "cpu_seconds": round(cpu, 2)}
+                {"stored": stored, **run, "load_average": os.getloadavg()}
             )
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)

@@ -142,3 +142,62 @@ def test_status_and_metrics_show_the_backlog(tmp_path: Path) -> None:
         assert "tracker_backlog_oldest_seconds 300.0" in text
     finally:
         server.stop()
+
+
+def _stored_backlog(tmp_path: Path, server: FeedServer, **classifier: Any) -> App:
+    """Every feed stored with the classifier off; then an app with it on and the given
+    classifier settings, its backlog handed over as `tracker run`'s poller would."""
+    app = _app(tmp_path, server, fresh_at=-1)
+    asyncio.run(app.aclose())
+    off = app.settings.classifier.model_copy(update={"enabled": False})
+    stored_only = App(app.settings.model_copy(update={"classifier": off}), clock=lambda: NOW)
+
+    async def poll() -> None:
+        try:
+            await stored_only.tick()
+        finally:
+            await stored_only.aclose()
+
+    asyncio.run(poll())
+    on = app.settings.classifier.model_copy(update={"enabled": True, **classifier})
+    draining = App(app.settings.model_copy(update={"classifier": on}), clock=lambda: NOW)
+    draining._deferred.update(draining.repo.unclassified_item_ids(10_000))
+    return draining
+
+
+def _batch_sizes(app: App, batches: int) -> list[int]:
+    sizes: list[int] = []
+    app.event_store.change_hooks.append(lambda s, ids, c, n: sizes.append(len(ids)))
+
+    async def drain() -> None:
+        try:
+            await app.drain_backlog(max_batches=batches)
+        finally:
+            await app.aclose()
+
+    asyncio.run(drain())
+    return sizes
+
+
+def test_backlog_batches_shrink_when_they_take_longer_than_their_target(
+    tmp_path: Path,
+) -> None:
+    server = FeedServer().start()
+    try:
+        # A target no batch can meet: each batch is half the last, as a fresh report
+        # waiting behind slow batches needs; never below an eighth of backlog_batch.
+        app = _stored_backlog(tmp_path, server, backlog_batch=80, backlog_batch_seconds=1e-9)
+        before = app.repo.backlog()[0]
+        assert _batch_sizes(app, 5) == [80, 40, 20, 10, 10]
+        assert app.repo.backlog()[0] == before - 160
+    finally:
+        server.stop()
+
+
+def test_backlog_batches_keep_their_size_with_no_target(tmp_path: Path) -> None:
+    server = FeedServer().start()
+    try:
+        app = _stored_backlog(tmp_path, server, backlog_batch=80, backlog_batch_seconds=0)
+        assert _batch_sizes(app, 3) == [80, 80, 80]
+    finally:
+        server.stop()

@@ -103,7 +103,8 @@ def test_version_answers_before_the_option_machinery() -> None:
         "sys.argv = ['tracker', 'version']\n"
         "from tracker.cli import main\n"
         "main()\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'sqlalchemy'})))\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules}\n"
+        "    & {'pydantic', 'sqlalchemy', 'typer', 'click'})))\n"
     )
     version, loaded = out.splitlines()
     assert version == tracker.__version__

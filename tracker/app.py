@@ -39,6 +39,7 @@ from tracker.core.alerts import DestinationSpec, Filters
 from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, TELEGRAM, WEBHOOK
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
+from tracker.core.pacing import next_batch_size
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alert_bot import AlertService
@@ -203,6 +204,7 @@ class App:
         self._deferred: set[int] = set()
         self._fresh_waiting = 0
         self._backlog_wake = asyncio.Event()
+        self._backlog_size = 0  # the next backlog batch's item count (0: not sized yet)
         self._background_drain = False
         self._digests: DigestService | None = None
         self._digest_sender: DigestSender | None = None
@@ -225,6 +227,7 @@ class App:
             article_concurrency=p.article_concurrency,
             article_deadline_seconds=p.article_deadline_seconds,
             article_any_host=p.article_any_host,
+            claim_batch=p.claim_batch,
         )
 
     def _build_notifier(self) -> NotifierPort:
@@ -399,23 +402,30 @@ class App:
     async def drain_backlog(self, max_batches: int | None = None) -> int:
         """Classify backlog items in batches of `classifier.backlog_batch`, fresh work first
         between batches; returns the number of items classified."""
-        batch = self.settings.classifier.backlog_batch
+        c = self.settings.classifier
+        batch = self._backlog_size or c.backlog_batch
         done = rounds = 0
         while max_batches is None or rounds < max_batches:
             while self._fresh_waiting:  # fresh items go first
                 await asyncio.sleep(0.01)
+            started = time.monotonic()
             if self._deferred:
                 ids = sorted(self._deferred)[:batch]
                 self._deferred.difference_update(ids)
                 if not await self._classify_ids(ids):
                     break
-                done += len(ids)
+                count = len(ids)
             else:
                 before = len(self._deferred)
                 count = await self._catch_up_once(batch)
                 if count == 0 and len(self._deferred) == before:
                     break
-                done += count
+            done += count
+            if count:  # batches sized by time: a fresh report waits for at most one
+                batch = next_batch_size(
+                    count, time.monotonic() - started, c.backlog_batch_seconds, c.backlog_batch
+                )
+                self._backlog_size = batch
             rounds += 1
             await asyncio.sleep(0)
         return done

@@ -1,18 +1,16 @@
 """The `tracker` command: the typer app and the list of commands. The commands themselves
 live in tracker/commands/ and ask the composition root (tracker.app) for what they use;
-nothing heavy is imported before a command runs."""
-
-from __future__ import annotations
+nothing heavy is imported before a command runs, and `tracker version` answers before typer
+itself is imported (typer and click are most of a quick command's start-up)."""
 
 import sys
-from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from functools import cache
+from typing import TYPE_CHECKING
 
 from tracker import __version__
-from tracker.commands import agreements, classify, digest, export, feeds, incidents, service, users
-from tracker.commands.common import state
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _plain_flags() -> None:
@@ -24,47 +22,71 @@ def _plain_flags() -> None:
     if getattr(shown, "plain_flags", False):
         return
 
-    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+    def display_type_rich(self: TyperOption, ctx: "Any") -> str | None:
         return None if self.is_flag else shown(self, ctx)
 
     display_type_rich.plain_flags = True  # type: ignore[attr-defined]
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
-_plain_flags()
+@cache
+def build_app() -> "Any":
+    """The typer app with every command (built once, on first use)."""
+    from pathlib import Path
+    from typing import Annotated
 
-app = typer.Typer(
-    name="tracker",
-    help="Ceasefire-violation tracker: polls news feeds, finds violations, alerts.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+    import typer
+
+    from tracker.commands import (
+        agreements,
+        classify,
+        digest,
+        export,
+        feeds,
+        incidents,
+        service,
+        users,
+    )
+    from tracker.commands.common import state
+
+    _plain_flags()
+    app = typer.Typer(
+        name="tracker",
+        help="Ceasefire-violation tracker: polls news feeds, finds violations, alerts.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def _main(
+        config: Annotated[
+            Path | None,
+            typer.Option("--config", "-c", help="TOML settings file (default: $TRACKER_CONFIG)."),
+        ] = None,
+    ) -> None:
+        state.config_path = config
+
+    # Every command, in the order `tracker --help` lists them.
+    for module in (service, feeds, classify, incidents, agreements, digest, export, users):
+        module.register(app)
+    return app
 
 
-@app.callback()
-def _main(
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", help="TOML settings file (default: $TRACKER_CONFIG)."),
-    ] = None,
-) -> None:
-    state.config_path = config
-
-
-# Every command, in the order `tracker --help` lists them.
-for module in (service, feeds, classify, incidents, agreements, digest, export, users):
-    module.register(app)
+def __getattr__(name: str) -> "Any":
+    """`tracker.cli.app` (tests, CliRunner) is built when first asked for."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module 'tracker.cli' has no attribute {name!r}")
 
 
 def main() -> None:
     if sys.argv[1:] == ["version"]:
-        # typer builds a pydantic validator for every option it processes, even --help's;
-        # the one command with nothing to parse or load answers before all that.
-        typer.echo(__version__)
+        # The one command with nothing to parse or load answers before typer is imported.
+        sys.stdout.write(f"{__version__}\n")
         return
     try:
-        app()
+        build_app()()
     except Exception as exc:  # a database no command wrapped: still one line
         if "tracker.adapters.storage.db" not in sys.modules:
             raise  # no database was opened: it cannot be the database
@@ -73,5 +95,5 @@ def main() -> None:
         message = database_unusable(exc)
         if message is None:
             raise
-        typer.echo(message, err=True)
+        sys.stderr.write(f"{message}\n")
         sys.exit(1)

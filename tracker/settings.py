@@ -63,6 +63,8 @@ class PollingSettings(_Section):
     tick_seconds: int = Field(15, ge=1, le=3600)
     max_concurrency: int = Field(20, ge=1, le=1000)
     max_per_host: int = Field(2, ge=1, le=100)
+    # Due feeds claimed from the database at a time within one pass.
+    claim_batch: int = Field(200, ge=1, le=100_000)
     timeout_seconds: float = Field(20.0, gt=0, le=600)
     max_body_bytes: int = Field(5_000_000, ge=1024, le=500_000_000)
     parse_timeout_seconds: float = Field(20.0, gt=0, le=600)
@@ -171,6 +173,10 @@ class ClassifierSettings(_Section):
     # Backlog items (published longer than alerts.backlog_hours before first seen) are
     # classified after fresh ones, this many per batch; fresh work goes first between batches.
     backlog_batch: int = Field(200, ge=1, le=100_000)
+    # Seconds one backlog batch aims to take: batches shrink (never below an eighth of
+    # backlog_batch) or grow (never above it) toward it, since a fresh report waits for the
+    # batch under way. 0 keeps every batch at backlog_batch items.
+    backlog_batch_seconds: float = Field(1.0, ge=0, le=3600)
 
 
 class ReferenceSettings(_Section):

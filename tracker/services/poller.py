@@ -123,6 +123,7 @@ class PollConfig:
     article_concurrency: int = 4
     article_deadline_seconds: float = 60.0
     article_any_host: bool = False
+    claim_batch: int = 10_000
 
 
 @dataclass
@@ -193,9 +194,7 @@ class Poller:
         """Fetch every due feed once. Errors are recorded per feed, never raised.
         `on_progress(done, total)` is called as each feed finishes (for a progress bar)."""
         report = PassReport(started_at=now)
-        feeds = await self._db(self.store.claim_due, now, self.config.default_interval)
-        assert isinstance(feeds, list)
-        done = 0
+        done = total = 0
 
         async def counted(feed: FeedRef) -> FeedReport:
             nonlocal done
@@ -204,20 +203,38 @@ class Poller:
             finally:
                 done += 1
                 if on_progress is not None:
-                    on_progress(done, len(feeds))
+                    on_progress(done, total)
 
-        results = await asyncio.gather(*(counted(feed) for feed in feeds), return_exceptions=True)
-        for feed, result in zip(feeds, results, strict=True):
-            if isinstance(result, BaseException):
-                log.exception("feed %s: unexpected failure", feed.url, exc_info=result)
-                await self._fail(feed, now, f"internal error: {result!r}", None, None)
-                report.feeds.append(FeedReport(feed.id, feed.url, "error", error=repr(result)))
-            else:
-                report.feeds.append(result)
-        waiting = {i for f in report.feeds for i in f.article_item_ids}
-        ready = [i for i in report.new_item_ids if i not in waiting]
-        if ready and self.on_new_items is not None:
-            await self.on_new_items(ready)
+        while True:
+            # Claimed a batch at a time: instances sharing a database take turns (one claim
+            # of every due feed would leave the other instance idle), and a batch's new items
+            # go on to classification without waiting for the rest of the pass.
+            feeds = await self._db(
+                self.store.claim_due, now, self.config.default_interval, self.config.claim_batch
+            )
+            assert isinstance(feeds, list)
+            if not feeds:
+                break
+            total += len(feeds)
+
+            results = await asyncio.gather(
+                *(counted(feed) for feed in feeds), return_exceptions=True
+            )
+            batch: list[FeedReport] = []
+            for feed, result in zip(feeds, results, strict=True):
+                if isinstance(result, BaseException):
+                    log.exception("feed %s: unexpected failure", feed.url, exc_info=result)
+                    await self._fail(feed, now, f"internal error: {result!r}", None, None)
+                    batch.append(FeedReport(feed.id, feed.url, "error", error=repr(result)))
+                else:
+                    batch.append(result)
+            report.feeds.extend(batch)
+            waiting = {i for f in batch for i in f.article_item_ids}
+            ready = [i for f in batch for i in f.new_item_ids if i not in waiting]
+            if ready and self.on_new_items is not None:
+                await self.on_new_items(ready)
+            if len(feeds) < self.config.claim_batch:
+                break
         return report
 
     async def drain_articles(self, cancel: bool = False) -> None:

@@ -162,6 +162,11 @@ class ParserPool:
         self.timeout_seconds = timeout_seconds
         self.max_tasks_per_child = max_tasks_per_child
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._warm: (
+            tuple[concurrent.futures.ProcessPoolExecutor, asyncio.AbstractEventLoop,
+                  asyncio.Future[Any]] | None
+        ) = None
 
     @property
     def started(self) -> bool:
@@ -180,10 +185,18 @@ class ParserPool:
 
     async def start(self) -> None:
         """Start the workers and import the parsers in each (also done before the first
-        task when not called)."""
+        task when not called). Every task waits for the same warm-up: tasks that arrive
+        while the workers start must not spend their deadline on the workers' imports."""
         loop = asyncio.get_running_loop()
         pool = self._executor()
-        await asyncio.gather(*(loop.run_in_executor(pool, _warm) for _ in range(self.workers)))
+        warm = self._warm
+        if warm is None or warm[0] is not pool or (warm[1] is not loop and not warm[2].done()):
+            future: asyncio.Future[Any] = asyncio.gather(
+                *(loop.run_in_executor(pool, _warm) for _ in range(self.workers))
+            )
+            warm = (pool, loop, future)
+            self._warm = warm
+        await warm[2]
 
     async def parse_feed(
         self, body: bytes, headers: dict[str, str], base_url: str, max_entries: int
@@ -194,9 +207,18 @@ class ParserPool:
         return await self._run(extract_article_text, body, url)
 
     async def _run(self, fn: Any, *args: Any) -> Any:
+        # One task per worker at a time: the deadline is the task's own, never time spent
+        # queued behind other feeds (50 feeds in flight on 2 busy workers queue for more
+        # than the deadline, and an overrun kills the pool under every other task).
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.workers))
+        async with self._slots[1]:
+            return await self._run_now(fn, *args)
+
+    async def _run_now(self, fn: Any, *args: Any) -> Any:
         for attempt in (1, 2):
-            if self._pool is None:
-                await self.start()
+            await self.start()  # at once when warm; else waits for the warm-up under way
             pool = self._executor()
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(pool, fn, *args)
@@ -219,7 +241,7 @@ class ParserPool:
     def _kill(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
         if self._pool is pool:
             self._pool = None
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.kill()
         pool.shutdown(wait=False, cancel_futures=True)
 
