@@ -23,6 +23,7 @@ from itertools import accumulate
 import ahocorasick
 
 from tracker.core.geo import haversine_km
+from tracker.core.skeleton import SkeletonIndex
 
 __all__ = [
     "DIRECTIONS",
@@ -460,21 +461,37 @@ class Gazetteer:
         entries: list[_Entry],
         automaton: ahocorasick.Automaton,
         posts: dict[str, Place] | None = None,
+        skeletons: SkeletonIndex | None = None,
     ) -> None:
         """Use :meth:`build`; the constructor only stores the compiled parts."""
         self._entries = entries
         self._automaton = automaton
         self._posts = posts or {}
+        self._skeletons = skeletons
 
     @classmethod
-    def build(cls, places: Iterable[Place], stop_phrases: Iterable[str] = ()) -> Gazetteer:
+    def build(
+        cls,
+        places: Iterable[Place],
+        stop_phrases: Iterable[str] = (),
+        skeleton_places: Iterable[Place] | None = None,
+        skeleton_stop: Iterable[str] = (),
+    ) -> Gazetteer:
         """Compile ``places`` (in priority order: earlier wins on duplicates) once.
 
         ``stop_phrases`` (e.g. armed-group names such as "Ahrar al-Sham") are matched like
         places but never reported, so a place name inside them ("al-Sham") does not count.
+        ``skeleton_places`` (default: ``places``) are also indexed by transliteration
+        skeleton (:mod:`tracker.core.skeleton`), a fallback for spellings no key covers;
+        ``skeleton_stop`` are names (person names...) never read that way, besides the stop
+        phrases.
         """
         by_key: dict[str, list[Place]] = {}
         places = list(places)
+        stop_phrases = list(stop_phrases)
+        skeletons = SkeletonIndex.build(
+            places if skeleton_places is None else skeleton_places, fold_key,
+            {fold_key(n) for n in (*stop_phrases, *skeleton_stop)})
         for p in places:
             for name in dict.fromkeys((p.name, *p.aliases)):
                 key = fold_key(name)
@@ -515,7 +532,7 @@ class Gazetteer:
                 automaton.add_word(f" {key} ", len(entries) - 1)
         if entries:
             automaton.make_automaton()
-        return cls(entries, automaton, posts)
+        return cls(entries, automaton, posts, skeletons)
 
     def __len__(self) -> int:
         """Number of distinct folded keys."""
@@ -555,15 +572,26 @@ class Gazetteer:
             chosen.append((first, last, entry))
         return chosen
 
-    def _mentions(self, text: str, folded: FoldedText | None = None) -> list[PlaceMention]:
-        """All selected hits as mentions, including foreign-only ones (used as context)."""
+    def _mentions(
+        self, text: str, folded: FoldedText | None = None, skeletons: bool = False
+    ) -> list[PlaceMention]:
+        """All selected hits as mentions, including foreign-only ones (used as context);
+        with ``skeletons``, also the names found only through their skeleton."""
         ft = folded if folded is not None and folded.text is text else fold_text(text)
         out: list[PlaceMention] = []
+        taken: list[tuple[int, int]] = []
         for first, last, entry in self._scan(text, ft):
+            s, e = ft.span(first, last)
+            taken.append((s, e))
             if not entry.candidates:
                 continue  # stop phrase
-            s, e = ft.span(first, last)
             out.append(PlaceMention(entry.candidates[0], s, e, text[s:e], entry.candidates))
+        if skeletons and self._skeletons is not None:
+            context = [(m.start, m.place) for m in out
+                       if not m.ambiguous and m.place.country == "SY"]
+            for h in self._skeletons.find(text, fold_key, taken, context):
+                out.append(PlaceMention(h.candidates[0], h.start, h.end, h.surface,
+                                        h.candidates))
         out.sort(key=lambda m: m.start)
         return out
 
@@ -574,7 +602,8 @@ class Gazetteer:
         first).  Names that only denote foreign places (e.g. "Jordan") are not returned.
         ``folded`` (from :func:`fold_text` on the same text) saves re-folding the text.
         """
-        found = [m for m in self._mentions(text, folded) if m.place.country == "SY"]
+        found = [m for m in self._mentions(text, folded, skeletons=True)
+                 if m.place.country == "SY"]
         if self._posts and _POST_WORD.search(text):
             found = [self._as_post(m, text) for m in found]
         return found
