@@ -579,21 +579,33 @@ class Gazetteer:
         with ``skeletons``, also the names found only through their skeleton."""
         ft = folded if folded is not None and folded.text is text else fold_text(text)
         out: list[PlaceMention] = []
-        taken: list[tuple[int, int]] = []
+        blocked: list[tuple[int, int]] = []
         for first, last, entry in self._scan(text, ft):
             s, e = ft.span(first, last)
-            taken.append((s, e))
             if not entry.candidates:
+                blocked.append((s, e))
                 continue  # stop phrase
             out.append(PlaceMention(entry.candidates[0], s, e, text[s:e], entry.candidates))
         if skeletons and self._skeletons is not None:
-            context = [(m.start, m.place) for m in out
-                       if not m.ambiguous and m.place.country == "SY"]
-            for h in self._skeletons.find(text, fold_key, taken, context):
-                out.append(PlaceMention(h.candidates[0], h.start, h.end, h.surface,
-                                        h.candidates))
+            out = self._with_skeleton_hits(text, out, blocked)
         out.sort(key=lambda m: m.start)
         return out
+
+    def _with_skeleton_hits(
+        self, text: str, exact: list[PlaceMention], blocked: list[tuple[int, int]]
+    ) -> list[PlaceMention]:
+        """``exact`` plus the skeleton hits; an exact hit on part of a longer name that the
+        skeleton reads whole ("Rihaniya" of "Rihaniya Malikiyeh") gives way to it."""
+        assert self._skeletons is not None
+        context = [(m.start, m.end, m.place) for m in exact
+                   if not m.ambiguous and m.place.country == "SY"]
+        hits = self._skeletons.find(text, fold_key, blocked,
+                                    [(m.start, m.end) for m in exact], context)
+        if not hits:
+            return exact
+        kept = [m for m in exact if not any(h.start <= m.start and m.end <= h.end for h in hits)]
+        return kept + [PlaceMention(h.candidates[0], h.start, h.end, h.surface, h.candidates)
+                       for h in hits]
 
     def find(self, text: str, folded: FoldedText | None = None) -> list[PlaceMention]:
         """Syrian place mentions in ``text`` (non-overlapping, longest match wins).

@@ -186,7 +186,17 @@ _CUE_BEFORE = re.compile(
     rf"{_PLACE_NOUN}\s+of\s+)?"
     rf"|\b{_PLACE_NOUN}\s+of\s+)$",
     re.IGNORECASE)
-_CUE_AFTER = re.compile(rf"\s+(?:{_PLACE_NOUN}|camp|dam)\b", re.IGNORECASE)
+_CUE_AFTER = re.compile(rf"\s+(?:{_PLACE_NOUN}|camp|dam|junction|crossroads|checkpoint|bridge)\b",
+                        re.IGNORECASE)
+# Stronger evidence, required of a one-word name at least once in the report: a place noun
+# ("the village of X", "the X area") or a location phrase right after the name ("X, a
+# village", "X, south of Idlib", "X in the western Aleppo countryside").
+_STRONG_BEFORE = re.compile(rf"\b{_PLACE_NOUN}\s+of\s+$", re.IGNORECASE)
+_STRONG_AFTER = re.compile(
+    r",?\s+(?:(?:a|the)\s+(?:small\s+|nearby\s+)?(?:village|town|hamlet)\b|"
+    r"(?:(?:about|some)\s+)?(?:\d+\s*(?:km|kilometres|kilometers|miles)\s+)?"
+    r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+of\b|"
+    r"in\s+(?:the\s+)?(?:[\w-]+\s+){0,3}countryside\b)", re.IGNORECASE)
 _TRAILER = re.compile(r"\s*(?:read more|also read|related|see also|more on)\b", re.IGNORECASE)
 # What says the name is not a village: a family ("the al-Safadi family"), a valley or river
 # ("the Barada Valley"), or a district of a city that OCHA does not list ("the Dummar
@@ -208,14 +218,17 @@ general colonel major captain sheikh commander spokesman army forces force defen
 security police council brigade brigades division regiment front state islamic democratic
 national guard observatory agency news press media reuters united nations union coalition
 government opposition rebels regime militia militias human rights civil white helmets red
-crescent cross health hospital school mosque church north south east west northern southern
-eastern western central
-jabal jebel tal tell tall kafr kfar deir dayr ain ayn wadi bir qasr burj beit bayt umm abu
-khirbet khirbat mount lake river dam camp road highway airport base hill
+crescent cross health hospital school mosque church
 bedouin bedouins christian christians european muslim muslims sunni shia shiite alawite alawites
 ismaili kurd kurds turkmen circassian armenian assyrian yazidi jazira
 moscow paris london washington geneva ankara tehran beirut amman baghdad cairo doha riyadh
-astana sochi brussels berlin istanbul gaziantep erbil jerusalem tel aviv
+astana sochi brussels berlin istanbul gaziantep erbil jerusalem aviv
+"""
+# Parts of place names that are no name on their own ("Jabal", "Kafr").
+_PART_TEXT = """
+jabal jebel tal tell tall kafr kfar deir dayr ain ayn wadi bir qasr burj beit bayt umm abu
+khirbet khirbat mount lake river dam camp road highway airport base hill
+north south east west northern southern eastern western central upper lower big small new old
 """
 
 ContextFn = Callable[[int, int], bool]
@@ -235,8 +248,10 @@ class SkeletonIndex:
     """Skeleton -> places, over every Latin and Arabic name of the given places."""
 
     def __init__(self, by_skeleton: dict[str, tuple[Place, ...]],
-                 stop_keys: frozenset[str], stop_words: frozenset[str]) -> None:
+                 stop_keys: frozenset[str], stop_words: frozenset[str],
+                 name_parts: frozenset[str]) -> None:
         """Use :meth:`build`."""
+        self._name_parts = name_parts
         self._by = by_skeleton
         self._stop = stop_keys
         self._stop_words = stop_words
@@ -268,7 +283,8 @@ class SkeletonIndex:
                     if all(c is not p for c in cands):
                         cands.append(p)
         return cls({k: tuple(v) for k, v in by.items() if len(v) <= _MAX_CANDIDATES},
-                   frozenset(stop_keys), frozenset(fold(w) for w in _STOP_TEXT.split()))
+                   frozenset(stop_keys), frozenset(fold(w) for w in _STOP_TEXT.split()),
+                   frozenset(fold(w) for w in _PART_TEXT.split()))
 
     def __len__(self) -> int:
         """Number of distinct skeletons."""
@@ -279,43 +295,57 @@ class SkeletonIndex:
         s = latin_skeleton(fold(name))
         return self._by.get(s, ()) if _consonants(s) >= MIN_CONSONANTS else ()
 
-    def find(self, text: str, fold: Callable[[str], str], taken: Sequence[tuple[int, int]],
-             context: Sequence[tuple[int, Place]]) -> list[SkeletonHit]:
+    def find(self, text: str, fold: Callable[[str], str], blocked: Sequence[tuple[int, int]],
+             placed: Sequence[tuple[int, int]],
+             context: Sequence[tuple[int, int, Place]]) -> list[SkeletonHit]:
         """Skeleton hits in ``text`` that pass the checks in the module docstring.
 
-        ``taken``: original spans already read by the exact index (places, actors); ``context``:
-        (start offset, place) of the Syrian places the report names exactly.
+        ``blocked``: spans no hit may touch (actor names); ``placed``: spans of exact place
+        hits, which a hit may only contain whole, as a longer name (the caller then drops
+        them); ``context``: (start, end, place) of the Syrian places named exactly.
         """
-        out: list[SkeletonHit] = []
+        found: list[tuple[SkeletonHit, str, bool]] = []
         for run in _NAME_RUN.finditer(text):
-            s0 = run.start()
-            if any(s0 < e and s < run.end() for s, e in taken):
+            s0, e0 = run.start(), run.end()
+            if any(s0 < e and s < e0 for s, e in blocked):
                 continue
-            before = text[max(0, s0 - 40): s0]
+            inside = [(s, e) for s, e in placed if s0 < e and s < e0]
+            if inside and (not all(s0 <= s and e <= e0 for s, e in inside)
+                           or sum(_bare_words(fold(text[s:e])) for s, e in inside)
+                           >= _bare_words(fold(run.group()))):
+                continue  # read by the exact index already, whole or in part
             # The whole run only: a name cut short ("Teqil" of "Teqil Beqil", "Jabal" of
             # "Jabal al-Duwayla") meets a different village far too often.
-            hit = self._try(text, s0, run.end(), before, fold, context)
-            if hit is not None:
-                out.append(hit)
-        return out
+            others = [(s, p) for s, e, p in context if not (s0 <= s and e <= e0)]
+            tried = self._try(text, s0, e0, fold, others)
+            if tried is not None:
+                found.append(tried)
+        # A one-word name ("Monitor", "Fallen" are skeletons of villages too) needs strong
+        # evidence somewhere in the report; then its plain "in X" mentions count as well.
+        strong = {key for _, key, is_strong in found if is_strong}
+        return [h for h, key, _ in found if " " in key or key in strong]
 
-    def _try(self, text: str, start: int, end: int, before: str,
-             fold: Callable[[str], str],
-             context: Sequence[tuple[int, Place]]) -> SkeletonHit | None:
+    def _try(self, text: str, start: int, end: int, fold: Callable[[str], str],
+             context: Sequence[tuple[int, Place]]) -> tuple[SkeletonHit, str, bool] | None:
+        """(hit, bare folded key, strong evidence) for one run, or None."""
         surface = text[start:end]
+        before = text[max(0, start - 40): start]
         key = fold(surface)
         bare = [w for w in key.split() if w not in _ARTICLE_WORDS]
         if not bare or sum(len(w) for w in bare) < _MIN_LETTERS:
             return None
         if bare[0] in self._stop_words or key in self._stop or " ".join(bare) in self._stop:
             return None
+        if len(bare) == 1 and bare[0] in self._name_parts:
+            return None
         if surface.isupper():
             return None  # a dateline ("IDLIB -") or an acronym ("SOHR")
         skeleton = latin_skeleton(key)
         if len(bare) == 1 and _lower_elsewhere(surface, text):
             return None  # "Shelling ... shelling": an English word, capitalised here
-        if _NOT_AFTER.match(text, end):
-            return None
+        if _NOT_AFTER.match(text, end) or any(
+                s == end + 2 and text[end:s] == " (" for s, _ in context):
+            return None  # "Zirkan (Abu Rasin)": the name in brackets is the known one
         if not (_CUE_BEFORE.search(before) or _CUE_AFTER.match(text, end)):
             return None
         if _TRAILER.match(text, text.rfind("\n", 0, start) + 1):
@@ -337,7 +367,14 @@ class SkeletonIndex:
                       for o in self._stop_shapes.get(skeleton, ())), default=0.0)
         if person >= _PERSON_SIMILARITY and person >= scored[0][0]:
             return None
-        return SkeletonHit(start, end, surface, tuple(p for _, p in scored))
+        is_strong = bool(_STRONG_BEFORE.search(before) or _CUE_AFTER.match(text, end)
+                         or _STRONG_AFTER.match(text, end))
+        hit = SkeletonHit(start, end, surface, tuple(p for _, p in scored))
+        return hit, " ".join(bare), is_strong
+
+
+def _bare_words(key: str) -> int:
+    return sum(w not in _ARTICLE_WORDS for w in key.split())
 
 
 def _lower_elsewhere(surface: str, text: str) -> bool:
@@ -395,15 +432,17 @@ def _spelled_out(names: Sequence[str]) -> list[str]:
 
 def _agreeing(cands: tuple[Place, ...], context: Sequence[tuple[int, Place]],
               pos: int) -> tuple[Place, ...]:
-    """Candidates consistent with the report's exactly named places: those named within
-    :data:`CONTEXT_CHARS` of the hit when there are any, else all of them.  A candidate agrees
-    with a village or town within :data:`CONTEXT_KM` of it, and with a region or governorate
-    it lies in; with no context at all only a single candidate is trusted."""
+    """Candidates consistent with the report's exactly named places.
+
+    A candidate agrees with a region or governorate named anywhere in the report that it
+    lies in, or with a village or town within :data:`CONTEXT_KM` of it: one named within
+    :data:`CONTEXT_CHARS` of the hit when there are any, else any.  With no context at all
+    only a single candidate is trusted.
+    """
     if not context:
         return cands if len(cands) == 1 else ()
-    near = [p for s, p in context if abs(s - pos) <= CONTEXT_CHARS]
-    pool = near or [p for _, p in context]
-    govs = {c.admin1 for c in pool if c.precision >= 4}
-    spots = [c for c in pool if c.precision < 4]
+    govs = {p.admin1 for _, p in context if p.precision >= 4}
+    spots = [(s, p) for s, p in context if p.precision < 4]
+    near = [p for s, p in spots if abs(s - pos) <= CONTEXT_CHARS] or [p for _, p in spots]
     return tuple(p for p in cands if p.admin1 in govs or any(
-        haversine_km(p.lat, p.lon, c.lat, c.lon) <= CONTEXT_KM for c in spots))
+        haversine_km(p.lat, p.lon, c.lat, c.lon) <= CONTEXT_KM for c in near))
