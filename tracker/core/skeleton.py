@@ -57,6 +57,8 @@ MIN_CONSONANTS = 3
 _MIN_LETTERS = 4
 # A skeleton shared by more places than this is too common to mean anything.
 _MAX_CANDIDATES = 12
+# Candidates less close than the closest one by more than this are dropped.
+_SIMILARITY_SLACK = 0.1
 # A surface at least this close to a one-word stop name with its skeleton is that name.
 _PERSON_SIMILARITY = 0.95
 # A candidate's spelling must be at least this close to the surface (difflib ratio of the
@@ -134,11 +136,12 @@ def arabic_skeletons(name: str) -> list[str]:
 
 
 # A crude reading of Arabic letters in the news' own spellings (long vowels as vowels, no
-# short vowels), used to compare an Arabic-only name with a Latin surface.
+# short vowels, ayn as the "a" the news writes for it: Maadan, Ain), used to compare an
+# Arabic-only name with a Latin surface.
 _ROMAN_MAP = str.maketrans({
     "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh",
     "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
-    "ع": "", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+    "ع": "a", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n",
     "ه": "h", "و": "u", "ي": "i", "ى": "a", "ا": "a", "أ": "a", "إ": "i", "آ": "a",
     "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i", "ة": "a", "ـ": "",
 })
@@ -346,7 +349,8 @@ class SkeletonIndex:
         if _NOT_AFTER.match(text, end) or any(
                 s == end + 2 and text[end:s] == " (" for s, _ in context):
             return None  # "Zirkan (Abu Rasin)": the name in brackets is the known one
-        if not (_CUE_BEFORE.search(before) or _CUE_AFTER.match(text, end)):
+        strong_after = bool(_CUE_AFTER.match(text, end) or _STRONG_AFTER.match(text, end))
+        if not (strong_after or _CUE_BEFORE.search(before)):
             return None
         if _TRAILER.match(text, text.rfind("\n", 0, start) + 1):
             return None  # "Read more: ... in Maadan desert" is another report's headline
@@ -367,8 +371,7 @@ class SkeletonIndex:
                       for o in self._stop_shapes.get(skeleton, ())), default=0.0)
         if person >= _PERSON_SIMILARITY and person >= scored[0][0]:
             return None
-        is_strong = bool(_STRONG_BEFORE.search(before) or _CUE_AFTER.match(text, end)
-                         or _STRONG_AFTER.match(text, end))
+        is_strong = strong_after or bool(_STRONG_BEFORE.search(before))
         hit = SkeletonHit(start, end, surface, tuple(p for _, p in scored))
         return hit, " ".join(bare), is_strong
 
@@ -413,10 +416,15 @@ def _similarity(bare_key: str, place: Place, fold: Callable[[str], str]) -> floa
 def _close_enough(compact: str, cands: tuple[Place, ...],
                   fold: Callable[[str], str]) -> list[tuple[float, Place]]:
     """(similarity, place) of the candidates at least :data:`MIN_SIMILARITY` close to the
-    surface ("Moscow" is not "Mashku"), closest first, priority order among equals; which of
-    them is meant is then the context's choice (:meth:`Gazetteer.resolve`)."""
+    surface ("Moscow" is not "Mashku") and nearly as close as the closest ("Sarrin" is Sirrin
+    rather than Shran), closest first, priority order among equals; which of them is meant is
+    then the context's choice (:meth:`Gazetteer.resolve`)."""
     scored = [(_similarity(compact, p, fold), i, p) for i, p in enumerate(cands)]
     scored = [x for x in scored if x[0] >= MIN_SIMILARITY]
+    if not scored:
+        return []
+    top = max(x[0] for x in scored)
+    scored = [x for x in scored if x[0] >= top - _SIMILARITY_SLACK]
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [(sim, p) for sim, _, p in scored]
 
