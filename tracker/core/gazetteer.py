@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
@@ -461,13 +461,18 @@ class Gazetteer:
         entries: list[_Entry],
         automaton: ahocorasick.Automaton,
         posts: dict[str, Place] | None = None,
-        skeletons: SkeletonIndex | None = None,
+        skeletons: Callable[[], SkeletonIndex] | None = None,
     ) -> None:
-        """Use :meth:`build`; the constructor only stores the compiled parts."""
+        """Use :meth:`build`; the constructor only stores the compiled parts.
+
+        ``skeletons`` builds the skeleton index on first use: a tenth of a second that the
+        processes which load the reference data but never read a report do not pay.
+        """
         self._entries = entries
         self._automaton = automaton
         self._posts = posts or {}
-        self._skeletons = skeletons
+        self._build_skeletons = skeletons
+        self._skeletons: SkeletonIndex | None = None
 
     @classmethod
     def build(
@@ -489,9 +494,11 @@ class Gazetteer:
         by_key: dict[str, list[Place]] = {}
         places = list(places)
         stop_phrases = list(stop_phrases)
-        skeletons = SkeletonIndex.build(
-            places if skeleton_places is None else skeleton_places, fold_key,
-            {fold_key(n) for n in (*stop_phrases, *skeleton_stop)})
+        skeleton_list = places if skeleton_places is None else list(skeleton_places)
+        skeleton_stops = {fold_key(n) for n in (*stop_phrases, *skeleton_stop)}
+
+        def skeletons() -> SkeletonIndex:
+            return SkeletonIndex.build(skeleton_list, fold_key, skeleton_stops)
         for p in places:
             for name in dict.fromkeys((p.name, *p.aliases)):
                 key = fold_key(name)
@@ -586,7 +593,7 @@ class Gazetteer:
                 blocked.append((s, e))
                 continue  # stop phrase
             out.append(PlaceMention(entry.candidates[0], s, e, text[s:e], entry.candidates))
-        if skeletons and self._skeletons is not None:
+        if skeletons and self._build_skeletons is not None:
             out = self._with_skeleton_hits(text, out, blocked)
         out.sort(key=lambda m: m.start)
         return out
@@ -596,7 +603,9 @@ class Gazetteer:
     ) -> list[PlaceMention]:
         """``exact`` plus the skeleton hits; an exact hit on part of a longer name that the
         skeleton reads whole ("Rihaniya" of "Rihaniya Malikiyeh") gives way to it."""
-        assert self._skeletons is not None
+        if self._skeletons is None:
+            assert self._build_skeletons is not None
+            self._skeletons = self._build_skeletons()
         context = [(m.start, m.end, m.place) for m in exact
                    if not m.ambiguous and m.place.country == "SY"]
         hits = self._skeletons.find(text, fold_key, blocked,

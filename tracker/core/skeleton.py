@@ -110,8 +110,12 @@ def latin_skeleton(key: str) -> str:
     return _DOUBLED.sub(r"\1", body)
 
 
+_STRIP_DIACRITICS = str.maketrans({c: None for c in "\u064b\u064c\u064d\u064e\u064f\u0650"
+                                                   "\u0651\u0652\u0670"})
+
+
 def _arabic_words(name: str) -> list[str]:
-    words = _ARABIC_WORD.findall(_ARABIC_DIACRITICS.sub("", name))
+    words = _ARABIC_WORD.findall(name.translate(_STRIP_DIACRITICS))
     return [w[2:] if w.startswith("ال") and len(w) > 3 else w for w in words]
 
 
@@ -121,18 +125,20 @@ def arabic_skeletons(name: str) -> list[str]:
     words = _arabic_words(name)
     if not words:
         return []
-    def one(construct: bool) -> str:
-        parts = []
-        for i, w in enumerate(words):
-            mark = "_" if w[0] in _ARABIC_VOWEL_START else ""
-            if w.endswith("ه") and len(w) > 2:
-                w = w[:-1]  # final ha is usually the ta marbuta written plain
-            if construct and i < len(words) - 1 and w.endswith("ة"):
-                w = w[:-1] + "ت"
-            parts.append(mark + w.translate(_ARABIC_MAP))
-        return _DOUBLED.sub(r"\1", "".join(parts))
-
-    return list(dict.fromkeys(s for s in (one(False), one(True)) if s))
+    plain: list[str] = []
+    construct: list[str] = []
+    last = len(words) - 1
+    for i, w in enumerate(words):
+        mark = "_" if w[0] in _ARABIC_VOWEL_START else ""
+        if w[-1] == "ه" and len(w) > 2:
+            w = w[:-1]  # final ha is usually the ta marbuta written plain
+        plain.append(mark + w.translate(_ARABIC_MAP))
+        construct.append(mark + w[:-1].translate(_ARABIC_MAP) + "t"
+                         if i < last and w[-1] == "ة" else plain[-1])
+    one = _DOUBLED.sub(r"\1", "".join(plain))
+    if construct == plain:
+        return [one] if one else []
+    return [x for x in dict.fromkeys((one, _DOUBLED.sub(r"\1", "".join(construct)))) if x]
 
 
 # A crude reading of Arabic letters in the news' own spellings (long vowels as vowels, no
@@ -163,8 +169,11 @@ def _consonants(skeleton: str) -> int:
     return len(skeleton) - skeleton.count("_")
 
 
+_ARABIC_CHAR = re.compile("[\u0600-\u06ff]")
+
+
 def _is_arabic(name: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in name)
+    return _ARABIC_CHAR.search(name) is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,7 +292,7 @@ class SkeletonIndex:
                     if _consonants(s) < MIN_CONSONANTS:
                         continue
                     cands = by.setdefault(s, [])
-                    if all(c is not p for c in cands):
+                    if not cands or cands[-1] is not p:  # p's own names come together
                         cands.append(p)
         return cls({k: tuple(v) for k, v in by.items() if len(v) <= _MAX_CANDIDATES},
                    frozenset(stop_keys), frozenset(fold(w) for w in _STOP_TEXT.split()),
@@ -434,6 +443,8 @@ def _spelled_out(names: Sequence[str]) -> list[str]:
     Omeim"): glued, a word that starts with a vowel loses its mark and meets other names
     ("Kafr Ruma")."""
     spaced = {n.replace(" ", "").replace("-", "").casefold() for n in names if " " in n}
+    if not spaced or len(spaced) == len(names):
+        return list(names)
     return [n for n in names
             if " " in n or n.replace("-", "").casefold() not in spaced]
 
