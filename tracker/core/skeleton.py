@@ -317,7 +317,10 @@ class SkeletonIndex:
         them); ``context``: (start, end, place) of the Syrian places named exactly.
         """
         found: list[tuple[SkeletonHit, str, bool]] = []
+        by = self._by
         for run in _NAME_RUN.finditer(text):
+            if latin_skeleton(fold(run.group())) not in by:
+                continue  # most runs: cheap, both steps are cached
             s0, e0 = run.start(), run.end()
             if any(s0 < e and s < e0 for s, e in blocked):
                 continue
@@ -353,8 +356,6 @@ class SkeletonIndex:
         if surface.isupper():
             return None  # a dateline ("IDLIB -") or an acronym ("SOHR")
         skeleton = latin_skeleton(key)
-        if len(bare) == 1 and _lower_elsewhere(surface, text):
-            return None  # "Shelling ... shelling": an English word, capitalised here
         if _NOT_AFTER.match(text, end) or any(
                 s == end + 2 and text[end:s] == " (" for s, _ in context):
             return None  # "Zirkan (Abu Rasin)": the name in brackets is the known one
@@ -366,6 +367,8 @@ class SkeletonIndex:
         cands = self._by.get(skeleton, ())
         if not cands:
             return None
+        if len(bare) == 1 and _lower_elsewhere(surface, text):
+            return None  # "Shelling ... shelling": an English word, capitalised here
         cands = _agreeing(cands, context, start)
         if not cands:
             return None
@@ -392,7 +395,7 @@ def _bare_words(key: str) -> int:
 def _lower_elsewhere(surface: str, text: str) -> bool:
     """Whether the word also appears in lower case in the text ("Shelling ... shelling")."""
     lower = surface.lower()
-    return lower != surface and re.search(
+    return lower != surface and lower in text and re.search(
         rf"(?<![\w'’-]){re.escape(lower)}(?![\w'’-])", text) is not None
 
 
