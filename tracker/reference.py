@@ -363,7 +363,12 @@ def load_reference(
     curated, settlements = _curated_wins(curated, settlements)
     # Priority: user, curated, OCHA settlements, GeoNames (earlier wins on duplicates).
     geonames = _without_stop_names(_load_geonames(), bulk_stop)
-    gazetteer = Gazetteer.build(curated + settlements + geonames, stop_phrases=stop)
+    # Skeleton matching (a looser fallback) reads curated and OCHA names only: GeoNames'
+    # alternate names are too noisy.  The common-word list guards exact bulk keys read with
+    # no context; skeleton hits need a place context, so only person/stop names apply.
+    gazetteer = Gazetteer.build(curated + settlements + geonames, stop_phrases=stop,
+                                skeleton_places=curated + settlements,
+                                skeleton_stop=bulk_stop - _COMMON_WORD_KEYS)
     actors = ActorRegistry.build(actor_list).with_periods(
         parse_actor_periods_csv(_read_text("actor_periods.csv")))
     _check_parties(agreements, actors)

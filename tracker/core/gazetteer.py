@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
@@ -23,6 +23,7 @@ from itertools import accumulate
 import ahocorasick
 
 from tracker.core.geo import haversine_km
+from tracker.core.skeleton import SkeletonIndex
 
 __all__ = [
     "DIRECTIONS",
@@ -462,21 +463,44 @@ class Gazetteer:
         entries: list[_Entry],
         automaton: ahocorasick.Automaton,
         posts: dict[str, Place] | None = None,
+        skeletons: Callable[[], SkeletonIndex] | None = None,
     ) -> None:
-        """Use :meth:`build`; the constructor only stores the compiled parts."""
+        """Use :meth:`build`; the constructor only stores the compiled parts.
+
+        ``skeletons`` builds the skeleton index on first use: a tenth of a second that the
+        processes which load the reference data but never read a report do not pay.
+        """
         self._entries = entries
         self._automaton = automaton
         self._posts = posts or {}
+        self._build_skeletons = skeletons
+        self._skeletons: SkeletonIndex | None = None
 
     @classmethod
-    def build(cls, places: Iterable[Place], stop_phrases: Iterable[str] = ()) -> Gazetteer:
+    def build(
+        cls,
+        places: Iterable[Place],
+        stop_phrases: Iterable[str] = (),
+        skeleton_places: Iterable[Place] | None = None,
+        skeleton_stop: Iterable[str] = (),
+    ) -> Gazetteer:
         """Compile ``places`` (in priority order: earlier wins on duplicates) once.
 
         ``stop_phrases`` (e.g. armed-group names such as "Ahrar al-Sham") are matched like
         places but never reported, so a place name inside them ("al-Sham") does not count.
+        ``skeleton_places`` (default: ``places``) are also indexed by transliteration
+        skeleton (:mod:`tracker.core.skeleton`), a fallback for spellings no key covers;
+        ``skeleton_stop`` are names (person names...) never read that way, besides the stop
+        phrases.
         """
         by_key: dict[str, list[Place]] = {}
         places = list(places)
+        stop_phrases = list(stop_phrases)
+        skeleton_list = places if skeleton_places is None else list(skeleton_places)
+        skeleton_stops = {fold_key(n) for n in (*stop_phrases, *skeleton_stop)}
+
+        def skeletons() -> SkeletonIndex:
+            return SkeletonIndex.build(skeleton_list, fold_key, skeleton_stops)
         for p in places:
             for name in dict.fromkeys((p.name, *p.aliases)):
                 key = fold_key(name)
@@ -517,7 +541,7 @@ class Gazetteer:
                 automaton.add_word(f" {key} ", len(entries) - 1)
         if entries:
             automaton.make_automaton()
-        return cls(entries, automaton, posts)
+        return cls(entries, automaton, posts, skeletons)
 
     def __len__(self) -> int:
         """Number of distinct folded keys."""
@@ -557,17 +581,42 @@ class Gazetteer:
             chosen.append((first, last, entry))
         return chosen
 
-    def _mentions(self, text: str, folded: FoldedText | None = None) -> list[PlaceMention]:
-        """All selected hits as mentions, including foreign-only ones (used as context)."""
+    def _mentions(
+        self, text: str, folded: FoldedText | None = None, skeletons: bool = False
+    ) -> list[PlaceMention]:
+        """All selected hits as mentions, including foreign-only ones (used as context);
+        with ``skeletons``, also the names found only through their skeleton."""
         ft = folded if folded is not None and folded.text is text else fold_text(text)
         out: list[PlaceMention] = []
+        blocked: list[tuple[int, int]] = []
         for first, last, entry in self._scan(text, ft):
-            if not entry.candidates:
-                continue  # stop phrase
             s, e = ft.span(first, last)
+            if not entry.candidates:
+                blocked.append((s, e))
+                continue  # stop phrase
             out.append(PlaceMention(entry.candidates[0], s, e, text[s:e], entry.candidates))
+        if skeletons and self._build_skeletons is not None:
+            out = self._with_skeleton_hits(text, out, blocked)
         out.sort(key=lambda m: m.start)
         return out
+
+    def _with_skeleton_hits(
+        self, text: str, exact: list[PlaceMention], blocked: list[tuple[int, int]]
+    ) -> list[PlaceMention]:
+        """``exact`` plus the skeleton hits; an exact hit on part of a longer name that the
+        skeleton reads whole ("Rihaniya" of "Rihaniya Malikiyeh") gives way to it."""
+        if self._skeletons is None:
+            assert self._build_skeletons is not None
+            self._skeletons = self._build_skeletons()
+        context = [(m.start, m.end, m.place) for m in exact
+                   if not m.ambiguous and m.place.country == "SY"]
+        hits = self._skeletons.find(text, fold_key, blocked,
+                                    [(m.start, m.end) for m in exact], context)
+        if not hits:
+            return exact
+        kept = [m for m in exact if not any(h.start <= m.start and m.end <= h.end for h in hits)]
+        return kept + [PlaceMention(h.candidates[0], h.start, h.end, h.surface, h.candidates)
+                       for h in hits]
 
     def find(self, text: str, folded: FoldedText | None = None) -> list[PlaceMention]:
         """Syrian place mentions in ``text`` (non-overlapping, longest match wins).
@@ -576,7 +625,8 @@ class Gazetteer:
         first).  Names that only denote foreign places (e.g. "Jordan") are not returned.
         ``folded`` (from :func:`fold_text` on the same text) saves re-folding the text.
         """
-        found = [m for m in self._mentions(text, folded) if m.place.country == "SY"]
+        found = [m for m in self._mentions(text, folded, skeletons=True)
+                 if m.place.country == "SY"]
         if self._posts and _POST_WORD.search(text):
             found = [self._as_post(m, text) for m in found]
         return found
