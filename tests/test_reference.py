@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 from tracker.reference import ReferenceData, load_reference
 
 
 def test_load_reference_real_data():
-    t0 = time.perf_counter()
+    """The shipped data loads whole (its load time is a bench figure, bench/classify_bench.py,
+    not a test assertion)."""
     ref = load_reference()
-    elapsed = time.perf_counter() - t0
     assert isinstance(ref, ReferenceData)
-    assert elapsed < 2.0  # budget is 1 s on a warm machine; leave slack for slow CI
     assert len(ref.agreements) == 13
     assert set(ref.zones.zone_ids) == {
         "idlib-deescalation",
