@@ -117,6 +117,10 @@ def extend(
                 return verdict
             if isinstance(verdict, Missing):
                 missing |= verdict.blocks
+            elif isinstance(verdict, _Renamed):
+                # A new report now heads this report's event: its cluster is that event.
+                _rename(verdict.block, own.block, members, added, head, block_of, placed, traces)
+                traces[report.key] = verdict.trace
             elif verdict is not None:
                 traces[report.key] = verdict
         join(position, report, own.block)
@@ -145,7 +149,7 @@ def _recheck(
     head: Mapping[int, int],
     partners: Mapping[str, list[Report]],
     block_of: Mapping[str, int],
-) -> frozenset[int] | Missing | Unsettled | None:
+) -> frozenset[int] | Missing | Unsettled | _Renamed | None:
     """A stored report placed after new ones: its new trace (None when unchanged), or why it
     cannot be settled here."""
     touched = [b for b in (*own.trace, own.block) if added.get(b)]
@@ -170,14 +174,52 @@ def _recheck(
         if own.trace or members.get(own.block):
             return Unsettled(f"{report.key} would start a new event")
         return None
-    if own.block not in eligible:
-        return Unsettled(f"{report.key} would leave its event")
-    if len(eligible) > 1:
+    if len(eligible) == 1:
+        chosen = next(iter(eligible))
+    else:
         unknown = frozenset(b for b in eligible if b not in members)
         if unknown:
             return Missing(unknown)
         ordered = sorted(eligible, key=head.__getitem__)
-        if best_cluster(report, [(b, members[b]) for b in ordered]) != own.block:
-            return Unsettled(f"{report.key} would move to another event")
+        best = best_cluster(report, [(b, members[b]) for b in ordered])
+        assert best is not None
+        chosen = int(best)
+    if chosen != own.block:
+        if chosen < 0 and not own.trace and len(members[chosen]) == len(added[chosen]):
+            # It headed its event and joins a cluster of new reports only: that cluster is
+            # its event with new reports in front (it is renamed so).
+            return _Renamed(chosen, frozenset(own.block if b == chosen else b for b in eligible))
+        return Unsettled(f"{report.key} would leave its event")
     trace = frozenset(eligible)
     return None if trace == own.trace else trace
+
+
+@dataclass(frozen=True, slots=True)
+class _Renamed:
+    """The new cluster ``block`` is the checked report's event (its new trace given)."""
+
+    block: int
+    trace: frozenset[int]
+
+
+def _rename(
+    old: int,
+    new: int,
+    members: dict[int, list[Report]],
+    added: dict[int, list[Report]],
+    head: dict[int, int],
+    block_of: dict[str, int],
+    placed: dict[str, int],
+    traces: dict[str, frozenset[int]],
+) -> None:
+    """Call cluster ``old`` (new reports only so far) ``new`` everywhere."""
+    members[new] = members.pop(old)
+    added[new] = added.pop(old)
+    head[new] = head.pop(old)
+    for table in (block_of, placed):
+        for key, block in table.items():
+            if block == old:
+                table[key] = new
+    for key, trace in traces.items():
+        if old in trace:
+            traces[key] = frozenset(new if b == old else b for b in trace)
