@@ -518,7 +518,7 @@ class EventStore:
         ids: dict[str, int] = {f[0].key: i for i, f in seeds.items()}
         new = [f[0] for f in seeds.values()]
         for _ in range(_MISSING_ROUNDS):
-            if not self._load_blocks(session, wanted - set(blocks), blocks, rows, ids):
+            if not self._load_blocks(session, wanted - set(blocks), blocks, rows, ids, found):
                 return None
             result = increment.extend(blocks, new)
             if not isinstance(result, increment.Missing):
@@ -549,37 +549,39 @@ class EventStore:
         blocks: dict[int, list[increment.Stored]],
         rows: dict[int, EventRow],
         ids: dict[str, int],
+        cache: dict[int, _Found],
     ) -> bool:
         """Add the stored events ``events`` (every report, with its trace) to ``blocks``;
         False when one cannot serve the incremental path (no trace yet, or its row and its
         reports disagree)."""
         if not events:
             return True
-        members = self._members(session, events, exclude={})
         conn = session.connection()
-        untraced = False
+        members: dict[int, int] = {}  # incident id -> event id
+        for chunk in _chunks(sorted(events)):
+            query = select(
+                _INCIDENTS.c.id, _INCIDENTS.c.event_id, _INCIDENTS.c.merge_traced
+            ).where(_INCIDENTS.c.event_id.in_(chunk))
+            for incident_id, event_id, traced in conn.execute(query):
+                if not traced:
+                    return False
+                members[int(incident_id)] = int(event_id)
+        cache.update(self._load_ids(session, [i for i in members if i not in cache]))
         traces: dict[int, set[int]] = {i: set() for i in members}
         for chunk in _chunks(sorted(members)):
-            untraced = untraced or conn.execute(
-                select(func.count()).where(
-                    _INCIDENTS.c.id.in_(chunk), _INCIDENTS.c.merge_traced.is_(False)
-                )
-            ).scalar_one() > 0
             query = select(_TRACES.c.incident_id, _TRACES.c.event_id).where(
                 _TRACES.c.incident_id.in_(chunk)
             )
             for incident_id, event_id in conn.execute(query):
                 traces[int(incident_id)].add(int(event_id))
-        if untraced:
-            return False
         for chunk in _chunks(sorted(events)):
             query = select(EventRow).where(col(EventRow.id).in_(chunk))
             for event in session.execute(query).scalars():
                 assert event.id is not None
                 rows[event.id] = event
         by_event: dict[int, list[increment.Stored]] = {e: [] for e in events}
-        for incident_id, (report, _, event_id) in members.items():
-            assert event_id is not None
+        for incident_id, event_id in members.items():
+            report = cache[incident_id][0]
             trace = frozenset(traces[incident_id])
             by_event[event_id].append(increment.Stored(report, event_id, trace))
             ids[report.key] = incident_id
