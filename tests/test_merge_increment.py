@@ -174,3 +174,19 @@ def test_a_report_joining_a_large_event_checks_only_the_new_members() -> None:
     assert ext.placed == {"k21": 1}
     assert set(ext.traces) == {"k21"}
     assert [r.key for r in ext.grown[1]] == sorted(r.key for r in [*old, *new])
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=reports("o", 16), new=reports("n", 6))
+def test_groups_that_settle_equal_clustering_them_with_the_stored(
+    old: list[Report], new: list[Report]
+) -> None:
+    """Groups of new reports are placed independently: what settles is exactly the clustering
+    of the stored reports with the settled new ones (the rest is clustered again later)."""
+    stored = _stored(old)
+    parts = increment.extend_parts(stored, new)
+    assert isinstance(parts, increment.Parts)
+    left = {r.key for r in parts.unsettled}
+    assert set(parts.extension.placed) == {r.key for r in new} - left
+    settled = [r for r in new if r.key not in left]
+    assert _apply(stored, parts.extension) == _plain([*old, *settled])

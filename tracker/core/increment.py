@@ -74,10 +74,89 @@ def extend(
     names one of those (the caller loads them). Reports of other events are unaffected.
     """
     stored = {s.report.key: s for members in blocks.values() for s in members}
-    fresh = {r.key: r for r in new}
-    if not fresh:
+    if not new:
         return Extension({}, {}, {})
+    return _extend(stored, new, _partners(list(stored.values()), new))
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """:func:`extend_parts`: what could be placed, and the new reports that could not."""
+
+    extension: Extension
+    unsettled: list[Report]
+
+
+def extend_parts(
+    blocks: Mapping[int, Sequence[Stored]], new: Sequence[Report]
+) -> Parts | Missing:
+    """:func:`extend` for each group of new reports that share no event (directly, through a
+    compatible pair or through a trace): the groups that settle are placed, the others are
+    left for the caller to cluster again with their neighbourhood. Groups do not interact,
+    so placing some first changes nothing for the others."""
+    stored = {s.report.key: s for members in blocks.values() for s in members}
     partners = _partners(list(stored.values()), new)
+    parent: dict[object, object] = {}
+
+    def root(x: object) -> object:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def link(a: object, b: object) -> None:
+        parent[root(a)] = root(b)
+
+    for s in stored.values():
+        for b in s.trace:
+            if b in blocks:
+                link(("event", s.block), ("event", b))
+    for report in new:
+        link(("new", report.key), ("new", report.key))
+        for other in partners.get(report.key, ()):
+            link(("new", report.key), ("event", stored[other.key].block)
+                 if other.key in stored else ("new", other.key))
+    groups: dict[object, tuple[dict[int, Sequence[Stored]], list[Report]]] = {}
+    for block, members in blocks.items():
+        groups.setdefault(root(("event", block)), ({}, []))[0][block] = members
+    for report in new:
+        groups.setdefault(root(("new", report.key)), ({}, []))[1].append(report)
+    placed: dict[str, int] = {}
+    traces: dict[str, frozenset[int]] = {}
+    grown: dict[int, list[Report]] = {}
+    unsettled: list[Report] = []
+    missing: set[int] = set()
+    made = 0
+    for part_blocks, part_new in groups.values():
+        if not part_new:
+            continue
+        part_stored = {s.report.key: s for ms in part_blocks.values() for s in ms}
+        result = _extend(part_stored, part_new, partners)
+        if isinstance(result, Missing):
+            missing |= result.blocks
+        elif isinstance(result, Unsettled):
+            unsettled += part_new
+        else:
+            # New events are numbered -1, -2, ... across the groups.
+            # (a group's own numbers may have gaps: a renamed cluster keeps its event's id).
+            ours = sorted((b for b in result.grown if b < 0), reverse=True)
+            fresh = {b: -(made + n + 1) for n, b in enumerate(ours)}
+            made += len(fresh)
+            placed.update({k: fresh.get(b, b) for k, b in result.placed.items()})
+            traces.update(
+                {k: frozenset(fresh.get(b, b) for b in t) for k, t in result.traces.items()}
+            )
+            grown.update({fresh.get(b, b): ms for b, ms in result.grown.items()})
+    if missing:
+        return Missing(frozenset(missing))
+    return Parts(Extension(placed, traces, grown), unsettled)
+
+
+def _extend(
+    stored: Mapping[str, Stored], new: Sequence[Report], partners: Mapping[str, list[Report]]
+) -> Extension | Missing | Unsettled:
+    fresh = {r.key: r for r in new}
     order = sorted([s.report for s in stored.values()] + list(new), key=seed_order)
     first_new = min(i for i, r in enumerate(order) if r.key in fresh)
 

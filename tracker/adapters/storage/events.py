@@ -478,9 +478,13 @@ class EventStore:
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
         session.flush()
         replaced = session.info.pop(REPLACED_EVENTS, set())
-        changes = None if replaced else self._extend(session, item_ids, now)
-        if changes is None:
+        placed = None if replaced else self._extend(session, item_ids, now)
+        if placed is None:
             changes = self._recluster(session, item_ids, now, replaced)
+        else:
+            changes, unsettled = placed
+            if unsettled:
+                changes.add(self._recluster(session, unsettled, now, set()))
         for hook in self.change_hooks:
             hook(session, item_ids, changes, now)
         return changes
@@ -489,14 +493,15 @@ class EventStore:
 
     def _extend(
         self, session: Session, item_ids: Sequence[int], now: datetime
-    ) -> EventChanges | None:
-        """Place the items' new reports among the stored events (tracker.core.increment),
-        or None when that cannot be settled here (the caller clusters again)."""
+    ) -> tuple[EventChanges, list[int]] | None:
+        """Place the items' new reports among the stored events (tracker.core.increment):
+        what changed, and the items whose reports could not be settled so (the caller
+        clusters their neighbourhood again); None when nothing can be done so."""
         seeds: dict[int, _Found] = {}
         for chunk in _chunks(list(item_ids)):
             seeds.update(self._load(session, _INCIDENTS.c.item_id.in_(chunk)))
         if not seeds:
-            return EventChanges()
+            return EventChanges(), []
         if any(f[2] is not None for f in seeds.values()):
             return None  # already placed once: not new
         self._write_tokens(session, seeds, replace=True)
@@ -520,13 +525,15 @@ class EventStore:
         for _ in range(_MISSING_ROUNDS):
             if not self._load_blocks(session, wanted - set(blocks), blocks, rows, ids, found):
                 return None
-            result = increment.extend(blocks, new)
+            result = increment.extend_parts(blocks, new)
             if not isinstance(result, increment.Missing):
                 break
             wanted = set(result.blocks)
-        if not isinstance(result, increment.Extension):
+        if not isinstance(result, increment.Parts):
             return None
-        return self._apply(session, result, rows, ids, now, len(ids))
+        changes = self._apply(session, result.extension, rows, ids, now, len(ids))
+        unsettled = sorted({int(r.origin.removeprefix("item:")) for r in result.unsettled})
+        return changes, unsettled
 
     def _events_of_referrers(self, session: Session, events: set[int]) -> set[int]:
         """Events of the reports whose trace names one of ``events``."""
