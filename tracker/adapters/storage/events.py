@@ -629,16 +629,16 @@ class EventStore:
         session.flush()
         event_id = {b: int(r.id) for b, r in made.items() if r.id is not None}
         changes.created.extend(event_id[b] for b in sorted(made, reverse=True))
-        conn = session.connection()
-        conn.execute(
-            _INCIDENTS.update()
-            .where(_INCIDENTS.c.id == bindparam("b_id"))
-            .values(event_id=bindparam("b_event"), merge_traced=True),
-            [
-                {"b_id": ids[key], "b_event": event_id.get(b, b)}
-                for key, b in result.placed.items()
-            ],
-        )
+        links = [
+            {"b_id": ids[key], "b_event": event_id.get(b, b)} for key, b in result.placed.items()
+        ]
+        if links:
+            session.connection().execute(
+                _INCIDENTS.update()
+                .where(_INCIDENTS.c.id == bindparam("b_id"))
+                .values(event_id=bindparam("b_event"), merge_traced=True),
+                links,
+            )
         self._write_traces(
             session,
             {ids[key]: [event_id.get(b, b) for b in trace] for key, trace in result.traces.items()},
