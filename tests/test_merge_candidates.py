@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from tracker.adapters.storage import db
@@ -110,6 +110,27 @@ def _stored_vs_plain(engine: Engine, store: EventStore) -> tuple[set[frozenset[s
     return stored, merge.partition(everything)
 
 
+def _stored_traces(engine: Engine, store: EventStore) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each report's trace as stored (the events it names, as sets of report keys), and as
+    clustering every stored report at once gives it (tracker.core.increment relies on it)."""
+    with Session(engine) as session:
+        everything = store._load(session)
+        rows = session.execute(text("SELECT incident_id, event_id FROM merge_traces")).all()
+        traced = session.execute(text("SELECT id, merge_traced FROM incidents")).all()
+    keys_of = {e.id: frozenset(e.report_keys) for e in store.list_events()}
+    stored: dict[str, set[frozenset[str]]] = {}
+    by_id = {i: f[0].key for i, f in everything.items()}
+    for incident_id, flag in traced:
+        if flag:
+            stored[by_id[incident_id]] = set()
+    for incident_id, event_id in rows:
+        stored[by_id[incident_id]].add(keys_of[event_id])
+    clusters, traces = merge.cluster_traced([f[0] for f in everything.values()])
+    as_keys = [frozenset(r.key for r in c) for c in clusters]
+    plain = {k: {as_keys[i] for i in t} for k, t in traces.items()}
+    return stored, plain
+
+
 def _run(url: str, history: tuple[list[list[Incident]], list[int], list[list[int]]]) -> None:
     articles, bodies, batches = history
     engine = db.create_db_engine(url)
@@ -145,6 +166,8 @@ def _run(url: str, history: tuple[list[list[Incident]], list[int], list[list[int
             classification.classify_ids(repo.store_items(feed_id, items))
         stored, plain = _stored_vs_plain(engine, store)
         assert stored == set(plain)
+        traces, plain_traces = _stored_traces(engine, store)
+        assert traces == plain_traces
     finally:
         engine.dispose()
 
@@ -166,12 +189,12 @@ def test_stored_events_equal_clustering_everything_sqlite(
 def test_stored_events_equal_clustering_everything_postgres(
     postgres_url: str, history: tuple[list[list[Incident]], list[int], list[list[int]]]
 ) -> None:
-    from sqlalchemy import text
-
     engine = db.create_db_engine(postgres_url)
     db.upgrade(engine)
     with engine.begin() as conn:  # each example starts from empty tables
-        conn.execute(text("TRUNCATE feeds, items, incidents, events, shingle_ranks CASCADE"))
+        conn.execute(
+            text("TRUNCATE feeds, items, incidents, events, shingle_ranks, merge_traces CASCADE")
+        )
     engine.dispose()
     _run(postgres_url, history)
 

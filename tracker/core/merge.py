@@ -376,22 +376,55 @@ def cluster(reports: Iterable[Report]) -> list[list[Report]]:
     Each report joins the cluster it matches best (mean score) among those whose every member
     it is compatible with; ties go to the older cluster. Clusters come out in seed order.
     """
+    return cluster_traced(reports)[0]
+
+
+def mean_score(report: Report, members: Sequence[Report]) -> float:
+    """How well a report matches a cluster it may join: the mean score against its members
+    (in the order they joined; the sum's order is part of the definition, for exact ties)."""
+    checks = [assess(report, m) for m in members]
+    return sum(c.score for c in checks) / len(checks)
+
+
+def best_cluster(
+    report: Report, eligible: Sequence[tuple[Any, Sequence[Report]]]
+) -> Any | None:
+    """Which of the eligible clusters (oldest first, as ``(id, members)``) a report joins:
+    the best mean score, ties to the older one; None when none is eligible."""
+    best: tuple[float, Any] | None = None
+    for ident, members in eligible:
+        score = mean_score(report, members)
+        if best is None or score > best[0]:
+            best = (score, ident)
+    return None if best is None else best[1]
+
+
+def cluster_traced(
+    reports: Iterable[Report],
+) -> tuple[list[list[Report]], dict[str, tuple[int, ...]]]:
+    """:func:`cluster`, and for each report (by key) the clusters (indexes) it was eligible
+    for when it was placed: every member of them compatible with it.
+
+    That trace is what an incremental recompute needs (tracker.core.increment): a report's
+    choice can only change when one of those clusters, or a cluster of reports compatible
+    with it, changes before it in seed order.
+    """
     clusters: list[list[Report]] = []
+    traces: dict[str, tuple[int, ...]] = {}
     for report in sorted(reports, key=seed_order):
-        best: tuple[float, int] | None = None
-        for index, members in enumerate(clusters):
-            # Most clusters fail on their first member: score only those that pass whole.
-            if not all(compatible(report, m) for m in members):
-                continue
-            checks = [assess(report, m) for m in members]
-            score = sum(c.score for c in checks) / len(checks)
-            if best is None or score > best[0]:
-                best = (score, index)
-        if best is None:
+        # Most clusters fail on their first member: score only those that pass whole.
+        eligible = [
+            (index, members)
+            for index, members in enumerate(clusters)
+            if all(compatible(report, m) for m in members)
+        ]
+        traces[report.key] = tuple(index for index, _ in eligible)
+        chosen = best_cluster(report, eligible)
+        if chosen is None:
             clusters.append([report])
         else:
-            clusters[best[1]].append(report)
-    return clusters
+            clusters[chosen].append(report)
+    return clusters, traces
 
 
 def partition(reports: Iterable[Report]) -> frozenset[frozenset[str]]:

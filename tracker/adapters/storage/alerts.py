@@ -291,20 +291,31 @@ class AlertStore:
                 )
             ).scalars()
         )
-        for event_id in sorted(touched):
+        if not destinations:
+            return  # nowhere to queue: no event needs its view read
+        # One query for which events may alert, before any view (every source) is read.
+        for event_id in sorted(self._eligible_of(session, touched)):
             view = self._view(session, event_id)
-            if view is None or not view.active or not self._eligible(session, event_id):
+            if view is None or not view.active:
                 continue
             self._queue(session, view, destinations, now)
 
-    def _eligible(self, session: Session, event_id: int) -> bool:
-        query = (
-            select(func.count())
-            .select_from(IncidentRow)
-            .join(Item, col(Item.id) == col(IncidentRow.item_id))
-            .where(col(IncidentRow.event_id) == event_id, col(Item.alert_eligible).is_(True))
-        )
-        return bool(session.execute(query).scalar_one())
+    def _eligible_of(self, session: Session, event_ids: Iterable[int]) -> set[int]:
+        """Those of the events with a report from an item fresh enough to alert."""
+        found: set[int] = set()
+        ids = sorted(event_ids)
+        for start in range(0, len(ids), 500):
+            query = (
+                select(col(IncidentRow.event_id))
+                .join(Item, col(Item.id) == col(IncidentRow.item_id))
+                .where(
+                    col(IncidentRow.event_id).in_(ids[start : start + 500]),
+                    col(Item.alert_eligible).is_(True),
+                )
+                .distinct()
+            )
+            found.update(int(e) for e in session.execute(query).scalars())
+        return found
 
     def _queue(
         self,

@@ -10,7 +10,7 @@ absorptions are recorded for whoever announced the old event.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -38,18 +38,20 @@ from tracker.adapters.storage.models import (
     IncidentRow,
     IncidentToken,
     Item,
+    MergeTrace,
     ShingleRank,
     contract_of,
 )
-from tracker.core import candidates
+from tracker.core import candidates, increment
 from tracker.core.merge import (
     EventChanges,
     MergedEvent,
     Placement,
     Report,
+    cluster_traced,
     compatible,
     incident_from_contract,
-    merge_all,
+    merge,
     reconcile,
 )
 
@@ -119,6 +121,10 @@ _Found = tuple[Report, int, int | None]
 _INCIDENTS = IncidentRow.__table__  # type: ignore[attr-defined]
 _TOKENS = IncidentToken.__table__  # type: ignore[attr-defined]
 _RANKS = ShingleRank.__table__  # type: ignore[attr-defined]
+_TRACES = MergeTrace.__table__  # type: ignore[attr-defined]
+# Rounds of loading more events for a score between several clusters before giving up on
+# the incremental path (tracker.core.increment.Missing).
+_MISSING_ROUNDS = 3
 _CLASSES = candidates.precision_classes()
 # One row per report whose candidates are looked for (a temporary table of the session).
 _EDGES = ("lat_low", "lat_high", "lon_low", "lon_high")
@@ -459,16 +465,206 @@ class EventStore:
         self, session: Session, item_ids: Sequence[int], now: datetime
     ) -> EventChanges:
         """`recompute` inside the caller's transaction (the classification hook): the
-        incidents just stored, their events and the change hooks' rows commit together."""
+        incidents just stored, their events and the change hooks' rows commit together.
+
+        New reports are placed incrementally when they can be (tracker.core.increment:
+        the work grows with them and what they are compatible with, not with the size of
+        the events they join); otherwise their neighbourhood is clustered again. Both give
+        what clustering every stored report at once gives.
+        """
         if not item_ids:
             return EventChanges()
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
         session.flush()
         replaced = session.info.pop(REPLACED_EVENTS, set())
+        placed = None if replaced else self._extend(session, item_ids, now)
+        if placed is None:
+            changes = self._recluster(session, item_ids, now, replaced)
+        else:
+            changes, unsettled = placed
+            if unsettled:
+                changes.add(self._recluster(session, unsettled, now, set()))
+        for hook in self.change_hooks:
+            hook(session, item_ids, changes, now)
+        return changes
+
+    # -- the incremental path ------------------------------------------------------------
+
+    def _extend(
+        self, session: Session, item_ids: Sequence[int], now: datetime
+    ) -> tuple[EventChanges, list[int]] | None:
+        """Place the items' new reports among the stored events (tracker.core.increment):
+        what changed, and the items whose reports could not be settled so (the caller
+        clusters their neighbourhood again); None when nothing can be done so."""
+        seeds: dict[int, _Found] = {}
+        for chunk in _chunks(list(item_ids)):
+            seeds.update(self._load(session, _INCIDENTS.c.item_id.in_(chunk)))
+        if not seeds:
+            return EventChanges(), []
+        if any(f[2] is not None for f in seeds.values()):
+            return None  # already placed once: not new
+        self._write_tokens(session, seeds, replace=True)
+        pairs = self._candidates(session, list(seeds.values()))
+        found = self._load_ids(session, [i for i in pairs if i not in seeds])
+        partner_events: set[int] = set()
+        for incident_id, probe_ids in pairs.items():
+            candidate = found.get(incident_id)
+            if candidate is None or incident_id in seeds:
+                continue
+            if any(compatible(seeds[p][0], candidate[0]) for p in probe_ids):
+                if candidate[2] is None:
+                    return None
+                partner_events.add(candidate[2])
+        # Events a new report may join, and those of reports eligible for one of them.
+        wanted = partner_events | self._events_of_referrers(session, partner_events)
+        blocks: dict[int, list[increment.Stored]] = {}
+        rows: dict[int, EventRow] = {}
+        ids: dict[str, int] = {f[0].key: i for i, f in seeds.items()}
+        new = [f[0] for f in seeds.values()]
+        for _ in range(_MISSING_ROUNDS):
+            if not self._load_blocks(session, wanted - set(blocks), blocks, rows, ids, found):
+                return None
+            result = increment.extend_parts(blocks, new)
+            if not isinstance(result, increment.Missing):
+                break
+            wanted = set(result.blocks)
+        if not isinstance(result, increment.Parts):
+            return None
+        changes = self._apply(session, result.extension, rows, ids, now, len(ids))
+        unsettled = sorted({int(r.origin.removeprefix("item:")) for r in result.unsettled})
+        return changes, unsettled
+
+    def _events_of_referrers(self, session: Session, events: set[int]) -> set[int]:
+        """Events of the reports whose trace names one of ``events``."""
+        out: set[int] = set()
+        conn = session.connection()
+        for chunk in _chunks(sorted(events)):
+            query = (
+                select(_INCIDENTS.c.event_id)
+                .select_from(_TRACES.join(_INCIDENTS, _INCIDENTS.c.id == _TRACES.c.incident_id))
+                .where(_TRACES.c.event_id.in_(chunk), _INCIDENTS.c.event_id.is_not(None))
+                .distinct()
+            )
+            out.update(int(e) for e in conn.execute(query).scalars())
+        return out
+
+    def _load_blocks(
+        self,
+        session: Session,
+        events: set[int],
+        blocks: dict[int, list[increment.Stored]],
+        rows: dict[int, EventRow],
+        ids: dict[str, int],
+        cache: dict[int, _Found],
+    ) -> bool:
+        """Add the stored events ``events`` (every report, with its trace) to ``blocks``;
+        False when one cannot serve the incremental path (no trace yet, or its row and its
+        reports disagree)."""
+        if not events:
+            return True
+        conn = session.connection()
+        members: dict[int, int] = {}  # incident id -> event id
+        for chunk in _chunks(sorted(events)):
+            query = select(
+                _INCIDENTS.c.id, _INCIDENTS.c.event_id, _INCIDENTS.c.merge_traced
+            ).where(_INCIDENTS.c.event_id.in_(chunk))
+            for incident_id, event_id, traced in conn.execute(query):
+                if not traced:
+                    return False
+                members[int(incident_id)] = int(event_id)
+        cache.update(self._load_ids(session, [i for i in members if i not in cache]))
+        traces: dict[int, set[int]] = {i: set() for i in members}
+        for chunk in _chunks(sorted(members)):
+            query = select(_TRACES.c.incident_id, _TRACES.c.event_id).where(
+                _TRACES.c.incident_id.in_(chunk)
+            )
+            for incident_id, event_id in conn.execute(query):
+                traces[int(incident_id)].add(int(event_id))
+        for chunk in _chunks(sorted(events)):
+            query = select(EventRow).where(col(EventRow.id).in_(chunk))
+            for event in session.execute(query).scalars():
+                assert event.id is not None
+                rows[event.id] = event
+        by_event: dict[int, list[increment.Stored]] = {e: [] for e in events}
+        for incident_id, event_id in members.items():
+            report = cache[incident_id][0]
+            trace = frozenset(traces[incident_id])
+            by_event[event_id].append(increment.Stored(report, event_id, trace))
+            ids[report.key] = incident_id
+        for event_id, stored in by_event.items():
+            row = rows.get(event_id)
+            keys = {s.report.key for s in stored}
+            if row is None or row.status != ACTIVE or set(row.report_keys) != keys:
+                return False
+            blocks[event_id] = stored
+        return True
+
+    def _apply(
+        self,
+        session: Session,
+        result: increment.Extension,
+        rows: dict[int, EventRow],
+        ids: dict[str, int],
+        now: datetime,
+        reports: int,
+    ) -> EventChanges:
+        """Write what the extension changed: grown and new events, links, traces."""
+        changes = EventChanges(reports=reports)
+        made: dict[int, EventRow] = {}
+        for block in sorted(result.grown, key=lambda b: (b > 0, -b if b < 0 else b)):
+            values = event_values(merge(result.grown[block]))
+            if block < 0:
+                row = EventRow(**values, created_at=now, updated_at=now)
+                session.add(row)
+                made[block] = row
+                continue
+            row = rows[block]
+            if any(getattr(row, k) != v for k, v in values.items()):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.revision += 1
+                row.updated_at = now
+                changes.updated.append(block)
+        session.flush()
+        event_id = {b: int(r.id) for b, r in made.items() if r.id is not None}
+        changes.created.extend(event_id[b] for b in sorted(made, reverse=True))
+        links = [
+            {"b_id": ids[key], "b_event": event_id.get(b, b)} for key, b in result.placed.items()
+        ]
+        if links:
+            session.connection().execute(
+                _INCIDENTS.update()
+                .where(_INCIDENTS.c.id == bindparam("b_id"))
+                .values(event_id=bindparam("b_event"), merge_traced=True),
+                links,
+            )
+        self._write_traces(
+            session,
+            {ids[key]: [event_id.get(b, b) for b in trace] for key, trace in result.traces.items()},
+        )
+        return changes
+
+    def _write_traces(self, session: Session, traces: Mapping[int, Iterable[int]]) -> None:
+        """Replace the trace rows of these incidents (incident id -> event ids)."""
+        conn = session.connection()
+        for chunk in _chunks(sorted(traces)):
+            conn.execute(_TRACES.delete().where(_TRACES.c.incident_id.in_(chunk)))
+        rows = [{"incident_id": i, "event_id": e} for i, es in traces.items() for e in set(es)]
+        if rows:
+            conn.execute(_TRACES.insert(), rows)
+
+    # -- clustering the neighbourhood again ------------------------------------------------
+
+    def _recluster(
+        self, session: Session, item_ids: Sequence[int], now: datetime, replaced: set[int]
+    ) -> EventChanges:
+        """Cluster the closure of the items' reports again and reconcile it with the stored
+        events; writes every trace of the closure."""
         reports, events, linked = self._scope(session, item_ids, replaced)
         old = {eid: frozenset(e.report_keys) for eid, e in events.items()}
-        plan = reconcile(old, merge_all(reports))
+        clusters, traces = cluster_traced(reports)
+        plan = reconcile(old, [merge(c) for c in clusters])
         changes = EventChanges(reports=len(reports))
         created: list[tuple[EventRow, Placement]] = []
         targets: list[tuple[EventRow, Placement]] = []
@@ -513,9 +709,36 @@ class EventStore:
             self._retire(session, events[event_id], heir, now)
             changes.retired.append(event_id)
         session.flush()
-        for hook in self.change_hooks:
-            hook(session, item_ids, changes, now)
+        event_of = [int(row.id or 0) for row, _ in targets]
+        assert all(event_of)
+        self._retrace(
+            session,
+            {linked[key][0]: [event_of[i] for i in trace] for key, trace in traces.items()},
+            set(events) | replaced,
+        )
         return changes
+
+    def _retrace(
+        self, session: Session, traces: dict[int, list[int]], old_events: set[int]
+    ) -> None:
+        """Store the closure's traces, and forget those of reports outside it that name
+        one of its old events (possible only when reports were deleted: they are traced
+        again when a recompute reaches them)."""
+        self._write_traces(session, traces)
+        conn = session.connection()
+        for chunk in _chunks(sorted(traces)):
+            conn.execute(
+                _INCIDENTS.update().where(_INCIDENTS.c.id.in_(chunk)).values(merge_traced=True)
+            )
+        stale: set[int] = set()
+        for chunk in _chunks(sorted(old_events)):
+            query = select(_TRACES.c.incident_id).where(_TRACES.c.event_id.in_(chunk))
+            stale.update(int(i) for i in conn.execute(query).scalars() if int(i) not in traces)
+        for chunk in _chunks(sorted(stale)):
+            conn.execute(_TRACES.delete().where(_TRACES.c.incident_id.in_(chunk)))
+            conn.execute(
+                _INCIDENTS.update().where(_INCIDENTS.c.id.in_(chunk)).values(merge_traced=False)
+            )
 
     def _retire(self, session: Session, row: EventRow, heir: int | None, now: datetime) -> None:
         """An event whose reports all went elsewhere (or vanished) stays, marked, for alerts."""

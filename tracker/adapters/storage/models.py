@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel, col
 
@@ -144,6 +145,13 @@ class IncidentRow(ContractColumns, table=True):
         ),
     )
 
+    # True once merge_traces holds this report's trace (tracker.core.increment): the events
+    # it was eligible for when placed. Reports without one are merged by clustering their
+    # neighbourhood again, which writes it.
+    merge_traced: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false(), "nullable": False}
+    )
+
     def to_contract(self) -> dict[str, Any]:
         """Back to the `tracker classify` JSON shape."""
         return contract_of(self)
@@ -165,6 +173,26 @@ class IncidentToken(SQLModel, table=True):
     token: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
 
     __table_args__ = (Index("ix_incident_tokens_token", "token"),)
+
+
+class MergeTrace(SQLModel, table=True):
+    """An event a report was eligible for (every report of it before this one compatible)
+    when clustering placed it: with the report's own event, what decides whether new
+    reports can change its place (tracker.core.increment). Indexed by event, to find the
+    reports an event's growth may concern."""
+
+    __tablename__ = "merge_traces"
+
+    incident_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("incidents.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    event_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+
+    __table_args__ = (Index("ix_merge_traces_event", "event_id"),)
 
 
 class ShingleRank(SQLModel, table=True):
