@@ -326,3 +326,11 @@ def test_shooting_down_a_crewed_aircraft_is_an_attack_and_a_drone_a_defence(
     gov = [info.name for s, e, info in found if info.side == GOV]
     assert gov and all(roles.get(n) == ("target" if shooter_role == "attacker" else "attacker")
                        for n in gov), (sentence, roles)
+
+
+@pytest.mark.parametrize("force", ["Israeli engineering units", "Israeli troops",
+                                   "Israeli army bulldozers", "Israeli tanks", "An Israeli patrol"])
+def test_an_israeli_force_named_by_its_unit_is_israel(classifier: Classifier, force: str) -> None:
+    sentence = f"{force} entered the village of Jubata al-Khashab in northern Quneitra on Monday."
+    found = find_actors(classifier.ref, sentence)
+    assert any(info.name == "Israeli forces" for s, e, info in found), found
