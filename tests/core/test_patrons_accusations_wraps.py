@@ -305,3 +305,32 @@ def test_a_speaker_with_its_acronym_is_a_source(classifier: Classifier, speaker:
     roles = assign_roles(sentence, scan_sentence(sentence, date(2025, 11, 15)).acts, spans)
     assert roles.get("Syrian government forces") == "attacker"
     assert roles.get("Syrian Democratic Forces") != "attacker", roles
+
+
+@pytest.mark.parametrize(("shooter", "verb", "thing", "shooter_role"), [
+    (sh, v, t, r) for (sh, r_jet), v, (t, kind) in itertools.product(
+        [("Turkish forces", "attacker"), ("Opposition fighters backed by Turkey", "attacker")],
+        ["shot down", "downed"],
+        [("two Syrian air force Su-24 bombers", "jet"), ("a Syrian government helicopter", "jet"),
+         ("a Syrian government L-39 jet", "jet"), ("two drones launched by regime forces", "drone")])
+    for r in [r_jet if kind == "jet" else "target"]])
+def test_shooting_down_a_crewed_aircraft_is_an_attack_and_a_drone_a_defence(
+    classifier: Classifier, shooter: str, verb: str, thing: str, shooter_role: str
+) -> None:
+    sentence = f"{shooter} {verb} {thing} over Idlib province on Sunday."
+    found = find_actors(classifier.ref, sentence)
+    spans = [Span(s, e, info.name) for s, e, info in found]
+    roles = assign_roles(sentence, scan_sentence(sentence, date(2020, 3, 1)).acts, spans)
+    first = found[0][2].name
+    assert roles.get(first) == shooter_role, (sentence, roles)
+    gov = [info.name for s, e, info in found if info.side == GOV]
+    assert gov and all(roles.get(n) == ("target" if shooter_role == "attacker" else "attacker")
+                       for n in gov), (sentence, roles)
+
+
+@pytest.mark.parametrize("force", ["Israeli engineering units", "Israeli troops",
+                                   "Israeli army bulldozers", "Israeli tanks", "An Israeli patrol"])
+def test_an_israeli_force_named_by_its_unit_is_israel(classifier: Classifier, force: str) -> None:
+    sentence = f"{force} entered the village of Jubata al-Khashab in northern Quneitra on Monday."
+    found = find_actors(classifier.ref, sentence)
+    assert any(info.name == "Israeli forces" for s, e, info in found), found

@@ -100,6 +100,13 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool, LiteralGate | None], ...] = (
      LiteralGate(("repel", "repuls", "thwart", "foil", "confront", "intercept", "fought", "shot",
                   "downed", "destroy"))),
 )
+# "shot down / downed" a crewed aircraft is an attack on it; shooting down drones, missiles or
+# rockets fired at oneself stays a defence.
+_MANNED_AIRCRAFT_AFTER = re.compile(
+    r"\s+(?:(?:a|an|the|two|three|four|one|another|its|their|[\w'-]+)\s+){0,4}?"
+    r"(?:(?:[\w-]+\s+){0,2})(?:jets?|warplanes?|planes?|aircraft|helicopters?|bombers?|"
+    r"fighter\s+jets?|su-?\d+s?|l-?39s?|mig-?\d+s?)\b(?![^.;]{0,20}\bdrones?\b)", re.IGNORECASE)
+
 # Ground moves and detentions by an armed force (see INCURSION): acts only where the sentence
 # names a force (troops, tanks, a patrol ...) and no weapon word types the clause otherwise.
 _INCURSION_WORDS = (
@@ -579,6 +586,8 @@ def scan_sentence(sentence: str, published: date | None = None) -> SentenceScan:
     rejected: list[str] = []
     typed: dict[tuple[int, int], tuple[str, str, bool]] = {}
     for start, end, defensive, weak, incursion in hits:
+        if defensive and _MANNED_AIRCRAFT_AFTER.match(sentence, end):
+            defensive = False  # "Turkey shot down two Syrian Su-24s": an attack on the jets
         clause = clause_of(spans, start)
         why = _negated(sentence, clause, start, end, day_phrase)
         if why:
@@ -734,8 +743,9 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
     if _HELD_BY.search(before):
         return "target"
     if span.start >= act.end:
-        if _BY_BEFORE.search(before) or (_UNDER_FIRE.match(act.trigger)
-                                         and _FROM_BEFORE.search(before)):
+        after_act = sentence[act.end : span.start]  # "backed by Turkey shot down a |jet|"
+        if _BY_BEFORE.search(after_act) or (_UNDER_FIRE.match(act.trigger)
+                                            and _FROM_BEFORE.search(before)):
             return "attacker"
         return "attacker" if act.defensive else "target"
     # Mention left of the act word.

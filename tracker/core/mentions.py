@@ -80,8 +80,10 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"-led))|\bus-led\s+coalition\b|\bthe\s+us\b"),
      ActorInfo("US-led coalition", OTHER, False, True), None),
     (CaselessPattern(
-        r"\bisrael(?:i)?(?=\s+(?:jets|warplanes|strikes?|air\s*strikes?|forces|"
-        r"military|missiles?|aircraft)\b)|\bisrael\b"),
+        r"\bisrael(?:i)?(?=\s+(?:[a-z-]+\s+)?(?:jets|warplanes|strikes?|air\s*strikes?|forces|"
+        r"military|missiles?|aircraft|troops|soldiers|army|tanks|units|patrols?|vehicles|"
+        r"bulldozers|drones?|artillery|shelling|fire|raids?|incursions?|force|occupation)\b)"
+        r"|\bisrael\b"),
      ActorInfo("Israeli forces", OTHER, False, True), LiteralGate(("israel",))),
     (CaselessPattern(
         r"\bkurdish(?:-led)?\s+(?:fighters|forces|militia|militants|ypg)\b|\basayish\b"),
