@@ -654,6 +654,10 @@ class Span:
     key: str
 
 
+# A speaker's acronym in brackets right after its name ("The Syrian Democratic Forces (SDF)
+# said"), or the closing bracket after the acronym itself ("(SDF) said").
+_ACRONYM_AFTER = r"(?:\s*\([^()]{1,40}\))?"
+_ACRONYM_OR_CLOSE_AFTER = r"(?:\s*\([^()]{1,40}\)|\))?"
 _SOURCE_BEFORE = re.compile(r"(?:according\s+to|(?:media|press|information)\s+(?:centre|center|"
                             r"office|wing|department)\s+of|spokes(?:man|woman|person)\s+for|"
                             r"a\s+source\s+(?:with)?in|sources?\s+(?:in|from|"
@@ -665,7 +669,7 @@ _ORG_PART = (r"'s\s+(?:[\w-]+\s+){0,2}?(?:ministry|spokes(?:man|woman|person)|st
              r"wing|command|leadership|channel|agency|commander|officials?)")
 _SPEECH_VERB = (r"(?:said|says|claimed|claims|announced|announces|reported|reports|stated|states|"
                 r"confirmed|confirms|added|adds)")
-_SOURCE_AFTER = re.compile(r"^(?:\s*\([^()]{1,40}\))?(?:-linked|-affiliated|-run|\s+(?:said|says|"
+_SOURCE_AFTER = re.compile(r"^" + _ACRONYM_AFTER + r"(?:-linked|-affiliated|-run|\s+(?:said|says|"
                            r"reported|announced|"
                            r"stated|added|told|media|news|outlet|sources?|statement|"
                            r"spokes\w*|officials?|commander\s+said)|" + _ORG_PART
@@ -720,7 +724,7 @@ _DENIED_AFTER = re.compile(r"^\s+(?:did\s+not|didn't|do\s+not|does\s+not|denied|
 
 # The mention is the subject of a verb of comment whose object is the act.
 _COMMENT_BETWEEN = re.compile(
-    r"^(?:\s*\([^()]{1,40}\)|\))?\s+(?:(?:has|have|had|also|later|again|strongly|swiftly|"
+    r"^" + _ACRONYM_OR_CLOSE_AFTER + r"\s+(?:(?:has|have|had|also|later|again|strongly|swiftly|"
     r"on\s+\w+)\s+)*(?:called|calls|described|describes|condemned|condemns|denounced|"
     r"denounces|termed|terms|branded|brands|labelled|labeled|dubbed|decried|decries|"
     r"criticised|criticized|slammed|deplored|deplores|mourned|documented|recorded|"
@@ -769,7 +773,7 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
 
 # "X said (on Saturday) that its fighters had ...": a speech verb after the speaker.
 _SPEECH_AFTER = re.compile(
-    r"^(?:\s*\([^()]{1,40}\))?(?:" + _ORG_PART + r")?(?:\s+(?:has|had|also|later|then))?\s+"
+    r"^" + _ACRONYM_AFTER + r"(?:" + _ORG_PART + r")?(?:\s+(?:has|had|also|later|then))?\s+"
     + _SPEECH_VERB + r"\b", _I)
 # The complement's subject, when it points back to the speaker ("its fighters", "it").
 # Only time words, "in a statement" and the like may stand between the verb and it.
@@ -985,7 +989,7 @@ _ATTRIBUTED_BEFORE = re.compile(r"\b(?:attribut(?:ed|es|ing)|blam(?:ed|es|ing)|p
                                 _I)
 _ACCUSED_AFTER = re.compile(r"^(?:'s\s+(?:[\w-]+\s+){0,2})?\s*(?:of|for|over)\b|^\s+"
                             r"(?:\w+\s+){0,2}?responsible\b", _I)
-_ACCUSER_AFTER = re.compile(r"^(?:\s*\([^()]{1,40}\)|\))?(?:" + _ORG_PART + r")?\s+"
+_ACCUSER_AFTER = re.compile(r"^" + _ACRONYM_OR_CLOSE_AFTER + r"(?:" + _ORG_PART + r")?\s+"
                             r"(?:(?:has|had|also|again|then|later|on\s+\w+)\s+)*"
                             r"(?:accus(?:ed|es)|blam(?:ed|es)|held|holds)\b", _I)
 

@@ -66,8 +66,8 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"factions|fighters)|insurgents?|extremists?|extremist\s+(?:groups?|factions)|"
         r"opposition\s+(?:fighters|factions|forces|groups)|armed\s+(?:groups|factions|"
         r"opposition)|islamists?|radicals|(?:radical|hard-?line|hardliner)\s+(?:groups?|"
-        r"factions|jihadists|militants|fighters)|hard-?liners|(?:opposition|rebel|insurgent|militant)-(?:held|"
-        r"controlled))\b"),
+        r"factions|jihadists|militants|fighters)|hard-?liners|"
+        r"(?:opposition|rebel|insurgent|militant)-(?:held|controlled))\b"),
      ActorInfo("Opposition armed groups (unnamed)", OPP, False, True), None),
     (CaselessPattern(
         r"\b(?:gunmen|unknown\s+(?:assailants|attackers|gunmen|persons)|unidentified\s+"

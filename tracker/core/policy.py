@@ -97,7 +97,7 @@ def decide_under(
             return Verdict(False, "not a violation: attack by unidentified perpetrators", False)
         return Verdict(False, "not a violation: the attacker is not a party to the agreement",
                         False)
-    inferred = False
+    inferred = from_named = False
     remote_or_clash = sub in (AIR, SHELLING, ARMED_CLASH)
     if a.strict_sides and not tgt_l and any(p.side not in (CIV, UNKNOWN) for p in tgt):
         return Verdict(False, "not a violation: the target is not a party to the agreement",
@@ -109,7 +109,7 @@ def decide_under(
         cand = _labels(a, named) - tgt_l
         if len(cand) == 1:
             att_l, inferred = cand, True
-    from_named = bool(att_l) and not att
+            from_named = True
     if not att_l and tgt_l and remote_or_clash:
         att_l, inferred = _other(tgt_l) & set(a.inferable_sides), True
     elif att_l and not tgt_l and (remote_or_clash or (sub in (SUICIDE, IED, ATTACK) and bool(tgt))):
