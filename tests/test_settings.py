@@ -124,6 +124,22 @@ def test_precedence_defaults_file_environment(
             "[classifier]\nbacklog_batch = 0\n",
             "classifier.backlog_batch: Input should be greater than or equal to 1",
         ),
+        (
+            "[classifier]\nbacklog_batch_seconds = -1\n",
+            "classifier.backlog_batch_seconds: Input should be greater than or equal to 0",
+        ),
+        (
+            '[classifier]\nbacklog_batch_seconds = "soon"\n',
+            "classifier.backlog_batch_seconds: Input should be a valid number",
+        ),
+        (
+            "[polling]\nclaim_batch = 0\n",
+            "polling.claim_batch: Input should be greater than or equal to 1",
+        ),
+        (
+            "[polling]\nclaim_batch = 1000000\n",
+            "polling.claim_batch: Input should be less than or equal to 100000",
+        ),
     ],
 )
 def test_wrong_values_name_the_key(tmp_path: Path, toml: str, expected: str) -> None:
