@@ -11,6 +11,7 @@ deciding whether the act is a violation (:mod:`tracker.core.policy`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from tracker.core.dates import (
@@ -36,7 +37,7 @@ from tracker.core.events import (
 from tracker.core.folding import Cluster
 from tracker.core.gazetteer import Place
 from tracker.core.mentions import CIV, OPP, ORIGIN_ACTORS, ActorInfo
-from tracker.core.numbers import Toll, extract_toll
+from tracker.core.numbers import Toll, extract_toll, find_figures
 from tracker.core.text import CaselessPattern
 
 _KIND_RANK = {"military_site": 0, "neighbourhood": 0, "settlement": 1, "road": 2, "region": 3}
@@ -259,7 +260,32 @@ def cluster_toll(
     texts = [doc.sentence_text(i) for i in dict.fromkeys(idx)]
     if ci == 0 and doc.title and not from_title:
         texts = [doc.title, *texts]
-    return extract_toll(texts)
+    toll = extract_toll(texts)
+    if toll.best is None and not any(f.kind == "killed" for t in texts for f in find_figures(t)):
+        zero = _later_zero_statement(doc, ci, owner, set(idx))
+        if zero is not None:
+            return replace(toll, best=0, low=0, high=0, evidence=(*toll.evidence, zero))
+    return toll
+
+
+def _later_zero_statement(
+    doc: Document, ci: int, owner: dict[int, int], seen: set[int]
+) -> str | None:
+    """A "No casualties were reported." sentence further on whose nearest act before it is
+    this cluster's: reports close the account of an act with it after the details, and it
+    speaks of the last act told, not of every act of the report."""
+    last_owner: int | None = None
+    for j, scan in enumerate(doc.scans):
+        if j in owner:
+            last_owner = owner[j]
+            continue
+        if j in seen or last_owner != ci or scan.acts or scan.background:
+            continue
+        text = doc.sentence_text(j)
+        figures = find_figures(text)
+        if figures and all(f.kind == "killed" and f.value == 0 for f in figures):
+            return text.strip()
+    return None
 
 
 # Headlines report ground assaults in the present tense ("Rebels storm army lines",

@@ -732,7 +732,31 @@ _COMMENT_BETWEEN = re.compile(
     r"their|an?|such|yesterday's|today's|[\w-]+'s)\s+(?:[\w-]+\s+){0,2}$", _I)
 
 
-def _role_for(sentence: str, span: Span, act: Act) -> str | None:
+# "The SDF put its units on alert after (what it called) drone attacks on the dam", "Army on
+# alert following shelling of its posts": the act is told in a clause of reaction, so the
+# subject reacted to it; it did not carry it out.
+_REACTION_BEFORE = re.compile(
+    r"\b(?:after|following|amid|in\s+(?:response|reaction|retaliation)\s+(?:to|for))\s+"
+    r"(?:[\w'-]+\s+){0,14}$", _I)
+
+
+_JOINER = re.compile(r"[,;:]|\b(?:before|and|but|while|then|when|as|until)\b", _I)
+
+
+def _reacting_to(sentence: str, span: Span, act: Act, acts: Sequence[Act]) -> bool:
+    """Whether the words between a subject and a later act make the act what the subject
+    reacted to (see ``_REACTION_BEFORE``): no other act of the subject's comes first."""
+    between = sentence[span.end : act.start]
+    m = _REACTION_BEFORE.search(between)
+    if m is None or _BY_BEFORE.search(between):
+        return False
+    word = span.end + m.start()
+    if _JOINER.search(sentence, span.end, word):
+        return False  # "X took two posts before troops ... recovered them after clashes"
+    return not any(span.end <= a.start < word for a in acts)
+
+
+def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> str | None:
     """Role of one mention relative to one act in the same clause (or None)."""
     if _CLAIM_AFTER.search(sentence[span.end : span.end + 60]):
         return "attacker"
@@ -768,6 +792,8 @@ def _role_for(sentence: str, span: Span, act: Act) -> str | None:
         return "target"
     if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
         return "target"
+    if _reacting_to(sentence, span, act, acts):
+        return None
     return "target" if act.defensive else "attacker"
 
 
@@ -1032,7 +1058,7 @@ def _span_role(
     role: str | None = None
     if local:
         act = min(local, key=lambda a: min(abs(a.start - span.end), abs(span.start - a.end)))
-        role = _role_for(sentence, span, act)
+        role = _role_for(sentence, span, act, acts)
     elif _HELD_BY.search(sentence[max(0, span.start - 40) : span.start]):
         role = "target"  # "positions held by X" in a clause of its own: X owns what was hit
     elif _CLAIM_AFTER.search(sentence[span.end : span.end + 60]) or _BY_BEFORE.search(
@@ -1044,6 +1070,8 @@ def _span_role(
         between = sentence[span.end : acts[0].start]
         if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
             role = "target"
+        elif _reacting_to(sentence, span, acts[0], acts):
+            role = None
         else:
             role = "target" if acts[0].defensive else "attacker"
     if role is not None:

@@ -123,11 +123,19 @@ _OBJECT_INJURED = CaselessPattern(
 _TOLL = CaselessPattern(rf"\b(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+"
                    rf"(?:\w+\s+){{0,4}}?(?:to|at|of|reached|is|was|stands\s+at)\s+"
                    rf"{_QUAL}(?P<num>\d+|{_WORDNUM})\b\b")
-_ZERO = CaselessPattern(r"\b(?:(?:nobody|no\s+one)\s+(?:was|were|had\s+been)\s+(?:killed|hurt\s+"
-                   r"fatally)|no\s+(?:one|deaths?|casualties|fatalities|lives)\s+(?:\w+\s+){0,2}?"
-                   r"(?:killed|reported|lost|recorded|dead)|without\s+(?:causing\s+)?"
-                   r"(?:any\s+)?(?:casualties|deaths|fatalities)|no\s+casualties|"
-                   r"no\s+(?:deaths|fatalities))\b")
+_ZERO = CaselessPattern(
+    r"\b(?:(?:nobody|no\s+one|no-one|none(?:\s+of\s+(?:them|the\s+\w+|those\s+\w+))?)\s+"
+    r"(?:was|were|had\s+been|has\s+been|have\s+been)\s+(?:(?:reported|believed|said\s+to\s+"
+    r"have\s+been)\s+)?(?:killed|hurt|harmed|injured|wounded|dead|reported\s+(?:killed|hurt|"
+    r"injured|wounded))"
+    r"|no\s+(?:one|deaths?|casualties|fatalities|lives|injuries|(?:(?:material\s+or\s+)?human|"
+    r"human\s+or\s+material)\s+(?:casualties|losses)|loss\s+of\s+(?:human\s+)?life)\s+"
+    r"(?:\w+\s+){0,2}?(?:killed|reported|lost|recorded|dead|confirmed|documented)"
+    r"|without\s+(?:causing\s+)?(?:any\s+)?(?:(?:human\s+)?casualties|deaths|fatalities|"
+    r"injuries|loss\s+of\s+(?:human\s+)?life)"
+    r"|no\s+(?:human\s+)?casualties|no\s+(?:deaths|fatalities)"
+    r"|no\s+reports?\s+of\s+(?:any\s+)?(?:casualties|deaths|fatalities|injuries)"
+    r"|material\s+damage\s+only|only\s+material\s+damage)\b")
 
 # "soldiers were killed" with no number: a death is claimed but not counted.
 _UNCOUNTED = CaselessPattern(rf"\b(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_KILLED}\b"
@@ -309,7 +317,7 @@ def _active_voice(m: re.Match[str], sentence: str) -> bool:
 
 _CASUALTY_GATE = LiteralGate((
     "kill", "dead", "died", "death", "wound", "injur", "hurt", "slain", "martyr", "lives", "life",
-    "perish", "toll", "casualt", "fatalit", "gunned",
+    "perish", "toll", "casualt", "fatalit", "gunned", "harm", "losses", "material damage",
 ))
 _APPOSITIVE = re.compile(r",\s+(?:(?:\w+|\d+)\s+of\s+(?:them|whom)\s+[\w\s'-]+?|including\s+"
                          r"[\w\s'-]+?|among\s+them\s+[\w\s'-]+?),")
