@@ -112,6 +112,9 @@ _MANNED_AIRCRAFT_AFTER = re.compile(
 _INCURSION_WORDS = (
     r"\b(?:incursions?|incursed|(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing)|"
     r"drove|driv(?:es|ing)|crossed|penetrat(?:ed|es|ing)|rolled|thrust)\s+(?:\w+\s+){0,2}?into|"
+    r"(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing))\s+(?:\w+\s+){0,3}?(?:towards?|"
+    r"(?:on|to)\s+the\s+(?:outskirts|edges?|entrance)\s+of)|"
+    r"reach(?:ed|es|ing)\s+the\s+(?:outskirts|edges?|entrance)\s+of|"
     r"entered|enter(?:s|ing)\b(?!\s+into\s+force)|"
     r"detain(?:s|ed|ing)?|detentions?|arrest(?:s|ed|ing)?|abduct(?:s|ed|ing|ions?)?|"
     r"kidnapp?(?:ed|ing|s)?|seized\s+(?:\w+\s+){0,2}?(?:men|man|shepherds?|civilians?|"
@@ -124,7 +127,7 @@ _INCURSION_WORDS = (
     r"bulldoz(?:ed|es|ing|ers?))\b")
 _INCURSION_TRIGGER = CaselessPattern(_INCURSION_WORDS)
 _INCURSION_GATE = LiteralGate((
-    "incurs", "into", "enter", "detain", "detention", "arrest", "abduct", "kidnap", "seized",
+    "incurs", "into", "toward", "outskirts", "edge", "entrance", "enter", "detain", "detention", "arrest", "abduct", "kidnap", "seized",
     "checkpoint", "post", "position", "barrier", "berm", "search", "raid", "bulldoz",
 ))
 _FORCE = CaselessPattern(
@@ -332,10 +335,15 @@ _TO_BEFORE = re.compile(r"\bto\s+$")
 _SAID_WORD = re.compile(r"\b(?:said|says)\b", _I)
 
 
+_DRONE_WORD = re.compile(r"\bdrones?\b|\buavs?\b", _I)
+
+
 def classify_type(clause_text: str, sentence: str) -> tuple[str, str, bool]:
     """(event_type, sub_event_type, specific) from the weapon cues of the act's clause."""
     for sub, pattern in _TYPE_CUES:
         if pattern.search(clause_text):
+            if sub == SUICIDE and _DRONE_WORD.search(clause_text):
+                continue  # "a drone carried out a suicide attack": a drone strike
             return SUB_TO_TYPE[sub], sub, True
     if _CIVILIAN_TARGET.search(clause_text) and _DIRECT_VIOLENCE.search(clause_text):
         return VAC, ATTACK, True
