@@ -132,6 +132,7 @@ _INCURSION_GATE = LiteralGate((
 ))
 _FORCE = CaselessPattern(
     r"\b(?:troops?|forces?|soldiers?|army|armou?red|tanks?|military\s+(?:vehicles?|convoys?)|"
+    r"(?:israeli|turkish|russian|army|occupation)\s+(?:vehicles|convoys?|columns?)|"
     r"bulldozers?|patrols?|units?|idf|occupation|infantry|commandos?|brigades?|"
     r"battalions?|reservists?)\b")
 # Killing verbs count as acts only in the active voice with an agent ("a group killed 21").

@@ -110,6 +110,9 @@ def decide_under(
         if len(cand) == 1:
             att_l, inferred = cand, True
             from_named = True
+    if att and att_l and not tgt and _own_side_only(a, att, att_l, named):
+        return Verdict(False, "not a violation: the only other party the report names is on the "
+                              "attacker's own side (fighting within one side)", False)
     if not att_l and tgt_l and remote_or_clash:
         att_l, inferred = _other(tgt_l) & set(a.inferable_sides), True
     elif att_l and not tgt_l and (remote_or_clash or (sub in (SUICIDE, IED, ATTACK) and bool(tgt))):
@@ -146,6 +149,17 @@ def decide_under(
                                f"agreement zone on a day the agreement was in force{how}"),
                         inferred, articles, by_inference)
     return Verdict(False, f"not a violation: intra-side fighting ({_names(a, att_l)})", inferred)
+
+
+def _own_side_only(
+    a: Agreement, att: Sequence[Party], att_l: set[str], named: Sequence[Party]
+) -> bool:
+    """An attacker with no target, and the other parties named in the report all on its own
+    side of ``a`` ("HTS stormed Ahrar al-Sham's positions in Salqin"): infighting, so the
+    other side is not inferred as the target."""
+    keys = {p.key for p in att}
+    others = _labels(a, [p for p in named if p.key not in keys])
+    return bool(others) and others <= att_l and len(att_l) == 1
 
 
 def _named_clash(
