@@ -127,7 +127,8 @@ _INCURSION_WORDS = (
     r"bulldoz(?:ed|es|ing|ers?))\b")
 _INCURSION_TRIGGER = CaselessPattern(_INCURSION_WORDS)
 _INCURSION_GATE = LiteralGate((
-    "incurs", "into", "toward", "outskirts", "edge", "entrance", "enter", "detain", "detention", "arrest", "abduct", "kidnap", "seized",
+    "incurs", "into", "toward", "outskirts", "edge", "entrance", "enter", "detain", "detention",
+    "arrest", "abduct", "kidnap", "seized",
     "checkpoint", "post", "position", "barrier", "berm", "search", "raid", "bulldoz",
 ))
 _FORCE = CaselessPattern(
