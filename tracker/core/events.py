@@ -90,7 +90,11 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool, LiteralGate | None], ...] = (
                      r"targe?t(?:s|ed|ing)|opened\s+fire|fired|firing|detonat(?:ed|es|ion)|"
                      r"explo(?:ded|sions?|sive\s+device)|blasts?|blew\s+up|shot|hit|rocket\s+fire|"
                      r"artillery\s+fire|mortar\s+fire|rocket\s+attacks?|missile\s+attacks?|"
-                     r"grenades?|captur(?:ed|ing)|seiz(?:ed|ing)|overr(?:an|un)|retook|retaken|"
+                     r"grenades?|(?:re)?captur(?:ed|ing)|seiz(?:ed|ing)|overr(?:an|un)|retook|"
+                     r"retaken|"
+                     r"(?:regain(?:ed|s|ing)?|wrest(?:ed|s|ing)?|recover(?:ed|s|ing)?|"
+                     r"(?:took|taken)\s+back)\s+(?:(?:full|complete|total)\s+)?(?:control\s+of|"
+                     r"the\s+(?:strategic\s+)?(?:town|village|city|hill)\s+of)|"
                      r"(?:took|taken|take|takes|taking|gained|seized)\s+(?:full\s+|complete\s+|"
                      r"total\s+)?control\s+of|"
                      r"c(?:ame|omes?|oming)\s+under\s+(?:[\w-]+\s+){0,3}?fire)\b"), False, None),
@@ -363,7 +367,8 @@ _TRIGGER_GATE = LiteralGate((
     "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
     "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
-    "overr", "retook", "retaken", "control of", "slammed into", "slams into", "crashed into",
+    "overr", "retook", "retaken", "control of", "regain", "wrest", "town of", "village of",
+    "city of", "hill of", "slammed into", "slams into", "crashed into",
     "rained down", "fell on", "fell in", "fell near", "fell onto", "fell inside", "landed on",
     "landed in", "landed near", "landed inside", "falls on", "falls in", "fallen on", "fallen in",
     "lands on", "lands in",
