@@ -28,6 +28,10 @@ def test_load_reference_real_data():
         "euphrates-line",
         "aleppo-kurdish-districts",
         "homs-hermel-border",
+        "astana-northern-homs",
+        "astana-eastern-ghouta",
+        "astana-south",
+        "southwest-2017-area",
     }
     assert ref.actors.get("Hayat Tahrir al-Sham") is not None
 

@@ -673,7 +673,8 @@ class App:
             feed_languages=[f.language for f in self.repo.list_feeds() if f.enabled],
             notifier=self.notifier.name,
             destinations=[d.name for d in self.alert_store.list_destinations() if d.active],
-            agreements_in_force=[a.id for a in load_agreements(extra) if a.in_force_on(today)],
+            agreements_in_force=[a.id for a in load_agreements(extra)
+                                 if a.in_force_anywhere(today)],
             today=today.isoformat(),
         )
 

@@ -36,22 +36,25 @@ def describe(a: Agreement, day: date) -> dict[str, Any]:
         "end": a.end.isoformat() if a.end else None,
         "end_reason": a.end_reason or None,
         "zones": list(a.zone_ids),
-        "in_force": a.in_force_on(day),
+        "zone_ends": {z: d.isoformat() for z, d in a.zone_ends.items()},
+        "zones_in_force": list(a.zones_on(day)),
+        "in_force": a.in_force_anywhere(day),
         "status": a.status_on(day),
     }
 
 
 def render(registry: AgreementRegistry, day: date) -> str:
     """Readable listing: in-force agreements first, then the others."""
-    rows = sorted(registry, key=lambda a: (not a.in_force_on(day), a.start, a.id))
+    rows = sorted(registry, key=lambda a: (not a.in_force_anywhere(day), a.start, a.id))
     lines = [f"agreements on {day} (* = in force):"]
     for a in rows:
-        mark = "*" if a.in_force_on(day) else " "
+        mark = "*" if a.in_force_anywhere(day) else " "
         end = a.end.isoformat() if a.end else "open"
         lines.append(f"{mark} {a.id}: {a.name}")
         lines.append(f"    sides: {', '.join(a.side_a)} / {', '.join(a.side_b)}")
         lines.append(f"    period: {a.start.isoformat()} to {end}; {a.status_on(day)}")
-        lines.append(f"    zones: {', '.join(a.zone_ids) or '(none)'}")
+        zones = [f"{z} (until {a.zone_ends[z]})" if z in a.zone_ends else z for z in a.zone_ids]
+        lines.append(f"    zones: {', '.join(zones) or '(none)'}")
     return "\n".join(lines)
 
 

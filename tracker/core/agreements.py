@@ -5,6 +5,8 @@ Dates are data, not code: the registry is built from a dict shaped like the ship
 Whether an agreement applies is decided at day granularity in local (Damascus) dates: an
 agreement is in force on ``day`` when ``start.date() <= day <= end`` (``end`` inclusive, or open).
 ``start`` is stored as written, with its UTC offset, so ``start.date()`` is the local date.
+A zone can end earlier than its agreement (``zone_ends``: zone id -> inclusive last day): the
+agreement then covers that zone only up to that day (:meth:`Agreement.zones_on`).
 """
 
 from __future__ import annotations
@@ -94,10 +96,43 @@ class Agreement:
     strict_sides: bool = False
     infer_from_named: bool = False
     inferable_sides: tuple[str, ...] = SIDE_LABELS
+    # Zone id -> inclusive last day in that zone, when a zone ended before the agreement did
+    # (Astana's zones 2-4 ended with the 2018 offensives, its Idlib zone in September 2018).
+    zone_ends: Mapping[str, date] = field(default_factory=dict, compare=False, hash=False)
 
     def in_force_on(self, day: date) -> bool:
         """True when ``day`` (a local Damascus date) falls in [start date, end]."""
         return self.start.date() <= day and (self.end is None or day <= self.end)
+
+    def zone_end(self, zone_id: str) -> date | None:
+        """The last day the agreement covers ``zone_id``: its own end, or the zone's earlier
+        ``zone_ends`` day (None: open-ended)."""
+        own = self.zone_ends.get(zone_id)
+        if own is None:
+            return self.end
+        return own if self.end is None else min(own, self.end)
+
+    def zones_on(self, day: date) -> tuple[str, ...]:
+        """The agreement's zones it covers on ``day`` (empty when it is not in force)."""
+        if not self.in_force_on(day):
+            return ()
+        return tuple(z for z in self.zone_ids
+                     if (end := self.zone_end(z)) is None or day <= end)
+
+    def covers(self, zone_ids: Iterable[str], day: date) -> bool:
+        """True when the agreement is in force on ``day`` in at least one of ``zone_ids``."""
+        return bool(set(zone_ids).intersection(self.zones_on(day)))
+
+    def in_force_anywhere(self, day: date) -> bool:
+        """In force on ``day`` in at least one of its zones (or, without zones, at all)."""
+        return self.in_force_on(day) and (not self.zone_ids or bool(self.zones_on(day)))
+
+    def ended_zones(self, day: date) -> list[tuple[str, date]]:
+        """Zones whose own end (earlier than the agreement's) has passed by ``day``."""
+        if not self.in_force_on(day):
+            return []
+        return [(z, end) for z in self.zone_ids
+                if z in self.zone_ends and (end := self.zone_end(z)) is not None and day > end]
 
     def article(self, number: str | int) -> str:
         """Summary of an article ("" when unknown), for decision explanations."""
@@ -130,12 +165,20 @@ class Agreement:
                                   if b.by == side and b.applies(sub, zones, False)))
 
     def status_on(self, day: date) -> str:
-        """'in force', 'not yet in force' or 'ended <day> (<reason>)' on a local day."""
+        """'in force', 'not yet in force' or 'ended <day> (<reason>)' on a local day; an
+        agreement in force whose zones ended one by one says which ('in force; ended in
+        <zone> on <day>, ...'), or 'ended in every zone' when none is left."""
         if day < self.start.date():
             return "not yet in force"
         if self.end is not None and day > self.end:
             return f"ended {self.end}" + (f" ({self.end_reason})" if self.end_reason else "")
-        return "in force"
+        gone = self.ended_zones(day)
+        if not gone:
+            return "in force"
+        listed = ", ".join(f"{z} on {end}" for z, end in gone)
+        if not self.in_force_anywhere(day):
+            return f"ended in every zone ({listed})"
+        return f"in force; ended in {listed}"
 
 
 def _parse_start(value: Any, agreement_id: str) -> datetime:
@@ -211,6 +254,25 @@ def _air(value: Any, agreement_id: str) -> str:
     return side
 
 
+def _zone_ends(value: Any, zone_ids: Iterable[str], agreement_id: str) -> dict[str, date]:
+    """``zone_ends`` (zone id -> last day) checked against the agreement's zones; a value of
+    "open" drops a zone's own end (the agreement's end applies there again)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"agreement {agreement_id!r}: zone_ends must be a table of zone = date")
+    zones = set(zone_ids)
+    out: dict[str, date] = {}
+    for zone, day in value.items():
+        if str(zone) not in zones:
+            raise ValueError(f"agreement {agreement_id!r}: zone_ends names {zone!r}, which is "
+                             "not one of its zones")
+        end = _parse_end(day, agreement_id)
+        if end is not None:
+            out[str(zone)] = end
+    return out
+
+
 def _table(data: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
     """The id -> fields table: ``data["agreements"]`` (TOML shape) or ``data`` itself."""
     inner = data.get("agreements", data)
@@ -224,12 +286,14 @@ def _from_fields(agreement_id: str, f: Mapping[str, Any]) -> Agreement:
     missing = [k for k in ("name", "start") if k not in f]
     if missing:
         raise ValueError(f"agreement {agreement_id!r}: missing {', '.join(missing)}")
+    zone_ids = _strs(f.get("zones", f.get("zone_ids")))
     return Agreement(
         id=agreement_id,
         name=str(f["name"]),
         start=_parse_start(f["start"], agreement_id),
         end=_parse_end(f.get("end"), agreement_id),
-        zone_ids=_strs(f.get("zones", f.get("zone_ids"))),
+        zone_ids=zone_ids,
+        zone_ends=_zone_ends(f.get("zone_ends"), zone_ids, agreement_id),
         articles={str(k): str(v) for k, v in dict(f.get("articles", {})).items()},
         excluded_actor_note=str(f.get("excluded_actor_note", "")),
         parties=_strs(f.get("parties")),
@@ -258,8 +322,19 @@ def _override(a: Agreement, f: Mapping[str, Any]) -> Agreement:
         changes["start"] = _parse_start(f["start"], a.id)
     if "end" in f:
         changes["end"] = _parse_end(f["end"], a.id)
+    zone_ids = a.zone_ids
     if "zones" in f or "zone_ids" in f:
-        changes["zone_ids"] = _strs(f.get("zones", f.get("zone_ids")))
+        zone_ids = changes["zone_ids"] = _strs(f.get("zones", f.get("zone_ids")))
+    if "zone_ends" in f or zone_ids != a.zone_ids:
+        # The given days change or add to the built-in ones; a zone dropped from ``zones``
+        # loses its day; "open" removes one.
+        kept = {z: d for z, d in a.zone_ends.items() if z in zone_ids}
+        given = f.get("zone_ends") or {}
+        if not isinstance(given, Mapping):
+            raise ValueError(f"agreement {a.id!r}: zone_ends must be a table of zone = date")
+        kept = {z: d for z, d in kept.items() if z not in given}
+        kept.update(_zone_ends(given, zone_ids, a.id))
+        changes["zone_ends"] = kept
     if "articles" in f:
         merged = dict(a.articles)
         merged.update({str(k): str(v) for k, v in dict(f["articles"]).items()})
@@ -330,8 +405,8 @@ class AgreementRegistry:
         return tuple(self._by_id)
 
     def on(self, day: date) -> list[Agreement]:
-        """Every agreement in force on ``day`` (any zone), oldest first."""
-        return sorted((a for a in self._by_id.values() if a.in_force_on(day)),
+        """Every agreement in force on ``day`` in at least one of its zones, oldest first."""
+        return sorted((a for a in self._by_id.values() if a.in_force_anywhere(day)),
                       key=lambda a: (a.start, a.id))
 
     def unknown_parties(self, actor_ids: Iterable[str], camps: Iterable[str]) -> list[str]:
@@ -348,11 +423,10 @@ class AgreementRegistry:
         return bad
 
     def in_force(self, zone_ids: Iterable[str], day: date) -> list[Agreement]:
-        """Agreements covering any of ``zone_ids`` and in force on ``day``, oldest first."""
+        """Agreements in force on ``day`` in any of ``zone_ids`` (a zone's own end in
+        ``zone_ends`` counts), oldest first."""
         zones = set(zone_ids)
-        found = [
-            a for a in self._by_id.values() if zones.intersection(a.zone_ids) and a.in_force_on(day)
-        ]
+        found = [a for a in self._by_id.values() if a.covers(zones, day)]
         return sorted(found, key=lambda a: (a.start, a.id))
 
 

@@ -282,4 +282,10 @@ def covering_note(ref: Registries, zone_ids: list[str], day: date | None) -> str
             parts.append(f"{a.id} only from {a.start.date()}")
         elif a.end is not None and day > a.end:
             parts.append(f"{a.id} ended {a.end}")
+        elif not a.covers(zone_ids, day):
+            ends = sorted({e for z in zone_ids if z in a.zone_ids
+                           and (e := a.zone_end(z)) is not None})
+            here = ", ".join(z for z in zone_ids if z in a.zone_ids)
+            if ends:
+                parts.append(f"{a.id} ended {ends[-1]} in {here}")
     return "; ".join(parts)

@@ -184,6 +184,7 @@ def agreement_documents(registry: Any) -> list[dict[str, Any]]:
             "start": a.start.isoformat(),
             "end": a.end.isoformat() if a.end else None,
             "zones": list(a.zone_ids),
+            "zone_ends": {z: d.isoformat() for z, d in a.zone_ends.items()},
             "parties": list(a.parties),
             "articles": dict(a.articles),
             "excluded_actor_note": a.excluded_actor_note,
