@@ -169,6 +169,10 @@ def cluster_place(doc: Document, c: Cluster, taken: set[int]) -> tuple[Place | N
                           "near the act)"), "title"
     return None, "no place named for the act", "none"
 
+# How many days a statement may come after the act a detail sentence dates.
+_STATEMENT_LAG_DAYS = 2
+
+
 def cluster_date(doc: Document, c: Cluster, taken: set[int]) -> tuple[DateResolution, str]:
     """Most precise member date, else a neighbour's, the title's or the report date."""
     dated = [r.date for r in c.records if r.date is not None]
@@ -177,6 +181,13 @@ def cluster_date(doc: Document, c: Cluster, taken: set[int]) -> tuple[DateResolu
     said = [r.said for r in c.records if r.said is not None]
     if said:
         stated = min(said, key=lambda d: d.precision)
+        first = c.records[0].sent
+        near = _neighbour_date(doc, first, taken) if first >= 0 else None
+        if near is not None and near.date is not None and stated.date is not None and \
+                timedelta(0) <= stated.date - near.date <= timedelta(days=_STATEMENT_LAG_DAYS):
+            # "... detained seven men, state TV reported on Wednesday. The convoy drove in late
+            # on Tuesday": the detail sentence dates the act; the statement came after it.
+            return near, "neighbour"
         return DateResolution(stated.date, stated.precision, stated.words,
                               stated.reason + " (the day of the statement reporting the act; "
                               "no other date given for the act)"), "sentence"

@@ -1053,7 +1053,7 @@ _DATELINE = re.compile(r"^\s*[A-Z][\w .'-]{1,30}(?:,\s*[\w .]{1,20})?(?:\s*\([^(
                        r"\s*[-:]\s+")
 
 
-def _dateline_end(sentence: str) -> int:
+def dateline_end(sentence: str) -> int:
     """Where the sentence proper starts after a dateline (0 without one)."""
     m = _DATELINE.match(sentence)
     return m.end() if m else 0
@@ -1080,7 +1080,7 @@ def _span_role(
         sentence[max(0, span.start - 25) : span.start]
     ):
         role = "attacker"
-    elif span.start < acts[0].start and clause[0] <= _dateline_end(sentence):
+    elif span.start < acts[0].start and clause[0] <= dateline_end(sentence):
         # Sentence subject standing in its own clause before the first act.
         between = sentence[span.end : acts[0].start]
         if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):

@@ -34,6 +34,7 @@ from tracker.core.events import (
     assign_roles,
     clause_of,
     clauses,
+    dateline_end,
     scan_sentence,
 )
 from tracker.core.gazetteer import Place, PlaceMention
@@ -70,7 +71,7 @@ _LOCATIVE_BEFORE = CaselessPattern(
 # "X said on Tuesday that ...": a date phrase right after a speech verb dates the statement.
 _SPEECH_BEFORE = CaselessPattern(
     r"\b(?:said|says|announced|reported|stated|confirmed|claimed|added|told\s+(?:[\w'-]+\s+)"
-    r"{1,3}?)\s+(?:in\s+a\s+(?:statement|video|post)\s+)?$")
+    r"{1,3}?)\s+(?:in\s+a\s+(?:statement|video|post)\s+)?(?:on\s+|late\s+on\s+|early\s+on\s+)?$")
 
 
 @dataclass(slots=True)
@@ -174,6 +175,9 @@ def _place_for(
             continue  # "Syria's Idlib province": the next place is the one meant
         if _locates_previous(doc.sentences[i].text, pm, candidates):
             continue  # "X in the southern Quneitra countryside": X is the place meant
+        if _launch_site(doc.sentences[i].text, act, pm):
+            continue  # "the shells were fired on Friday from positions in Y": Y is where
+            # the fire came from, not where it fell
         if pm.end <= act.start:
             gap = act.start - pm.end
             lo, hi = pm.end, act.start
@@ -276,14 +280,21 @@ def _own_date(doc: Document, i: int, act: Act) -> tuple[DateResolution | None, b
         outside = not (act.clause[0] <= p.start < act.clause[1])
         return min(abs(p.start - act.start), abs(p.end - act.start)) + 150 * outside
 
+    dateline = dateline_end(sent)
+
     def says(p: DatePhrase) -> bool:
-        return act.start >= p.end and bool(
+        # "HAMA, Sept. 8 (SANA) - ...": a dateline's day is the report's, not the act's.
+        if act.start >= p.end and p.end <= dateline:
+            return True
+        # "X said on Tuesday that ...", "..., state TV reported on Wednesday"
+        return (act.start >= p.end or p.start >= act.end) and bool(
             _SPEECH_BEFORE.search(sent[max(0, p.start - 40) : p.start]))
 
     # "X said on Wednesday that its jets struck Y on Tuesday": the act's own day wins
     # over the day of the statement when both stand in the act's clause.
     own = [p for p in phrases if not says(p) and act.clause[0] <= p.start < act.clause[1]]
-    phrase = min(own or phrases, key=cost)
+    body = [p for p in phrases if p.end > dateline]
+    phrase = min(own or body or phrases, key=cost)
     ref = doc.published
     anchor_note = ""
     if phrase.kind in _RELATIVE and '"' in sent:
@@ -368,6 +379,26 @@ def _locates_previous(sent: str, pm: PlaceMention, others: Sequence[PlaceMention
     return any(o is not pm and o.place.precision <= 2 and o.end <= pm.start
                and o.place.admin1 == pm.place.admin1
                and _IN_AREA.fullmatch(sent[o.end : pm.start]) is not None for o in others)
+
+
+_LAUNCH_TRIGGER = re.compile(r"^(?:fired|launched|lobbed)$", re.IGNORECASE)
+_LAUNCH_VERB = re.compile(r"^[^,;]{0,30}?\b(?:fired|launched|lobbed)\b", re.IGNORECASE)
+_FROM_SITE = re.compile(r"^[^,;]{0,40}?\bfrom\s+(?:the\s+|its\s+|their\s+)?(?:[\w'-]+\s+){0,4}?"
+                        r"(?:in|of|near|around|at|inside)?\s*$", re.IGNORECASE)
+
+
+def _launch_site(sentence: str, act: Act, pm: PlaceMention) -> bool:
+    """Whether ``pm`` is where a launched weapon came from ("rockets were launched from
+    positions in X"), told after the launching verb."""
+    if pm.start < act.end:
+        return False
+    between = sentence[act.end : pm.start]
+    if not _LAUNCH_TRIGGER.match(act.trigger):
+        verb = _LAUNCH_VERB.search(between)
+        if verb is None:
+            return False
+        between = between[verb.end() :]
+    return bool(_FROM_SITE.match(between))
 
 
 def _origin_between(sentence: str, act: Act, pm: PlaceMention) -> bool:
