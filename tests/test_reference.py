@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.support.reference import shipped_reference
 from tracker.reference import ReferenceData, load_reference
 
 
@@ -37,7 +38,7 @@ def test_load_reference_real_data():
 
 
 def test_end_to_end_lookup():
-    ref = load_reference()
+    ref = shipped_reference()
     text = "Regime forces shelled Kabana and Ma'arrat an-Nu'man on Tuesday."
     places = ref.gazetteer.resolve(ref.gazetteer.find(text), text)
     assert [p.place.name for p in places] == ["Kabani", "Maarat al-Numan"]
@@ -49,7 +50,7 @@ def test_end_to_end_lookup():
 
 
 def test_geonames_places_present():
-    ref = load_reference()
+    ref = shipped_reference()
     # Not in the curated supplement: only GeoNames knows these.
     for name in ("Yabroud", "Manbij", "Tartus", "Salkhad"):
         found = ref.gazetteer.find(f"Fighting near {name} today")
@@ -57,7 +58,7 @@ def test_geonames_places_present():
 
 
 def test_geonames_common_words_filtered():
-    ref = load_reference()
+    ref = shipped_reference()
     text = "SANA reported that China sent a tall official; sarin was not used."
     assert ref.gazetteer.find(text) == []
 
@@ -90,7 +91,7 @@ def test_agreement_start_offsets_are_damascus_local_time():
     from zoneinfo import ZoneInfo
 
     damascus = ZoneInfo("Asia/Damascus")
-    ref = load_reference()
+    ref = shipped_reference()
     checked = 0
     for a in ref.agreements:
         local = a.start.replace(tzinfo=None)
@@ -102,7 +103,7 @@ def test_agreement_start_offsets_are_damascus_local_time():
 
 def test_al_tanf_zone_starts_when_sources_show_it():
     """The garrison dates from 2016, the deconfliction zone only from May 2017."""
-    ref = load_reference()
+    ref = shipped_reference()
     tanf = ref.agreements.get("al-tanf-deconfliction")
     assert tanf is not None
     assert tanf.start.date() == date(2017, 5, 18)

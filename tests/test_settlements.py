@@ -14,12 +14,12 @@ from types import ModuleType
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.gazetteer import Gazetteer, Place
 from tracker.reference import (
     ReferenceData,
     _curated_wins,
     _read_text,
-    load_reference,
     parse_settlements_csv,
 )
 
@@ -44,7 +44,7 @@ def _rows() -> list[dict[str, str]]:
 
 @cache
 def _ref() -> ReferenceData:
-    return load_reference()
+    return shipped_reference()
 
 
 def _found(text: str) -> list[tuple[str, str, str]]:

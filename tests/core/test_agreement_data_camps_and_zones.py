@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, shape
 
+from tests.support.reference import shipped_reference
 from tracker.core.actors import ActorPeriod
 from tracker.core.agreements import AgreementRegistry
 from tracker.core.classifier import Classifier
@@ -21,7 +22,7 @@ from tracker.reference import ReferenceData, load_reference
 
 @cache
 def _ref() -> ReferenceData:
-    return load_reference()
+    return shipped_reference()
 
 
 @cache

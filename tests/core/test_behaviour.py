@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.commands.classify import behaviour_inputs, run_behaviour
 from tracker.core import behaviour
 from tracker.core.behaviour import BehaviourCase, Expect
 from tracker.core.gazetteer import Place
-from tracker.reference import load_reference
+from tracker.reference import ReferenceData, load_reference
 
 FLOOR = 0.97
 SEED = 20261206
@@ -25,12 +26,16 @@ def summary() -> dict[str, object]:
     return run_behaviour(3200, SEED)
 
 
-def _generate(seed: int = SEED, n: int = 3200) -> list[BehaviourCase]:
-    return behaviour.generate(*behaviour_inputs(load_reference()), n, seed)
+def _generate(
+    seed: int = SEED, n: int = 3200, ref: ReferenceData | None = None
+) -> list[BehaviourCase]:
+    return behaviour.generate(*behaviour_inputs(ref or shipped_reference()), n, seed)
 
 
 def test_the_suite_is_large_seeded_and_reproducible() -> None:
-    first, again, other = _generate(), _generate(), _generate(seed=SEED + 1)
+    # `again` from a load of its own: the same seed and the data as shipped give the same suite.
+    first, other = _generate(), _generate(seed=SEED + 1)
+    again = _generate(ref=load_reference())
     assert len(first) == 3200
     assert [c.text for c in first] == [c.text for c in again]
     assert [c.text for c in first] != [c.text for c in other]
@@ -42,7 +47,7 @@ def test_the_suite_is_large_seeded_and_reproducible() -> None:
 
 
 def test_every_actor_alias_is_used() -> None:
-    _, actors, _ = behaviour_inputs(load_reference())
+    _, actors, _ = behaviour_inputs(shipped_reference())
     assert {"Syrian government forces", "Russian forces", "Hayat Tahrir al-Sham"} <= {
         a.name for a in actors}
     texts = " ".join(c.text for c in _generate() if c.test_type in ("MFT", "DIR")).lower()

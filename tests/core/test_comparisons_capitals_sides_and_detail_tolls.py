@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.events import scan_sentence
 from tracker.core.incident import ItemInput
@@ -25,9 +26,8 @@ REPORT_DAY = date(2021, 10, 20)
 def classifier() -> Classifier:
     from zoneinfo import ZoneInfo
 
-    from tracker.reference import load_reference
 
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 def _classify(clf: Classifier, text: str) -> list[dict[str, object]]:

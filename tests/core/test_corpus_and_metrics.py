@@ -11,6 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from tests.support.reference import shipped_reference
 from tracker.commands.classify import register
 from tracker.core.evaluation import (
     SideOf,
@@ -21,7 +22,6 @@ from tracker.core.evaluation import (
     side_finder,
     summarise,
 )
-from tracker.reference import load_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "eval" / "corpus.toml"
@@ -29,7 +29,7 @@ MANIFEST = ROOT / "eval" / "corpus.toml"
 
 @pytest.fixture(scope="module")
 def side_of() -> SideOf:
-    return side_finder(load_reference())
+    return side_finder(shipped_reference())
 
 
 def _incident(*attackers: tuple[str, str], targets: tuple[tuple[str, str], ...] = ()

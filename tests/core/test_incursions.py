@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.agreements import EXPLICIT_ACTS, Breach
 from tracker.core.classifier import Classifier
 from tracker.core.events import INCURSION, scan_sentence
@@ -26,9 +27,8 @@ PUBLISHED = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)  # a Wednesday
 def classifier() -> Classifier:
     from zoneinfo import ZoneInfo
 
-    from tracker.reference import load_reference
 
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 def _classify(clf: Classifier, text: str, title: str = "") -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.events import AIR, ARMED_CLASH, SHELLING, SUICIDE, scan_sentence
 from tracker.core.incident import Incident, ItemInput
@@ -25,9 +26,8 @@ PUBLISHED = datetime(2020, 2, 6, 12, tzinfo=UTC)  # a Thursday
 def classifier() -> Classifier:
     from zoneinfo import ZoneInfo
 
-    from tracker.reference import load_reference
 
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 def _classify(clf: Classifier, title: str, text: str) -> list[Incident]:

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.reference import shipped_classifier, shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
 from tracker.core.merge import (
@@ -32,7 +33,6 @@ from tracker.core.merge import (
     source_groups,
     syndicated,
 )
-from tracker.reference import load_reference
 
 # name: (lat, lon, precision, admin1); distances checked with haversine_km.
 PLACES: dict[str, tuple[float, float, int, str]] = {
@@ -224,7 +224,7 @@ def test_two_incidents_of_one_report_never_merge() -> None:
 
 
 def test_a_second_mention_of_one_act_in_a_report_is_one_incident() -> None:
-    clf = Classifier(load_reference())
+    clf = Classifier(shipped_reference())
     item = ItemInput(
         "Shelling kills three in Kafr Nabl",
         "Government shelling killed three civilians in Kafr Nabl in southern Idlib on Monday, "
@@ -258,10 +258,9 @@ def test_the_merge_set_has_rewrites_opposite_sides_and_same_outlet_copies() -> N
 
 @pytest.fixture(scope="module")
 def labelled() -> tuple[list[Report], dict[str, str]]:
-    from tracker.commands.classify import build_classifier
     from tracker.commands.incidents import labelled_reports
 
-    return labelled_reports(_groups(), build_classifier().classify)
+    return labelled_reports(_groups(), shipped_classifier().classify)
 
 
 def test_merge_goals_on_the_labelled_set(labelled: tuple[list[Report], dict[str, str]]) -> None:

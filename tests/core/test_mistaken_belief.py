@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.incident import ItemInput
-from tracker.reference import load_reference
 
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 def _violations(classifier: Classifier, text: str) -> list[str]:

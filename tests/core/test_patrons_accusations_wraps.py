@@ -18,20 +18,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.events import Span, assign_roles, scan_sentence
 from tracker.core.incident import Incident, ItemInput
 from tracker.core.mentions import GOV, find_actors
 from tracker.core.merge import attacker_sides
 from tracker.core.text import unwrap
-from tracker.reference import load_reference
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 NOUNS = ["groups", "factions", "fighters", "forces", "militias", "gunmen", "armed groups"]
 RELATIONS = ["affiliated with", "loyal to", "linked to", "allied with", "backed by",

@@ -14,15 +14,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.gazetteer import drop_contradicted
 from tracker.core.incident import Incident, ItemInput
-from tracker.reference import ReferenceData, load_reference
+from tracker.reference import ReferenceData
 
 
 @pytest.fixture(scope="module")
 def ref() -> ReferenceData:
-    return load_reference()
+    return shipped_reference()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.events import Span, assign_roles, scan_sentence
 from tracker.core.incident import ItemInput
@@ -201,9 +202,8 @@ def test_a_date_after_on_is_not_a_target() -> None:
 def classifier() -> Classifier:
     from zoneinfo import ZoneInfo
 
-    from tracker.reference import load_reference
 
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 DECISIONS = [

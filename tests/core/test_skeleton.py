@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.gazetteer import Gazetteer, PlaceMention, fold_key
 from tracker.core.geo import haversine_km
 from tracker.core.skeleton import (
@@ -21,7 +22,7 @@ from tracker.core.skeleton import (
     latin_skeleton,
     romanise_arabic,
 )
-from tracker.reference import ReferenceData, _read_text, load_reference
+from tracker.reference import ReferenceData, _read_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261206
@@ -29,7 +30,7 @@ SEED = 20261206
 
 @cache
 def _ref() -> ReferenceData:
-    return load_reference()
+    return shipped_reference()
 
 
 @cache

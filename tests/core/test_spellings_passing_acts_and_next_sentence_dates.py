@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.events import scan_sentence
 from tracker.core.gazetteer import normalise_word
@@ -19,9 +20,8 @@ from tracker.core.incident import ItemInput
 def classifier() -> Classifier:
     from zoneinfo import ZoneInfo
 
-    from tracker.reference import load_reference
 
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 @pytest.mark.parametrize(

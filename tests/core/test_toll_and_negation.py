@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.numbers import extract_toll
 
@@ -13,9 +14,8 @@ from tracker.core.numbers import extract_toll
 def classifier() -> Classifier:
     from zoneinfo import ZoneInfo
 
-    from tracker.reference import load_reference
 
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.reference import shipped_reference
 from tracker.core.classifier import Classifier
 from tracker.core.events import Span, assign_roles, fire_origin_side, scan_sentence
 from tracker.core.incident import ItemInput
@@ -18,9 +19,8 @@ from tracker.core.numbers import extract_toll
 def classifier() -> Classifier:
     from zoneinfo import ZoneInfo
 
-    from tracker.reference import load_reference
 
-    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+    return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
 
 
 # --------------------------------------------------------------------------- fatalities
