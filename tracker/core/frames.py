@@ -383,8 +383,8 @@ def _locates_previous(sent: str, pm: PlaceMention, others: Sequence[PlaceMention
 
 _LAUNCH_TRIGGER = re.compile(r"^(?:fired|launched|lobbed)$", re.IGNORECASE)
 _LAUNCH_VERB = re.compile(r"^[^,;]{0,30}?\b(?:fired|launched|lobbed)\b", re.IGNORECASE)
-_FROM_SITE = re.compile(r"^[^,;]{0,40}?\bfrom\s+(?:the\s+|its\s+|their\s+)?(?:[\w'-]+\s+){0,4}?"
-                        r"(?:in|of|near|around|at|inside)?\s*$", re.IGNORECASE)
+_FROM_SITE = re.compile(r"^[^,;]{0,40}?\b[Ff]rom\s+(?:(?:the|its|their)\s+)?(?:[a-z'-]+\s+){0,4}?"
+                        r"(?:in|of|near|around|at|inside)?\s*$")
 
 
 def _launch_site(sentence: str, act: Act, pm: PlaceMention) -> bool:
