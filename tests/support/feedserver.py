@@ -28,6 +28,7 @@ Handler = Callable[["Request"], Reply]
 class Request:
     path: str
     headers: dict[str, str]
+    client: tuple[str, int] | None = None  # the client's address and port (its connection)
 
 
 class FeedServer:
@@ -45,7 +46,11 @@ class FeedServer:
                 return None
 
             def do_GET(self) -> None:
-                req = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+                req = Request(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    (str(self.client_address[0]), int(self.client_address[1])),
+                )
                 with server._lock:
                     server.hits[self.path] = server.hits.get(self.path, 0) + 1
                     server.requests.append(req)

@@ -229,6 +229,12 @@ def _decode(decoders: list[_Decoder], raw: bytes | None) -> Iterator[bytes]:
     yield from pieces
 
 
+async def _finish_empty(resp: httpx.Response) -> None:
+    """Read the end of a response that has no body (304), so its connection is kept."""
+    async for _ in resp.aiter_raw():
+        pass
+
+
 class BodyTooLarge(Exception):
     """The decoded body passed max_body_bytes."""
 
@@ -287,6 +293,10 @@ class Fetcher:
             resp_headers = {k.lower(): v for k, v in resp.headers.items()}
             final_url = str(resp.url)
             if status == 304:
+                # A 304 has no body, but the connection goes back to the pool only once the
+                # end of the response is read: without this every 304 closed its connection
+                # and the next feed paid a new TCP connection.
+                await _finish_empty(resp)
                 return FetchResult(
                     FetchOutcome.NOT_MODIFIED,
                     status=status,
