@@ -237,6 +237,21 @@ class FeedRef:
 
 
 @dataclass(frozen=True)
+class FeedSuccess:
+    """A fetch that worked (200 or 304), to be recorded on its feed. Recorded in bulk at the
+    end of a claim batch: the claim has already moved the feed's next check forward, so
+    a record that is lost (the process stopped first) costs only the feed's status line."""
+
+    feed_id: int
+    now: datetime
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    next_check: datetime
+    modified: bool
+
+
+@dataclass(frozen=True)
 class NewItem:
     """A row to insert; built from a parsed entry by `build_new_item`."""
 

@@ -24,6 +24,7 @@ from tracker.core.feeds import (
     BackoffPolicy,
     FeedRef,
     FeedState,
+    FeedSuccess,
     FetchOutcome,
     FetchResult,
     NewItem,
@@ -60,16 +61,7 @@ class StorePort(Protocol):
 
     def store_items(self, feed_id: int, items: Sequence[NewItem]) -> list[int]: ...
 
-    def record_success(
-        self,
-        feed_id: int,
-        now: datetime,
-        status: int | None,
-        etag: str | None,
-        last_modified: str | None,
-        next_check: datetime,
-        modified: bool,
-    ) -> None: ...
+    def record_successes(self, successes: Sequence[FeedSuccess]) -> None: ...
 
     def record_failure(
         self,
@@ -196,10 +188,14 @@ class Poller:
         report = PassReport(started_at=now)
         done = total = 0
 
+        # A batch's successful fetches are recorded together when the batch ends (one
+        # transaction, not one per feed); failures are recorded as they happen.
+        successes: list[FeedSuccess] = []
+
         async def counted(feed: FeedRef) -> FeedReport:
             nonlocal done
             try:
-                return await self._guarded(feed, now)
+                return await self._guarded(feed, now, successes)
             finally:
                 done += 1
                 if on_progress is not None:
@@ -221,13 +217,19 @@ class Poller:
                 *(counted(feed) for feed in feeds), return_exceptions=True
             )
             batch: list[FeedReport] = []
+            failed: set[int] = set()
             for feed, result in zip(feeds, results, strict=True):
                 if isinstance(result, BaseException):
                     log.exception("feed %s: unexpected failure", feed.url, exc_info=result)
                     await self._fail(feed, now, f"internal error: {result!r}", None, None)
                     batch.append(FeedReport(feed.id, feed.url, "error", error=repr(result)))
+                    failed.add(feed.id)  # its failure stands, not a success noted before it
                 else:
                     batch.append(result)
+            recorded = [s for s in successes if s.feed_id not in failed]
+            successes.clear()
+            if recorded:
+                await self._db(self.store.record_successes, recorded)
             report.feeds.extend(batch)
             waiting = {i for f in batch for i in f.article_item_ids}
             ready = [i for f in batch for i in f.new_item_ids if i not in waiting]
@@ -253,16 +255,22 @@ class Poller:
             sem = self._hosts[host] = asyncio.Semaphore(self.config.max_per_host)
         return sem
 
-    async def _guarded(self, feed: FeedRef, now: datetime) -> FeedReport:
+    async def _guarded(
+        self, feed: FeedRef, now: datetime, successes: list[FeedSuccess] | None = None
+    ) -> FeedReport:
         async with self._global, self._host_limit(feed.url):
-            return await self.poll_feed(feed, now)
+            return await self.poll_feed(feed, now, successes)
 
-    async def poll_feed(self, feed: FeedRef, now: datetime) -> FeedReport:
+    async def poll_feed(
+        self, feed: FeedRef, now: datetime, successes: list[FeedSuccess] | None = None
+    ) -> FeedReport:
+        """Fetch one feed and record the outcome; a success goes to `successes` when given
+        (the caller records them in bulk), else it is recorded at once."""
         result = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
         self.observer.fetched(result.outcome.value, result.duration_seconds)
         interval = feed.interval_seconds or self.config.default_interval
         if result.outcome is FetchOutcome.NOT_MODIFIED:
-            await self._succeed(feed, now, result, interval, modified=False)
+            await self._succeed(feed, now, result, interval, False, successes)
             return FeedReport(feed.id, feed.url, "not_modified")
         if result.outcome is FetchOutcome.GONE:
             await self._fail(feed, now, result.error or "gone", result.status, None, gone=True)
@@ -291,7 +299,7 @@ class Poller:
             return FeedReport(feed.id, feed.url, "error", error=error)
         warning = self._warning(feed, parsed)
         new_ids = await self._store(feed, parsed, now)
-        await self._succeed(feed, now, result, interval, modified=True)
+        await self._succeed(feed, now, result, interval, True, successes)
         waiting = await self._queue_articles(feed, result.final_url, new_ids)
         return FeedReport(
             feed.id,
@@ -429,10 +437,15 @@ class Poller:
         ]
 
     async def _succeed(
-        self, feed: FeedRef, now: datetime, result: FetchResult, interval: int, modified: bool
+        self,
+        feed: FeedRef,
+        now: datetime,
+        result: FetchResult,
+        interval: int,
+        modified: bool,
+        successes: list[FeedSuccess] | None = None,
     ) -> None:
-        await self._db(
-            self.store.record_success,
+        success = FeedSuccess(
             feed.id,
             now,
             result.status,
@@ -441,6 +454,10 @@ class Poller:
             next_check_after_success(now, interval),
             modified,
         )
+        if successes is not None:
+            successes.append(success)
+        else:
+            await self._db(self.store.record_successes, [success])
 
     async def _fail(
         self,
