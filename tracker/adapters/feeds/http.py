@@ -23,6 +23,7 @@ import httpcore
 import httpx
 
 from tracker import __version__
+from tracker.adapters.feeds.aio import AsyncioBackend
 from tracker.core.feeds import FetchOutcome, FetchResult, parse_retry_after
 from tracker.core.netpolicy import IPNetwork, address_refusal
 
@@ -55,7 +56,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         resolve: Resolver | None = None,
     ) -> None:
         self.allowed = tuple(allowed)
-        self._inner = inner or httpcore.AnyIOBackend()
+        self._inner = inner or AsyncioBackend()
         self._resolve_name = resolve or resolve_host
 
     async def connect_tcp(
