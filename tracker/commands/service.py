@@ -23,6 +23,7 @@ from tracker.commands.common import (
     get_settings,
     mask,
     setup_logging,
+    state,
 )
 
 
@@ -105,6 +106,7 @@ def poll() -> None:
         echo(f"{feed.outcome:13} {len(feed.new_item_ids):4} new  {feed.url}  {detail}".rstrip())
     summary = f"{len(report.feeds)} feeds polled, {len(report.new_item_ids)} new items"
     typer.echo(f"{summary}, {report.errors} errors")
+    state.closed_cleanly = True  # the App is closed (engine, parser workers, clients)
 
 
 def reclassify(

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
+from tracker.adapters.storage.db import upsert_insert
 from tracker.adapters.storage.models import REPLACED_EVENTS, EventRow, Feed, IncidentRow, Item
 from tracker.core.candidates import place_key
 from tracker.core.feeds import FeedRef, FeedState, FeedSuccess, NewItem
@@ -319,9 +319,8 @@ class FeedStore:
             return sorted(ids)
 
     def _insert_items(self, session: Session, rows: list[dict[str, Any]]) -> list[int]:
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         stmt = (
-            dialect.insert(Item)
+            upsert_insert(self.engine, Item)
             .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
             .returning(col(Item.id))
         )
