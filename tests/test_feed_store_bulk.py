@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tests.conftest import FakeClock, make_settings
-from tests.support.feedserver import FeedServer, rss, static_feed
+from tests.support.feedserver import FeedServer, Reply, rss, static_feed
 from tracker.adapters.storage import db
 from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 from tracker.adapters.storage.models import Feed
@@ -168,3 +168,56 @@ def test_a_failure_after_the_fetch_succeeded_is_what_stays(
     assert feeds[url].consecutive_errors == 1 and "lookup failed" in (feeds[url].last_error or "")
     assert feeds[url].last_success_at is None and feeds[url].etag is None
     assert feeds[ok].consecutive_errors == 0 and feeds[ok].etag == '"v2"'
+
+
+class CountingParser:
+    """The real parser pool, counting the bodies it is given."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool, self.bodies = pool, 0
+
+    async def parse_feed(self, body: bytes, *args: Any) -> Any:
+        self.bodies += 1
+        return await self.pool.parse_feed(body, *args)
+
+    async def extract_article(self, body: bytes, url: str) -> str:
+        return str(await self.pool.extract_article(body, url))
+
+
+def test_the_same_body_again_is_not_parsed_again(feed_server: FeedServer, tmp_path: Any) -> None:
+    from tracker.adapters.feeds.parse import ParserPool
+
+    bodies = {"/f": rss([{"title": "one", "guid": "1"}]), "/bad": b"<html>not a feed</html>"}
+    feed = feed_server.route("/f", lambda _req: Reply(200, bodies["/f"], {"Content-Type": "text/xml"}))
+    bad = feed_server.route("/bad", Reply(200, bodies["/bad"], {"Content-Type": "text/html"}))
+    settings = make_settings(f"sqlite:///{tmp_path / 's.db'}", feeds=[{"url": feed}, {"url": bad}])
+    settings.polling.fetch_articles = False
+    pool = ParserPool(workers=1, timeout_seconds=20)
+    parser = CountingParser(pool)
+    clock = FakeClock(NOW)
+
+    def poll() -> dict[str, tuple[str, int]]:
+        app = App(settings, clock=clock, parser=parser)
+        app.upgrade_db()
+        app.sync_feeds()
+
+        async def run() -> Any:
+            try:
+                return await app.tick()
+            finally:
+                await app.aclose()
+
+        report = asyncio.run(run())
+        clock.advance(3600)
+        return {f.url: (f.outcome, len(f.new_item_ids)) for f in report.feeds}
+
+    try:
+        assert poll() == {feed: ("ok", 1), bad: ("error", 0)}
+        assert parser.bodies == 2
+        assert poll() == {feed: ("ok", 0), bad: ("error", 0)}  # same bytes: not parsed
+        assert parser.bodies == 3  # only the body that was not a feed, again
+        bodies["/f"] = rss([{"title": "one", "guid": "1"}, {"title": "two", "guid": "2"}])
+        assert poll() == {feed: ("ok", 1), bad: ("error", 0)}
+        assert parser.bodies == 5
+    finally:
+        pool.close()

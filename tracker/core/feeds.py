@@ -234,6 +234,13 @@ class FeedRef:
     last_modified: str | None
     consecutive_errors: int
     state: str
+    body_digest: str | None = None  # of the last body parsed and stored (`body_digest`)
+
+
+def body_digest(body: bytes) -> str:
+    """SHA-256 of a feed body as received (decoded from its content coding): a feed that
+    sends the same bytes again has nothing new to parse."""
+    return hashlib.sha256(body).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,7 @@ class FeedSuccess:
     last_modified: str | None
     next_check: datetime
     modified: bool
+    body_digest: str | None = None  # set when a body was parsed and its entries stored
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from tracker.core.feeds import (
     NewItem,
     ParsedFeed,
     backlog_cutoff,
+    body_digest,
     build_new_item,
     next_check_after_failure,
     next_check_after_success,
@@ -281,6 +282,11 @@ class Poller:
                 feed, now, error, result.status, result.retry_after_seconds, kind=result.error_kind
             )
             return FeedReport(feed.id, feed.url, "error", error=error)
+        digest = body_digest(result.body)
+        if digest == feed.body_digest:
+            # The bytes whose entries were stored last time: nothing new, nothing to parse.
+            await self._succeed(feed, now, result, interval, True, successes, digest)
+            return FeedReport(feed.id, feed.url, "ok")
         try:
             parsed = await self.parser.parse_feed(
                 result.body,
@@ -299,7 +305,7 @@ class Poller:
             return FeedReport(feed.id, feed.url, "error", error=error)
         warning = self._warning(feed, parsed)
         new_ids = await self._store(feed, parsed, now)
-        await self._succeed(feed, now, result, interval, True, successes)
+        await self._succeed(feed, now, result, interval, True, successes, digest)
         waiting = await self._queue_articles(feed, result.final_url, new_ids)
         return FeedReport(
             feed.id,
@@ -444,6 +450,7 @@ class Poller:
         interval: int,
         modified: bool,
         successes: list[FeedSuccess] | None = None,
+        digest: str | None = None,
     ) -> None:
         success = FeedSuccess(
             feed.id,
@@ -453,6 +460,7 @@ class Poller:
             result.last_modified,
             next_check_after_success(now, interval),
             modified,
+            digest,
         )
         if successes is not None:
             successes.append(success)

@@ -49,6 +49,7 @@ _REF_COLUMNS = (
     col(Feed.last_modified),
     col(Feed.consecutive_errors),
     col(Feed.state),
+    col(Feed.body_digest),
 )
 
 
@@ -227,9 +228,11 @@ class FeedStore:
                             last_status=bindparam("b_status"),
                             next_check_at=bindparam("b_next"),
                             etag=bindparam("b_etag"),
-                            last_modified=bindparam("b_lm"), **common),
+                            last_modified=bindparam("b_lm"),
+                            body_digest=bindparam("b_digest"), **common),
                     [{"b_id": s.feed_id, "b_now": s.now, "b_status": s.status,
-                      "b_next": s.next_check, "b_etag": s.etag, "b_lm": s.last_modified}
+                      "b_next": s.next_check, "b_etag": s.etag, "b_lm": s.last_modified,
+                      "b_digest": s.body_digest}
                      for s in modified],
                 )
             session.commit()
