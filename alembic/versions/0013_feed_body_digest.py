@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("feeds") as batch:
-        batch.drop_column("body_digest")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of `feeds` would drop the old table,
+    # and with foreign keys on that deletes every item (ON DELETE CASCADE) and its reports.
+    op.drop_column("feeds", "body_digest")
