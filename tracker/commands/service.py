@@ -86,7 +86,7 @@ def poll() -> None:
             await asyncio.to_thread(tracker_app.check_writable)
             await asyncio.to_thread(tracker_app.sync_feeds)
             with progress_bar("polling feeds") as on_progress:
-                pass_report = await tracker_app.tick(on_progress)
+                pass_report = await tracker_app.tick(on_progress, last=True)
             if tracker_app.tick_error is not None:  # logged by the tick; not "0 errors"
                 raise TickFailed() from tracker_app.tick_error
             await tracker_app.finish_articles()  # article pages come in after the feeds

@@ -240,6 +240,11 @@ class Poller:
                 break
         return report
 
+    @property
+    def articles_pending(self) -> bool:
+        """Article batches are still fetching or extracting pages."""
+        return bool(self._article_batches)
+
     async def drain_articles(self, cancel: bool = False) -> None:
         """Wait for the article batches still running (each ends by its deadline), or
         cancel them (shutdown: their items stay unclassified for the catch-up)."""
