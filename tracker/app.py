@@ -148,6 +148,7 @@ class App:
                 workers=2,
                 timeout_seconds=settings.polling.parse_timeout_seconds,
                 max_tasks_per_child=settings.polling.parser_max_tasks_per_child or None,
+                warm_articles=settings.polling.fetch_articles,
             )
             parser = self._pool
         self.parser = parser
@@ -525,13 +526,19 @@ class App:
 
     # -- work ------------------------------------------------------------------------------
 
-    async def tick(self, on_progress: Callable[[int, int], None] | None = None) -> PassReport:
-        """One scheduler tick: poll what is due. Never raises (the scheduler must go on)."""
+    async def tick(
+        self, on_progress: Callable[[int, int], None] | None = None, last: bool = False
+    ) -> PassReport:
+        """One scheduler tick: poll what is due. Never raises (the scheduler must go on).
+        `last` (`tracker poll`): no tick follows, so the parser workers are let go once the
+        feeds are in, before the backlog is classified (they would sit idle in memory)."""
         async with self._tick_lock:
             now = self.clock()
             started = time.monotonic()
             try:
                 report = await self.poller.run_once(now, on_progress)
+                if last:
+                    await self._release_parsers()
                 if self.settings.classifier.enabled:
                     await self._classify_pending()
             except Exception as exc:
@@ -550,6 +557,12 @@ class App:
                 errors=report.errors,
             )
             return report
+
+    async def _release_parsers(self) -> None:
+        """Stop the parser workers when no article batch may still need them (a later
+        parse starts them again)."""
+        if self._pool is not None and self._pool.started and not self.poller.articles_pending:
+            await asyncio.to_thread(self._pool.close)
 
     async def _scheduled_tick(self) -> None:
         await self.tick()

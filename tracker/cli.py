@@ -87,6 +87,9 @@ def main() -> None:
         return
     try:
         build_app()()
+    except SystemExit as done:
+        _leave(done)
+        raise
     except Exception as exc:  # a database no command wrapped: still one line
         if "tracker.adapters.storage.db" not in sys.modules:
             raise  # no database was opened: it cannot be the database
@@ -97,3 +100,19 @@ def main() -> None:
             raise
         sys.stderr.write(f"{message}\n")
         sys.exit(1)
+
+
+def _leave(done: SystemExit) -> None:
+    """A command that ended well after closing what it opened (`state.closed_cleanly`)
+    exits at once: output flushed, logging shut down, no interpreter teardown."""
+    from tracker.commands.common import state
+
+    if done.code not in (None, 0) or not state.closed_cleanly:
+        return
+    import logging
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

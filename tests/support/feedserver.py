@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -28,10 +29,11 @@ Handler = Callable[["Request"], Reply]
 class Request:
     path: str
     headers: dict[str, str]
+    client: tuple[str, int] | None = None  # the client's address and port (its connection)
 
 
 class FeedServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Handler] = {}
         self.hits: dict[str, int] = {}
         self.requests: list[Request] = []
@@ -45,7 +47,11 @@ class FeedServer:
                 return None
 
             def do_GET(self) -> None:
-                req = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+                req = Request(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    (str(self.client_address[0]), int(self.client_address[1])),
+                )
                 with server._lock:
                     server.hits[self.path] = server.hits.get(self.path, 0) + 1
                     server.requests.append(req)
@@ -75,13 +81,16 @@ class FeedServer:
         self.host = host
         self._httpd = _Server((host, 0), _H)
         self._httpd.daemon_threads = True
+        if tls is not None:  # HTTPS: every accepted connection does the server's handshake
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 class _State:
     config_path: Path | None = None
+    # Set by a command that has closed everything it opened: the console script then
+    # leaves without tearing down the heap (a tenth of a second or more of a quick
+    # command; see `tracker.cli.main`). CliRunner calls never look at it.
+    closed_cleanly: bool = False
 
 
 state = _State()

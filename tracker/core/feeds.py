@@ -234,6 +234,29 @@ class FeedRef:
     last_modified: str | None
     consecutive_errors: int
     state: str
+    body_digest: str | None = None  # of the last body parsed and stored (`body_digest`)
+
+
+def body_digest(body: bytes) -> str:
+    """SHA-256 of a feed body as received (decoded from its content coding): a feed that
+    sends the same bytes again has nothing new to parse."""
+    return hashlib.sha256(body).hexdigest()
+
+
+@dataclass(frozen=True)
+class FeedSuccess:
+    """A fetch that worked (200 or 304), to be recorded on its feed. Recorded in bulk at the
+    end of a claim batch: the claim has already moved the feed's next check forward, so
+    a record that is lost (the process stopped first) costs only the feed's status line."""
+
+    feed_id: int
+    now: datetime
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    next_check: datetime
+    modified: bool
+    body_digest: str | None = None  # set when a body was parsed and its entries stored
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,13 @@ from tracker.core.feeds import (
     BackoffPolicy,
     FeedRef,
     FeedState,
+    FeedSuccess,
     FetchOutcome,
     FetchResult,
     NewItem,
     ParsedFeed,
     backlog_cutoff,
+    body_digest,
     build_new_item,
     next_check_after_failure,
     next_check_after_success,
@@ -60,16 +62,7 @@ class StorePort(Protocol):
 
     def store_items(self, feed_id: int, items: Sequence[NewItem]) -> list[int]: ...
 
-    def record_success(
-        self,
-        feed_id: int,
-        now: datetime,
-        status: int | None,
-        etag: str | None,
-        last_modified: str | None,
-        next_check: datetime,
-        modified: bool,
-    ) -> None: ...
+    def record_successes(self, successes: Sequence[FeedSuccess]) -> None: ...
 
     def record_failure(
         self,
@@ -196,10 +189,14 @@ class Poller:
         report = PassReport(started_at=now)
         done = total = 0
 
+        # A batch's successful fetches are recorded together when the batch ends (one
+        # transaction, not one per feed); failures are recorded as they happen.
+        successes: list[FeedSuccess] = []
+
         async def counted(feed: FeedRef) -> FeedReport:
             nonlocal done
             try:
-                return await self._guarded(feed, now)
+                return await self._guarded(feed, now, successes)
             finally:
                 done += 1
                 if on_progress is not None:
@@ -221,13 +218,19 @@ class Poller:
                 *(counted(feed) for feed in feeds), return_exceptions=True
             )
             batch: list[FeedReport] = []
+            failed: set[int] = set()
             for feed, result in zip(feeds, results, strict=True):
                 if isinstance(result, BaseException):
                     log.exception("feed %s: unexpected failure", feed.url, exc_info=result)
                     await self._fail(feed, now, f"internal error: {result!r}", None, None)
                     batch.append(FeedReport(feed.id, feed.url, "error", error=repr(result)))
+                    failed.add(feed.id)  # its failure stands, not a success noted before it
                 else:
                     batch.append(result)
+            recorded = [s for s in successes if s.feed_id not in failed]
+            successes.clear()
+            if recorded:
+                await self._db(self.store.record_successes, recorded)
             report.feeds.extend(batch)
             waiting = {i for f in batch for i in f.article_item_ids}
             ready = [i for f in batch for i in f.new_item_ids if i not in waiting]
@@ -236,6 +239,11 @@ class Poller:
             if len(feeds) < self.config.claim_batch:
                 break
         return report
+
+    @property
+    def articles_pending(self) -> bool:
+        """Article batches are still fetching or extracting pages."""
+        return bool(self._article_batches)
 
     async def drain_articles(self, cancel: bool = False) -> None:
         """Wait for the article batches still running (each ends by its deadline), or
@@ -253,16 +261,22 @@ class Poller:
             sem = self._hosts[host] = asyncio.Semaphore(self.config.max_per_host)
         return sem
 
-    async def _guarded(self, feed: FeedRef, now: datetime) -> FeedReport:
+    async def _guarded(
+        self, feed: FeedRef, now: datetime, successes: list[FeedSuccess] | None = None
+    ) -> FeedReport:
         async with self._global, self._host_limit(feed.url):
-            return await self.poll_feed(feed, now)
+            return await self.poll_feed(feed, now, successes)
 
-    async def poll_feed(self, feed: FeedRef, now: datetime) -> FeedReport:
+    async def poll_feed(
+        self, feed: FeedRef, now: datetime, successes: list[FeedSuccess] | None = None
+    ) -> FeedReport:
+        """Fetch one feed and record the outcome; a success goes to `successes` when given
+        (the caller records them in bulk), else it is recorded at once."""
         result = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
         self.observer.fetched(result.outcome.value, result.duration_seconds)
         interval = feed.interval_seconds or self.config.default_interval
         if result.outcome is FetchOutcome.NOT_MODIFIED:
-            await self._succeed(feed, now, result, interval, modified=False)
+            await self._succeed(feed, now, result, interval, False, successes)
             return FeedReport(feed.id, feed.url, "not_modified")
         if result.outcome is FetchOutcome.GONE:
             await self._fail(feed, now, result.error or "gone", result.status, None, gone=True)
@@ -273,6 +287,11 @@ class Poller:
                 feed, now, error, result.status, result.retry_after_seconds, kind=result.error_kind
             )
             return FeedReport(feed.id, feed.url, "error", error=error)
+        digest = body_digest(result.body)
+        if digest == feed.body_digest:
+            # The bytes whose entries were stored last time: nothing new, nothing to parse.
+            await self._succeed(feed, now, result, interval, True, successes, digest)
+            return FeedReport(feed.id, feed.url, "ok")
         try:
             parsed = await self.parser.parse_feed(
                 result.body,
@@ -291,7 +310,7 @@ class Poller:
             return FeedReport(feed.id, feed.url, "error", error=error)
         warning = self._warning(feed, parsed)
         new_ids = await self._store(feed, parsed, now)
-        await self._succeed(feed, now, result, interval, modified=True)
+        await self._succeed(feed, now, result, interval, True, successes, digest)
         waiting = await self._queue_articles(feed, result.final_url, new_ids)
         return FeedReport(
             feed.id,
@@ -429,10 +448,16 @@ class Poller:
         ]
 
     async def _succeed(
-        self, feed: FeedRef, now: datetime, result: FetchResult, interval: int, modified: bool
+        self,
+        feed: FeedRef,
+        now: datetime,
+        result: FetchResult,
+        interval: int,
+        modified: bool,
+        successes: list[FeedSuccess] | None = None,
+        digest: str | None = None,
     ) -> None:
-        await self._db(
-            self.store.record_success,
+        success = FeedSuccess(
             feed.id,
             now,
             result.status,
@@ -440,7 +465,12 @@ class Poller:
             result.last_modified,
             next_check_after_success(now, interval),
             modified,
+            digest,
         )
+        if successes is not None:
+            successes.append(success)
+        else:
+            await self._db(self.store.record_successes, [success])
 
     async def _fail(
         self,

@@ -23,6 +23,7 @@ import httpcore
 import httpx
 
 from tracker import __version__
+from tracker.adapters.feeds.aio import AsyncioBackend
 from tracker.core.feeds import FetchOutcome, FetchResult, parse_retry_after
 from tracker.core.netpolicy import IPNetwork, address_refusal
 
@@ -55,7 +56,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         resolve: Resolver | None = None,
     ) -> None:
         self.allowed = tuple(allowed)
-        self._inner = inner or httpcore.AnyIOBackend()
+        self._inner = inner or AsyncioBackend()
         self._resolve_name = resolve or resolve_host
 
     async def connect_tcp(
@@ -229,6 +230,12 @@ def _decode(decoders: list[_Decoder], raw: bytes | None) -> Iterator[bytes]:
     yield from pieces
 
 
+async def _finish_empty(resp: httpx.Response) -> None:
+    """Read the end of a response that has no body (304), so its connection is kept."""
+    async for _ in resp.aiter_raw():
+        pass
+
+
 class BodyTooLarge(Exception):
     """The decoded body passed max_body_bytes."""
 
@@ -287,6 +294,10 @@ class Fetcher:
             resp_headers = {k.lower(): v for k, v in resp.headers.items()}
             final_url = str(resp.url)
             if status == 304:
+                # A 304 has no body, but the connection goes back to the pool only once the
+                # end of the response is read: without this every 304 closed its connection
+                # and the next feed paid a new TCP connection.
+                await _finish_empty(resp)
                 return FetchResult(
                     FetchOutcome.NOT_MODIFIED,
                     status=status,

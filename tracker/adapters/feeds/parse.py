@@ -140,10 +140,13 @@ def _exit_with(parent: Any) -> None:
     os._exit(0)
 
 
-def _warm() -> bool:
-    """Import the heavy modules once per worker so the first real task is not slow."""
+def _warm(articles: bool = True) -> bool:
+    """Import the parsers once per worker so the first real task is not slow; trafilatura
+    (article pages, about 15 MB a worker) only when article pages are read."""
     import feedparser  # noqa: F401
-    import trafilatura  # noqa: F401
+
+    if articles:
+        import trafilatura  # noqa: F401
 
     return True
 
@@ -156,11 +159,18 @@ class ParserPool:
     goes with it)."""
 
     def __init__(
-        self, workers: int, timeout_seconds: float, max_tasks_per_child: int | None = None
+        self,
+        workers: int,
+        timeout_seconds: float,
+        max_tasks_per_child: int | None = None,
+        warm_articles: bool = True,
     ) -> None:
         self.workers = workers
         self.timeout_seconds = timeout_seconds
         self.max_tasks_per_child = max_tasks_per_child
+        # Article extraction imported in the warm-up (when pages are fetched), else on first
+        # use in a worker.
+        self.warm_articles = warm_articles
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._warm: (
@@ -192,7 +202,10 @@ class ParserPool:
         warm = self._warm
         if warm is None or warm[0] is not pool or (warm[1] is not loop and not warm[2].done()):
             future: asyncio.Future[Any] = asyncio.gather(
-                *(loop.run_in_executor(pool, _warm) for _ in range(self.workers))
+                *(
+                    loop.run_in_executor(pool, _warm, self.warm_articles)
+                    for _ in range(self.workers)
+                )
             )
             warm = (pool, loop, future)
             self._warm = warm

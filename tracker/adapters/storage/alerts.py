@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from tracker.adapters.storage.db import upsert_insert
 from tracker.adapters.storage.models import (
     AlertDestination,
     EventRow,
@@ -82,8 +82,7 @@ class AlertStore:
             return list(session.execute(query.order_by(col(AlertDestination.id))).scalars())
 
     def _insert(self, model: type) -> Any:
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        return dialect.insert(model)
+        return upsert_insert(self.engine, model)
 
     # -- destinations ------------------------------------------------------------------------
 

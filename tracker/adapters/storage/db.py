@@ -264,6 +264,19 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def upsert_insert(engine: Engine, table: Any) -> Any:
+    """The dialect's INSERT (with ON CONFLICT and RETURNING) for `table`. The dialect module
+    is imported on first use: PostgreSQL's (with its asyncpg and range types) is a
+    noticeable part of a quick command's start-up on SQLite, which never needs it."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
 def ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))

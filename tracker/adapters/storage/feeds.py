@@ -12,14 +12,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, exists, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
+from tracker.adapters.storage.db import upsert_insert
 from tracker.adapters.storage.models import REPLACED_EVENTS, EventRow, Feed, IncidentRow, Item
 from tracker.core.candidates import place_key
-from tracker.core.feeds import FeedRef, FeedState, NewItem
+from tracker.core.feeds import FeedRef, FeedState, FeedSuccess, NewItem
 from tracker.core.incident import read_contract
 
 log = logging.getLogger(__name__)
@@ -38,19 +38,19 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-def _ref(feed: Feed) -> FeedRef:
-    assert feed.id is not None
-    return FeedRef(
-        id=feed.id,
-        url=feed.url,
-        name=feed.name,
-        language=feed.language,
-        interval_seconds=feed.interval_seconds,
-        etag=feed.etag,
-        last_modified=feed.last_modified,
-        consecutive_errors=feed.consecutive_errors,
-        state=feed.state,
-    )
+# The columns of a FeedRef, in its fields' order.
+_REF_COLUMNS = (
+    col(Feed.id),
+    col(Feed.url),
+    col(Feed.name),
+    col(Feed.language),
+    col(Feed.interval_seconds),
+    col(Feed.etag),
+    col(Feed.last_modified),
+    col(Feed.consecutive_errors),
+    col(Feed.state),
+    col(Feed.body_digest),
+)
 
 
 # Called inside the transaction that stores incidents (session, item ids, now), so that what
@@ -73,29 +73,51 @@ class FeedStore:
         """Insert configured feeds that are missing and refresh their descriptive fields.
 
         A feed removed with `tracker feeds remove` stays disabled: configuration does not
-        silently re-enable what a person turned off.
+        silently re-enable what a person turned off. One query per 500 configured feeds and
+        an update only for a feed whose fields changed (a start-up with 1,000 feeds ran
+        1,000 queries before).
         """
+        specs = list(specs)
+        if not specs:
+            return
+        fields = (col(Feed.id), col(Feed.url), col(Feed.name), col(Feed.interval_seconds),
+                  col(Feed.language))
         with Session(self.engine) as session:
+            stored: dict[str, tuple[int, str | None, int | None, str | None]] = {}
+            urls = list(dict.fromkeys(spec.url for spec in specs))
+            for start in range(0, len(urls), 500):
+                query = select(*fields).where(col(Feed.url).in_(urls[start : start + 500]))
+                for fid, url, name, interval, language in session.execute(query):
+                    stored[url] = (fid, name, interval, language)
+            # What each URL should hold once every spec is applied in order (a URL listed
+            # twice: the later entry refreshes the earlier one, as it always did).
+            wanted: dict[str, tuple[str | None, int | None, str | None]] = {}
             for spec in specs:
-                feed = (
-                    session.execute(select(Feed).where(col(Feed.url) == spec.url)).scalars().first()
-                )
-                if feed is None:
-                    session.add(
-                        Feed(
-                            url=spec.url,
-                            name=spec.name,
-                            interval_seconds=spec.interval_seconds,
-                            language=spec.language,
-                            source="config",
-                            next_check_at=now,
-                            created_at=now,
-                        )
-                    )
+                before = wanted.get(spec.url)
+                if before is None and spec.url in stored:
+                    before = stored[spec.url][1:]
+                if before is None:
+                    wanted[spec.url] = (spec.name, spec.interval_seconds, spec.language)
                 else:
-                    feed.name = spec.name or feed.name
-                    feed.interval_seconds = spec.interval_seconds
-                    feed.language = spec.language or feed.language
+                    wanted[spec.url] = (
+                        spec.name or before[0], spec.interval_seconds, spec.language or before[2]
+                    )
+            new_rows = [
+                {"url": url, "name": name, "interval_seconds": interval, "language": language,
+                 "source": "config", "next_check_at": now, "created_at": now}
+                for url, (name, interval, language) in wanted.items()
+                if url not in stored
+            ]
+            if new_rows:
+                session.execute(insert(Feed), new_rows)
+            for url, values in wanted.items():
+                if url in stored and stored[url][1:] != values:
+                    name, interval, language = values
+                    session.execute(
+                        update(Feed)
+                        .where(col(Feed.id) == stored[url][0])
+                        .values(name=name, interval_seconds=interval, language=language)
+                    )
             session.commit()
 
     def add_feed(self, spec: FeedSpec, now: datetime) -> tuple[Feed, bool]:
@@ -129,34 +151,41 @@ class FeedStore:
         so a duplicate tick or a second instance does not fetch them again meanwhile.
 
         On PostgreSQL the rows are locked with SKIP LOCKED so two instances split the work.
+        The columns a FeedRef needs are read (no ORM objects), and the claim is one update
+        per lease length (a feed's interval) for the whole batch.
         """
         with Session(self.engine) as session:
             query = (
-                select(Feed)
+                select(*_REF_COLUMNS)
                 .where(col(Feed.enabled).is_(True), col(Feed.next_check_at) <= now)
                 .order_by(col(Feed.next_check_at))
                 .limit(limit)
             )
             if self.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            feeds = list(session.execute(query).scalars())
-            claimed = []
-            for feed in feeds:
-                lease = feed.interval_seconds or default_interval
-                if feed.state == FeedState.GONE:
+            refs = [FeedRef(*row) for row in session.execute(query)]
+            by_lease: dict[int, list[int]] = {}
+            for ref in refs:
+                lease = ref.interval_seconds or default_interval
+                if ref.state == FeedState.GONE:
                     lease = max(lease, 86400)
-                # Compare-and-set: only the pass whose update still sees the feed as due owns
-                # it. This is what keeps two concurrent passes (or instances) apart on SQLite.
-                result = session.execute(
-                    update(Feed)
-                    .where(col(Feed.id) == feed.id, col(Feed.next_check_at) <= now)
-                    .values(next_check_at=now + timedelta(seconds=lease), last_checked_at=now)
-                    .execution_options(synchronize_session=False)
-                )
-                if _rowcount(result) == 1:
-                    claimed.append(_ref(feed))
+                by_lease.setdefault(lease, []).append(ref.id)
+            claimed: set[int] = set()
+            for lease, ids in by_lease.items():
+                for chunk in _chunks(ids):
+                    # Compare-and-set: only the pass whose update still sees a feed as due
+                    # owns it. This is what keeps two concurrent passes (or instances)
+                    # apart on SQLite.
+                    result = session.execute(
+                        update(Feed)
+                        .where(col(Feed.id).in_(chunk), col(Feed.next_check_at) <= now)
+                        .values(next_check_at=now + timedelta(seconds=lease), last_checked_at=now)
+                        .returning(col(Feed.id))
+                        .execution_options(synchronize_session=False)
+                    )
+                    claimed.update(int(i) for i in result.scalars())
             session.commit()
-            return claimed
+            return [ref for ref in refs if ref.id in claimed]
 
     def record_success(
         self,
@@ -168,17 +197,45 @@ class FeedStore:
         next_check: datetime,
         modified: bool,
     ) -> None:
-        values: dict[str, Any] = {
-            "last_success_at": now,
-            "last_status": status,
-            "consecutive_errors": 0,
-            "state": FeedState.OK.value,
-            "next_check_at": next_check,
-        }
-        if modified:
-            values["etag"] = etag
-            values["last_modified"] = last_modified
-        self._update_feed(feed_id, values)
+        self.record_successes(
+            [FeedSuccess(feed_id, now, status, etag, last_modified, next_check, modified)]
+        )
+
+    def record_successes(self, successes: Sequence[FeedSuccess]) -> None:
+        """`record_success` for many feeds in one transaction (a claim batch's fetches)."""
+        if not successes:
+            return
+        common = {"consecutive_errors": 0, "state": FeedState.OK.value}
+        plain = [s for s in successes if not s.modified]
+        modified = [s for s in successes if s.modified]
+        table = Feed.__table__  # type: ignore[attr-defined]
+        with Session(self.engine) as session:
+            if plain:
+                session.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .values(last_success_at=bindparam("b_now"),
+                            last_status=bindparam("b_status"),
+                            next_check_at=bindparam("b_next"), **common),
+                    [{"b_id": s.feed_id, "b_now": s.now, "b_status": s.status,
+                      "b_next": s.next_check} for s in plain],
+                )
+            if modified:
+                session.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .values(last_success_at=bindparam("b_now"),
+                            last_status=bindparam("b_status"),
+                            next_check_at=bindparam("b_next"),
+                            etag=bindparam("b_etag"),
+                            last_modified=bindparam("b_lm"),
+                            body_digest=bindparam("b_digest"), **common),
+                    [{"b_id": s.feed_id, "b_now": s.now, "b_status": s.status,
+                      "b_next": s.next_check, "b_etag": s.etag, "b_lm": s.last_modified,
+                      "b_digest": s.body_digest}
+                     for s in modified],
+                )
+            session.commit()
 
     def record_failure(
         self,
@@ -265,9 +322,8 @@ class FeedStore:
             return sorted(ids)
 
     def _insert_items(self, session: Session, rows: list[dict[str, Any]]) -> list[int]:
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         stmt = (
-            dialect.insert(Item)
+            upsert_insert(self.engine, Item)
             .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
             .returning(col(Item.id))
         )

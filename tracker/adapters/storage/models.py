@@ -39,6 +39,8 @@ class Feed(SQLModel, table=True):
     state: str = Field(default="ok", max_length=16)
     etag: str | None = Field(default=None, max_length=1024)
     last_modified: str | None = Field(default=None, max_length=256)
+    # SHA-256 of the last body parsed and stored: the same bytes again are not parsed again.
+    body_digest: str | None = Field(default=None, max_length=64)
     next_check_at: datetime = Field(sa_type=UTCDateTime, index=True)
     last_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
