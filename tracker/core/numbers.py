@@ -148,6 +148,12 @@ _ADDITIVE = re.compile(r"\b(?:also|another|in\s+addition|additional|a\s+further|
 _GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("civilian", re.compile(r"\b(?:civilians?|children|child|women|woman|residents|villagers|"
                             r"kids|infants|famil(?:y|ies)|farmers|workers)\b", _I)),
+    # "Turkish-backed factions", "Russian-backed militias": the proxies, not the patron's
+    # own soldiers.
+    ("opposition", re.compile(r"\b(?:turk(?:ish|ey)|ankara)[-\s](?:backed|supported|allied|"
+                              r"aligned|affiliated|funded)\b", _I)),
+    ("government", re.compile(r"\b(?:russian?|moscow|iranian?|tehran)[-\s](?:backed|supported|"
+                              r"allied|aligned|affiliated|funded)\b", _I)),
     ("turkish", re.compile(r"\bturk(?:ish|ey)\b", _I)),
     ("russian", re.compile(r"\brussian?\b", _I)),
     ("government", re.compile(r"\b(?:regime|government|pro-government|loyalist|assad|syrian\s+"
@@ -524,6 +530,12 @@ def _combine(figures: Sequence[Figure]) -> tuple[int | None, int | None, int | N
             # A value seen before is a repetition; a new one is another estimate.
             estimates[-1].append(f.value)
     attackers = slots.pop("attacker", [])
+    # "21 attackers killed" in the headline and "21 fighters from the factions were killed" in
+    # the lead are one figure told twice, not the attackers' dead on top of 21 victims.
+    told = {v for entries in slots.values() for entry in entries for v in entry}
+    repeated = {f.value for f in positive if f.group == "attacker" and not f.additive
+                and f.value in told}
+    attackers = [e for e in attackers if not set(e) <= repeated]
     specific = {g: e for g, e in slots.items() if g != "any"}
     best = sum(sum(_pick(e, 0) for e in entries) for entries in specific.values())
     low = sum(sum(_pick(e, -1) for e in entries) for entries in specific.values())
