@@ -18,7 +18,6 @@ from tracker.core.mentions import ActorInfo, find_actors, find_places
 from tracker.core.registries import Registries
 from tracker.core.text import Sentence, split_sentences
 
-
 # A line that links another report ("Read more: Army and SDF clash again in Maadan desert"):
 # its places, parties and acts are that report's, not this one's.
 _TRAILER_LINE = re.compile(r"(?:read more|also read|related|see also|more on)\s*[:\-–]",
