@@ -135,7 +135,7 @@ def test_scan_types_the_move_as_an_incursion() -> None:
 ])
 def test_a_region_after_a_place_only_locates_it(classifier: Classifier, text: str) -> None:
     found = _violations(_classify(classifier, text))
-    assert found and found[0]["location"]["name"] == "Rafid"  # type: ignore[index]
+    assert found and found[0]["location"]["name"] == "al-Rafid"  # type: ignore[index]
 
 
 @pytest.mark.parametrize("text", [

@@ -70,7 +70,7 @@ HOMONYM_INCIDENTS = [
      "killing nine people.", "Idlib", 1, True),
     ("Shelling on Tuesday struck the al-Hal roundabout, in Idlib province.", "Idlib governorate",
      4, False),
-    ("On Tuesday a drone struck a vehicle at the al-Hol camp in Hasakah province.", "Al Ḩawl", 1,
+    ("On Tuesday a drone struck a vehicle at the al-Hol camp in Hasakah province.", "al-Hawl", 1,
      False),
 ]
 

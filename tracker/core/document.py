@@ -8,6 +8,7 @@ mutable state, and they live exactly as long as one classification.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from datetime import datetime, tzinfo
 
@@ -16,6 +17,18 @@ from tracker.core.gazetteer import PlaceMention, drop_contradicted, fold_text
 from tracker.core.mentions import ActorInfo, find_actors, find_places
 from tracker.core.registries import Registries
 from tracker.core.text import Sentence, split_sentences
+
+# A line that links another report ("Read more: Army and SDF clash again in Maadan desert"):
+# its places, parties and acts are that report's, not this one's.
+_TRAILER_LINE = re.compile(r"(?:read more|also read|related|see also|more on)\s*[:\-–]",
+                           re.IGNORECASE)
+
+
+def _is_trailer(text: str, s: Sentence) -> bool:
+    """Whether sentence ``s`` starts a "Read more:" / "Related:" line of ``text``."""
+    if not _TRAILER_LINE.match(s.text):
+        return False
+    return not text[text.rfind("\n", 0, s.start) + 1 : s.start].strip()
 
 
 class Document:
@@ -30,7 +43,8 @@ class Document:
         self.title = title
         self.published = published
         self.pub_date = published.date()
-        self.sentences: list[Sentence] = split_sentences(text)
+        self.sentences: list[Sentence] = [s for s in split_sentences(text)
+                                          if not _is_trailer(text, s)]
         self._starts = [s.start for s in self.sentences]
         self.text = text
         folded = fold_text(text) if text else None
