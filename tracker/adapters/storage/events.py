@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
+    null,
     or_,
     select,
     text,
@@ -122,6 +123,11 @@ _INCIDENTS = IncidentRow.__table__  # type: ignore[attr-defined]
 _TOKENS = IncidentToken.__table__  # type: ignore[attr-defined]
 _RANKS = ShingleRank.__table__  # type: ignore[attr-defined]
 _TRACES = MergeTrace.__table__  # type: ignore[attr-defined]
+_ITEMS = Item.__table__  # type: ignore[attr-defined]
+_FEEDS = Feed.__table__  # type: ignore[attr-defined]
+# Incident columns the merge rule (core.merge.compatible) never reads: a candidate is tested
+# without decoding them.
+_NOT_FOR_COMPATIBLE = frozenset({"reasons", "agreements", "zones"})
 # Rounds of loading more events for a score between several clusters before giving up on
 # the incremental path (tracker.core.increment.Missing).
 _MISSING_ROUNDS = 3
@@ -238,22 +244,30 @@ class EventStore:
             found[report.key] = (report, event_id)
         return found
 
-    def _load(self, session: Session, *conditions: Any) -> dict[int, _Found]:
-        """Reports by incident id (Core rows, no ORM object per row)."""
+    def _load(self, session: Session, *conditions: Any, light: bool = False) -> dict[int, _Found]:
+        """Reports by incident id (Core statement and rows: no ORM object per row).
+
+        ``light``: only what `tracker.core.merge.compatible` reads (the decision's reasons,
+        agreements and zones are left empty, not decoded): for testing candidates, never
+        for merging or storing."""
+        columns = [c for c in _INCIDENTS.c if not (light and c.name in _NOT_FOR_COMPATIBLE)]
+        if light:
+            columns += [null().label(name) for name in sorted(_NOT_FOR_COMPATIBLE)]
         query = (
             select(
-                *_INCIDENTS.c,
-                col(Item.url).label("item_url"),
-                col(Item.title).label("item_title"),
-                col(Item.content_hash).label("item_hash"),
-                col(Feed.name).label("outlet"),
+                *columns,
+                _ITEMS.c.url.label("item_url"),
+                _ITEMS.c.title.label("item_title"),
+                _ITEMS.c.content_hash.label("item_hash"),
+                _FEEDS.c.name.label("outlet"),
             )
-            .join(Item, col(Item.id) == _INCIDENTS.c.item_id)
-            .join(Feed, col(Feed.id) == col(Item.feed_id))
+            .select_from(_INCIDENTS)
+            .join(_ITEMS, _ITEMS.c.id == _INCIDENTS.c.item_id)
+            .join(_FEEDS, _FEEDS.c.id == _ITEMS.c.feed_id)
             .where(*conditions)
         )
         found: dict[int, _Found] = {}
-        for row in session.execute(query):
+        for row in session.connection().execute(query):
             key = f"{row.item_url or 'hash:' + row.item_hash}#{row.seq}#{row.item_id}"
             report = Report(
                 key=key,
@@ -267,10 +281,12 @@ class EventStore:
             found[int(row.id)] = (report, int(row.id), row.event_id)
         return found
 
-    def _load_ids(self, session: Session, ids: Iterable[int]) -> dict[int, _Found]:
+    def _load_ids(
+        self, session: Session, ids: Iterable[int], light: bool = False
+    ) -> dict[int, _Found]:
         out: dict[int, _Found] = {}
         for chunk in _chunks(sorted(ids)):
-            out.update(self._load(session, _INCIDENTS.c.id.in_(chunk)))
+            out.update(self._load(session, _INCIDENTS.c.id.in_(chunk), light=light))
         return out
 
     def _scope(
@@ -506,10 +522,13 @@ class EventStore:
             return None  # already placed once: not new
         self._write_tokens(session, seeds, replace=True)
         pairs = self._candidates(session, list(seeds.values()))
-        found = self._load_ids(session, [i for i in pairs if i not in seeds])
+        # Most candidates fail the merge rule: they are tested as light reports, and only
+        # the events' members (below) are read whole.
+        light = self._load_ids(session, [i for i in pairs if i not in seeds], light=True)
+        found: dict[int, _Found] = {}
         partner_events: set[int] = set()
         for incident_id, probe_ids in pairs.items():
-            candidate = found.get(incident_id)
+            candidate = light.get(incident_id)
             if candidate is None or incident_id in seeds:
                 continue
             if any(compatible(seeds[p][0], candidate[0]) for p in probe_ids):
