@@ -9,7 +9,8 @@ absorptions are recorded for whoever announced the old event.
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -231,10 +232,25 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
 EventChangeHook = Callable[[Session, Sequence[int], EventChanges, datetime], None]
 
 
+# Light reports (the merge rule's view of a stored incident) kept between recomputes: each
+# batch of a cold pass tests most of the stored window as candidates, and the rows do not
+# change (an incident is only ever deleted, with its item's reclassification, and inserted
+# again). Bounded: the least recently used go first.
+LIGHT_CACHE = 16_384
+# What identifies one stored version of an incident row: (item id, seq, created_at). A row
+# deleted and inserted again (a reclassification) has another created_at, or is purged by
+# recompute_in in this process; SQLite may reuse a deleted row's id.
+_Stamp = tuple[int, int, Any]
+
+
 class EventStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, light_cache: int = LIGHT_CACHE) -> None:
         self.engine = engine
         self.change_hooks: list[EventChangeHook] = []
+        self._light_size = light_cache
+        self._light: OrderedDict[int, tuple[_Stamp, Report]] = OrderedDict()
+        self._light_lock = threading.Lock()
+        self.light_hits = 0
 
     # -- reading -------------------------------------------------------------------------
 
@@ -280,6 +296,51 @@ class EventStore:
             )
             found[int(row.id)] = (report, int(row.id), row.event_id)
         return found
+
+    def _load_light(self, session: Session, ids: Iterable[int]) -> dict[int, _Found]:
+        """`_load_ids(light=True)` through the light cache: the rows' stamps and event ids are
+        read (no JSON), and only rows not cached in the same version are read and decoded."""
+        wanted = sorted(ids)
+        if not wanted:
+            return {}
+        conn = session.connection()
+        stamps: dict[int, tuple[_Stamp, int | None]] = {}
+        c = _INCIDENTS.c
+        for chunk in _chunks(wanted):
+            query = select(c.id, c.item_id, c.seq, c.created_at, c.event_id).where(
+                c.id.in_(chunk)
+            )
+            for incident_id, item_id, seq, created, event_id in conn.execute(query):
+                stamps[int(incident_id)] = ((int(item_id), int(seq), created), event_id)
+        out: dict[int, _Found] = {}
+        missing: list[int] = []
+        with self._light_lock:
+            for incident_id, (stamp, event_id) in stamps.items():
+                cached = self._light.get(incident_id)
+                if cached is not None and cached[0] == stamp:
+                    self._light.move_to_end(incident_id)
+                    out[incident_id] = (cached[1], incident_id, event_id)
+                else:
+                    missing.append(incident_id)
+            self.light_hits += len(out)
+        loaded = self._load_ids(session, missing, light=True)
+        with self._light_lock:
+            for incident_id, found in loaded.items():
+                stamp, event_id = stamps[incident_id]
+                out[incident_id] = (found[0], incident_id, event_id)
+                if self._light_size > 0:
+                    self._light[incident_id] = (stamp, found[0])
+            while len(self._light) > self._light_size:
+                self._light.popitem(last=False)
+        return out
+
+    def _forget_light(self, item_ids: Sequence[int]) -> None:
+        """Drop the cached light reports of these items (their incidents were replaced)."""
+        origins = {f"item:{i}" for i in item_ids}
+        with self._light_lock:
+            stale = [i for i, (_, r) in self._light.items() if r.origin in origins]
+            for incident_id in stale:
+                del self._light[incident_id]
 
     def _load_ids(
         self, session: Session, ids: Iterable[int], light: bool = False
@@ -492,6 +553,7 @@ class EventStore:
             return EventChanges()
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        self._forget_light(item_ids)
         session.flush()
         replaced = session.info.pop(REPLACED_EVENTS, set())
         placed = None if replaced else self._extend(session, item_ids, now)
@@ -524,7 +586,7 @@ class EventStore:
         pairs = self._candidates(session, list(seeds.values()))
         # Most candidates fail the merge rule: they are tested as light reports, and only
         # the events' members (below) are read whole.
-        light = self._load_ids(session, [i for i in pairs if i not in seeds], light=True)
+        light = self._load_light(session, [i for i in pairs if i not in seeds])
         found: dict[int, _Found] = {}
         partner_events: set[int] = set()
         for incident_id, probe_ids in pairs.items():
