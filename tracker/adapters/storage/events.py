@@ -372,16 +372,20 @@ class EventStore:
             while frontier:
                 pairs = self._candidates(session, frontier)
                 unknown = [i for i in pairs if i not in found and i not in rejected]
-                rejected.update(self._load_ids(session, unknown))
+                # Tested as light reports; the ones that join are read whole.
+                rejected.update(self._load_light(session, unknown))
                 probes = {f[1]: f[0] for f in frontier}
-                frontier = []
+                accepted: list[int] = []
                 for incident_id, probe_ids in sorted(pairs.items()):
                     if incident_id in found or incident_id not in rejected:
                         continue
                     candidate = rejected[incident_id]
                     if any(compatible(probes[p], candidate[0]) for p in probe_ids):
-                        found[incident_id] = rejected.pop(incident_id)
-                        frontier.append(candidate)
+                        del rejected[incident_id]
+                        accepted.append(incident_id)
+                whole = self._load_ids(session, accepted)
+                frontier = [whole[i] for i in accepted]
+                found.update(whole)
                 self._write_tokens(session, {f[1]: f for f in frontier}, replace=False)
             touched |= {f[2] for f in found.values() if f[2] is not None}
             extra = self._members(session, touched, exclude=found)
