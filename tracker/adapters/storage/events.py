@@ -593,14 +593,20 @@ class EventStore:
         light = self._load_light(session, [i for i in pairs if i not in seeds])
         found: dict[int, _Found] = {}
         partner_events: set[int] = set()
+        # Every compatible (new, stored) pair, handed to the core so it need not test them
+        # again (a candidate the database did not find is compatible with no new report).
+        stored_partners: dict[str, list[str]] = {}
         for incident_id, probe_ids in pairs.items():
             candidate = light.get(incident_id)
             if candidate is None or incident_id in seeds:
                 continue
-            if any(compatible(seeds[p][0], candidate[0]) for p in probe_ids):
+            linked = [p for p in probe_ids if compatible(seeds[p][0], candidate[0])]
+            if linked:
                 if candidate[2] is None:
                     return None
                 partner_events.add(candidate[2])
+                for p in linked:
+                    stored_partners.setdefault(seeds[p][0].key, []).append(candidate[0].key)
         # Events a new report may join, and those of reports eligible for one of them.
         wanted = partner_events | self._events_of_referrers(session, partner_events)
         blocks: dict[int, list[increment.Stored]] = {}
@@ -610,7 +616,7 @@ class EventStore:
         for _ in range(_MISSING_ROUNDS):
             if not self._load_blocks(session, wanted - set(blocks), blocks, rows, ids, found):
                 return None
-            result = increment.extend_parts(blocks, new)
+            result = increment.extend_parts(blocks, new, stored_partners)
             if not isinstance(result, increment.Missing):
                 break
             wanted = set(result.blocks)
