@@ -190,3 +190,24 @@ def test_groups_that_settle_equal_clustering_them_with_the_stored(
     assert set(parts.extension.placed) == {r.key for r in new} - left
     settled = [r for r in new if r.key not in left]
     assert _apply(stored, parts.extension) == _plain([*old, *settled])
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=reports("o", 16), new=reports("n", 6), shuffle=st.randoms(use_true_random=False))
+def test_partners_given_by_the_caller_change_nothing(
+    old: list[Report], new: list[Report], shuffle: Any
+) -> None:
+    """The storage adapter hands over the compatible (new, stored) pairs it has tested: the
+    result is the one extend_parts finds by itself, whatever the order of the pairs."""
+    from tracker.core.merge import compatible
+
+    stored = _stored(old)
+    given_pairs: dict[str, list[str]] = {}
+    for n in new:
+        keys = [o.key for o in old if compatible(n, o)]
+        shuffle.shuffle(keys)
+        if keys:
+            given_pairs[n.key] = keys
+    assert increment.extend_parts(stored, new, given_pairs) == increment.extend_parts(
+        stored, new
+    )

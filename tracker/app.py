@@ -360,8 +360,12 @@ class App:
 
     def _build_classifier(self) -> ClassifierPort:
         """The registries load once per process (about a second); user additions apply."""
+        from tracker.core.classify_cache import CachedClassifier
+
         started = time.monotonic()
-        classifier: ClassifierPort = build_classifier(self.settings)
+        classifier: ClassifierPort = CachedClassifier(
+            build_classifier(self.settings), self.settings.classifier.cache_items
+        )
         log.info("reference data loaded in %.2f s", time.monotonic() - started)
         return classifier
 

@@ -177,6 +177,9 @@ class ClassifierSettings(_Section):
     # backlog_batch) or grow (never above it) toward it, since a fresh report waits for the
     # batch under way. 0 keeps every batch at backlog_batch items.
     backlog_batch_seconds: float = Field(1.0, ge=0, le=3600)
+    # Distinct item contents (title, text, publication time) whose incidents are kept, so a
+    # syndicated copy of a story read recently is not read again (same result). 0 = none.
+    cache_items: int = Field(10_000, ge=0, le=1_000_000)
 
 
 class ReferenceSettings(_Section):

@@ -88,14 +88,23 @@ class Parts:
 
 
 def extend_parts(
-    blocks: Mapping[int, Sequence[Stored]], new: Sequence[Report]
+    blocks: Mapping[int, Sequence[Stored]],
+    new: Sequence[Report],
+    stored_partners: Mapping[str, Sequence[str]] | None = None,
 ) -> Parts | Missing:
     """:func:`extend` for each group of new reports that share no event (directly, through a
     compatible pair or through a trace): the groups that settle are placed, the others are
     left for the caller to cluster again with their neighbourhood. Groups do not interact,
-    so placing some first changes nothing for the others."""
+    so placing some first changes nothing for the others.
+
+    ``stored_partners``: when the caller has tested the new reports against the stored ones
+    already (new report key -> the keys of every stored report compatible with it), those
+    pairs are not tested again; pairs of new reports still are."""
     stored = {s.report.key: s for members in blocks.values() for s in members}
-    partners = _partners(list(stored.values()), new)
+    if stored_partners is None:
+        partners = _partners(list(stored.values()), new)
+    else:
+        partners = _given_partners(stored, new, stored_partners)
     parent: dict[object, object] = {}
 
     def root(x: object) -> object:
@@ -212,6 +221,26 @@ def _partners(stored: Sequence[Stored], new: Sequence[Report]) -> dict[str, list
     """Report key -> the reports compatible with it, for every pair with a new report."""
     index = _CandidateIndex([*(s.report for s in stored), *new])
     found: dict[str, dict[str, Report]] = {}
+    for report in new:
+        for other in index.candidates(report):
+            if other.key != report.key and compatible(report, other):
+                found.setdefault(report.key, {})[other.key] = other
+                found.setdefault(other.key, {})[report.key] = report
+    return {key: list(reports.values()) for key, reports in found.items()}
+
+
+def _given_partners(
+    stored: Mapping[str, Stored], new: Sequence[Report], given: Mapping[str, Sequence[str]]
+) -> dict[str, list[Report]]:
+    """:func:`_partners` from the caller's compatible new-to-stored pairs (the same pairs:
+    only which reports are partners matters, not their order)."""
+    found: dict[str, dict[str, Report]] = {}
+    for report in new:
+        for key in given.get(report.key, ()):
+            other = stored[key].report
+            found.setdefault(report.key, {})[key] = other
+            found.setdefault(key, {})[report.key] = report
+    index = _CandidateIndex(new)
     for report in new:
         for other in index.candidates(report):
             if other.key != report.key and compatible(report, other):

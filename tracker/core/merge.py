@@ -111,10 +111,16 @@ def words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text)]
 
 
-@lru_cache(maxsize=8192)
 def content_words(report: Report) -> frozenset[str]:
     """Title and evidence words that carry meaning (spellings differ, so stopwords go)."""
-    text = " ".join((report.title, *report.incident.evidence))
+    return _content_words(report.title, report.incident.evidence)
+
+
+# Cached by the strings themselves (their hashes are kept by Python), not by the report: a
+# report's hash covers its whole incident, and syndicated copies share one entry.
+@lru_cache(maxsize=8192)
+def _content_words(title: str, evidence: tuple[str, ...]) -> frozenset[str]:
+    text = " ".join((title, *evidence))
     return frozenset(w for w in words(text) if w not in _STOPWORDS and len(w) > 2)
 
 
@@ -129,9 +135,13 @@ def text_similarity(a: Report, b: Report) -> float:
     return _jaccard(content_words(a), content_words(b))
 
 
-@lru_cache(maxsize=8192)
 def _shingles(report: Report, n: int = 3) -> frozenset[str]:
-    tokens = words(" ".join(report.incident.evidence))
+    return _evidence_shingles(report.incident.evidence, n)
+
+
+@lru_cache(maxsize=8192)
+def _evidence_shingles(evidence: tuple[str, ...], n: int) -> frozenset[str]:
+    tokens = words(" ".join(evidence))
     if len(tokens) < n:
         return frozenset({" ".join(tokens)}) if tokens else frozenset()
     return frozenset(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))

@@ -9,7 +9,8 @@ absorptions are recorded for whoever announced the old event.
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
+    null,
     or_,
     select,
     text,
@@ -122,6 +124,11 @@ _INCIDENTS = IncidentRow.__table__  # type: ignore[attr-defined]
 _TOKENS = IncidentToken.__table__  # type: ignore[attr-defined]
 _RANKS = ShingleRank.__table__  # type: ignore[attr-defined]
 _TRACES = MergeTrace.__table__  # type: ignore[attr-defined]
+_ITEMS = Item.__table__  # type: ignore[attr-defined]
+_FEEDS = Feed.__table__  # type: ignore[attr-defined]
+# Incident columns the merge rule (core.merge.compatible) never reads: a candidate is tested
+# without decoding them.
+_NOT_FOR_COMPATIBLE = frozenset({"reasons", "agreements", "zones"})
 # Rounds of loading more events for a score between several clusters before giving up on
 # the incremental path (tracker.core.increment.Missing).
 _MISSING_ROUNDS = 3
@@ -225,10 +232,25 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
 EventChangeHook = Callable[[Session, Sequence[int], EventChanges, datetime], None]
 
 
+# Light reports (the merge rule's view of a stored incident) kept between recomputes: each
+# batch of a cold pass tests most of the stored window as candidates, and the rows do not
+# change (an incident is only ever deleted, with its item's reclassification, and inserted
+# again). Bounded: the least recently used go first.
+LIGHT_CACHE = 16_384
+# What identifies one stored version of an incident row: (item id, seq, created_at). A row
+# deleted and inserted again (a reclassification) has another created_at, or is purged by
+# recompute_in in this process; SQLite may reuse a deleted row's id.
+_Stamp = tuple[int, int, Any]
+
+
 class EventStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, light_cache: int = LIGHT_CACHE) -> None:
         self.engine = engine
         self.change_hooks: list[EventChangeHook] = []
+        self._light_size = light_cache
+        self._light: OrderedDict[int, tuple[_Stamp, Report]] = OrderedDict()
+        self._light_lock = threading.Lock()
+        self.light_hits = 0
 
     # -- reading -------------------------------------------------------------------------
 
@@ -238,22 +260,30 @@ class EventStore:
             found[report.key] = (report, event_id)
         return found
 
-    def _load(self, session: Session, *conditions: Any) -> dict[int, _Found]:
-        """Reports by incident id (Core rows, no ORM object per row)."""
+    def _load(self, session: Session, *conditions: Any, light: bool = False) -> dict[int, _Found]:
+        """Reports by incident id (Core statement and rows: no ORM object per row).
+
+        ``light``: only what `tracker.core.merge.compatible` reads (the decision's reasons,
+        agreements and zones are left empty, not decoded): for testing candidates, never
+        for merging or storing."""
+        columns = [c for c in _INCIDENTS.c if not (light and c.name in _NOT_FOR_COMPATIBLE)]
+        if light:
+            columns += [null().label(name) for name in sorted(_NOT_FOR_COMPATIBLE)]
         query = (
             select(
-                *_INCIDENTS.c,
-                col(Item.url).label("item_url"),
-                col(Item.title).label("item_title"),
-                col(Item.content_hash).label("item_hash"),
-                col(Feed.name).label("outlet"),
+                *columns,
+                _ITEMS.c.url.label("item_url"),
+                _ITEMS.c.title.label("item_title"),
+                _ITEMS.c.content_hash.label("item_hash"),
+                _FEEDS.c.name.label("outlet"),
             )
-            .join(Item, col(Item.id) == _INCIDENTS.c.item_id)
-            .join(Feed, col(Feed.id) == col(Item.feed_id))
+            .select_from(_INCIDENTS)
+            .join(_ITEMS, _ITEMS.c.id == _INCIDENTS.c.item_id)
+            .join(_FEEDS, _FEEDS.c.id == _ITEMS.c.feed_id)
             .where(*conditions)
         )
         found: dict[int, _Found] = {}
-        for row in session.execute(query):
+        for row in session.connection().execute(query):
             key = f"{row.item_url or 'hash:' + row.item_hash}#{row.seq}#{row.item_id}"
             report = Report(
                 key=key,
@@ -267,10 +297,57 @@ class EventStore:
             found[int(row.id)] = (report, int(row.id), row.event_id)
         return found
 
-    def _load_ids(self, session: Session, ids: Iterable[int]) -> dict[int, _Found]:
+    def _load_light(self, session: Session, ids: Iterable[int]) -> dict[int, _Found]:
+        """`_load_ids(light=True)` through the light cache: the rows' stamps and event ids are
+        read (no JSON), and only rows not cached in the same version are read and decoded."""
+        wanted = sorted(ids)
+        if not wanted:
+            return {}
+        conn = session.connection()
+        stamps: dict[int, tuple[_Stamp, int | None]] = {}
+        c = _INCIDENTS.c
+        for chunk in _chunks(wanted):
+            query = select(c.id, c.item_id, c.seq, c.created_at, c.event_id).where(
+                c.id.in_(chunk)
+            )
+            for incident_id, item_id, seq, created, event_id in conn.execute(query):
+                stamps[int(incident_id)] = ((int(item_id), int(seq), created), event_id)
+        out: dict[int, _Found] = {}
+        missing: list[int] = []
+        with self._light_lock:
+            for incident_id, (stamp, event_id) in stamps.items():
+                cached = self._light.get(incident_id)
+                if cached is not None and cached[0] == stamp:
+                    self._light.move_to_end(incident_id)
+                    out[incident_id] = (cached[1], incident_id, event_id)
+                else:
+                    missing.append(incident_id)
+            self.light_hits += len(out)
+        loaded = self._load_ids(session, missing, light=True)
+        with self._light_lock:
+            for incident_id, found in loaded.items():
+                stamp, event_id = stamps[incident_id]
+                out[incident_id] = (found[0], incident_id, event_id)
+                if self._light_size > 0:
+                    self._light[incident_id] = (stamp, found[0])
+            while len(self._light) > self._light_size:
+                self._light.popitem(last=False)
+        return out
+
+    def _forget_light(self, item_ids: Sequence[int]) -> None:
+        """Drop the cached light reports of these items (their incidents were replaced)."""
+        origins = {f"item:{i}" for i in item_ids}
+        with self._light_lock:
+            stale = [i for i, (_, r) in self._light.items() if r.origin in origins]
+            for incident_id in stale:
+                del self._light[incident_id]
+
+    def _load_ids(
+        self, session: Session, ids: Iterable[int], light: bool = False
+    ) -> dict[int, _Found]:
         out: dict[int, _Found] = {}
         for chunk in _chunks(sorted(ids)):
-            out.update(self._load(session, _INCIDENTS.c.id.in_(chunk)))
+            out.update(self._load(session, _INCIDENTS.c.id.in_(chunk), light=light))
         return out
 
     def _scope(
@@ -295,16 +372,20 @@ class EventStore:
             while frontier:
                 pairs = self._candidates(session, frontier)
                 unknown = [i for i in pairs if i not in found and i not in rejected]
-                rejected.update(self._load_ids(session, unknown))
+                # Tested as light reports; the ones that join are read whole.
+                rejected.update(self._load_light(session, unknown))
                 probes = {f[1]: f[0] for f in frontier}
-                frontier = []
+                accepted: list[int] = []
                 for incident_id, probe_ids in sorted(pairs.items()):
                     if incident_id in found or incident_id not in rejected:
                         continue
                     candidate = rejected[incident_id]
                     if any(compatible(probes[p], candidate[0]) for p in probe_ids):
-                        found[incident_id] = rejected.pop(incident_id)
-                        frontier.append(candidate)
+                        del rejected[incident_id]
+                        accepted.append(incident_id)
+                whole = self._load_ids(session, accepted)
+                frontier = [whole[i] for i in accepted]
+                found.update(whole)
                 self._write_tokens(session, {f[1]: f for f in frontier}, replace=False)
             touched |= {f[2] for f in found.values() if f[2] is not None}
             extra = self._members(session, touched, exclude=found)
@@ -476,6 +557,7 @@ class EventStore:
             return EventChanges()
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        self._forget_light(item_ids)
         session.flush()
         replaced = session.info.pop(REPLACED_EVENTS, set())
         placed = None if replaced else self._extend(session, item_ids, now)
@@ -506,16 +588,25 @@ class EventStore:
             return None  # already placed once: not new
         self._write_tokens(session, seeds, replace=True)
         pairs = self._candidates(session, list(seeds.values()))
-        found = self._load_ids(session, [i for i in pairs if i not in seeds])
+        # Most candidates fail the merge rule: they are tested as light reports, and only
+        # the events' members (below) are read whole.
+        light = self._load_light(session, [i for i in pairs if i not in seeds])
+        found: dict[int, _Found] = {}
         partner_events: set[int] = set()
+        # Every compatible (new, stored) pair, handed to the core so it need not test them
+        # again (a candidate the database did not find is compatible with no new report).
+        stored_partners: dict[str, list[str]] = {}
         for incident_id, probe_ids in pairs.items():
-            candidate = found.get(incident_id)
+            candidate = light.get(incident_id)
             if candidate is None or incident_id in seeds:
                 continue
-            if any(compatible(seeds[p][0], candidate[0]) for p in probe_ids):
+            linked = [p for p in probe_ids if compatible(seeds[p][0], candidate[0])]
+            if linked:
                 if candidate[2] is None:
                     return None
                 partner_events.add(candidate[2])
+                for p in linked:
+                    stored_partners.setdefault(seeds[p][0].key, []).append(candidate[0].key)
         # Events a new report may join, and those of reports eligible for one of them.
         wanted = partner_events | self._events_of_referrers(session, partner_events)
         blocks: dict[int, list[increment.Stored]] = {}
@@ -525,7 +616,7 @@ class EventStore:
         for _ in range(_MISSING_ROUNDS):
             if not self._load_blocks(session, wanted - set(blocks), blocks, rows, ids, found):
                 return None
-            result = increment.extend_parts(blocks, new)
+            result = increment.extend_parts(blocks, new, stored_partners)
             if not isinstance(result, increment.Missing):
                 break
             wanted = set(result.blocks)
