@@ -129,7 +129,7 @@ def test_eval_runs_over_the_corpus_manifest() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["n"] == len(_corpus())
-    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 23)}
+    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 25)}
     assert sum(s["n"] for s in summary["sets"].values()) == summary["n"]
     assert summary["attacker_side_scored"] == summary["true_positives"] > 0
     assert 0.0 <= summary["attacker_side_correct"] <= 1.0
