@@ -129,7 +129,10 @@ def test_eval_runs_over_the_corpus_manifest() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["n"] == len(_corpus())
-    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 23)}
+    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 25)}
     assert sum(s["n"] for s in summary["sets"].values()) == summary["n"]
-    assert summary["attacker_side_scored"] == summary["true_positives"] > 0
+    # A true positive whose label names no attacker (h23-06: fire from Lebanon by an unknown
+    # group) cannot be scored for the attacker side; every other one is.
+    assert 0 < summary["attacker_side_scored"] <= summary["true_positives"]
+    assert summary["true_positives"] - summary["attacker_side_scored"] <= 1
     assert 0.0 <= summary["attacker_side_correct"] <= 1.0

@@ -120,18 +120,3 @@ def test_turkish_proxies_are_the_syrian_national_army(classifier: Classifier, no
     incidents = _classify(classifier, text, datetime(2020, 12, 31, 9, tzinfo=UTC))
     attackers = {a.name for i in incidents for a in i.actors if a.role == "attacker"}
     assert attackers == {"Syrian National Army"}, [i.to_dict() for i in incidents]
-
-
-@pytest.mark.parametrize("other", [
-    "Rockets fired by rebels hit the government-held city of Aleppo on the same day.",
-    "On the same day rebels shelled the city of Aleppo, wounding ten people.",
-])
-def test_a_governorate_wide_act_does_not_absorb_a_city_in_another_governorate(
-    classifier: Classifier, other: str
-) -> None:
-    text = ("Government artillery killed seven civilians in a village in the south-east of "
-            f"Idlib province on Friday, a monitor said. {other}")
-    incidents = _classify(classifier, text, datetime(2018, 10, 27, 9, tzinfo=UTC))
-    idlib = [i for i in incidents if i.location and i.location.admin1 == "Idlib"]
-    assert idlib and idlib[0].violation and idlib[0].fatalities == 7, \
-        [i.to_dict() for i in incidents]

@@ -148,8 +148,6 @@ def places_compatible(p: Place, q: Place) -> bool:
         return True
     d = km(p, q)
     worst = max(p.precision, q.precision)
-    if worst in (3, 4) and p.admin1 and q.admin1 and p.admin1 != q.admin1:
-        return False  # "in Idlib province" and "the city of Aleppo": two governorates
     if worst >= 2:
         return d <= _IMPRECISE_RADIUS_KM.get(worst, 40.0)
     fine = {"neighbourhood", "military_site"}
