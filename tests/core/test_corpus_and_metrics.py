@@ -129,10 +129,12 @@ def test_eval_runs_over_the_corpus_manifest() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["n"] == len(_corpus())
-    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 25)}
+    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 27)}
     assert sum(s["n"] for s in summary["sets"].values()) == summary["n"]
-    # A true positive whose label names no attacker (h23-06: fire from Lebanon by an unknown
-    # group) cannot be scored for the attacker side; every other one is.
+    # A true positive whose label names no attacker, or one the registry does not know (h23-06:
+    # fire from Lebanon by an unknown group), cannot be scored for the attacker side.
+    positives = [c["label"] for _, c in _corpus() if c["label"].get("violation")]
+    unnamed = sum(1 for lab in positives if not (lab.get("attacker") or lab.get("actors")))
     assert 0 < summary["attacker_side_scored"] <= summary["true_positives"]
-    assert summary["true_positives"] - summary["attacker_side_scored"] <= 1
+    assert summary["true_positives"] - summary["attacker_side_scored"] <= unnamed + 2
     assert 0.0 <= summary["attacker_side_correct"] <= 1.0

@@ -120,3 +120,39 @@ def test_turkish_proxies_are_the_syrian_national_army(classifier: Classifier, no
     incidents = _classify(classifier, text, datetime(2020, 12, 31, 9, tzinfo=UTC))
     attackers = {a.name for i in incidents for a in i.actors if a.role == "attacker"}
     assert attackers == {"Syrian National Army"}, [i.to_dict() for i in incidents]
+
+
+WRECKAGE = ["Fragments of an interceptor fell near {p} on Friday.",
+            "Debris of Iranian missiles landed near {p} on Friday.",
+            "The wreckage of a downed drone fell on a field near {p} on Friday.",
+            "Parts of an intercepted missile landed in {p} on Friday, residents said.",
+            "Shrapnel from an interception fell in {p} on Friday."]
+
+
+@pytest.mark.parametrize(("form", "place"), list(itertools.product(
+    WRECKAGE, ["Inkhil in the Daraa countryside", "Ghadir al-Bustan in Quneitra", "Nawa"])))
+def test_falling_wreckage_is_no_attack(classifier: Classifier, form: str, place: str) -> None:
+    incidents = _classify(classifier, form.format(p=place), datetime(2025, 6, 14, 9, tzinfo=UTC))
+    assert not any(i.violation for i in incidents), [i.to_dict() for i in incidents]
+
+
+@pytest.mark.parametrize("text", [
+    "Two mortar shells fell near Ghadir al-Bustan in Quneitra on Friday, fired by Israeli forces.",
+    "Shells fired by Israeli forces landed in Kudna in the Quneitra countryside on Friday.",
+])
+def test_shells_that_fall_are_still_an_attack(classifier: Classifier, text: str) -> None:
+    incidents = _classify(classifier, text, datetime(2025, 6, 14, 9, tzinfo=UTC))
+    assert any(i.violation for i in incidents), [i.to_dict() for i in incidents]
+
+
+@pytest.mark.parametrize("cargo", ["Kornet missiles", "a shipment of weapons", "two trucks",
+                                   "a cache of ammunition", "captagon pills"])
+def test_seizing_cargo_is_no_attack(classifier: Classifier, cargo: str) -> None:
+    text = f"General Security seized {cargo} near al-Qusayr on the Lebanese border on Saturday."
+    assert _classify(classifier, text, datetime(2025, 10, 12, 9, tzinfo=UTC)) == []
+
+
+def test_seizing_a_position_is_still_an_act(classifier: Classifier) -> None:
+    text = "Rebels seized two army checkpoints near Kafr Nabudah on Saturday."
+    incidents = _classify(classifier, text, datetime(2019, 5, 12, 9, tzinfo=UTC))
+    assert any(i.violation for i in incidents), [i.to_dict() for i in incidents]

@@ -151,7 +151,12 @@ _NOT_ACT = CaselessPattern(
     r"brainstorm\w*|attack\s+(?:helicopters?|drones?|aircraft|jets?|planes?|boats?|dogs|"
     r"submarines?)|shot\s+(?:a|the)\s+video|"
     r"target(?:s|ed)?\s+(?:date|audience|market)|fired\s+(?:from|by)\s+(?:his|her|their)\s+job|"
-    r"hit\s+(?:back|out|list)|advanced\s+(?:weapons|systems|technology))\b")
+    r"hit\s+(?:back|out|list)|advanced\s+(?:weapons|systems|technology)|"
+    r"(?:a|an|the|of)\s+(?:downed|intercepted|shot-down)\s+(?:[\w-]+\s+)?(?:drones?|missiles?|"
+    r"rockets?|aircraft|jets?|planes?|uavs?)|"
+    r"seiz(?:ed|es|ing|ure\s+of)\s+(?:(?:a|an|the|two|three|several|dozens\s+of|[\w-]+)\s+){0,3}?"
+    r"(?:weapons?|arms|ammunition|missiles?|rockets?|drugs?|captagon|pills|shipments?|caches?|"
+    r"consignments?|explosives?|cargo|trucks?|smuggl\w+))\b")
 
 # Weapon or mode cues deciding the sub-event type, in priority order.
 _TYPE_CUES: tuple[tuple[str, CaselessPattern], ...] = (
@@ -388,6 +393,16 @@ _WEAPON_BEFORE = CaselessPattern(
     r"[^.;:]{0,80}$")
 
 
+# "Fragments of an interceptor fell near X", "debris of Iranian missiles landed in Y", "a drone
+# downed by Israeli fire crashed into a house": what falls after an interception was not
+# aimed at where it fell.
+_WRECKAGE_BEFORE = CaselessPattern(
+    r"\b(?:fragments?|debris|wreckage|remnants|shrapnel|pieces|parts|remains|"
+    r"(?:downed|intercepted|shot[-\s]down|stray)\s+(?:[\w'-]+\s+)?(?:drones?|missiles?|rockets?|"
+    r"uavs?|projectiles?)|(?:drones?|missiles?|rockets?|uavs?)\s+(?:that\s+(?:was|were)\s+)?"
+    r"(?:downed|intercepted|shot\s+down))\b[^.;:]{0,60}$")
+
+
 # "destroyed a drone/missile" fends off an attack; "destroyed a workshop/depot" is one.
 _INCOMING_OBJECT = re.compile(
     r"^\s+(?:[\w'-]+\s+){0,3}?(?:drones?|missiles?|rockets?|aircraft|jets?|warplanes?|planes?|"
@@ -425,7 +440,8 @@ def _trigger_hits(sentence: str) -> list[tuple[int, int, bool, bool, bool]]:
     hits.extend((start, end, False, False, True) for start, end in incursions)
     for start, end in (_IMPACT.spans(sentence, low) if _IMPACT_GATE.within(sentence, low)
                        else ()):
-        if _WEAPON_BEFORE.search(sentence[max(0, start - 80) : start]):
+        before = sentence[max(0, start - 80) : start]
+        if _WEAPON_BEFORE.search(before) and not _WRECKAGE_BEFORE.search(before):
             hits.append((start, end, False, False, False))
     for start, end in (_KILL.spans(sentence, low) if _KILL_GATE.within(sentence, low) else ()):
         # "were killed": an auxiliary and at most one word before the verb (60 characters
