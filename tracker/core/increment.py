@@ -219,13 +219,8 @@ def _extend(
 
 def _partners(stored: Sequence[Stored], new: Sequence[Report]) -> dict[str, list[Report]]:
     """Report key -> the reports compatible with it, for every pair with a new report."""
-    index = _CandidateIndex([*(s.report for s in stored), *new])
     found: dict[str, dict[str, Report]] = {}
-    for report in new:
-        for other in index.candidates(report):
-            if other.key != report.key and compatible(report, other):
-                found.setdefault(report.key, {})[other.key] = other
-                found.setdefault(other.key, {})[report.key] = report
+    _pair_compatible(found, new, [*(s.report for s in stored), *new])
     return {key: list(reports.values()) for key, reports in found.items()}
 
 
@@ -237,16 +232,26 @@ def _given_partners(
     found: dict[str, dict[str, Report]] = {}
     for report in new:
         for key in given.get(report.key, ()):
-            other = stored[key].report
-            found.setdefault(report.key, {})[key] = other
-            found.setdefault(key, {})[report.key] = report
-    index = _CandidateIndex(new)
+            _pair(found, report, stored[key].report)
+    _pair_compatible(found, new, new)
+    return {key: list(reports.values()) for key, reports in found.items()}
+
+
+def _pair(found: dict[str, dict[str, Report]], a: Report, b: Report) -> None:
+    """Record ``a`` and ``b`` as partners of each other."""
+    found.setdefault(a.key, {})[b.key] = b
+    found.setdefault(b.key, {})[a.key] = a
+
+
+def _pair_compatible(
+    found: dict[str, dict[str, Report]], new: Sequence[Report], pool: Sequence[Report]
+) -> None:
+    """Pair every new report with the reports of ``pool`` it is compatible with."""
+    index = _CandidateIndex(pool)
     for report in new:
         for other in index.candidates(report):
             if other.key != report.key and compatible(report, other):
-                found.setdefault(report.key, {})[other.key] = other
-                found.setdefault(other.key, {})[report.key] = report
-    return {key: list(reports.values()) for key, reports in found.items()}
+                _pair(found, report, other)
 
 
 def _recheck(
