@@ -22,7 +22,7 @@ from tracker.adapters.storage.events import EventStore
 from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 from tracker.core import merge
 from tracker.core.feeds import NewItem
-from tracker.core.incident import Incident, ItemInput
+from tracker.core.incident import ActorRole, Incident, ItemInput, Location
 from tracker.services.classification import ClassificationService
 
 NOW = datetime(2021, 6, 30, 12, 0, tzinfo=UTC)
@@ -75,6 +75,35 @@ def _item(i: int, body: int) -> NewItem:
     )
 
 
+GOV = ActorRole("Syrian government forces", "government", "attacker")
+ARIHA = Location("Ariha", "Idlib", 35.8126, 36.6106, 1)
+DAMASCUS = Location("Damascus", "Damascus", 33.5138, 36.2765, 1)
+
+
+def _shelling(place: Location, fatalities: int | None, evidence: str) -> Incident:
+    """A government shelling of ``place`` on NOW's day."""
+    return Incident(
+        violation=True, event_type="Explosions/Remote violence",
+        sub_event_type="Shelling/artillery/missile attack", date=NOW.date(),
+        date_precision=1, location=place, fatalities=fatalities, fatalities_low=None,
+        fatalities_high=None, injured=None, actors=(GOV,), reasons=("r",),
+        evidence=(evidence,),
+    )
+
+
+def _pipeline(engine: Any, rules: Rules) -> tuple[FeedStore, EventStore, ClassificationService,
+                                                   int]:
+    """One feed's store, the event store hooked to it and the classification service."""
+    repo = FeedStore(engine)
+    store = EventStore(engine)
+    repo.classification_hooks.append(store.recompute_in)
+    service = ClassificationService(repo, lambda: rules, lambda: NOW)
+    repo.sync_feeds([FeedSpec("https://feed.example/rss", "feed")], NOW)
+    feed_id = repo.list_feeds()[0].id
+    assert feed_id is not None
+    return repo, store, service, feed_id
+
+
 @settings(max_examples=60, deadline=None)
 @given(history=steps(), size=st.sampled_from([1, 3, 1000]))
 def test_cached_candidates_keep_events_equal_to_clustering_everything(
@@ -118,31 +147,11 @@ def test_cached_candidates_keep_events_equal_to_clustering_everything(
 
 def test_candidates_come_from_the_cache_between_recomputes(tmp_path: Path) -> None:
     """Stored reports tested as candidates by one batch are not read again by the next."""
-    from tracker.core.incident import ActorRole, Location
-
-    place = Location("Ariha", "Idlib", 35.8126, 36.6106, 1)
-    gov = ActorRole("Syrian government forces", "government", "attacker")
-
-    def shelling(n: int) -> Incident:
-        return Incident(
-            violation=True, event_type="Explosions/Remote violence",
-            sub_event_type="Shelling/artillery/missile attack", date=NOW.date(),
-            date_precision=1, location=place, fatalities=n, fatalities_low=None,
-            fatalities_high=None, injured=None, actors=(gov,), reasons=("r",),
-            evidence=(f"Shelling of Ariha number {n}.",),
-        )
-
     engine = db.create_db_engine(f"sqlite:///{tmp_path / 'events.db'}")
     db.upgrade(engine)
     try:
-        repo = FeedStore(engine)
-        store = EventStore(engine)
-        repo.classification_hooks.append(store.recompute_in)
-        rules = Rules([[shelling(i)] for i in range(6)])
-        service = ClassificationService(repo, lambda: rules, lambda: NOW)
-        repo.sync_feeds([FeedSpec("https://feed.example/rss", "feed")], NOW)
-        feed_id = repo.list_feeds()[0].id
-        assert feed_id is not None
+        rules = Rules([[_shelling(ARIHA, i, f"Shelling of Ariha number {i}.")] for i in range(6)])
+        repo, store, service, feed_id = _pipeline(engine, rules)
         for i in range(6):
             service.classify_ids(repo.store_items(feed_id, [_item(i, i)]))
         # Batch k tests the k stored reports; all but the newest come from the cache.
@@ -156,33 +165,15 @@ def test_a_reclassified_report_is_not_served_from_the_cache(tmp_path: Path) -> N
     """An item reclassified at the same clock reading gets its incident's old id back
     (SQLite reuses the highest deleted id) with the same item, seq and created_at: its
     cached light report must not stand for the new row."""
-    from tracker.core.incident import ActorRole, Location
-
-    gov = ActorRole("Syrian government forces", "government", "attacker")
-    ariha = Location("Ariha", "Idlib", 35.8126, 36.6106, 1)
-    damascus = Location("Damascus", "Damascus", 33.5138, 36.2765, 1)
-
     def shelling(place: Location) -> list[Incident]:
-        return [Incident(
-            violation=True, event_type="Explosions/Remote violence",
-            sub_event_type="Shelling/artillery/missile attack", date=NOW.date(),
-            date_precision=1, location=place, fatalities=None, fatalities_low=None,
-            fatalities_high=None, injured=None, actors=(gov,), reasons=("r",),
-            evidence=(f"Shelling of {place.name}.",),
-        )]
+        return [_shelling(place, None, f"Shelling of {place.name}.")]
 
     engine = db.create_db_engine(f"sqlite:///{tmp_path / 'events.db'}")
     db.upgrade(engine)
     try:
-        repo = FeedStore(engine)
-        store = EventStore(engine)
-        repo.classification_hooks.append(store.recompute_in)
         # Items 0 (X), 1 (Z), 2 (V) at Ariha; 3 (Y) at Damascus.
-        rules = Rules([shelling(ariha), shelling(ariha), shelling(ariha), shelling(damascus)])
-        service = ClassificationService(repo, lambda: rules, lambda: NOW)
-        repo.sync_feeds([FeedSpec("https://feed.example/rss", "feed")], NOW)
-        feed_id = repo.list_feeds()[0].id
-        assert feed_id is not None
+        rules = Rules([shelling(ARIHA), shelling(ARIHA), shelling(ARIHA), shelling(DAMASCUS)])
+        repo, store, service, feed_id = _pipeline(engine, rules)
         ids = [repo.store_items(feed_id, [_item(i, i)])[0] for i in range(4)]
         for i in range(3):
             service.classify_ids([ids[i]])  # V's batch tests (and caches) Z's report
@@ -192,7 +183,7 @@ def test_a_reclassified_report_is_not_served_from_the_cache(tmp_path: Path) -> N
             ).scalar_one()
         rules.articles[2] = []  # V reads as nothing now: the highest id is gone
         service.classify_ids([ids[2]])
-        rules.articles[1] = shelling(damascus)  # Z was at Damascus after all
+        rules.articles[1] = shelling(DAMASCUS)  # Z was at Damascus after all
         service.classify_ids([ids[1]])
         with Session(engine) as session:
             z_after = session.execute(
