@@ -272,7 +272,7 @@ def cluster_toll(
     if ci == 0 and doc.title and not from_title:
         texts = [doc.title, *texts]
     toll = extract_toll(texts)
-    if toll.best is None and not any(f.kind == "killed" for t in texts for f in find_figures(t)):
+    if toll.best is None and not toll.uncounted:
         zero = _later_zero_statement(doc, ci, owner, set(idx))
         if zero is not None:
             return replace(toll, best=0, low=0, high=0, evidence=(*toll.evidence, zero))

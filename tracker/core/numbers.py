@@ -192,6 +192,8 @@ class Toll:
     injured: int | None = None
     evidence: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Deaths were reported but not counted ("soldiers were killed"): unknown, not zero.
+    uncounted: bool = False
 
 
 _SPACES = re.compile(r"\s+")
@@ -577,4 +579,4 @@ def extract_toll(sentences: Sequence[str]) -> Toll:
     used = {f.sentence for f in killed + injured + both}
     evidence = tuple(sentences[i].strip() for i in sorted(used))
     return Toll(best, low if best is not None else None, high if best is not None else None,
-                inj, evidence, tuple(notes))
+                inj, evidence, tuple(notes), uncounted=best is None and bool(killed))
