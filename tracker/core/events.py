@@ -160,7 +160,8 @@ _NOT_ACT = CaselessPattern(
 
 # Weapon or mode cues deciding the sub-event type, in priority order.
 _TYPE_CUES: tuple[tuple[str, CaselessPattern], ...] = (
-    (SUICIDE, CaselessPattern(r"\bsuicide\b(?![\w\s-]{0,20}\bdrones?\b)|\bself-detonat|"
+    # A clause naming a drone is a drone strike whatever it says of suicide (classify_type).
+    (SUICIDE, CaselessPattern(r"\bsuicide\b|\bself-detonat|"
                               r"\bblew\s+(?:him|her|them)sel(?:f|ves)\s+up"
                               r"|\binghimasi")),
     (AIR, CaselessPattern(r"\b(?:air\s*strikes?|air\s*raids?|air\s+attacks?|warplanes?|"
