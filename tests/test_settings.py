@@ -140,6 +140,14 @@ def test_precedence_defaults_file_environment(
             "[polling]\nclaim_batch = 1000000\n",
             "polling.claim_batch: Input should be less than or equal to 100000",
         ),
+        (
+            "[classifier]\ncache_items = -1\n",
+            "classifier.cache_items: Input should be greater than or equal to 0",
+        ),
+        (
+            '[classifier]\ncache_items = "lots"\n',
+            "classifier.cache_items: Input should be a valid integer",
+        ),
     ],
 )
 def test_wrong_values_name_the_key(tmp_path: Path, toml: str, expected: str) -> None:
