@@ -477,6 +477,15 @@ _DENIAL_BEFORE = re.compile(
     r"(?:that\s+)?(?:[\w'-]+\s+){0,8}$", _I)
 
 
+# A verb phrase negated right before the act word: "aircraft had not struck Idlib", "did not
+# carry out air raids", "wasn't shelled".  Not "it was not clear who shelled" (the act is
+# reported, its author unknown) nor "not only shelled".
+_VERB_NOT_BEFORE = re.compile(
+    r"\b(?:did|does|do|had|has|have|was|were|is|are)(?:\s+not|n't)\s+"
+    r"(?!(?:yet\s+)?(?:clear|known|immediately|only|just|certain|confirmed|the\s+first|"
+    r"the\s+only)\b)(?:[\w-]+\s+){0,3}$", _I)
+
+
 def _negated(
     sentence: str, clause: tuple[int, int], start: int, end: int, day_phrase: bool
 ) -> str | None:
@@ -498,6 +507,9 @@ def _negated(
     denial = _DENIAL_BEFORE.search(before)
     if denial:
         return f"'{denial.group(0).strip()} {sentence[start:end]}' is a denied report"
+    verb_not = _VERB_NOT_BEFORE.search(before)
+    if verb_not:
+        return f"'{verb_not.group(0).strip()} {sentence[start:end]}' says the act did not happen"
     denied = _NO_ACT_BEFORE.search(before)
     if denied:
         return f"'{denied.group(0).strip()} {sentence[start:end]}' reports that no act happened"

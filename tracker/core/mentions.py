@@ -75,9 +75,10 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
      ActorInfo("Unidentified attackers", UNKNOWN, False, True),
      LiteralGate(("gunmen", "unknown", "unidentified"))),
     (CaselessPattern(
-        r"\b(?:us|u\.s\.|american|united\s+states|us-led|coalition)(?=\s+(?:forces|"
-        r"troops|military|drones?|strikes?|air\s*strikes?|warplanes|jets|aircraft|"
-        r"-led))|\bus-led\s+coalition\b|\bthe\s+us\b"),
+        r"\b(?:us|u\.s\.|american|united\s+states|us-led|coalition)(?=\s+(?:[a-z-]+\s+)?"
+        r"(?:forces|troops|military|drones?|strikes?|air\s*strikes?|warplanes|jets|aircraft|"
+        r"missiles?|special\s+forces|-led)\b)|\bus-led\s+coalition\b|\bthe\s+us\b|"
+        r"\bthe\s+united\s+states\b|\b(?:us\s+)?central\s+command\b|\bcentcom\b"),
      ActorInfo("US-led coalition", OTHER, False, True), None),
     (CaselessPattern(
         r"\bisrael(?:i)?(?=\s+(?:[a-z-]+\s+)?(?:jets|warplanes|strikes?|air\s*strikes?|forces|"
