@@ -41,7 +41,7 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"strikes|raids|rockets|missiles|drones|aircraft|aviation)\b|\barmy(?<!turkish\sarmy)(?<!israeli\sarmy)"
         r"(?<!russian\sarmy)(?<!american\sarmy)(?<!iraqi\sarmy)(?<!national\sarmy)"
         r"(?<!free\ssyrian\sarmy)(?<!lebanese\sarmy)(?<!jordanian\sarmy)(?:'s)?\s+(?:positions?|"
-        r"lines|front\s*lines?|posts?|outposts?|bases?|checkpoints?|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
+        r"points?|units|troops|soldiers|personnel|lines|front\s*lines?|posts?|outposts?|bases?|checkpoints?|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
         r"military|air\s+forces?|warplanes|jets|helicopters|artillery|government\s+forces)"
         r"\b|\bdamascus(?:'s)?\s+forces\b|\bour\s+armed\s+forces\b"),
      ActorInfo("Syrian government forces", GOV, False, True), None),
