@@ -747,6 +747,11 @@ _MEMBERS_OF = re.compile(
     r"soldiers?|officers?|personnel|groups?|cells?|squads?|snipers?|commandos?|battalions?|"
     r"brigades?)\s+(?:of|from|belonging\s+to|"
     r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)
+# An act told as the setting of another: "the strikes came as government forces pressed an
+# offensive", "the raid came days after ...": who follows belongs to that other clause.
+_CAME_AS = re.compile(r"\b(?:came|come|comes|coming)\s+(?:just\s+|only\s+|shortly\s+)?"
+                      r"(?:as|amid|while|when|after|before|(?:a|one|two|three|several|\d+)\s+"
+                      r"(?:days?|hours?|weeks?)\s+(?:after|before))\b", _I)
 # "positions came under heavy fire", "insurgents withdrew under days of bombardment".
 _UNDER_BEFORE = re.compile(r"\bunder\s+(?:[\w'-]+\s+){0,6}$", _I)
 
@@ -816,6 +821,8 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
         return "target"
     if span.start >= act.end:
         after_act = sentence[act.end : span.start]  # "backed by Turkey shot down a |jet|"
+        if _CAME_AS.search(after_act):
+            return None  # "the strikes came as government forces pressed an offensive"
         if _BY_BEFORE.search(after_act) or (_UNDER_FIRE.match(act.trigger)
                                             and _FROM_BEFORE.search(before)):
             return "attacker"
@@ -833,6 +840,11 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
             return "target"
         return "attacker"  # "are shelling" is active, not passive
     if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
+        return "target"
+    if _UNDER_FIRE.match(act.trigger):
+        # "rebel-held Harasta came under artillery fire"; "came under rebel fire": the firer
+        if span.start >= act.start:
+            return "attacker"
         return "target"
     if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
         return "target"
