@@ -115,7 +115,8 @@ _MANNED_AIRCRAFT_AFTER = re.compile(
 # names a force (troops, tanks, a patrol ...) and no weapon word types the clause otherwise.
 _INCURSION_WORDS = (
     r"\b(?:incursions?|incursed|(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing)|"
-    r"drove|driv(?:es|ing)|crossed|penetrat(?:ed|es|ing)|rolled|thrust)\s+(?:\w+\s+){0,2}?into|"
+    r"drove|driv(?:es|ing)|crossed|penetrat(?:ed|es|ing)|rolled|thrust)\s+(?:\w+\s+){0,4}?into|"
+    r"penetrat(?:ed|es|ing)|"
     r"(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing))\s+(?:\w+\s+){0,3}?(?:towards?|"
     r"(?:on|to)\s+the\s+(?:outskirts|edges?|entrance)\s+of)|"
     r"reach(?:ed|es|ing)\s+the\s+(?:outskirts|edges?|entrance)\s+of|"
@@ -131,7 +132,8 @@ _INCURSION_WORDS = (
     r"bulldoz(?:ed|es|ing|ers?))\b")
 _INCURSION_TRIGGER = CaselessPattern(_INCURSION_WORDS)
 _INCURSION_GATE = LiteralGate((
-    "incurs", "into", "toward", "outskirts", "edge", "entrance", "enter", "detain", "detention",
+    "incurs", "into", "toward", "outskirts", "edge", "entrance", "enter", "penetrat", "detain",
+    "detention",
     "arrest", "abduct", "kidnap", "seized",
     "checkpoint", "post", "position", "barrier", "berm", "search", "raid", "bulldoz",
 ))
@@ -417,9 +419,21 @@ def _offensive_destroy(sentence: str, start: int, end: int) -> bool:
     return not _INCOMING_OBJECT.match(sentence[end : end + 60])
 
 
+# A move made under an agreement ("drove into the outskirts of Kobani in the first phase of the
+# deal to integrate ...", "deployed as agreed"): a deployment the parties consented to.
+_AGREED_MOVE = CaselessPattern(
+    r"\b(?:under|as\s+part\s+of|in\s+(?:the\s+)?(?:first|second|third|next|final|latest)\s+"
+    r"(?:phase|stage|step)\s+of|in\s+line\s+with|in\s+accordance\s+with|pursuant\s+to|"
+    r"(?:to\s+)?implement(?:s|ed|ing)?)\s+(?:[\w'-]+\s+){0,3}?(?:deal|agreement|accord|"
+    r"understanding|arrangement|integration)\b|\bas\s+agreed\b")
+
+
 def _incursion_hits(sentence: str, low: str) -> list[tuple[int, int]]:
-    """Spans of ground-move and detention words in a sentence that names an armed force."""
+    """Spans of ground-move and detention words in a sentence that names an armed force (none
+    when the sentence says the move was made under an agreement)."""
     if not _INCURSION_GATE(sentence) or not _FORCE.search(sentence):
+        return []
+    if _AGREED_MOVE.search(sentence):
         return []
     return list(_INCURSION_TRIGGER.spans(sentence, low))
 
@@ -743,9 +757,10 @@ _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)
 _MEMBERS_OF = re.compile(
     r"(?:^|[.;:,]\s*|\s-\s+|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five|"
     r"when|as|after|while|because|since|and|but|that|then|before)\s+)"
+    r"(?:(?:military|armou?red|army|heavy)\s+)?"
     r"(?:fighters?|members?|militants?|militiam[ae]n|units?|elements?|troops|forces|gunm[ae]n|"
     r"soldiers?|officers?|personnel|groups?|cells?|squads?|snipers?|commandos?|battalions?|"
-    r"brigades?)\s+(?:of|from|belonging\s+to|"
+    r"brigades?|vehicles|tanks|patrols?|convoys?|columns?|bulldozers)\s+(?:of|from|belonging\s+to|"
     r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)
 # An act told as the setting of another: "the strikes came as government forces pressed an
 # offensive", "the raid came days after ...": who follows belongs to that other clause.

@@ -38,7 +38,7 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"-controlled)\b|\bgovernment(?<!anti-government)\s+(?:forces|troops|positions|artillery|warplanes|"
         r"jets|helicopters|army|soldiers|lines|front\s*lines?|posts?|outposts?|bases?|"
         r"checkpoints?|barracks|militias|fighters|shelling|bombardment|air\s*strikes|"
-        r"strikes|raids|rockets|missiles|drones|aircraft|aviation)\b|\barmy(?<!turkish\sarmy)(?<!israeli\sarmy)"
+        r"strikes|raids|rockets|missiles|drones|aircraft|aviation|fire|gunfire)\b|\barmy(?<!turkish\sarmy)(?<!israeli\sarmy)"
         r"(?<!russian\sarmy)(?<!american\sarmy)(?<!iraqi\sarmy)(?<!national\sarmy)"
         r"(?<!free\ssyrian\sarmy)(?<!lebanese\sarmy)(?<!jordanian\sarmy)(?:'s)?\s+(?:positions?|"
         r"points?|units|troops|soldiers|personnel|lines|front\s*lines?|posts?|outposts?|bases?|checkpoints?|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
@@ -56,7 +56,7 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"soldiers|bases?|posts?|observation|positions?|patrols?|convoys?|drones?|"
         r"artillery|howitzers|tanks|jets|warplanes|personnel|outposts?|points?|shelling|"
         r"bombardment|shells|strikes?|air\s*strikes?|raids?|missiles?|rockets?|fire|"
-        r"attacks?)\b)"),
+        r"attacks?|occupation)\b)"),
      ActorInfo("Turkish Armed Forces", OPP, False, True), LiteralGate(("turk",))),
     (CaselessPattern(r"\b(?:turk(?:ish|ey)-backed|ankara-backed)\b"),
      ActorInfo("Syrian National Army", OPP, False, True), LiteralGate(("-backed",))),
@@ -86,6 +86,11 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"bulldozers|drones?|artillery|shelling|fire|raids?|incursions?|force|occupation)\b)"
         r"|\bisrael\b"),
      ActorInfo("Israeli forces", OTHER, False, True), LiteralGate(("israel",))),
+    # "the occupation forces", "an occupation force": Syrian and UN wording for Israel's army
+    # in the south ("Turkish occupation forces" is read by the Turkish pattern first).
+    (CaselessPattern(r"(?<!turkish\s)(?<!russian\s)(?<!iranian\s)(?<!american\s)\boccupation\s+"
+                     r"(?:forces?|army|troops|soldiers|vehicles|patrols?|units)\b"),
+     ActorInfo("Israeli forces", OTHER, False, True), LiteralGate(("occupation",))),
     (CaselessPattern(
         r"\bkurdish(?:-led)?\s+(?:fighters|forces|militia|militants|ypg)\b|\basayish\b"),
      ActorInfo("Syrian Democratic Forces", OTHER, False, True),
