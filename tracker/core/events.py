@@ -115,7 +115,8 @@ _MANNED_AIRCRAFT_AFTER = re.compile(
 # names a force (troops, tanks, a patrol ...) and no weapon word types the clause otherwise.
 _INCURSION_WORDS = (
     r"\b(?:incursions?|incursed|(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing)|"
-    r"drove|driv(?:es|ing)|crossed|penetrat(?:ed|es|ing)|rolled|thrust)\s+(?:\w+\s+){0,2}?into|"
+    r"drove|driv(?:es|ing)|crossed|penetrat(?:ed|es|ing)|rolled|thrust)\s+(?:\w+\s+){0,4}?into|"
+    r"penetrat(?:ed|es|ing)|"
     r"(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing))\s+(?:\w+\s+){0,3}?(?:towards?|"
     r"(?:on|to)\s+the\s+(?:outskirts|edges?|entrance)\s+of)|"
     r"reach(?:ed|es|ing)\s+the\s+(?:outskirts|edges?|entrance)\s+of|"
@@ -131,7 +132,8 @@ _INCURSION_WORDS = (
     r"bulldoz(?:ed|es|ing|ers?))\b")
 _INCURSION_TRIGGER = CaselessPattern(_INCURSION_WORDS)
 _INCURSION_GATE = LiteralGate((
-    "incurs", "into", "toward", "outskirts", "edge", "entrance", "enter", "detain", "detention",
+    "incurs", "into", "toward", "outskirts", "edge", "entrance", "enter", "penetrat", "detain",
+    "detention",
     "arrest", "abduct", "kidnap", "seized",
     "checkpoint", "post", "position", "barrier", "berm", "search", "raid", "bulldoz",
 ))
@@ -417,9 +419,21 @@ def _offensive_destroy(sentence: str, start: int, end: int) -> bool:
     return not _INCOMING_OBJECT.match(sentence[end : end + 60])
 
 
+# A move made under an agreement ("drove into the outskirts of Kobani in the first phase of the
+# deal to integrate ...", "deployed as agreed"): a deployment the parties consented to.
+_AGREED_MOVE = CaselessPattern(
+    r"\b(?:under|as\s+part\s+of|in\s+(?:the\s+)?(?:first|second|third|next|final|latest)\s+"
+    r"(?:phase|stage|step)\s+of|in\s+line\s+with|in\s+accordance\s+with|pursuant\s+to|"
+    r"(?:to\s+)?implement(?:s|ed|ing)?)\s+(?:[\w'-]+\s+){0,3}?(?:deal|agreement|accord|"
+    r"understanding|arrangement|integration)\b|\bas\s+agreed\b")
+
+
 def _incursion_hits(sentence: str, low: str) -> list[tuple[int, int]]:
-    """Spans of ground-move and detention words in a sentence that names an armed force."""
+    """Spans of ground-move and detention words in a sentence that names an armed force (none
+    when the sentence says the move was made under an agreement)."""
     if not _INCURSION_GATE(sentence) or not _FORCE.search(sentence):
+        return []
+    if _AGREED_MOVE.search(sentence):
         return []
     return list(_INCURSION_TRIGGER.spans(sentence, low))
 
@@ -477,6 +491,15 @@ _DENIAL_BEFORE = re.compile(
     r"(?:that\s+)?(?:[\w'-]+\s+){0,8}$", _I)
 
 
+# A verb phrase negated right before the act word: "aircraft had not struck Idlib", "did not
+# carry out air raids", "wasn't shelled".  Not "it was not clear who shelled" (the act is
+# reported, its author unknown) nor "not only shelled".
+_VERB_NOT_BEFORE = re.compile(
+    r"\b(?:did|does|do|had|has|have|was|were|is|are)(?:\s+not|n't)\s+"
+    r"(?!(?:yet\s+)?(?:clear|known|immediately|only|just|certain|confirmed|the\s+first|"
+    r"the\s+only)\b)(?:[\w-]+\s+){0,3}$", _I)
+
+
 def _negated(
     sentence: str, clause: tuple[int, int], start: int, end: int, day_phrase: bool
 ) -> str | None:
@@ -498,6 +521,9 @@ def _negated(
     denial = _DENIAL_BEFORE.search(before)
     if denial:
         return f"'{denial.group(0).strip()} {sentence[start:end]}' is a denied report"
+    verb_not = _VERB_NOT_BEFORE.search(before)
+    if verb_not:
+        return f"'{verb_not.group(0).strip()} {sentence[start:end]}' says the act did not happen"
     denied = _NO_ACT_BEFORE.search(before)
     if denied:
         return f"'{denied.group(0).strip()} {sentence[start:end]}' reports that no act happened"
@@ -731,10 +757,16 @@ _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)
 _MEMBERS_OF = re.compile(
     r"(?:^|[.;:,]\s*|\s-\s+|\b(?:the|a|an|some|several|dozens\s+of|\d+|two|three|four|five|"
     r"when|as|after|while|because|since|and|but|that|then|before)\s+)"
+    r"(?:(?:military|armou?red|army|heavy)\s+)?"
     r"(?:fighters?|members?|militants?|militiam[ae]n|units?|elements?|troops|forces|gunm[ae]n|"
     r"soldiers?|officers?|personnel|groups?|cells?|squads?|snipers?|commandos?|battalions?|"
-    r"brigades?)\s+(?:of|from|belonging\s+to|"
+    r"brigades?|vehicles|tanks|patrols?|convoys?|columns?|bulldozers)\s+(?:of|from|belonging\s+to|"
     r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)
+# An act told as the setting of another: "the strikes came as government forces pressed an
+# offensive", "the raid came days after ...": who follows belongs to that other clause.
+_CAME_AS = re.compile(r"\b(?:came|come|comes|coming)\s+(?:just\s+|only\s+|shortly\s+)?"
+                      r"(?:as|amid|while|when|after|before|(?:a|one|two|three|several|\d+)\s+"
+                      r"(?:days?|hours?|weeks?)\s+(?:after|before))\b", _I)
 # "positions came under heavy fire", "insurgents withdrew under days of bombardment".
 _UNDER_BEFORE = re.compile(r"\bunder\s+(?:[\w'-]+\s+){0,6}$", _I)
 
@@ -804,6 +836,8 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
         return "target"
     if span.start >= act.end:
         after_act = sentence[act.end : span.start]  # "backed by Turkey shot down a |jet|"
+        if _CAME_AS.search(after_act):
+            return None  # "the strikes came as government forces pressed an offensive"
         if _BY_BEFORE.search(after_act) or (_UNDER_FIRE.match(act.trigger)
                                             and _FROM_BEFORE.search(before)):
             return "attacker"
@@ -821,6 +855,11 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
             return "target"
         return "attacker"  # "are shelling" is active, not passive
     if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
+        return "target"
+    if _UNDER_FIRE.match(act.trigger):
+        # "rebel-held Harasta came under artillery fire"; "came under rebel fire": the firer
+        if span.start >= act.start:
+            return "attacker"
         return "target"
     if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
         return "target"

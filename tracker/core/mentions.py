@@ -38,10 +38,10 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"-controlled)\b|\bgovernment(?<!anti-government)\s+(?:forces|troops|positions|artillery|warplanes|"
         r"jets|helicopters|army|soldiers|lines|front\s*lines?|posts?|outposts?|bases?|"
         r"checkpoints?|barracks|militias|fighters|shelling|bombardment|air\s*strikes|"
-        r"strikes|raids|rockets|missiles|drones|aircraft|aviation)\b|\barmy(?<!turkish\sarmy)(?<!israeli\sarmy)"
+        r"strikes|raids|rockets|missiles|drones|aircraft|aviation|fire|gunfire)\b|\barmy(?<!turkish\sarmy)(?<!israeli\sarmy)"
         r"(?<!russian\sarmy)(?<!american\sarmy)(?<!iraqi\sarmy)(?<!national\sarmy)"
         r"(?<!free\ssyrian\sarmy)(?<!lebanese\sarmy)(?<!jordanian\sarmy)(?:'s)?\s+(?:positions?|"
-        r"lines|front\s*lines?|posts?|outposts?|bases?|checkpoints?|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
+        r"points?|units|troops|soldiers|personnel|lines|front\s*lines?|posts?|outposts?|bases?|checkpoints?|barracks)\b|\bsyrian\s+(?:army|troops|soldiers|forces|"
         r"military|air\s+forces?|warplanes|jets|helicopters|artillery|government\s+forces)"
         r"\b|\bdamascus(?:'s)?\s+forces\b|\bour\s+armed\s+forces\b"),
      ActorInfo("Syrian government forces", GOV, False, True), None),
@@ -56,7 +56,7 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"soldiers|bases?|posts?|observation|positions?|patrols?|convoys?|drones?|"
         r"artillery|howitzers|tanks|jets|warplanes|personnel|outposts?|points?|shelling|"
         r"bombardment|shells|strikes?|air\s*strikes?|raids?|missiles?|rockets?|fire|"
-        r"attacks?)\b)"),
+        r"attacks?|occupation)\b)"),
      ActorInfo("Turkish Armed Forces", OPP, False, True), LiteralGate(("turk",))),
     (CaselessPattern(r"\b(?:turk(?:ish|ey)-backed|ankara-backed)\b"),
      ActorInfo("Syrian National Army", OPP, False, True), LiteralGate(("-backed",))),
@@ -75,9 +75,10 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
      ActorInfo("Unidentified attackers", UNKNOWN, False, True),
      LiteralGate(("gunmen", "unknown", "unidentified"))),
     (CaselessPattern(
-        r"\b(?:us|u\.s\.|american|united\s+states|us-led|coalition)(?=\s+(?:forces|"
-        r"troops|military|drones?|strikes?|air\s*strikes?|warplanes|jets|aircraft|"
-        r"-led))|\bus-led\s+coalition\b|\bthe\s+us\b"),
+        r"\b(?:us|u\.s\.|american|united\s+states|us-led|coalition)(?=\s+(?:[a-z-]+\s+)?"
+        r"(?:forces|troops|military|drones?|strikes?|air\s*strikes?|warplanes|jets|aircraft|"
+        r"missiles?|special\s+forces|-led)\b)|\bus-led\s+coalition\b|\bthe\s+us\b|"
+        r"\bthe\s+united\s+states\b|\b(?:us\s+)?central\s+command\b|\bcentcom\b"),
      ActorInfo("US-led coalition", OTHER, False, True), None),
     (CaselessPattern(
         r"\bisrael(?:i)?(?=\s+(?:[a-z-]+\s+)?(?:jets|warplanes|strikes?|air\s*strikes?|forces|"
@@ -85,6 +86,11 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"bulldozers|drones?|artillery|shelling|fire|raids?|incursions?|force|occupation)\b)"
         r"|\bisrael\b"),
      ActorInfo("Israeli forces", OTHER, False, True), LiteralGate(("israel",))),
+    # "the occupation forces", "an occupation force": Syrian and UN wording for Israel's army
+    # in the south ("Turkish occupation forces" is read by the Turkish pattern first).
+    (CaselessPattern(r"(?<!turkish\s)(?<!russian\s)(?<!iranian\s)(?<!american\s)\boccupation\s+"
+                     r"(?:forces?|army|troops|soldiers|vehicles|patrols?|units)\b"),
+     ActorInfo("Israeli forces", OTHER, False, True), LiteralGate(("occupation",))),
     (CaselessPattern(
         r"\bkurdish(?:-led)?\s+(?:fighters|forces|militia|militants|ypg)\b|\basayish\b"),
      ActorInfo("Syrian Democratic Forces", OTHER, False, True),
