@@ -11,6 +11,7 @@ deciding whether the act is a violation (:mod:`tracker.core.policy`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -270,13 +271,42 @@ def cluster_toll(
             idx.append(j)
     texts = [doc.sentence_text(i) for i in dict.fromkeys(idx)]
     if ci == 0 and doc.title and not from_title:
-        texts = [doc.title, *texts]
+        own = _title_about(doc, c)
+        if own:
+            texts = [own, *texts]
     toll = extract_toll(texts)
     if toll.best is None and not toll.uncounted:
         zero = _later_zero_statement(doc, ci, owner, set(idx))
         if zero is not None:
             return replace(toll, best=0, low=0, high=0, evidence=(*toll.evidence, zero))
     return toll
+
+
+# A headline clause about an earlier act: "... a day after nine civilians killed".
+_TITLE_EARLIER = re.compile(r"[,;]?\s*\b(?:(?:a|one|two|three|four|five|six|seven|\d+)\s+"
+                            r"(?:days?|weeks?|hours?)\s+after|hours?\s+after|days?\s+after)\b.*$",
+                            re.IGNORECASE)
+
+
+def _title_about(doc: Document, c: Cluster) -> str:
+    """The part of the headline that speaks of this cluster's act, for its toll.
+
+    A headline may join two acts: "Child killed as rockets hit Darat Izza; death toll in Ihsim
+    massacre rises to seven".  A ';'-part that names only places other than the cluster's is
+    another act's, and a trailing "a day after nine civilians killed" an earlier one's.
+    """
+    own = {r.place.place.name for r in c.records if r.place is not None}
+    split = doc.title.split(";")
+    parts: list[str] = []
+    pos = 0
+    for part in split:
+        start, end = pos, pos + len(part)
+        pos = end + 1
+        named = {pm.place.name for pm in doc.title_places if start <= pm.start < end}
+        if len(split) > 1 and own and named and not named & own:
+            continue
+        parts.append(_TITLE_EARLIER.sub("", part))
+    return ";".join(parts).strip()
 
 
 def _later_zero_statement(
