@@ -11,6 +11,8 @@ deciding whether the act is a violation (:mod:`tracker.core.policy`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -36,7 +38,7 @@ from tracker.core.events import (
 )
 from tracker.core.folding import Cluster
 from tracker.core.gazetteer import Place
-from tracker.core.mentions import CIV, OPP, ORIGIN_ACTORS, ActorInfo
+from tracker.core.mentions import CIV, OPP, ORIGIN_ACTORS, OTHER, ActorInfo
 from tracker.core.numbers import Toll, extract_toll, find_figures
 from tracker.core.text import CaselessPattern
 
@@ -270,13 +272,42 @@ def cluster_toll(
             idx.append(j)
     texts = [doc.sentence_text(i) for i in dict.fromkeys(idx)]
     if ci == 0 and doc.title and not from_title:
-        texts = [doc.title, *texts]
+        own = _title_about(doc, c)
+        if own:
+            texts = [own, *texts]
     toll = extract_toll(texts)
     if toll.best is None and not toll.uncounted:
         zero = _later_zero_statement(doc, ci, owner, set(idx))
         if zero is not None:
             return replace(toll, best=0, low=0, high=0, evidence=(*toll.evidence, zero))
     return toll
+
+
+# A headline clause about an earlier act: "... a day after nine civilians killed".
+_TITLE_EARLIER = re.compile(r"[,;]?\s*\b(?:(?:a|one|two|three|four|five|six|seven|\d+)\s+"
+                            r"(?:days?|weeks?|hours?)\s+after|hours?\s+after|days?\s+after)\b.*$",
+                            re.IGNORECASE)
+
+
+def _title_about(doc: Document, c: Cluster) -> str:
+    """The part of the headline that speaks of this cluster's act, for its toll.
+
+    A headline may join two acts: "Child killed as rockets hit Darat Izza; death toll in Ihsim
+    massacre rises to seven".  A ';'-part that names only places other than the cluster's is
+    another act's, and a trailing "a day after nine civilians killed" an earlier one's.
+    """
+    own = {r.place.place.name for r in c.records if r.place is not None}
+    split = doc.title.split(";")
+    parts: list[str] = []
+    pos = 0
+    for part in split:
+        start, end = pos, pos + len(part)
+        pos = end + 1
+        named = {pm.place.name for pm in doc.title_places if start <= pm.start < end}
+        if len(split) > 1 and own and named and not named & own:
+            continue
+        parts.append(_TITLE_EARLIER.sub("", part))
+    return ";".join(parts).strip()
 
 
 def _later_zero_statement(
@@ -319,18 +350,54 @@ def _matches_headline(act: Act, head: str) -> bool:
 
 
 
-def cluster_actors(c: Cluster) -> tuple[dict[str, ActorInfo], dict[str, str]]:
-    """All actors of a cluster and each one's majority role (first seen wins ties)."""
+# A sentence that tells a reply to an act: "army units responded with artillery fire", "the
+# SDF fired back", "in retaliation".
+_RESPONSE = CaselessPattern(
+    r"\b(?:in\s+response|respond(?:ed|s|ing)?|retaliat\w*|return(?:ed|s|ing)?\s+(?:the\s+)?"
+    r"fire|fir(?:ed|ing)\s+back|hit\s+back|struck\s+back|counter-?attack\w*|"
+    r"counter-?offensive)\b")
+
+
+# Fighting told as mutual: "clashes erupted between X and Y", "X and Y clashed".
+_SYMMETRIC = CaselessPattern(
+    r"\b(?:clash\w*|fighting|battles?|skirmish\w*|confrontations?|hostilities|exchanges?\s+of\s+"
+    r"fire)\s+(?:[\w'-]+\s+){0,14}?between\b|\b(?:clashed|exchanged\s+fire)\b")
+
+
+def cluster_actors(
+    c: Cluster, sentence: Callable[[int], str] | None = None
+) -> tuple[dict[str, ActorInfo], dict[str, str]]:
+    """All actors of a cluster and each one's majority role (first seen wins ties).
+
+    With ``sentence`` (the text of a sentence index), a party that is an attacker only in
+    sentences telling a reply ("army units responded with artillery fire") or mutual fighting
+    ("clashes between X and Y") while another side attacks first-hand elsewhere in the
+    cluster is the target of that attack: the act is the attack, the reply part of its
+    account.
+    """
     actors: dict[str, ActorInfo] = {}
     votes: dict[str, list[str]] = {}
+    weights: dict[str, list[float]] = {}
+    replying: dict[str, list[bool]] = {}
     for r in c.records:
+        text = sentence(r.sent) if sentence is not None else ""
+        mutual = bool(_SYMMETRIC.search(text))
+        # "clashes between X and Y" says who fought, not who attacked: half a vote each
+        weight = 0.5 if mutual else 1.0
+        reply = mutual or bool(_RESPONSE.search(text))
         for name, info in r.actors.items():
             actors.setdefault(name, info)
         for name, role in r.roles.items():
             votes.setdefault(name, []).append(role)
+            weights.setdefault(name, []).append(weight)
+            if role == "attacker":
+                replying.setdefault(name, []).append(reply)
+    _demote_repliers(actors, votes, replying)
     roles: dict[str, str] = {}
     for name, vs in votes.items():
-        a, t = vs.count("attacker"), vs.count("target")
+        ws = weights[name]
+        a = sum(w for v, w in zip(vs, ws, strict=True) if v == "attacker")
+        t = sum(w for v, w in zip(vs, ws, strict=True) if v == "target")
         roles[name] = "attacker" if a > t else "target" if t > a else vs[0]
         if actors.get(name) and actors[name].side == CIV:
             roles[name] = "target"  # civilians are victims, never perpetrators
@@ -342,3 +409,19 @@ def cluster_actors(c: Cluster) -> tuple[dict[str, ActorInfo], dict[str, str]]:
             if same:
                 roles.pop(name)
     return actors, roles
+
+
+def _demote_repliers(
+    actors: dict[str, ActorInfo], votes: dict[str, list[str]], replying: dict[str, list[bool]]
+) -> None:
+    """Turn the attacker votes of parties that only reply, or only fight "between X and Y",
+    into target votes, when a party of another side attacks first-hand (see
+    :func:`cluster_actors`)."""
+    first_hand = {n for n, flags in replying.items() if not all(flags)}
+    for name, flags in replying.items():
+        if not flags or not all(flags):
+            continue
+        side = actors[name].side if name in actors else None
+        if any(o != name and o in actors and (actors[o].side != side or side == OTHER)
+               for o in first_hand):
+            votes[name] = ["target" if v == "attacker" else v for v in votes[name]]

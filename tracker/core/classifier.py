@@ -140,7 +140,7 @@ class Classifier:
         place, place_note, place_src = cluster_place(doc, c, taken)
         date_res, date_src = cluster_date(doc, c, taken)
         event_type, sub, type_note = cluster_type(doc, c)
-        actors, roles = cluster_actors(c)
+        actors, roles = cluster_actors(c, doc.sentence_text)
         origin_note = ""
         if not any(r == "attacker" for r in roles.values()):
             origin = origin_attacker(doc, c, ci, owner)

@@ -117,7 +117,7 @@ _INCURSION_WORDS = (
     r"\b(?:incursions?|incursed|(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing)|"
     r"drove|driv(?:es|ing)|crossed|penetrat(?:ed|es|ing)|rolled|thrust)\s+(?:\w+\s+){0,4}?into|"
     r"penetrat(?:ed|es|ing)|"
-    r"(?:push(?:ed|es|ing)?|advanc(?:ed|es|ing)|mov(?:ed|es|ing))\s+(?:\w+\s+){0,3}?(?:towards?|"
+    r"(?:push(?:ed|es|ing)?|advanc(?:e|ed|es|ing)|mov(?:e|ed|es|ing))\s+(?:\w+\s+){0,3}?(?:towards?|"
     r"(?:on|to)\s+the\s+(?:outskirts|edges?|entrance)\s+of)|"
     r"reach(?:ed|es|ing)\s+the\s+(?:outskirts|edges?|entrance)\s+of|"
     r"entered|enter(?:s|ing)\b(?!\s+into\s+force)|"
@@ -141,7 +141,7 @@ _FORCE = CaselessPattern(
     r"\b(?:troops?|forces?|soldiers?|army|armou?red|tanks?|military\s+(?:vehicles?|convoys?)|"
     r"(?:israeli|turkish|russian|army|occupation)\s+(?:vehicles|convoys?|columns?)|"
     r"bulldozers?|patrols?|units?|idf|occupation|infantry|commandos?|brigades?|"
-    r"battalions?|reservists?)\b")
+    r"battalions?|reservists?|factions|fighters|militants|militias?|militiamen)\b")
 # Killing verbs count as acts only in the active voice with an agent ("a group killed 21").
 _KILL = CaselessPattern(r"\b(?:killed|killing)\b(?!\s+(?:in|by|during|when|while|and|or|as)\b)")
 _KILL_GATE = LiteralGate(("kill",))
@@ -749,6 +749,9 @@ _DATE_WORD = (r"(?:the\s+)?(?:night|morning|evening|afternoon|dawn|dusk|eve|week
 _TARGET_BEFORE = re.compile(r"\b(?:(?:on|at)\s+(?!" + _DATE_WORD + r")|(?:against|targeting|"
                             r"targeted|toward|towards|into|of|hit|hitting|struck|striking)\s+)"
                             r"(?:[\w'\"-]+\s+){0,4}$", _I)
+# A victim told without an auxiliary: "two SDF fighters wounded in a government drone strike".
+_REDUCED_VICTIM = re.compile(r"^\s*(?:[\w-]+\s+){0,2}?(?:killed|wounded|injured|hurt|dead)\s+"
+                             r"(?:in|by|when|during|as)\b", _I)
 _VICTIM_BETWEEN = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+){0,2}?"
                              r"(?:killed|wounded|injured|attacked|targeted|shelled|hit|struck|"
                              r"bombed|ambushed|shot|besieged)\b", _I)
@@ -764,7 +767,8 @@ _MEMBERS_OF = re.compile(
     r"loyal\s+to|affiliated\s+with)\s+(?:the\s+)?$", _I)
 # An act told as the setting of another: "the strikes came as government forces pressed an
 # offensive", "the raid came days after ...": who follows belongs to that other clause.
-_CAME_AS = re.compile(r"\b(?:came|come|comes|coming)\s+(?:just\s+|only\s+|shortly\s+)?"
+_CAME_AS = re.compile(r"\b(?:came|come|comes|coming|broke\s+out|erupted|began|started|"
+                      r"flared(?:\s+up)?)\s+(?:just\s+|only\s+|shortly\s+)?"
                       r"(?:as|amid|while|when|after|before|(?:a|one|two|three|several|\d+)\s+"
                       r"(?:days?|hours?|weeks?)\s+(?:after|before))\b", _I)
 # "positions came under heavy fire", "insurgents withdrew under days of bombardment".
@@ -861,7 +865,8 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
         if span.start >= act.start:
             return "attacker"
         return "target"
-    if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between):
+    if _VICTIM_BETWEEN.search(between) or _UNDER_BEFORE.search(between) \
+            or _REDUCED_VICTIM.match(between):
         return "target"
     if _reacting_to(sentence, span, act, acts):
         return None
@@ -1127,6 +1132,10 @@ def _span_role(
     clause = clause_of(cl, span.start)
     local = [a for a in acts if a.clause == clause or (clause[0] <= a.start < clause[1])]
     role: str | None = None
+    # An act the mention only follows across "came as", "broke out after" ... is the setting
+    # of the mention's own clause: its role comes from the next nearest act.
+    local = [a for a in local
+             if not (span.start >= a.end and _CAME_AS.search(sentence[a.end : span.start]))]
     if local:
         act = min(local, key=lambda a: min(abs(a.start - span.end), abs(span.start - a.end)))
         role = _role_for(sentence, span, act, acts)
