@@ -29,6 +29,7 @@ from tracker.core.actors import Actor, ActorPeriod, ActorRegistry
 from tracker.core.agreements import AgreementRegistry
 from tracker.core.gazetteer import Gazetteer, Place, _with_aliases, expand_regions, fold_key
 from tracker.core.geo import ZoneIndex, haversine_km, merge_feature_collections
+from tracker.core.lang.ar_lexicon import ArabicLexicon, build_arabic_lexicon
 from tracker.core.registries import Registries
 
 __all__ = [
@@ -377,7 +378,15 @@ def load_reference(
         actors=actors,
         zones=ZoneIndex.from_geojson(zones_data),
         agreements=agreements,
+        arabic=load_arabic_lexicon(curated + settlements + geonames, actors),
     )
+
+
+def load_arabic_lexicon(places: list[Place], actors: ActorRegistry) -> ArabicLexicon:
+    """The shipped Arabic lexicon (lexicons/ar.toml) compiled with the gazetteer's places
+    (their Arabic names) and the actor registry (the sides of the actors it names)."""
+    data = tomllib.loads(_read_text("lexicons/ar.toml"))
+    return build_arabic_lexicon(data, places, actors)
 
 
 # Sides the classifier gives actors it names without a registry entry ("militants", "civilians").

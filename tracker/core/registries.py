@@ -8,11 +8,15 @@ reads the shipped files and builds this value; the core only ever sees it, so no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracker.core.actors import ActorRegistry
 from tracker.core.agreements import AgreementRegistry
 from tracker.core.gazetteer import Gazetteer
 from tracker.core.geo import ZoneIndex
+
+if TYPE_CHECKING:
+    from tracker.core.lang.ar_lexicon import ArabicLexicon
 
 
 @dataclass
@@ -23,3 +27,5 @@ class Registries:
     actors: ActorRegistry
     zones: ZoneIndex
     agreements: AgreementRegistry
+    # The Arabic front end's compiled lexicon (None: Arabic items yield no incidents).
+    arabic: ArabicLexicon | None = None
