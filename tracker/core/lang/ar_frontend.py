@@ -11,6 +11,7 @@ and the time zone are passed in.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
@@ -40,6 +41,7 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
     """Every act an Arabic item reports, with its arguments chosen."""
     sentences = [read_sentence(lex, s.text, s.start) for s in split_sentences(text)]
     head = read_sentence(lex, title) if title.strip() else None
+    _disambiguate([*sentences, *([head] if head is not None else [])])
     frames = [f for i, s in enumerate(sentences) if s.acts
               for f in _frames(lex, s, i, published)]
     from_title = False
@@ -54,6 +56,25 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
         out.append(_arguments(lex, sentences, head, c, ci, taken, owner, published, tz,
                               from_title))
     return out
+
+
+def _disambiguate(sentences: Sequence[ArSentence]) -> None:
+    """A name several places share ("صيدا" in Daraa and in Raqqa) is the one in the
+    governorate the item's unambiguous places are in (most of them); else the gazetteer's
+    first (curated before bulk)."""
+    votes: Counter[str] = Counter()
+    for s in sentences:
+        for pm, _ in s.places:
+            if len(pm.candidates) <= 1:
+                votes[pm.place.admin1] += 1
+    if not votes:
+        return
+    for s in sentences:
+        for n, (pm, ctx) in enumerate(s.places):
+            if len(pm.candidates) > 1:
+                best = max(pm.candidates, key=lambda p: votes.get(p.admin1, 0))
+                if votes.get(best.admin1, 0) > votes.get(pm.place.admin1, 0):
+                    s.places[n] = (replace(pm, place=best), ctx)
 
 
 def _text(sentences: Sequence[ArSentence], head: ArSentence | None, i: int) -> str:

@@ -81,8 +81,12 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
     actor_hits = lex.actors.find(toks, st)
     s.actors = [(*_orig(norm, m), m.value, m.first, m.last) for m in actor_hits]
     taken = {k for m in actor_hits for k in range(m.first, m.last + 1)}
-    s.places = _places(lex, s, st, taken)
-    s.dates = _dates(lex, s, st)
+    date_hits = lex.dates.find(toks, st)
+    s.dates = _dates(s, date_hits)
+    # Words of a date phrase ("تشرين الأول") are never place names.
+    dated = taken | {k for m in date_hits if m.value[0] != "part"
+                     for k in range(m.first, m.last + 1)}
+    s.places = _places(lex, s, st, dated)
     background_tokens = {m.first for m in lex.background.find(toks, st)}
     _acts(lex, s, st, taken, background_tokens)
     return s
@@ -236,14 +240,21 @@ def _bare_direction(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, 
 # ------------------------------------------------------------------ dates
 
 
-def _dates(lex: ArabicLexicon, s: ArSentence,
-           st: list[list[tuple[str, int]]]) -> list[DatePhrase]:
+def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[DatePhrase]:
     """Date phrases as the English resolver reads them (kinds today, yesterday, days_ago,
-    weekday, dmy), with their words as written."""
+    weekday, dmy), with their words as written.  Of a night between two days ("ليل الأربعاء -
+    الخميس") the first day is the act's."""
     out: list[DatePhrase] = []
     toks = s.toks
-    for m in lex.dates.find(toks, st):
+    previous: PhraseMatch[tuple[str, int]] | None = None
+    for m in hits:
         kind, value = m.value
+        night_end = previous is not None and previous.value[0] == "weekday" \
+            and kind == "weekday" and s.norm.text[toks[previous.last].end : m.start].strip() \
+            in ("-", "–", "و", "/")
+        previous = m
+        if night_end:
+            continue
         start, end = m.start, m.end
         phrase: DatePhrase | None = None
         if kind == "today":

@@ -99,15 +99,29 @@ def _add(text: str, start: int, end: int, out: list[Sentence]) -> None:
         out.append(Sentence(text[start:end], start, end))
 
 
+# A stretch between two cuts with at most this many words is an aside ("، أمس،", "، اليوم
+# الاثنين،"), not a clause: it joins the clauses around it.
+_ASIDE_WORDS = 3
+
+
 def clauses(sentence: str) -> list[tuple[int, int]]:
     """Clause spans of a sentence, cut at commas (، ,), semicolons (؛ ;), dashes and the
-    contrastive conjunctions (بينما، في حين، لكن)."""
-    spans: list[tuple[int, int]] = []
+    contrastive conjunctions (بينما، في حين، لكن); short asides join their neighbours."""
+    raw: list[tuple[int, int]] = []
     pos = 0
     for m in _CLAUSE_CUT.finditer(sentence):
-        spans.append((pos, m.start()))
+        raw.append((pos, m.start()))
         pos = m.end()
-    spans.append((pos, len(sentence)))
+    raw.append((pos, len(sentence)))
+    spans: list[tuple[int, int]] = []
+    join_next = False
+    for s, e in raw:
+        aside = len(_WORD.findall(sentence[s:e])) <= _ASIDE_WORDS
+        if spans and (aside or join_next):
+            spans[-1] = (spans[-1][0], e)
+        else:
+            spans.append((s, e))
+        join_next = aside and len(spans) > 0
     return spans
 
 
