@@ -99,14 +99,15 @@ def _add(text: str, start: int, end: int, out: list[Sentence]) -> None:
         out.append(Sentence(text[start:end], start, end))
 
 
-# A stretch between two cuts with at most this many words is an aside ("، أمس،", "، اليوم
+# A stretch between two cuts of at most this many time words is an aside ("، أمس،", "، اليوم
 # الاثنين،"), not a clause: it joins the clauses around it.
-_ASIDE_WORDS = 3
+_ASIDE_WORDS = 4
 
 
-def clauses(sentence: str) -> list[tuple[int, int]]:
-    """Clause spans of a sentence, cut at commas (، ,), semicolons (؛ ;), dashes and the
-    contrastive conjunctions (بينما، في حين، لكن); short asides join their neighbours."""
+def clauses(sentence: str, aside_words: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Clause spans of a (normalised) sentence, cut at commas (، ,), semicolons (؛ ;), dashes
+    and the contrastive conjunctions (بينما، في حين، لكن); a stretch made only of
+    ``aside_words`` (time words) and digits joins its neighbours."""
     raw: list[tuple[int, int]] = []
     pos = 0
     for m in _CLAUSE_CUT.finditer(sentence):
@@ -116,7 +117,11 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     join_next = False
     for s, e in raw:
-        aside = len(_WORD.findall(sentence[s:e])) <= _ASIDE_WORDS
+        words = _WORD.findall(sentence[s:e])
+        if not words:
+            continue
+        aside = len(words) <= _ASIDE_WORDS and all(w.isdigit() or w in aside_words
+                                                   for w in words)
         if spans and (aside or join_next):
             spans[-1] = (spans[-1][0], e)
         else:
