@@ -30,7 +30,8 @@ class Figure:
     final: bool = False  # "the toll rose to N": the final figure
 
 
-def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int) -> tuple[int, int] | None:
+def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int,
+                numerals_only: bool = False) -> tuple[int, int] | None:
     """(value, last token) of a count starting at token ``k``: digits, number words
     (ثلاثة، خمسة وعشرين، أحد عشر), vague quantities (عشرات) or a person noun (طفل = 1,
     طفلين = 2), with "و"-joined person nouns added ("طفل وامرأة" = 2)."""
@@ -52,7 +53,7 @@ def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int) -> tuple[int,
         elif value < 10 and k + 1 < len(toks) and toks[k + 1].text.startswith("و") \
                 and lex.numbers.get(toks[k + 1].text[1:], 0) >= 20:
             value, last = value + lex.numbers[toks[k + 1].text[1:]], k + 1
-    else:
+    elif not numerals_only:
         value = _person(lex, word)
         if value is not None:
             # "طفل وامرأة", "رجل وزوجته وطفليهما": each joined person counts
@@ -106,13 +107,17 @@ def sentence_figures(lex: ArabicLexicon, sentence: str) -> list[Figure]:
 def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
                 st: Sequence[Sequence[tuple[str, int]]], m: PhraseMatch[str], kind: str,
                 rose: Sequence[int]) -> Figure | None:
-    """The count after the cue ("مقتل 3 مدنيين", "إصابة ثلاثة آخرين") or right before it
-    ("3 قتلى", "ثلاثة شهداء")."""
+    """The count right before the cue ("3 قتلى", "ثلاثة شهداء"), else after it ("مقتل 3
+    مدنيين", "إصابة ثلاثة آخرين")."""
     k = _skip_approx(lex, toks, m.last + 1, st)
     # "مقتل وإصابة 5": killed and injured together, no split: no killed figure
     if kind == "killed" and m.last + 1 < len(toks) and toks[m.last + 1].text.startswith("و") \
             and any(toks[m.last + 1].text[1:].startswith(w) for w in ("اصاب", "جرح")):
         return None
+    for j in range(max(0, m.first - _BEFORE), m.first):
+        got = parse_count(lex, toks, j, numerals_only=True)
+        if got is not None and got[1] == m.first - 1:
+            return Figure(kind, got[0], " ".join(t.text for t in toks[j : m.last + 1]))
     for j in range(k, min(k + _AFTER, len(toks))):
         got = parse_count(lex, toks, j)
         if got is not None:
@@ -122,10 +127,6 @@ def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
                           final)
         if toks[j].text in ("في", "جراء", "اثر", "بسبب", "على", "من"):
             break
-    for j in range(max(0, m.first - _BEFORE), m.first):
-        got = parse_count(lex, toks, j)
-        if got is not None and got[1] == m.first - 1:
-            return Figure(kind, got[0], " ".join(t.text for t in toks[j : m.last + 1]))
     return None
 
 

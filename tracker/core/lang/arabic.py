@@ -140,7 +140,8 @@ def clause_index(spans: list[tuple[int, int]], pos: int) -> int:
 
 # ------------------------------------------------------------------ words and clitics
 
-_WORD = re.compile(r"[\w%]+")
+# Letters and digits are separate words ("و10" is "و" and "10").
+_WORD = re.compile(r"\d+|[^\W\d_]+|%")
 # Proclitics, outermost first: a conjunction, then a preposition, then (in the key) the article.
 _CONJ = ("", "و", "ف")
 _PREP = ("", "ب", "ل", "ك")
