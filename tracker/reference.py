@@ -378,15 +378,25 @@ def load_reference(
         actors=actors,
         zones=ZoneIndex.from_geojson(zones_data),
         agreements=agreements,
-        arabic=load_arabic_lexicon(curated + settlements + geonames, actors),
+        arabic_source=ArabicSource(curated + settlements + geonames, actors),
     )
 
 
-def load_arabic_lexicon(places: list[Place], actors: ActorRegistry) -> ArabicLexicon:
-    """The shipped Arabic lexicon (lexicons/ar.toml) compiled with the gazetteer's places
-    (their Arabic names) and the actor registry (the sides of the actors it names)."""
-    data = tomllib.loads(_read_text("lexicons/ar.toml"))
-    return build_arabic_lexicon(data, places, actors)
+class ArabicSource:
+    """Builds the shipped Arabic lexicon (lexicons/ar.toml) with the gazetteer's places (their
+    Arabic names) and the actor registry (the sides of the actors it names), once, on the
+    first Arabic item."""
+
+    def __init__(self, places: list[Place], actors: ActorRegistry) -> None:
+        self._places = places
+        self._actors = actors
+        self._built: ArabicLexicon | None = None
+
+    def __call__(self) -> ArabicLexicon:
+        if self._built is None:
+            data = tomllib.loads(_read_text("lexicons/ar.toml"))
+            self._built = build_arabic_lexicon(data, self._places, self._actors)
+        return self._built
 
 
 # Sides the classifier gives actors it names without a registry entry ("militants", "civilians").
