@@ -132,7 +132,8 @@ def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
 
 def extract_toll(lex: ArabicLexicon, sentences: Sequence[str]) -> Toll:
     """The toll over an incident's sentences: a final figure ("ارتفعت الحصيلة إلى 7") wins,
-    else the largest count told (restatements repeat a figure, they do not add to it)."""
+    else the first count told (the lead states the toll; later sentences restate it or tell
+    other events' figures, they do not add to it)."""
     figures = [f for s in sentences for f in sentence_figures(lex, s)]
     killed = [f for f in figures if f.kind == "killed"]
     injured = [f for f in figures if f.kind == "injured"]
@@ -156,4 +157,4 @@ def _pick(figs: Sequence[Figure]) -> Figure | None:
     if not figs:
         return None
     finals = [f for f in figs if f.final]
-    return max(finals or figs, key=lambda f: f.value)
+    return max(finals, key=lambda f: f.value) if finals else figs[0]
