@@ -110,7 +110,7 @@ def _place_for(s: ArSentence, act: Act) -> tuple[PlaceMention | None, str]:
     the most precise on ties; "near X" gives precision 2 as in English."""
     best: tuple[float, PlaceMention, str] | None = None
     for pm, context in s.places:
-        if context == "origin":
+        if context == "origin" or _locates_previous(s, pm):
             continue
         gap = pm.start - act.end if pm.start >= act.end else act.start - pm.end
         score = float(max(gap, 0))
@@ -132,6 +132,20 @@ def _place_for(s: ArSentence, act: Act) -> tuple[PlaceMention | None, str]:
                 f"place near {pm.place.name} from '{pm.surface}' in the act sentence (the "
                 "act's own place is given relative to it; precision 2)")
     return pm, f"place {pm.place.name} from '{pm.surface}' in the act sentence"
+
+
+# Characters between a place and the region right after it that only says where it lies
+# ("بلدة عرى في الريف الجنوبي الغربي لمحافظة السويداء").
+_LOCATING_GAP = 12
+
+
+def _locates_previous(s: ArSentence, pm: PlaceMention) -> bool:
+    """A region or governorate right after a named place of the same governorate only says
+    where that place lies (as in English, "X in the southern Quneitra countryside")."""
+    if pm.place.precision < 4:
+        return False
+    return any(o.place.precision <= 2 and o.place.admin1 == pm.place.admin1
+               and 0 <= pm.start - o.end <= _LOCATING_GAP for o, _ in s.places)
 
 
 def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:

@@ -204,17 +204,32 @@ def _countryside(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int
                  k: int) -> tuple[Place, int] | None:
     """"ريف إدلب الجنوبي" at token ``k``: the region English calls "southern Idlib
     countryside" (the same place, so the same precision and zones)."""
-    if not any(stem in lex.countryside for stem, _ in st[k]) or k + 1 >= len(s.toks):
+    if k + 1 >= len(s.toks):
         return None
-    gov = lex.governorates.match_at(s.toks, k + 1, st)
-    if gov is None:
+    if any(stem in lex.countryside for stem, _ in st[k]):
+        gov = lex.governorates.match_at(s.toks, k + 1, st)
+        if gov is None:
+            return None
+        last = gov.last
+        direction = ""
+        if last + 1 < len(s.toks):
+            d = lex.directions.match_at(s.toks, last + 1, st)
+            if d is not None:
+                direction, last = d.value, d.last
+    elif any(stem.startswith("ال") and stem[2:] in lex.countryside for stem, _ in st[k]):
+        # "الريف الجنوبي الغربي لمحافظة السويداء", "الريف الشمالي لإدلب"
+        d = lex.directions.match_at(s.toks, k + 1, st)
+        if d is None or d.last + 1 >= len(s.toks):
+            return None
+        j = d.last + 1
+        if any(stem == "محافظه" for stem, _ in st[j]) and j + 1 < len(s.toks):
+            j += 1
+        gov = lex.governorates.match_at(s.toks, j, st)
+        if gov is None:
+            return None
+        direction, last = d.value, gov.last
+    else:
         return None
-    last = gov.last
-    direction = ""
-    if last + 1 < len(s.toks):
-        d = lex.directions.match_at(s.toks, last + 1, st)
-        if d is not None:
-            direction, last = d.value, d.last
     place = lex.regions.get((gov.value, direction)) or lex.regions.get((gov.value, ""))
     return (place, last) if place is not None else None
 
@@ -246,14 +261,20 @@ def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[
     الخميس") the first day is the act's."""
     out: list[DatePhrase] = []
     toks = s.toks
-    previous: PhraseMatch[tuple[str, int]] | None = None
-    for m in hits:
+    hits = list(hits)
+    skip: set[int] = set()
+    for n in range(1, len(hits)):
+        a, b = hits[n - 1], hits[n]
+        if a.value[0] == b.value[0] == "weekday" and \
+                s.norm.text[toks[a.last].end : b.start].strip() in ("-", "–", "و", "/"):
+            # "ليل الأربعاء - الخميس" is the first day's night; "بعد منتصف ليل الثلاثاء -
+            # الأربعاء" (after midnight) the second day.
+            part = hits[n - 2] if n >= 2 and hits[n - 2].value[0] == "part" else None
+            after_midnight = part is not None and "منتصف" in s.norm.text[part.start : part.end]
+            skip.add(n - 1 if after_midnight else n)
+    for n, m in enumerate(hits):
         kind, value = m.value
-        night_end = previous is not None and previous.value[0] == "weekday" \
-            and kind == "weekday" and s.norm.text[toks[previous.last].end : m.start].strip() \
-            in ("-", "–", "و", "/")
-        previous = m
-        if night_end:
+        if n in skip:
             continue
         start, end = m.start, m.end
         phrase: DatePhrase | None = None
