@@ -101,7 +101,8 @@ if __name__ == "__main__":
     figures = main(args.n, corpus)
     for key, value in figures.items():
         print(f"{key}: {value}")
-    out = OUT if corpus is None else OUT.with_name("classify_corpus.json")
+    # eval/corpus.toml -> classify_corpus.json, eval/arabic.toml -> classify_arabic.json
+    out = OUT if corpus is None else OUT.with_name(f"classify_{corpus.stem}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(f"written to {out.relative_to(ROOT)}")

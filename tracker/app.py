@@ -157,6 +157,7 @@ class App:
             classifier_factory or self._build_classifier,
             clock,
             on_error=self.prom.classify_errors.inc,
+            on_unclassified=self.prom.not_classified,
         )
         # One transaction per classification batch: the incidents, then their merged events
         # (recomputed on the same session), then the alert outbox rows of those events.

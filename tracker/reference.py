@@ -29,6 +29,7 @@ from tracker.core.actors import Actor, ActorPeriod, ActorRegistry
 from tracker.core.agreements import AgreementRegistry
 from tracker.core.gazetteer import Gazetteer, Place, _with_aliases, expand_regions, fold_key
 from tracker.core.geo import ZoneIndex, haversine_km, merge_feature_collections
+from tracker.core.lang.ar_lexicon import ArabicLexicon, build_arabic_lexicon
 from tracker.core.registries import Registries
 
 __all__ = [
@@ -377,7 +378,25 @@ def load_reference(
         actors=actors,
         zones=ZoneIndex.from_geojson(zones_data),
         agreements=agreements,
+        arabic_source=ArabicSource(curated + settlements + geonames, actors),
     )
+
+
+class ArabicSource:
+    """Builds the shipped Arabic lexicon (lexicons/ar.toml) with the gazetteer's places (their
+    Arabic names) and the actor registry (the sides of the actors it names), once, on the
+    first Arabic item."""
+
+    def __init__(self, places: list[Place], actors: ActorRegistry) -> None:
+        self._places = places
+        self._actors = actors
+        self._built: ArabicLexicon | None = None
+
+    def __call__(self) -> ArabicLexicon:
+        if self._built is None:
+            data = tomllib.loads(_read_text("lexicons/ar.toml"))
+            self._built = build_arabic_lexicon(data, self._places, self._actors)
+        return self._built
 
 
 # Sides the classifier gives actors it names without a registry entry ("militants", "civilians").

@@ -33,6 +33,12 @@ class Metrics:
         self.classify_errors = Counter(
             "tracker_classify_errors", "Items whose classification failed", registry=self.registry
         )
+        self.unclassified = Counter(
+            "tracker_items_unclassified",
+            "Items stored but not classified, by language and reason",
+            ["language", "reason"],
+            registry=self.registry,
+        )
         self.feeds = Gauge("tracker_feeds", "Feeds by state", ["state"], registry=self.registry)
         self.backlog = Gauge(
             "tracker_backlog_items", "Stored items not classified yet", registry=self.registry
@@ -54,6 +60,10 @@ class Metrics:
     def stored(self, count: int) -> None:
         if count:
             self.items.inc(count)
+
+    def not_classified(self, language: str, reason: str) -> None:
+        """An item stored but not read (e.g. a language the classifier has no rules for)."""
+        self.unclassified.labels(language=language, reason=reason).inc()
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -39,6 +39,9 @@ from tracker.core.folding import Cluster, fold
 from tracker.core.frames import act_frames, title_frames
 from tracker.core.gazetteer import FoldedText, PlaceMention
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
+from tracker.core.lang.ar_frontend import read_arabic
+from tracker.core.lang.detect import choose_language
+from tracker.core.lang.seam import ActArguments
 from tracker.core.mentions import ORIGIN_ACTORS, ActorInfo, find_actors, find_places
 from tracker.core.policy import (
     article_reasons,
@@ -69,12 +72,30 @@ class Classifier:
     # ------------------------------------------------------------------ public
 
     def classify(self, item: ItemInput) -> list[Incident]:
-        """All incidents the item reports, violations and non-violations alike."""
+        """All incidents the item reports, violations and non-violations alike.
+
+        The language (the item's own, else its script's) picks the extraction front end;
+        a language without one yields no incidents (the service counts such items).
+        """
+        lang = choose_language(item.language, item.title or "", item.text or "")
+        if lang.code == "ar":
+            return self._arabic(item)
+        if lang.code != "en":
+            return []
         text = unwrap(normalise(item.text or ""))
         title = normalise(item.title or "").strip()
         published = to_local(item.published, self._tz)
         doc = Document(self._ref, self._tz, text, title, published)
         return self._incidents(doc)
+
+    def _arabic(self, item: ItemInput) -> list[Incident]:
+        """Incidents of an Arabic item: the Arabic front end reads, the shared half decides."""
+        lexicon = self._ref.arabic
+        if lexicon is None:
+            return []
+        published = to_local(item.published, self._tz)
+        acts = read_arabic(lexicon, item.title or "", item.text or "", published, self._tz)
+        return [self.assemble(a) for a in acts]
 
     # ------------------------------------------------------------ lookups
 
@@ -136,7 +157,6 @@ class Classifier:
         from_title: bool,
     ) -> Incident | None:
         """One incident from a cluster: place, date, actors, toll, zones and the decision."""
-        reasons: list[str] = []
         place, place_note, place_src = cluster_place(doc, c, taken)
         date_res, date_src = cluster_date(doc, c, taken)
         event_type, sub, type_note = cluster_type(doc, c)
@@ -150,16 +170,32 @@ class Classifier:
                 roles[info.name] = "attacker"
                 origin_note = f"attacker {info.name} from where the fire came: '{words}'"
         toll = cluster_toll(doc, c, ci, owner, from_title)
+        return self.assemble(ActArguments(
+            place, place_note, place_src, date_res, date_src, event_type, sub, type_note,
+            actors, roles, origin_note, toll,
+            tuple(a.trigger for r in c.records for a in r.acts),
+            tuple(doc.sentence_text(i) for i in c.sentences), from_title))
+
+    def assemble(self, args: ActArguments) -> Incident:
+        """The shared half of every language: zones at the place, agreements in force on the
+        day, the violation rule, scoring and the Incident contract (reasons in English)."""
+        reasons: list[str] = []
+        place, place_note, place_src = args.place, args.place_note, args.place_src
+        date_res, date_src = args.date, args.date_src
+        event_type, sub, type_note = args.event_type, args.sub_event_type, args.type_note
+        actors, roles = args.actors, args.roles
+        origin_note, toll, from_title = args.origin_note, args.toll, args.from_title
+        ref = self._ref
         loc = (Location(place.name, place.admin1, place.lat, place.lon, place.precision)
                if place else None)
-        zone_ids, zone_notes, approx = zones_at_place(doc.ref, place)
+        zone_ids, zone_notes, approx = zones_at_place(ref, place)
         day = date_res.date
-        agreements = doc.ref.agreements.in_force(zone_ids, day) if day and zone_ids else []
-        att = parties_in_role(doc.ref, roles, actors, "attacker", day)
-        tgt = parties_in_role(doc.ref, roles, actors, "target", day)
-        named = parties_in_role(doc.ref, {n: "" for n in actors if n not in roles}, actors, "", day)
+        agreements = ref.agreements.in_force(zone_ids, day) if day and zone_ids else []
+        att = parties_in_role(ref, roles, actors, "attacker", day)
+        tgt = parties_in_role(ref, roles, actors, "target", day)
+        named = parties_in_role(ref, {n: "" for n in actors if n not in roles}, actors, "", day)
         decision = decide(att, tgt, zone_ids, agreements, sub, day, place is not None,
-                          covering_note(doc.ref, zone_ids, day), named)
+                          covering_note(ref, zone_ids, day), named)
         violation, inferred = decision.violation, decision.inferred
         if violation:
             agreements = list(decision.breached)
@@ -193,11 +229,11 @@ class Classifier:
                            + ", ".join(excluded_targets)
                            + "); counted, but Russia and Iran contest this")
         reasons.extend(toll.notes)
-        grade = severity(sub, toll, roles, place, (a.trigger for r in c.records for a in r.acts),
-                         [doc.sentence_text(i) for i in c.sentences], self.is_guarantor)
+        grade = severity(sub, toll, roles, place, args.triggers, args.sentences,
+                         self.is_guarantor)
         sure = confidence(place, place_src, date_res, date_src, roles, inferred, approx,
                           from_title)
-        evidence = tuple(dict.fromkeys(doc.sentence_text(i).strip() for i in c.sentences))[:4]
+        evidence = tuple(dict.fromkeys(t.strip() for t in args.sentences))[:4]
         actor_list = tuple(
             ActorRole(n, actors[n].side, roles.get(n), n in inferred_names) for n in actors
             if roles.get(n) or not actors[n].generic

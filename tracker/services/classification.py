@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from tracker.core.incident import ItemInput
+from tracker.core.lang.detect import UNSUPPORTED_REASON, choose_language
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +46,14 @@ class ClassifyStats:
     incidents: int = 0
     violations: int = 0
     failed: int = 0
+    unclassified: int = 0  # stored but not read: a language the classifier has no rules for
 
     def add(self, other: ClassifyStats) -> None:
         self.items += other.items
         self.incidents += other.incidents
         self.violations += other.violations
         self.failed += other.failed
+        self.unclassified += other.unclassified
 
 
 class ClassificationService:
@@ -61,7 +64,10 @@ class ClassificationService:
         clock: Callable[[], datetime],
         batch_size: int = 200,
         on_error: Callable[[], None] | None = None,
+        on_unclassified: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``on_unclassified(language, reason)`` is told of every item left unread (its
+        language has no extraction rules), so that /metrics counts them by language."""
         self.store = store
         self._factory = classifier_factory
         self._classifier: ClassifierPort | None = None
@@ -69,6 +75,7 @@ class ClassificationService:
         self.clock = clock
         self.batch_size = batch_size
         self.on_error = on_error
+        self.on_unclassified = on_unclassified
 
     @property
     def classifier(self) -> ClassifierPort:
@@ -113,11 +120,22 @@ class ClassificationService:
             stats.items += 1
             published = item.published_at or item.first_seen_at
             text = item.text or item.summary
+            lang = choose_language(item.language, item.title or "", text or "")
+            if not lang.supported:
+                # Stored, never read by rules of another language, and counted: an item in a
+                # language without rules is not silently "no incident".
+                log.info("item %s: not classified: %s %r (from the %s)", item.id,
+                         UNSUPPORTED_REASON, lang.code, lang.source)
+                stats.unclassified += 1
+                if self.on_unclassified is not None:
+                    self.on_unclassified(lang.code, UNSUPPORTED_REASON)
+                results.append((item.id, []))
+                continue
             try:
                 incidents = [
                     i.to_dict()
                     for i in self.classifier.classify(
-                        ItemInput(item.title, text, published, item.url, item.language)
+                        ItemInput(item.title, text, published, item.url, lang.code)
                     )
                 ]
             except Exception:

@@ -1,0 +1,266 @@
+"""The Arabic extraction front end: an Arabic item read into one :class:`ActArguments` per act.
+
+The steps mirror the English ones and reuse every language-neutral one: sentences read with
+the Arabic lexicon (:mod:`tracker.core.lang.ar_reading`) become the shared act frames
+(:class:`~tracker.core.frames.ActFrame`), folded by :func:`tracker.core.folding.fold`; each
+cluster's actors and roles are chosen by :func:`tracker.core.arguments.cluster_actors`, its type
+by :func:`tracker.core.events.dominant_type`, its dates resolved by the English resolver from
+the same date phrases.  Only reading words is Arabic.  Pure: the lexicon, the publication time
+and the time zone are passed in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta, tzinfo
+
+from tracker.core.arguments import cluster_actors
+from tracker.core.dates import DatePhrase, DateResolution, report_date, resolve_phrase
+from tracker.core.events import Act, dominant_type
+from tracker.core.folding import Cluster, fold
+from tracker.core.frames import ActFrame
+from tracker.core.gazetteer import Place, PlaceMention
+from tracker.core.lang.ar_lexicon import ArabicLexicon
+from tracker.core.lang.ar_reading import ArSentence, assign_roles, read_sentence
+from tracker.core.lang.ar_tolls import extract_toll
+from tracker.core.lang.arabic import split_sentences
+from tracker.core.lang.seam import ActArguments
+
+# Sentences after an act, without acts of their own, read for its toll (as in English).
+_DETAIL_SENTENCES = 2
+# How far back a sentence without a date looks for the time the report is telling.
+_CARRY_BACK = 3
+# A date more than this many days before the report dates a past event, not the act.
+_RECENT_DAYS = 31
+
+
+def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
+                tz: tzinfo) -> list[ActArguments]:
+    """Every act an Arabic item reports, with its arguments chosen."""
+    sentences = [read_sentence(lex, s.text, s.start) for s in split_sentences(text)]
+    head = read_sentence(lex, title) if title.strip() else None
+    _disambiguate([*sentences, *([head] if head is not None else [])])
+    frames = [f for i, s in enumerate(sentences) if s.acts
+              for f in _frames(lex, s, i, published)]
+    from_title = False
+    if not frames and head is not None and head.acts:
+        frames = _frames(lex, head, -1, published)
+        from_title = True
+    clusters = fold(frames, published.date())
+    taken = {f.sent for f in frames}
+    owner = {f.sent: ci for ci, c in enumerate(clusters) for f in c.records}
+    out: list[ActArguments] = []
+    for ci, c in enumerate(clusters):
+        out.append(_arguments(lex, sentences, head, c, ci, taken, owner, published, tz,
+                              from_title))
+    return out
+
+
+def _disambiguate(sentences: Sequence[ArSentence]) -> None:
+    """A name several places share ("صيدا" in Daraa and in Raqqa) is the one in the
+    governorate the item's unambiguous places are in (most of them); else the gazetteer's
+    first (curated before bulk)."""
+    votes: Counter[str] = Counter()
+    for s in sentences:
+        for pm, _ in s.places:
+            if len(pm.candidates) <= 1:
+                votes[pm.place.admin1] += 1
+    if not votes:
+        return
+    for s in sentences:
+        for n, (pm, ctx) in enumerate(s.places):
+            if len(pm.candidates) > 1:
+                best = max(pm.candidates, key=lambda p: votes.get(p.admin1, 0))
+                if votes.get(best.admin1, 0) > votes.get(pm.place.admin1, 0):
+                    s.places[n] = (replace(pm, place=best), ctx)
+
+
+def _text(sentences: Sequence[ArSentence], head: ArSentence | None, i: int) -> str:
+    if i < 0:
+        return head.text if head is not None else ""
+    return sentences[i].text
+
+
+# ------------------------------------------------------------------ frames
+
+
+def _frames(lex: ArabicLexicon, s: ArSentence, i: int, published: datetime) -> list[ActFrame]:
+    """The acts of one sentence grouped by the place nearest each, with roles and date."""
+    groups: dict[str, tuple[PlaceMention | None, str, list[Act]]] = {}
+    for act in s.acts:
+        place, note = _place_for(s, act)
+        key = place.place.name if place is not None else ""
+        groups.setdefault(key, (place, note, []))[2].append(act)
+    if "" in groups and len(groups) > 1:
+        placeless = groups.pop("")[2]
+        next(iter(groups.values()))[2].extend(placeless)
+    infos = {info.name: info for _, _, info, _, _ in s.actors}
+    date = _own_date(s, published)
+    out: list[ActFrame] = []
+    for place, note, acts in groups.values():
+        roles = assign_roles(lex, s, acts)
+        out.append(ActFrame(i, acts, place, note, date, roles, dict(infos)))
+    return out
+
+
+def _place_for(s: ArSentence, act: Act) -> tuple[PlaceMention | None, str]:
+    """The place nearest the act in its sentence: same clause first, a launch site never,
+    the most precise on ties; "near X" gives precision 2 as in English."""
+    best: tuple[float, PlaceMention, str] | None = None
+    for pm, context in s.places:
+        if context == "origin" or _locates_previous(s, pm):
+            continue
+        gap = pm.start - act.end if pm.start >= act.end else act.start - pm.end
+        score = float(max(gap, 0))
+        if not act.clause[0] <= pm.start < act.clause[1]:
+            score += 60
+        if pm.place.precision >= 4:
+            score += 25
+        if not pm.place.curated:
+            score += 15
+        if pm.start < act.start:
+            score += 10  # Arabic names the place after the act ("قصف ... على بلدة X")
+        if best is None or score < best[0]:
+            best = (score, pm, context)
+    if best is None:
+        return None, ""
+    _, pm, context = best
+    if context == "near" and pm.place.precision == 1:
+        return (replace(pm, place=replace(pm.place, precision=2)),
+                f"place near {pm.place.name} from '{pm.surface}' in the act sentence (the "
+                "act's own place is given relative to it; precision 2)")
+    return pm, f"place {pm.place.name} from '{pm.surface}' in the act sentence"
+
+
+# Characters between a place and the region right after it that only says where it lies
+# ("بلدة عرى في الريف الجنوبي الغربي لمحافظة السويداء").
+_LOCATING_GAP = 12
+
+
+def _locates_previous(s: ArSentence, pm: PlaceMention) -> bool:
+    """A region or governorate right after a named place of the same governorate only says
+    where that place lies (as in English, "X in the southern Quneitra countryside")."""
+    if pm.place.precision < 4:
+        return False
+    return any(o.place.precision <= 2 and o.place.admin1 == pm.place.admin1
+               and 0 <= pm.start - o.end <= _LOCATING_GAP for o, _ in s.places)
+
+
+def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
+    """The date phrase of the sentence nearest its first act, resolved against the report
+    time; a day after the report, or long before it, does not date the act."""
+    if not s.dates or not s.acts:
+        return None
+    act = s.acts[0]
+
+    def cost(p: DatePhrase) -> int:
+        inside = act.clause[0] <= p.start < act.clause[1]
+        return min(abs(p.start - act.start), abs(p.end - act.end)) + (0 if inside else 150)
+
+    res = resolve_phrase(min(s.dates, key=cost), published)
+    day = published.date()
+    if res.date is None or res.date > day + timedelta(days=1):
+        return None
+    return res
+
+
+# ------------------------------------------------------------------ arguments
+
+
+def _arguments(
+    lex: ArabicLexicon, sentences: Sequence[ArSentence], head: ArSentence | None,
+    c: Cluster, ci: int, taken: set[int], owner: dict[int, int], published: datetime,
+    tz: tzinfo, from_title: bool,
+) -> ActArguments:
+    """One incident's arguments over its frames, with neighbours and the title as fall-backs."""
+    place, place_note, place_src = _cluster_place(sentences, head, c, taken)
+    date, date_src = _cluster_date(sentences, head, c, taken, published, tz)
+    acts = [a for r in c.records for a in r.acts]
+    subs = [a.sub_event_type for a in acts if a.specific] or [a.sub_event_type for a in acts]
+    event_type, sub = dominant_type(subs)
+    actors, roles = cluster_actors(c)
+    idx: list[int] = []
+    for i in c.sentences:
+        idx.append(i)
+        if i < 0:
+            continue
+        for j in range(i + 1, min(i + 1 + _DETAIL_SENTENCES, len(sentences))):
+            if owner.get(j, ci) != ci or sentences[j].acts:
+                break
+            idx.append(j)
+    texts = [_text(sentences, head, i) for i in dict.fromkeys(idx)]
+    if ci == 0 and head is not None and not from_title:
+        texts = [head.text, *texts]
+    toll = extract_toll(lex, texts)
+    return ActArguments(
+        place, place_note, place_src, date, date_src, event_type, sub, "", actors, roles, "",
+        toll, tuple(a.trigger for a in acts),
+        tuple(_text(sentences, head, i) for i in c.sentences), from_title)
+
+
+def _cluster_place(sentences: Sequence[ArSentence], head: ArSentence | None, c: Cluster,
+                   taken: set[int]) -> tuple[Place | None, str, str]:
+    """Most precise member place, else a neighbouring sentence's, else the title's."""
+    placed = [r for r in c.records if r.place is not None]
+    if placed:
+        best = min(placed, key=lambda r: r.place.place.precision if r.place else 9)
+        assert best.place is not None
+        return best.place.place, best.place_note, "title" if best.sent < 0 else "sentence"
+    first = c.records[0].sent
+    for j in (first - 1, first + 1):
+        if 0 <= j < len(sentences) and j not in taken:
+            usable = [pm for pm, ctx in sentences[j].places if ctx != "origin"]
+            if usable:
+                pm = usable[-1] if j < first else usable[0]
+                return pm.place, (f"place {pm.place.name} from '{pm.surface}' in a "
+                                  "neighbouring sentence (the act sentence names none)"), \
+                    "neighbour"
+    if head is not None and head.places:
+        pm = head.places[0][0]
+        return pm.place, (f"place {pm.place.name} from '{pm.surface}' in the title (no place "
+                          "near the act)"), "title"
+    return None, "no place named for the act", "none"
+
+
+def _recent(s: ArSentence, published: datetime) -> DateResolution | None:
+    """The first date phrase of a sentence naming a day within 31 days of the report."""
+    day = published.date()
+    for p in s.dates:
+        res = resolve_phrase(p, published)
+        if res.date is not None and res.precision <= 3 and \
+                day - timedelta(days=_RECENT_DAYS) <= res.date <= day:
+            return res
+    return None
+
+
+def _cluster_date(sentences: Sequence[ArSentence], head: ArSentence | None, c: Cluster,
+                  taken: set[int], published: datetime,
+                  tz: tzinfo) -> tuple[DateResolution, str]:
+    """Most precise member date, else a neighbour's, an earlier sentence's, the title's, or
+    the report date."""
+    dated = [r.date for r in c.records if r.date is not None]
+    if dated:
+        return min(dated, key=lambda d: d.precision), "sentence"
+    first = c.records[0].sent
+    if first >= 0:
+        for j in (first - 1, first + 1):
+            if 0 <= j < len(sentences) and j not in taken:
+                res = _recent(sentences[j], published)
+                if res is not None:
+                    return DateResolution(res.date, res.precision, res.words,
+                                          res.reason + " (from a neighbouring sentence)"), \
+                        "neighbour"
+        for j in range(first - 1, max(-1, first - 1 - _CARRY_BACK), -1):
+            res = _recent(sentences[j], published)
+            if res is not None:
+                return DateResolution(res.date, res.precision, res.words,
+                                      res.reason + " (the time the report was telling, set "
+                                      "in an earlier sentence)"), "neighbour"
+    if head is not None:
+        res = _recent(head, published)
+        if res is not None:
+            return DateResolution(res.date, res.precision, res.words,
+                                  res.reason + " (from the title)"), "title"
+    return report_date(published, tz), "report"

@@ -1,0 +1,353 @@
+"""Reading one Arabic sentence: its acts, actors, places, date phrases and casualty figures.
+
+Why a module of its own: these are the Arabic counterparts of the English sentence scan,
+mention finders, date phrases and toll figures; they produce the shared structures
+(:class:`~tracker.core.events.Act`, :class:`~tracker.core.gazetteer.PlaceMention`,
+:class:`~tracker.core.dates.DatePhrase`) so that everything after them is language-neutral.
+All offsets are into the ORIGINAL sentence (evidence is quoted as written).  Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.core.dates import DatePhrase
+from tracker.core.events import (
+    AIR,
+    ARMED_CLASH,
+    IED,
+    INCURSION,
+    SHELLING,
+    SUB_TO_TYPE,
+    SUICIDE,
+    Act,
+)
+from tracker.core.gazetteer import Place, PlaceMention
+from tracker.core.lang.ar_lexicon import ArabicLexicon
+from tracker.core.lang.arabic import (
+    Normalised,
+    PhraseMatch,
+    Token,
+    clause_index,
+    clauses,
+    normalise,
+    stems,
+    tokens,
+)
+from tracker.core.mentions import ActorInfo
+
+# Act kind -> (sub-event type, specific).  "fire" and "attack" take their weapon from the
+# clause; "advance" is a ground assault.
+_KINDS: dict[str, tuple[str, bool]] = {
+    "air": (AIR, True), "drone": (AIR, True), "shelling": (SHELLING, True),
+    "fire": (SHELLING, False), "clash": (ARMED_CLASH, True), "attack": (ARMED_CLASH, False),
+    "ied": (IED, True), "suicide": (SUICIDE, True), "incursion": (INCURSION, True),
+    "advance": (ARMED_CLASH, True),
+}
+_CUE_SUB = {"air": AIR, "drone": AIR, "shelling": SHELLING, "ied": IED}
+# Words between the unreal cue and the act it governs, at most.
+_UNREAL_WINDOW = 6
+_ROLE_WINDOW = 3
+
+
+@dataclass
+class ArSentence:
+    """One sentence read: normalised text, tokens, and what the lexicon found in it."""
+
+    text: str  # as written
+    start: int  # offset in the item's text
+    norm: Normalised
+    toks: list[Token]
+    spans: list[tuple[int, int]]  # clauses, in normalised offsets
+    acts: list[Act] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    actors: list[tuple[int, int, ActorInfo, int, int]] = field(default_factory=list)
+    places: list[tuple[PlaceMention, str]] = field(default_factory=list)  # mention, context
+    dates: list[DatePhrase] = field(default_factory=list)
+    background: bool = False
+
+    def clause_of_token(self, k: int) -> int:
+        return clause_index(self.spans, self.toks[k].start)
+
+
+def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
+    """Everything the lexicon finds in one sentence."""
+    norm = normalise(text)
+    toks = tokens(norm.text)
+    st = [stems(t.text) for t in toks]
+    s = ArSentence(text, start, norm, toks, clauses(norm.text, lex.time_words))
+    actor_hits = lex.actors.find(toks, st)
+    s.actors = [(*_orig(norm, m), m.value, m.first, m.last) for m in actor_hits]
+    taken = {k for m in actor_hits for k in range(m.first, m.last + 1)}
+    date_hits = lex.dates.find(toks, st)
+    s.dates = _dates(s, date_hits)
+    # Words of a date phrase ("تشرين الأول") are never place names.
+    dated = taken | {k for m in date_hits if m.value[0] != "part"
+                     for k in range(m.first, m.last + 1)}
+    s.places = _places(lex, s, st, dated)
+    background_tokens = {m.first for m in lex.background.find(toks, st)}
+    _acts(lex, s, st, taken, background_tokens)
+    return s
+
+
+def _orig(norm: Normalised, m: PhraseMatch[Any]) -> tuple[int, int]:
+    return norm.original_span(m.start, m.end)
+
+
+# ------------------------------------------------------------------ acts
+
+
+def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+          taken: set[int], background_tokens: set[int]) -> None:
+    """Acts of the sentence: act words not inside an actor's name, not negated, not unreal
+    (denied, threatened, intended), not in a clause recalling the past."""
+    toks = s.toks
+    unreal = lex.unreal.find(toks, st)
+    cues = lex.weapon_cues.find(toks, st)
+    for m in lex.acts.find(toks, st):
+        if m.first in taken:
+            continue
+        kind = m.value
+        clause = s.clause_of_token(m.first)
+        words = s.norm.text[m.start : m.end]
+        if _negated(lex, s, m):
+            s.rejected.append(f"negated: '{words}'")
+            continue
+        if any(u.last < m.first and m.first - u.last <= _UNREAL_WINDOW
+               and s.clause_of_token(u.first) == clause for u in unreal):
+            s.rejected.append(f"denied, threatened or intended: '{words}'")
+            continue
+        if any(b <= m.first and s.clause_of_token(b) == clause for b in background_tokens):
+            s.rejected.append(f"recalls the past: '{words}'")
+            continue
+        sub, specific = _KINDS.get(kind, (ARMED_CLASH, False))
+        if not specific:
+            cue_sub = _clause_cue(s, cues, clause)
+            if cue_sub is not None:
+                sub, specific = cue_sub, True
+        cs, ce = s.spans[clause]
+        o_start, o_end = _orig(s.norm, m)
+        c0, c1 = s.norm.original_span(cs, max(cs + 1, ce))
+        s.acts.append(Act(o_start, o_end, s.text[o_start:o_end], SUB_TO_TYPE[sub], sub,
+                          specific, False, False, False, (c0, c1)))
+
+
+def _negated(lex: ArabicLexicon, s: ArSentence, m: PhraseMatch[str]) -> bool:
+    """"لم تقصف", "عدم استهداف": a negation word right before the act word (or on it)."""
+    if m.first > 0 and s.toks[m.first - 1].text in lex.negation:
+        return True
+    return m.first > 1 and s.toks[m.first - 2].text in lex.negation and \
+        s.toks[m.first - 1].text in ("يتم", "تتم", "تم", "يجر", "تجر", "يحصل", "يحدث", "يكن",
+                                      "تكن", "يقع", "تقع")
+
+
+def _clause_cue(s: ArSentence, cues: Sequence[PhraseMatch[str]], clause: int) -> str | None:
+    """The weapon the clause names (air, drone, shelling, explosive), most specific first."""
+    found = {_CUE_SUB[c.value] for c in cues if s.clause_of_token(c.first) == clause}
+    for sub in (AIR, IED, SHELLING):
+        if sub in found:
+            return sub
+    return None
+
+
+# ------------------------------------------------------------------ places
+
+
+def _places(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+            taken: set[int]) -> list[tuple[PlaceMention, str]]:
+    """Places of the sentence: the countryside formula and bare directions of a governorate
+    first, then gazetteer names; each with its context ("near", "origin" or "")."""
+    toks = s.toks
+    out: list[tuple[PlaceMention, str, int]] = []
+    used: set[int] = set(taken)
+    k = 0
+    while k < len(toks):
+        region = _countryside(lex, s, st, k)
+        if region is not None:
+            place, last = region
+            out.append((_mention(s, place, toks[k].start, toks[last].end), "", k))
+            used.update(range(k, last + 1))
+            k = last + 1
+            continue
+        k += 1
+    near = lex.near.find(toks, st)
+    origin = lex.origin.find(toks, st)
+    for m in lex.places.find(toks, st):
+        if any(i in used for i in range(m.first, m.last + 1)):
+            continue
+        bare = _bare_direction(lex, s, st, m)
+        if bare is not None:
+            out.append((_mention(s, bare[0], toks[bare[1]].start, m.end), "", bare[1]))
+            continue
+        place = m.value[0]
+        context = ""
+        if any(n.last == m.first - 1 or (n.last == m.first - 2 and toks[m.first - 1].text in
+                                          ("مدينه", "بلده", "قريه", "بلدة", "مدينة", "قرية"))
+               for n in near):
+            context = "near"
+        if any(0 < m.first - o.last <= 2 for o in origin):
+            context = "origin"
+        o0, o1 = _orig(s.norm, m)
+        out.append((PlaceMention(place, o0, o1, s.text[o0:o1], m.value), context, m.first))
+    out.sort(key=lambda x: x[2])
+    return [(pm, ctx) for pm, ctx, _ in out]
+
+
+def _mention(s: ArSentence, place: Place, nstart: int, nend: int) -> PlaceMention:
+    start, end = s.norm.original_span(nstart, nend)
+    return PlaceMention(place, start, end, s.text[start:end])
+
+
+def _countryside(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+                 k: int) -> tuple[Place, int] | None:
+    """"ريف إدلب الجنوبي" at token ``k``: the region English calls "southern Idlib
+    countryside" (the same place, so the same precision and zones)."""
+    if k + 1 >= len(s.toks):
+        return None
+    if any(stem in lex.countryside for stem, _ in st[k]):
+        gov = lex.governorates.match_at(s.toks, k + 1, st)
+        if gov is None:
+            return None
+        last = gov.last
+        direction = ""
+        if last + 1 < len(s.toks):
+            d = lex.directions.match_at(s.toks, last + 1, st)
+            if d is not None:
+                direction, last = d.value, d.last
+    elif any(stem.startswith("ال") and stem[2:] in lex.countryside for stem, _ in st[k]):
+        # "الريف الجنوبي الغربي لمحافظة السويداء", "الريف الشمالي لإدلب"
+        d = lex.directions.match_at(s.toks, k + 1, st)
+        if d is None or d.last + 1 >= len(s.toks):
+            return None
+        j = d.last + 1
+        if any(stem == "محافظه" for stem, _ in st[j]) and j + 1 < len(s.toks):
+            j += 1
+        gov = lex.governorates.match_at(s.toks, j, st)
+        if gov is None:
+            return None
+        direction, last = d.value, gov.last
+    else:
+        return None
+    place = lex.regions.get((gov.value, direction)) or lex.regions.get((gov.value, ""))
+    return (place, last) if place is not None else None
+
+
+def _bare_direction(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+                    m: PhraseMatch[tuple[Place, ...]]) -> tuple[Place, int] | None:
+    """"جنوب إدلب": a direction right before a governorate's own name is its region."""
+    gov = lex.governorates.match_at(s.toks, m.first, st)
+    if gov is None or gov.last != m.last:
+        return None
+    for back in (2, 1):
+        k = m.first - back
+        if k < 0:
+            continue
+        d = lex.bare_directions.match_at(s.toks, k, st)
+        if d is not None and d.last == m.first - 1:
+            place = lex.regions.get((gov.value, d.value))
+            if place is not None:
+                return place, k
+    return None
+
+
+# ------------------------------------------------------------------ dates
+
+
+def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[DatePhrase]:
+    """Date phrases as the English resolver reads them (kinds today, yesterday, days_ago,
+    weekday, dmy), with their words as written.  Of a night between two days ("ليل الأربعاء -
+    الخميس") the first day is the act's."""
+    out: list[DatePhrase] = []
+    toks = s.toks
+    hits = list(hits)
+    skip: set[int] = set()
+    for n in range(1, len(hits)):
+        a, b = hits[n - 1], hits[n]
+        if a.value[0] == b.value[0] == "weekday" and \
+                s.norm.text[toks[a.last].end : b.start].strip() in ("-", "–", "و", "/"):
+            # "ليل الأربعاء - الخميس" is the first day's night; "بعد منتصف ليل الثلاثاء -
+            # الأربعاء" (after midnight) the second day.
+            part = hits[n - 2] if n >= 2 and hits[n - 2].value[0] == "part" else None
+            after_midnight = part is not None and "منتصف" in s.norm.text[part.start : part.end]
+            skip.add(n - 1 if after_midnight else n)
+    for n, m in enumerate(hits):
+        kind, value = m.value
+        if n in skip:
+            continue
+        start, end = m.start, m.end
+        phrase: DatePhrase | None = None
+        if kind == "today":
+            phrase = DatePhrase("today", start, end, "")
+        elif kind == "yesterday":
+            phrase = DatePhrase("yesterday", start, end, "")
+        elif kind == "day_before_yesterday":
+            phrase = DatePhrase("days_ago", start, end, "", (2,))
+        elif kind == "weekday":
+            phrase = DatePhrase("weekday", start, end, "", (0, value))
+        elif kind == "month" and m.first > 0 and toks[m.first - 1].text.isdigit():
+            day = int(toks[m.first - 1].text)
+            year = 0
+            if m.last + 1 < len(toks) and toks[m.last + 1].text.isdigit() \
+                    and len(toks[m.last + 1].text) == 4:
+                year = int(toks[m.last + 1].text)
+                end = toks[m.last + 1].end
+            if 1 <= day <= 31:
+                phrase = DatePhrase("dmy", toks[m.first - 1].start, end, "", (day, value, year))
+        if phrase is not None:
+            o0, o1 = s.norm.original_span(phrase.start, phrase.end)
+            out.append(DatePhrase(phrase.kind, o0, o1, s.text[o0:o1], phrase.values))
+    return out
+
+
+# ------------------------------------------------------------------ roles
+
+
+def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict[str, str]:
+    """Attacker and target of the acts' clauses.
+
+    Arabic news puts the attacker right after the act verb or noun ("قصفت قوات النظام",
+    "غارات للطيران الروسي", "قصف قوات النظام"), or before the verb ("قوات النظام قصفت"); a
+    target noun before an actor ("مواقع قوات النظام", "على الفصائل") makes it the target; an
+    agent phrase ("من قبل", "مصدره") the attacker; "بين X و Y" names both without roles.
+    Civilians are never attackers.
+    """
+    st = [stems(t.text) for t in s.toks]
+    target_ends = {m.last for m in lex.target_cues.find(s.toks, st)}
+    agent_ends = {m.last for m in lex.agent_cues.find(s.toks, st)}
+    clauses_of_acts = {s.clause_of_token(_token_at(s, a.start)) for a in acts}
+    act_tokens = sorted(_token_at(s, a.start) for a in acts)
+    roles: dict[str, str] = {}
+    for _, _, info, first, last in s.actors:
+        if s.clause_of_token(first) not in clauses_of_acts:
+            continue
+        before = {first - d for d in range(1, _ROLE_WINDOW + 1)}
+        if info.side == "civilian":
+            roles.setdefault(info.name, "target")
+            continue
+        if any(s.toks[j].text in lex.between for j in before if j >= 0):
+            continue
+        if before & agent_ends:
+            roles[info.name] = "attacker"
+        elif first - 1 in target_ends or (first - 2 in target_ends and \
+                s.toks[first - 1].text in ("ل", "من", "في", "التابعه", "تابعه")):
+            roles.setdefault(info.name, "target")
+        elif any(0 <= first - a <= 4 for a in act_tokens) or any(0 < a - last <= 6
+                                                                 for a in act_tokens):
+            roles.setdefault(info.name, "attacker")
+    if sum(1 for r in roles.values() if r == "attacker") > 1:
+        # Two attackers in one clause: the first one named after (or before) the act is it,
+        # the others are the other party of the act.
+        names = [info.name for _, _, info, _, _ in s.actors if roles.get(info.name) == "attacker"]
+        for name in names[1:]:
+            roles[name] = "target"
+    return roles
+
+
+def _token_at(s: ArSentence, orig_pos: int) -> int:
+    """Index of the token at an original-text offset."""
+    for k, t in enumerate(s.toks):
+        if s.norm.offsets[t.end - 1] >= orig_pos:
+            return k
+    return max(0, len(s.toks) - 1)

@@ -1,0 +1,160 @@
+"""Casualty figures of Arabic sentences: counts in digits, number words, duals and person
+nouns, with the killed and injured cues around them, and the "no casualties" phrases.
+
+Why a module of its own: the toll is the figure alerts and digests add up; Arabic counts it
+with words English does not have (the dual "طفلين" is two children, "مقتل طفل وامرأة" two
+people).  The result is the shared :class:`~tracker.core.numbers.Toll`.  Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tracker.core.lang.ar_lexicon import ArabicLexicon
+from tracker.core.lang.arabic import PhraseMatch, Token, normalise, stems, tokens
+from tracker.core.numbers import Toll
+
+# How many words after (or before) a cue a count may stand.
+_AFTER = 4
+_BEFORE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A count of killed or injured people in one sentence."""
+
+    kind: str  # "killed" or "injured"
+    value: int
+    words: str
+    final: bool = False  # "the toll rose to N": the final figure
+
+
+def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int,
+                numerals_only: bool = False) -> tuple[int, int] | None:
+    """(value, last token) of a count starting at token ``k``: digits, number words
+    (ثلاثة، خمسة وعشرين، أحد عشر), vague quantities (عشرات) or a person noun (طفل = 1,
+    طفلين = 2), with "و"-joined person nouns added ("طفل وامرأة" = 2)."""
+    if k >= len(toks):
+        return None
+    word = toks[k].text
+    value: int | None = None
+    last = k
+    if word.isdigit():
+        value = int(word)
+    elif word in lex.vague:
+        value = lex.vague[word]
+    elif word in lex.teens_first and k + 1 < len(toks) and toks[k + 1].text in ("عشر", "عشره"):
+        value, last = 10 + lex.teens_first[word], k + 1
+    elif word in lex.numbers:
+        value = lex.numbers[word]
+        if value < 10 and k + 1 < len(toks) and toks[k + 1].text in ("عشر", "عشره"):
+            value, last = value + 10, k + 1
+        elif value < 10 and k + 1 < len(toks) and toks[k + 1].text.startswith("و") \
+                and lex.numbers.get(toks[k + 1].text[1:], 0) >= 20:
+            value, last = value + lex.numbers[toks[k + 1].text[1:]], k + 1
+    elif not numerals_only:
+        value = _person(lex, word)
+        if value is not None:
+            # "طفل وامرأة", "رجل وزوجته وطفليهما": each joined person counts
+            j = k + 1
+            while j < len(toks) and toks[j].text.startswith("و"):
+                more = _person(lex, toks[j].text[1:])
+                if more is None:
+                    break
+                value += more
+                last = j
+                j += 1
+    return (value, last) if value is not None else None
+
+
+def _person(lex: ArabicLexicon, word: str) -> int | None:
+    for stem, _ in stems(word):
+        if stem in lex.persons:
+            return lex.persons[stem]
+    return None
+
+
+def _skip_approx(lex: ArabicLexicon, toks: Sequence[Token], k: int,
+                 st: Sequence[Sequence[tuple[str, int]]]) -> int:
+    """Skip "نحو", "أكثر من", "ما لا يقل عن" before a count."""
+    while k < len(toks):
+        m = lex.approx.match_at(toks, k, st)
+        if m is None:
+            return k
+        k = m.last + 1
+    return k
+
+
+def sentence_figures(lex: ArabicLexicon, sentence: str) -> list[Figure]:
+    """Killed and injured counts of one sentence (zero phrases give a killed count of 0)."""
+    norm = normalise(sentence)
+    toks = tokens(norm.text)
+    st = [stems(t.text) for t in toks]
+    out: list[Figure] = []
+    rose = [m.last for m in lex.rose.find(toks, st)]
+    for kind, index in (("killed", lex.killed), ("injured", lex.injured)):
+        for m in index.find(toks, st):
+            fig = _count_near(lex, toks, st, m, kind, rose)
+            if fig is not None:
+                out.append(fig)
+    if not any(f.kind == "killed" for f in out):
+        for m in lex.zero.find(toks, st):
+            out.append(Figure("killed", 0, norm.text[m.start : m.end]))
+    return out
+
+
+def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
+                st: Sequence[Sequence[tuple[str, int]]], m: PhraseMatch[str], kind: str,
+                rose: Sequence[int]) -> Figure | None:
+    """The count right before the cue ("3 قتلى", "ثلاثة شهداء"), else after it ("مقتل 3
+    مدنيين", "إصابة ثلاثة آخرين")."""
+    k = _skip_approx(lex, toks, m.last + 1, st)
+    # "مقتل وإصابة 5": killed and injured together, no split: no killed figure
+    if kind == "killed" and m.last + 1 < len(toks) and toks[m.last + 1].text.startswith("و") \
+            and any(toks[m.last + 1].text[1:].startswith(w) for w in ("اصاب", "جرح")):
+        return None
+    for j in range(max(0, m.first - _BEFORE), m.first):
+        got = parse_count(lex, toks, j, numerals_only=True)
+        if got is not None and got[1] == m.first - 1:
+            return Figure(kind, got[0], " ".join(t.text for t in toks[j : m.last + 1]))
+    for j in range(k, min(k + _AFTER, len(toks))):
+        got = parse_count(lex, toks, j)
+        if got is not None:
+            final = any(r < m.first and m.first - r <= 4 for r in rose) or \
+                any(m.last < r < j for r in rose)
+            return Figure(kind, got[0], " ".join(t.text for t in toks[m.first : got[1] + 1]),
+                          final)
+        if toks[j].text in ("في", "جراء", "اثر", "بسبب", "على", "من"):
+            break
+    return None
+
+
+def extract_toll(lex: ArabicLexicon, sentences: Sequence[str]) -> Toll:
+    """The toll over an incident's sentences: a final figure ("ارتفعت الحصيلة إلى 7") wins,
+    else the first count told (the lead states the toll; later sentences restate it or tell
+    other events' figures, they do not add to it)."""
+    figures = [f for s in sentences for f in sentence_figures(lex, s)]
+    killed = [f for f in figures if f.kind == "killed"]
+    injured = [f for f in figures if f.kind == "injured"]
+    best = _pick(killed)
+    hurt = _pick(injured)
+    if best is None and hurt is None:
+        return Toll()
+    notes: list[str] = []
+    if best is not None:
+        notes.append(f"fatalities {best.value} from '{best.words}'")
+    if hurt is not None:
+        notes.append(f"injured {hurt.value} from '{hurt.words}'")
+    value = best.value if best is not None else None
+    return Toll(best=value, low=value, high=value,
+                injured=hurt.value if hurt is not None else None,
+                evidence=tuple(f.words for f in (best, hurt) if f is not None),
+                notes=tuple(notes))
+
+
+def _pick(figs: Sequence[Figure]) -> Figure | None:
+    if not figs:
+        return None
+    finals = [f for f in figs if f.final]
+    return max(finals, key=lambda f: f.value) if finals else figs[0]
