@@ -218,14 +218,42 @@ class FilterSettings(_Section):
     review: bool = False
 
 
-class DestinationSettings(FilterSettings):
+def label_languages() -> tuple[str, ...]:
+    """The languages with a label file (tracker/data/labels/<language>.toml)."""
+    from importlib import resources
+
+    folder = resources.files("tracker.data").joinpath("labels")
+    return tuple(
+        sorted(f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml"))
+    )
+
+
+class LanguageSettings(_Section):
+    """`language`: the labels of a destination's messages ("en", the default, or "ar");
+    the values (event types, places, actors) and quoted evidence are the same in all."""
+
+    language: str = "en"
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        known = label_languages()
+        if value not in known:
+            raise ValueError(
+                f"unknown language {value!r}: labels exist for {', '.join(known)} "
+                "(tracker/data/labels/)"
+            )
+        return value
+
+
+class DestinationSettings(FilterSettings, LanguageSettings):
     """One Telegram chat that receives alerts (`[[telegram.destinations]]`)."""
 
     chat_id: int
     name: str = ""
 
 
-class ChannelDestinationSettings(FilterSettings):
+class ChannelDestinationSettings(FilterSettings, LanguageSettings):
     """`[[alerts.destinations]]`: one destination on any channel.
 
     channel = "telegram": `address` is the numeric chat id. "console": alerts printed (only
@@ -233,7 +261,9 @@ class ChannelDestinationSettings(FilterSettings):
     signed JSON POST per alert (and per update of its event); `secret` signs them, or
     `secret_env` names the environment variable that holds it (so the secret stays out of
     the file). "email": `address` is one or more mailboxes. Webhooks and mailboxes get
-    immediate alerts only (digests go to chats) and have no review buttons.
+    immediate alerts only (digests go to chats) and have no review buttons. `language`
+    picks the labels of its messages (chats, console and mail; a webhook's JSON keys are a
+    contract and stay as they are, its payload then names the language).
     """
 
     name: str = Field(min_length=1)
