@@ -83,11 +83,11 @@ def email_message(event: Mapping[str, Any], labels: Labels | None = None) -> Mai
         + ([""] + [f"- {r}" for r in reasons] if reasons else [])
         + (["", link] if link else [])
     )
-    rows = "".join(
-        f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts
-    )
+    # a right-to-left mail aligns its labels right; each value keeps its own direction
+    th, td = ("<th align=right>", '<td dir="auto">') if words.rtl else ("<th align=left>", "<td>")
+    rows = "".join(f"<tr>{th}{html.escape(k)}</th>{td}{html.escape(v)}</td></tr>" for k, v in facts)
     rows += "".join(
-        f"<tr><th align=left>{html.escape(words.get('email.evidence'))}</th>"
+        f"<tr>{th}{html.escape(words.get('email.evidence'))}</th>"
         f"<td><q{_dir_attributes(e)}>{html.escape(e)}</q></td></tr>"
         for e in quoted
     )
