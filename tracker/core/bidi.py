@@ -84,3 +84,22 @@ def line_mark(base: Direction) -> str:
     line that opens with an emoji, a quote or an isolate would otherwise be guessed."""
     return RLM if base == "rtl" else ""
 
+
+
+def dir_attributes(text: str) -> str:
+    """` dir="rtl" lang="ar"` (the HTML attributes of an element holding `text`) when it
+    runs right to left, "" otherwise: left-to-right pages stay as they were, and an
+    element with `dir` is isolated from its neighbours by the browser."""
+    if direction(text) != "rtl":
+        return ""
+    lang = lang_of(text)
+    return ' dir="rtl"' + (f' lang="{lang}"' if lang else "")
+
+
+# Fonts with Arabic glyphs, for elements marked lang="ar": the platforms' own (Noto on
+# Linux and Android, Geeza Pro on Apple, Segoe UI and Tahoma on Windows), then DejaVu Sans,
+# which has the Arabic letters too.
+ARABIC_FONT_STACK = (
+    '"Noto Naskh Arabic", "Noto Sans Arabic", "Geeza Pro", "Segoe UI", Tahoma, '
+    '"DejaVu Sans", sans-serif'
+)

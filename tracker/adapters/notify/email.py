@@ -18,7 +18,7 @@ from typing import Any
 import aiosmtplib
 
 from tracker.core.alerts import Outcome, SendResult
-from tracker.core.bidi import direction, lang_of
+from tracker.core.bidi import dir_attributes
 from tracker.core.channels import EMAIL, EMAIL_CAPABILITIES
 from tracker.core.labels import DEFAULT_LANGUAGE, Labels
 
@@ -88,10 +88,10 @@ def email_message(event: Mapping[str, Any], labels: Labels | None = None) -> Mai
     rows = "".join(f"<tr>{th}{html.escape(k)}</th>{td}{html.escape(v)}</td></tr>" for k, v in facts)
     rows += "".join(
         f"<tr>{th}{html.escape(words.get('email.evidence'))}</th>"
-        f"<td><q{_dir_attributes(e)}>{html.escape(e)}</q></td></tr>"
+        f"<td><q{dir_attributes(e)}>{html.escape(e)}</q></td></tr>"
         for e in quoted
     )
-    items = "".join(f"<li{_dir_attributes(r)}>{html.escape(r)}</li>" for r in reasons)
+    items = "".join(f"<li{dir_attributes(r)}>{html.escape(r)}</li>" for r in reasons)
     anchor = (
         f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
         if link.startswith(("http://", "https://"))
@@ -102,15 +102,6 @@ def email_message(event: Mapping[str, Any], labels: Labels | None = None) -> Mai
     return Mail(
         subject=_one_line(subject), text=text, html=f"<html{page}><body>{body}</body></html>"
     )
-
-
-def _dir_attributes(text: str) -> str:
-    """` dir="rtl" lang="ar"` for an Arabic text, nothing for a left-to-right one (so
-    English mails are as they were)."""
-    if direction(text) != "rtl":
-        return ""
-    lang = lang_of(text)
-    return ' dir="rtl"' + (f' lang="{lang}"' if lang else "")
 
 
 def _default_labels() -> Labels:

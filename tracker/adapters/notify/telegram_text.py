@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -66,18 +67,26 @@ class _Markup:
 # -- the message split ------------------------------------------------------------------------
 
 
+def units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units. A letter of Arabic (or any text in the
+    Basic Multilingual Plane) is one, an emoji or another character beyond it two, so a
+    count of Python characters would let a message with many of those run over."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """Split on paragraph (blank-line) boundaries, then on lines, so that no chunk is longer
-    than `limit`. Renderers keep every tag inside one line, so a cut never leaves a tag
-    open; a line longer than `limit` (which they never produce) is cut hard as a last
-    resort. The one splitter for alerts, replies and digests."""
+    than `limit` UTF-16 units (`units`). Renderers keep every tag inside one line, so a cut
+    never leaves a tag open; a line longer than `limit` (which they never produce) is cut
+    hard as a last resort, between characters and never inside one letter's combining
+    marks. The one splitter for alerts, replies and digests."""
     chunks: list[str] = []
     current = ""
     for para in text.split("\n\n"):
-        pieces = [para] if len(para) <= limit else _split_lines(para, limit)
+        pieces = [para] if units(para) <= limit else _split_lines(para, limit)
         for piece in pieces:
             joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
+            if units(joined) <= limit:
                 current = joined
             else:
                 chunks.append(current)
@@ -91,13 +100,14 @@ def _split_lines(para: str, limit: int) -> list[str]:
     out: list[str] = []
     current = ""
     for line in para.split("\n"):
-        while len(line) > limit:
+        while units(line) > limit:
             out.extend([current] if current else [])
             current = ""
-            out.append(line[:limit])
-            line = line[limit:]
+            head = _head(line, limit)
+            out.append(head)
+            line = line[len(head) :]
         joined = f"{current}\n{line}" if current else line
-        if len(joined) <= limit:
+        if units(joined) <= limit:
             current = joined
         else:
             out.append(current)
@@ -105,6 +115,21 @@ def _split_lines(para: str, limit: int) -> list[str]:
     if current:
         out.append(current)
     return out
+
+
+def _head(line: str, limit: int) -> str:
+    """The longest start of `line` within `limit` units that does not end before a
+    combining mark (an Arabic vowel sign stays with its letter)."""
+    end, used = 0, 0
+    for ch in line:
+        size = 2 if ord(ch) > 0xFFFF else 1
+        if used + size > limit:
+            break
+        used += size
+        end += 1
+    while 0 < end < len(line) and unicodedata.combining(line[end]):
+        end -= 1
+    return line[:end] or line[:1]
 
 
 # -- review buttons -----------------------------------------------------------------------------
