@@ -85,7 +85,7 @@ def test_a_label_file_missing_a_key_is_refused_with_its_name() -> None:
         parse_labels(raw, english, origin="labels/ar.toml")
     with pytest.raises(LabelError, match="direction"):
         parse_labels({**raw, "direction": "up"}, None)
-    with pytest.raises(LabelError, match="alert.place: a label is text"):
+    with pytest.raises(LabelError, match=r"alert\.place: a label is text"):
         flatten({"alert": {"place": 3}})
 
 
