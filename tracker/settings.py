@@ -405,6 +405,15 @@ DEFAULT_FEEDS: tuple[FeedSettings, ...] = (
     FeedSettings(url="https://shafaq.com/en/rss", name="Shafaq News", language="en"),
     FeedSettings(url="https://www.enabbaladi.net/feed", name="Enab Baladi (Arabic)",
                  language="ar"),
+    # Arabic sites, where most first reports appear (issue 17). Each URL was found in public
+    # feed lists and readers of Syrian news; the evidence for each, and the sites left out
+    # (Zaman al-Wasl: no agreed feed address; Orient: closed in November 2023), is in
+    # tracker/data/SOURCES.md.
+    FeedSettings(url="https://www.syriahr.com/feed/", name="Syrian Observatory (Arabic)",
+                 language="ar"),
+    FeedSettings(url="https://www.syria.tv/rss", name="Syria TV", language="ar"),
+    FeedSettings(url="https://sana.sy/?feed=rss2", name="SANA (Arabic)", language="ar"),
+    FeedSettings(url="https://npasyria.com/feed/", name="North Press (Arabic)", language="ar"),
     FeedSettings(
         url="https://news.google.com/rss/search?q=Sweida+OR+Suwayda+OR+Quneitra+OR+SDF+OR+Hasakah"
         "+clashes&hl=en-US&gl=US&ceid=US:en",
