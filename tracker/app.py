@@ -258,7 +258,12 @@ class App:
             client = build_client(
                 t.timeout_seconds, p.user_agent, 4, parse_networks(p.allowed_networks)
             )
-            senders.append(WebhookNotifier(client, secrets=hooks, refused=(BlockedAddress,)))
+            languages = {d.address: d.language for d in dests if d.channel == WEBHOOK}
+            senders.append(
+                WebhookNotifier(
+                    client, secrets=hooks, refused=(BlockedAddress,), languages=languages
+                )
+            )
         if any(d.channel == EMAIL for d in dests):
             from tracker.adapters.notify.email import EmailNotifier, SmtpConfig
 
@@ -268,7 +273,8 @@ class App:
                     SmtpConfig(
                         e.host, e.port, e.sender, e.username, e.password, e.starttls,
                         e.timeout_seconds,
-                    )
+                    ),
+                    languages={d.address: d.language for d in dests if d.channel == EMAIL},
                 )
             )
         return senders
@@ -314,7 +320,19 @@ class App:
             heartbeat_seconds=t.heartbeat_seconds,
             instance_expiry_seconds=t.instance_expiry_seconds,
             shutdown_grace_seconds=t.shutdown_grace_seconds,
+            chat_languages=self._chat_languages(),
         )
+
+    def _chat_languages(self) -> dict[int, str]:
+        """The labels' language of each configured chat (and of the console's stand-in
+        chat); chats that subscribed themselves get the default."""
+        languages = {d.chat_id: d.language for d in self.settings.telegram.destinations}
+        for d in self.settings.alerts.destinations:
+            if d.channel == TELEGRAM:
+                languages[int(d.address)] = d.language
+            elif d.channel == CONSOLE:
+                languages.setdefault(CONSOLE_CHAT_ID, d.language)
+        return languages
 
     def _allowed_chats(self) -> frozenset[int]:
         """Chats that may use the bot: `allowed_chat_ids` plus the configured destinations

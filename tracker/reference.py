@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
+from functools import cache
 from importlib import resources
 from typing import IO, Any
 
@@ -29,6 +30,7 @@ from tracker.core.actors import Actor, ActorPeriod, ActorRegistry
 from tracker.core.agreements import AgreementRegistry
 from tracker.core.gazetteer import Gazetteer, Place, _with_aliases, expand_regions, fold_key
 from tracker.core.geo import ZoneIndex, haversine_km, merge_feature_collections
+from tracker.core.labels import DEFAULT_LANGUAGE, LabelError, Labels, parse_labels
 from tracker.core.lang.ar_lexicon import ArabicLexicon, build_arabic_lexicon
 from tracker.core.registries import Registries
 
@@ -36,6 +38,8 @@ __all__ = [
     "ADMIN1_NAMES",
     "ReferenceData",
     "geonames_places",
+    "label_languages",
+    "load_labels",
     "load_place_stop_keys",
     "load_reference",
     "parse_actor_periods_csv",
@@ -480,3 +484,29 @@ def load_agreements_and_zones(
     agreements = AgreementRegistry.from_toml_dict(tomllib.loads(_read_text("agreements.toml")))
     zones = merge_feature_collections(json.loads(_read_text("zones.geojson")), extra_zones)
     return agreements.merge(extra_agreements), zones
+
+
+# -- message labels (tracker/data/labels/<language>.toml) ---------------------------------------
+
+
+def label_languages() -> tuple[str, ...]:
+    """The languages a destination may choose: one label file each."""
+    folder = resources.files(_DATA_PACKAGE).joinpath("labels")
+    return tuple(
+        sorted(f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml"))
+    )
+
+
+@cache
+def load_labels(language: str = DEFAULT_LANGUAGE) -> Labels:
+    """One language's labels, checked against the default language's keys (read once per
+    process: they are package data). Raises LabelError for an unknown language."""
+    if language not in label_languages():
+        raise LabelError(
+            f"unknown language {language!r}: labels exist for {', '.join(label_languages())}"
+        )
+    reference = None
+    if language != DEFAULT_LANGUAGE:
+        reference = load_labels(DEFAULT_LANGUAGE).texts
+    data = tomllib.loads(_read_text(f"labels/{language}.toml"))
+    return parse_labels(data, reference, origin=f"labels/{language}.toml")

@@ -218,14 +218,42 @@ class FilterSettings(_Section):
     review: bool = False
 
 
-class DestinationSettings(FilterSettings):
+def label_languages() -> tuple[str, ...]:
+    """The languages with a label file (tracker/data/labels/<language>.toml)."""
+    from importlib import resources
+
+    folder = resources.files("tracker.data").joinpath("labels")
+    return tuple(
+        sorted(f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml"))
+    )
+
+
+class LanguageSettings(_Section):
+    """`language`: the labels of a destination's messages ("en", the default, or "ar");
+    the values (event types, places, actors) and quoted evidence are the same in all."""
+
+    language: str = "en"
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        known = label_languages()
+        if value not in known:
+            raise ValueError(
+                f"unknown language {value!r}: labels exist for {', '.join(known)} "
+                "(tracker/data/labels/)"
+            )
+        return value
+
+
+class DestinationSettings(FilterSettings, LanguageSettings):
     """One Telegram chat that receives alerts (`[[telegram.destinations]]`)."""
 
     chat_id: int
     name: str = ""
 
 
-class ChannelDestinationSettings(FilterSettings):
+class ChannelDestinationSettings(FilterSettings, LanguageSettings):
     """`[[alerts.destinations]]`: one destination on any channel.
 
     channel = "telegram": `address` is the numeric chat id. "console": alerts printed (only
@@ -233,7 +261,9 @@ class ChannelDestinationSettings(FilterSettings):
     signed JSON POST per alert (and per update of its event); `secret` signs them, or
     `secret_env` names the environment variable that holds it (so the secret stays out of
     the file). "email": `address` is one or more mailboxes. Webhooks and mailboxes get
-    immediate alerts only (digests go to chats) and have no review buttons.
+    immediate alerts only (digests go to chats) and have no review buttons. `language`
+    picks the labels of its messages (chats, console and mail; a webhook's JSON keys are a
+    contract and stay as they are, its payload then names the language).
     """
 
     name: str = Field(min_length=1)
@@ -375,6 +405,15 @@ DEFAULT_FEEDS: tuple[FeedSettings, ...] = (
     FeedSettings(url="https://shafaq.com/en/rss", name="Shafaq News", language="en"),
     FeedSettings(url="https://www.enabbaladi.net/feed", name="Enab Baladi (Arabic)",
                  language="ar"),
+    # Arabic sites, where most first reports appear (issue 17). Each URL was found in public
+    # feed lists and readers of Syrian news; the evidence for each, and the sites left out
+    # (Zaman al-Wasl: no agreed feed address; Orient: closed in November 2023), is in
+    # tracker/data/SOURCES.md.
+    FeedSettings(url="https://www.syriahr.com/feed/", name="Syrian Observatory (Arabic)",
+                 language="ar"),
+    FeedSettings(url="https://www.syria.tv/rss", name="Syria TV", language="ar"),
+    FeedSettings(url="https://sana.sy/?feed=rss2", name="SANA (Arabic)", language="ar"),
+    FeedSettings(url="https://npasyria.com/feed/", name="North Press (Arabic)", language="ar"),
     FeedSettings(
         url="https://news.google.com/rss/search?q=Sweida+OR+Suwayda+OR+Quneitra+OR+SDF+OR+Hasakah"
         "+clashes&hl=en-US&gl=US&ceid=US:en",

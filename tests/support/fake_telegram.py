@@ -295,7 +295,7 @@ class FakeTelegram:
         text = str(params.get("text", ""))
         if not text:
             return 400, _error(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
+        if len(text.encode("utf-16-le")) // 2 > 4096:  # Telegram counts UTF-16 units
             return 400, _error(400, "Bad Request: message is too long")
         return 200, {"ok": True, "result": self._message(chat_id, text, params)}
 

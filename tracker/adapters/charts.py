@@ -15,20 +15,26 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from typing import Any
 
+import arabic_reshaper
 import matplotlib
+from bidi import get_display
 
 matplotlib.use("Agg")
 
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.patches import Polygon as PolygonPatch
@@ -37,8 +43,11 @@ from matplotlib.transforms import offset_copy
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from tracker.core.bidi import has_rtl
 from tracker.core.digest import Digest, MapPoint
 from tracker.core.governorates import governorate_areas
+
+log = logging.getLogger(__name__)
 
 WIDTH_PX = 1200
 HEIGHT_PX = 600
@@ -62,6 +71,49 @@ MARGIN_SHARE = 0.15
 SPREAD_SHARE = 0.6
 # A LineString zone with buffer_km is drawn as a band roughly that wide at this scale.
 POINTS_PER_KM = 0.9
+
+
+# Families tried, in order, for labels with Arabic letters: the first that has a glyph for
+# every letter drawn is used. DejaVu Sans ships inside matplotlib (so it is always there) and
+# has the Arabic presentation forms that shaped text is made of.
+ARABIC_FAMILIES = ("DejaVu Sans", "Noto Sans Arabic", "Noto Naskh Arabic", "FreeSans")
+
+
+def chart_text(label: str) -> str:
+    """`label` as matplotlib must be given it. matplotlib draws characters one by one, left
+    to right: Arabic letters would come out unjoined (each in its isolated form) and in
+    reverse order. So a label with right-to-left letters is shaped (arabic-reshaper: each
+    letter in its initial, medial, final or isolated presentation form) and then put in
+    visual order (python-bidi); any other label is returned as it is."""
+    if not has_rtl(label):
+        return label
+    return str(get_display(arabic_reshaper.reshape(label)))
+
+
+@cache
+def font_for(text: str) -> str | None:
+    """The first of ARABIC_FAMILIES whose font has a glyph for every character of `text`
+    (None when none has: the label is then drawn with the default font, and a warning names
+    what is missing, rather than failing the digest)."""
+    for family in ARABIC_FAMILIES:
+        try:
+            path = font_manager.findfont(family, fallback_to_default=False)
+        except ValueError:
+            continue
+        font = FT2Font(path)
+        if all(font.get_char_index(ord(ch)) for ch in text if not ch.isspace()):
+            return family
+    log.warning("no font with glyphs for %r among %s", text, ", ".join(ARABIC_FAMILIES))
+    return None
+
+
+def text_style(label: str) -> dict[str, Any]:
+    """The font keyword for a label drawn with `chart_text`: an Arabic-capable family for
+    right-to-left labels, nothing (matplotlib's default) for the others."""
+    if not has_rtl(label):
+        return {}
+    family = font_for(chart_text(label))
+    return {"fontfamily": family} if family else {}
 
 
 @dataclass(frozen=True)
@@ -211,8 +263,9 @@ def _draw_governorates(
         spot = area.representative_point()
         if west <= spot.x <= east and south <= spot.y <= north:
             ax.annotate(
-                name,
+                chart_text(name),
                 (spot.x, spot.y),
+                **text_style(name),
                 ha="center",
                 fontsize=7,
                 style="italic",
@@ -243,9 +296,11 @@ def _draw_outline(ax: Axes, features: Iterable[Mapping[str, Any]]) -> None:
         if geometry["type"] == "Point":
             lon, lat = geometry["coordinates"][:2]
             ax.plot(lon, lat, marker="s", markersize=3, color="#37474f")
+            name = str(f["properties"].get("name", ""))
             ax.annotate(
-                f["properties"].get("name", ""),
+                chart_text(name),
                 (lon, lat),
+                **text_style(name),
                 xytext=(3, 3),
                 textcoords="offset points",
                 fontsize=7,
@@ -338,9 +393,11 @@ def _draw_points(ax: Axes, points: Sequence[MapPoint]) -> None:
             )
         label = group[0].label
         if label:
+            shown = f"{label} ×{n}" if n > 1 else label
             ax.annotate(
-                f"{label} ×{n}" if n > 1 else label,
+                chart_text(shown),
                 (group[0].lon, group[0].lat),
+                **text_style(shown),
                 xytext=(radius + 8, -3),
                 textcoords="offset points",
                 fontsize=7,

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from tracker.adapters.notify.telegram_text import split_message
+from tracker.core.bidi import ARABIC_FONT_STACK, dir_attributes, isolate
 from tracker.core.digest import Digest, TopIncident
 from tracker.core.sanitize import web_url
 
@@ -68,6 +69,12 @@ def place_text(t: TopIncident) -> str:
     return ", ".join(parts) if parts else "place unknown"
 
 
+def html_dir_attributes(value: object) -> Markup:
+    """`dir="rtl" lang="ar"` for an element holding Arabic text (core.bidi), as markup:
+    the attributes are ours, the text they describe is escaped where it is printed."""
+    return Markup(dir_attributes(str(value or "")))
+
+
 @cache
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
@@ -78,12 +85,21 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, cut=cut, when=when, signed=signed, web_url=web_url)
+    env.filters.update(
+        md=md_escape,
+        cut=cut,
+        when=when,
+        signed=signed,
+        web_url=web_url,
+        bidi=isolate,
+        dir_attrs=html_dir_attributes,
+    )
     env.globals.update(
         change_text=change_text,
         late_text=late_text,
         place_text=place_text,
         severity_mark=SEVERITY_MARK,
+        arabic_fonts=Markup(ARABIC_FONT_STACK),
     )
     return env
 

@@ -23,11 +23,13 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Req
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 from pydantic import ValidationError
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from tracker.adapters.web_api import MAX_ID, ApiSource, bearer_check
+from tracker.core.bidi import ARABIC_FONT_STACK, dir_attributes
 from tracker.core.daycounts import DayChart
 from tracker.core.eventquery import MAX_PAGE, EventFilters, Side
 from tracker.core.events import SUB_TO_TYPE
@@ -64,12 +66,16 @@ DECISIONS = {
 @cache
 def _environment() -> Environment:
     """Autoescape on for every template, whatever its name: all of it is HTML."""
-    return Environment(
+    env = Environment(
         loader=PackageLoader("tracker", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=False,
     )
+    # Arabic evidence, titles and names are marked right to left (core.bidi).
+    env.filters["dir_attrs"] = lambda value: Markup(dir_attributes(str(value or "")))
+    env.globals["arabic_fonts"] = Markup(ARABIC_FONT_STACK)
+    return env
 
 
 def safe_link(url: str | None) -> str | None:

@@ -488,6 +488,16 @@ class AlertContent:
     review: Review | None
     # review decisions can still be taken (an event merged or withdrawn is decided elsewhere)
     reviewable: bool
+    # The raw values behind `when`, `terms` and `toll`, for renderers that word them in
+    # another language (tracker.core.labels): the English phrases above stay as they were.
+    event_date: date | None = None
+    date_precision: int = 1
+    agreement_terms: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    fatalities: int | None = None
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    injured: int | None = None
 
 
 def alert_content(view: AlertView, public_url: str = "") -> AlertContent:
@@ -516,6 +526,14 @@ def alert_content(view: AlertView, public_url: str = "") -> AlertContent:
         data_url=f"{public_url}/api/v1/events/{view.event_id}" if public_url else None,
         review=view.review,
         reviewable=view.active,
+        event_date=p.event_date,
+        date_precision=p.date_precision,
+        agreement_terms=tuple(articles(view)),
+        zones=view.zones,
+        fatalities=view.fatalities,
+        fatalities_low=view.fatalities_low,
+        fatalities_high=view.fatalities_high,
+        injured=view.injured,
     )
 
 
@@ -527,7 +545,13 @@ class ChatFormat(Protocol):
     commands: tuple[tuple[str, str], ...]
 
     def render_alert(
-        self, view: AlertView, *, as_html: bool = True, review: bool = False, public_url: str = ""
+        self,
+        view: AlertView,
+        *,
+        as_html: bool = True,
+        review: bool = False,
+        public_url: str = "",
+        language: str = "en",
     ) -> Message: ...
 
     def render_list(

@@ -25,7 +25,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -46,6 +46,7 @@ from tracker.core.alerts import (
     retry_delay,
 )
 from tracker.core.channels import Capabilities
+from tracker.core.labels import DEFAULT_LANGUAGE
 from tracker.services.channels import OutboxRecordPort
 from tracker.services.supervisor import ErrorStreak, Report
 
@@ -224,6 +225,9 @@ class DeliveryConfig:
     storage_retry_max_seconds: float = 5.0
     # Pacing of group chats (negative ids): the notifier's own per-group limit, if any.
     group_interval_seconds: float = 0.0
+    # The labels' language of each configured chat that chose one (`language` of its
+    # destination); every other chat gets the default (English).
+    chat_languages: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -506,6 +510,7 @@ class AlertDelivery:
             as_html=self.notifier.supports_html,
             review=job.review,
             public_url=self.config.public_url,
+            language=self._language(job),
         )
         if job.edit:
             await self._edit(job, view, canonical)
@@ -518,7 +523,12 @@ class AlertDelivery:
             as_html=self.notifier.supports_html and not plain,
             review=job.review,
             public_url=self.config.public_url,
+            language=self._language(job),
         )
+
+    def _language(self, job: Job) -> str:
+        """The labels' language the job's chat chose (default: English)."""
+        return self.config.chat_languages.get(job.chat_id, DEFAULT_LANGUAGE)
 
     async def _send(self, job: Job, view: AlertView, canonical: Message) -> None:
         plain = job.plain

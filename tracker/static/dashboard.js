@@ -72,8 +72,17 @@
     return "/api/v1/events?" + q.toString();
   }
 
+  // Right-to-left letters (Hebrew, Arabic and their presentation forms).
+  var RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/;
+
+  // An Arabic place name in an English title is isolated (FSI ... PDI), so that it cannot
+  // reorder the date and words around it in the list and in the map's popups.
+  function isolated(text) {
+    return RTL.test(text) ? "\u2068" + text + "\u2069" : text;
+  }
+
   function title(p) {
-    var where = p.location ? " in " + p.location.name : "";
+    var where = p.location ? " in " + isolated(p.location.name) : "";
     return (p.date || "date unknown") + ": " + p.sub_event_type + where;
   }
 

@@ -18,7 +18,9 @@ from typing import Any
 import aiosmtplib
 
 from tracker.core.alerts import Outcome, SendResult
+from tracker.core.bidi import dir_attributes
 from tracker.core.channels import EMAIL, EMAIL_CAPABILITIES
+from tracker.core.labels import DEFAULT_LANGUAGE, Labels
 
 
 @dataclass(frozen=True)
@@ -28,50 +30,84 @@ class Mail:
     html: str
 
 
-def _toll(event: Mapping[str, Any]) -> str:
+def _toll(event: Mapping[str, Any], labels: Labels) -> str:
     low, best, high = (event.get(k) for k in ("fatalities_low", "fatalities", "fatalities_high"))
     if best is None:
-        return "toll unknown"
+        return labels.get("email.toll_unknown")
     if low is not None and high is not None and low != high:
-        return f"{best} killed ({low}-{high})"
-    return f"{best} killed"
+        return labels.fill("email.killed_range", n=best, low=low, high=high)
+    return labels.fill("email.killed", n=best)
 
 
-def email_message(event: Mapping[str, Any]) -> Mail:
+def email_message(event: Mapping[str, Any], labels: Labels | None = None) -> Mail:
     """An alert mail from the event contract (`/api/v1/events/{id}`): the same facts as a
     chat alert, as plain text and as HTML with every outside string escaped (feed text must
-    not become markup in a mail client)."""
+    not become markup in a mail client). `labels` (default English) word it; a language
+    with an evidence label quotes the evidence sentence as written, marked right to left in
+    the HTML when its script is."""
+    words = labels or _default_labels()
     place = event.get("location") or {}
-    where = ", ".join(p for p in (place.get("name"), place.get("admin1")) if p) or "place unknown"
+    where = ", ".join(p for p in (place.get("name"), place.get("admin1")) if p) or words.get(
+        "email.place_unknown"
+    )
     severity = str(event.get("severity") or "").upper()
-    subject = f"[{severity}] {event.get('event_type')} in {where} ({event.get('date') or '?'})"
+    subject = words.fill(
+        "email.subject",
+        severity=severity,
+        event_type=event.get("event_type"),
+        where=where,
+        date=event.get("date") or "?",
+    )
     facts = [
-        ("Event", f"#{event.get('id')} (revision {event.get('revision')})"),
-        ("What", f"{event.get('event_type')} / {event.get('sub_event_type')}"),
-        ("Where", where),
-        ("When", str(event.get("date") or "unknown")),
-        ("Toll", _toll(event)),
-        ("Agreements", ", ".join(event.get("agreements") or []) or "none"),
-        ("Sources", str(event.get("source_count", 0))),
+        (
+            words.get("email.event"),
+            words.fill("email.event_value", id=event.get("id"), revision=event.get("revision")),
+        ),
+        (words.get("email.what"), f"{event.get('event_type')} / {event.get('sub_event_type')}"),
+        (words.get("email.where"), where),
+        (words.get("email.when"), str(event.get("date") or words.get("email.date_unknown"))),
+        (words.get("email.toll"), _toll(event, words)),
+        (
+            words.get("email.agreements"),
+            ", ".join(event.get("agreements") or []) or words.get("email.none"),
+        ),
+        (words.get("email.sources"), str(event.get("source_count", 0))),
     ]
+    evidence = [str(e) for e in event.get("evidence") or []][:1]
+    quoted = evidence if words.get("email.evidence") else []
     reasons = [str(r) for r in event.get("reasons") or []]
     link = str((event.get("links") or {}).get("self") or "")
     text = "\n".join(
         [f"{k}: {v}" for k, v in facts]
+        + [f"{words.get('email.evidence')}: “{e}”" for e in quoted]
         + ([""] + [f"- {r}" for r in reasons] if reasons else [])
         + (["", link] if link else [])
     )
-    rows = "".join(
-        f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts
+    # a right-to-left mail aligns its labels right; each value keeps its own direction
+    th, td = ("<th align=right>", '<td dir="auto">') if words.rtl else ("<th align=left>", "<td>")
+    rows = "".join(f"<tr>{th}{html.escape(k)}</th>{td}{html.escape(v)}</td></tr>" for k, v in facts)
+    rows += "".join(
+        f"<tr>{th}{html.escape(words.get('email.evidence'))}</th>"
+        f"<td><q{dir_attributes(e)}>{html.escape(e)}</q></td></tr>"
+        for e in quoted
     )
-    items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons)
+    items = "".join(f"<li{dir_attributes(r)}>{html.escape(r)}</li>" for r in reasons)
     anchor = (
         f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
         if link.startswith(("http://", "https://"))
         else (f"<p>{html.escape(link)}</p>" if link else "")
     )
     body = f"<table>{rows}</table>" + (f"<ul>{items}</ul>" if items else "") + anchor
-    return Mail(subject=_one_line(subject), text=text, html=f"<html><body>{body}</body></html>")
+    page = f' dir="rtl" lang="{words.language}"' if words.rtl else ""
+    return Mail(
+        subject=_one_line(subject), text=text, html=f"<html{page}><body>{body}</body></html>"
+    )
+
+
+def _default_labels() -> Labels:
+    from tracker.reference import load_labels
+
+    return load_labels(DEFAULT_LANGUAGE)
 
 
 def _one_line(text: str) -> str:
@@ -94,20 +130,26 @@ class EmailNotifier:
     name = EMAIL
     capabilities = EMAIL_CAPABILITIES
 
-    def __init__(self, config: SmtpConfig) -> None:
+    def __init__(self, config: SmtpConfig, languages: Mapping[str, str] | None = None) -> None:
+        """`languages`: the labels' language of each address that chose one (default
+        English)."""
         self.config = config
+        self._languages = dict(languages or {})
 
     async def deliver(self, address: str, event: Mapping[str, Any], *, update: bool) -> SendResult:
-        """Mail the event to `address` (one or more comma-separated mailboxes)."""
-        mail = email_message(event)
+        """Mail the event to `address` (one or more comma-separated mailboxes), in UTF-8
+        (the text and HTML parts and, where it is not ASCII, the subject)."""
+        from tracker.reference import load_labels
+
+        mail = email_message(event, load_labels(self._languages.get(address, DEFAULT_LANGUAGE)))
         msg = EmailMessage()
         msg["From"] = self.config.sender
         msg["To"] = address
         msg["Subject"] = mail.subject
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain=self.config.sender.rpartition("@")[2] or None)
-        msg.set_content(mail.text)
-        msg.add_alternative(mail.html, subtype="html")
+        msg.set_content(mail.text, charset="utf-8")
+        msg.add_alternative(mail.html, subtype="html", charset="utf-8")
         c = self.config
         try:
             await aiosmtplib.send(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,8 @@ from tracker.core.alerts import (
     alert_content,
     toll_text,
 )
+from tracker.core.bidi import Direction, direction, has_rtl, isolate, line_mark
+from tracker.core.labels import DEFAULT_LANGUAGE, Labels
 from tracker.core.sanitize import web_url
 
 MAX_MESSAGE_CHARS = 4096
@@ -64,18 +67,26 @@ class _Markup:
 # -- the message split ------------------------------------------------------------------------
 
 
+def units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units. A letter of Arabic (or any text in the
+    Basic Multilingual Plane) is one, an emoji or another character beyond it two, so a
+    count of Python characters would let a message with many of those run over."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """Split on paragraph (blank-line) boundaries, then on lines, so that no chunk is longer
-    than `limit`. Renderers keep every tag inside one line, so a cut never leaves a tag
-    open; a line longer than `limit` (which they never produce) is cut hard as a last
-    resort. The one splitter for alerts, replies and digests."""
+    than `limit` UTF-16 units (`units`). Renderers keep every tag inside one line, so a cut
+    never leaves a tag open; a line longer than `limit` (which they never produce) is cut
+    hard as a last resort, between characters and never inside one letter's combining
+    marks. The one splitter for alerts, replies and digests."""
     chunks: list[str] = []
     current = ""
     for para in text.split("\n\n"):
-        pieces = [para] if len(para) <= limit else _split_lines(para, limit)
+        pieces = [para] if units(para) <= limit else _split_lines(para, limit)
         for piece in pieces:
             joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
+            if units(joined) <= limit:
                 current = joined
             else:
                 chunks.append(current)
@@ -89,13 +100,14 @@ def _split_lines(para: str, limit: int) -> list[str]:
     out: list[str] = []
     current = ""
     for line in para.split("\n"):
-        while len(line) > limit:
+        while units(line) > limit:
             out.extend([current] if current else [])
             current = ""
-            out.append(line[:limit])
-            line = line[limit:]
+            head = _head(line, limit)
+            out.append(head)
+            line = line[len(head) :]
         joined = f"{current}\n{line}" if current else line
-        if len(joined) <= limit:
+        if units(joined) <= limit:
             current = joined
         else:
             out.append(current)
@@ -105,13 +117,29 @@ def _split_lines(para: str, limit: int) -> list[str]:
     return out
 
 
+def _head(line: str, limit: int) -> str:
+    """The longest start of `line` within `limit` units that does not end before a
+    combining mark (an Arabic vowel sign stays with its letter)."""
+    end, used = 0, 0
+    for ch in line:
+        size = 2 if ord(ch) > 0xFFFF else 1
+        if used + size > limit:
+            break
+        used += size
+        end += 1
+    while 0 < end < len(line) and unicodedata.combining(line[end]):
+        end -= 1
+    return line[:end] or line[:1]
+
+
 # -- review buttons -----------------------------------------------------------------------------
 
 
-def review_buttons(event_id: int) -> tuple[Button, ...]:
+def review_buttons(event_id: int, labels: Labels | None = None) -> tuple[Button, ...]:
+    words = labels or labels_for()
     return (
-        Button("Confirm", f"rv:{event_id}:{REVIEW_CONFIRM}"),
-        Button("Not a violation", f"rv:{event_id}:{REVIEW_DISMISS}"),
+        Button(words.get("alert.confirm_button"), f"rv:{event_id}:{REVIEW_CONFIRM}"),
+        Button(words.get("alert.dismiss_button"), f"rv:{event_id}:{REVIEW_DISMISS}"),
     )
 
 
@@ -135,65 +163,155 @@ def parse_review_data(data: str | None) -> tuple[int, str] | None:
 # -- alerts ---------------------------------------------------------------------------------
 
 
-def _paragraphs(c: AlertContent, m: _Markup) -> list[str]:
-    head = f"{SEVERITY_MARK.get(c.severity, '')} {m.bold(c.severity.upper())}".strip()
-    kind = "violation" if c.violation else "incident (not a violation)"
-    what = f"{head} · {m.text(kind)}\n{m.bold(c.event_type)}"
+def labels_for(language: str = DEFAULT_LANGUAGE) -> Labels:
+    """A destination's labels (package data, read once per language and process)."""
+    from tracker.reference import load_labels
+
+    return load_labels(language)
+
+
+class _Words:
+    """The labels of one message and the isolation of its values: a value whose direction
+    differs from the message's (Arabic in an English alert, English in an Arabic one) is
+    wrapped in a bidi isolate, so that it keeps its own order and moves nothing around it.
+    English values in an English alert are left exactly as they were."""
+
+    def __init__(self, labels: Labels) -> None:
+        self.labels = labels
+        self.base: Direction = labels.direction
+
+    def value(self, text: str) -> str:
+        return isolate(text, self.base)
+
+    def label(self, key: str, **values: object) -> str:
+        return self.labels.fill(f"alert.{key}", **values) if values else self.labels.get(
+            f"alert.{key}"
+        )
+
+    def fact(self, icon: str, key: str, value: str) -> str:
+        """`icon label: value`, or `icon value` where the language has no label for it."""
+        label = self.labels.get(f"alert.{key}")
+        return f"{icon} {label}: {value}" if label else f"{icon} {value}"
+
+    def when(self, c: AlertContent) -> str:
+        if c.event_date is None:
+            return self.label("date_unknown")
+        day = self.value(c.event_date.isoformat())
+        if c.date_precision <= 1:
+            return day
+        key = f"precision_{c.date_precision}"
+        approx = self.label(key if f"alert.{key}" in self.labels.texts else "precision_other")
+        note = self.label("precision_note", precision=c.date_precision)
+        return f"{approx} {day} ({note})"
+
+    def toll(self, c: AlertContent) -> str | None:
+        parts = []
+        if c.fatalities is not None:
+            low, high = c.fatalities_low, c.fatalities_high
+            ranged = low is not None and high is not None and low != high
+            spread = f" ({low}–{high})" if ranged else ""
+            parts.append(self.label("killed", n=c.fatalities) + spread)
+        if c.injured:
+            parts.append(self.label("injured", n=c.injured))
+        return ", ".join(parts) or None
+
+
+def _evidence(evidence: str, m: _Markup) -> str:
+    """The quoted evidence line, in the direction of its own script: an Arabic sentence opens
+    with RLM (its line runs right to left in every client) and sits in an RLI isolate inside
+    the quotes, so a trailing number or Latin name cannot carry the quotes away."""
+    if not has_rtl(evidence):
+        return m.italic("“" + evidence + "”")
+    own = direction(evidence)
+    return line_mark(own) + m.italic("“" + isolate(evidence, own) + "”")
+
+
+def _paragraphs(c: AlertContent, m: _Markup, labels: Labels) -> list[str]:
+    w = _Words(labels)
+    severity = m.bold(w.value(c.severity.upper()))
+    head = f"{SEVERITY_MARK.get(c.severity, '')} {severity}".strip()
+    kind = w.label("violation" if c.violation else "not_violation")
+    what = f"{head} · {m.text(kind)}\n{m.bold(w.value(c.event_type))}"
     if c.sub_event_type and c.sub_event_type != c.event_type:
-        what += f" — {m.text(c.sub_event_type)}"
-    place = m.bold(c.place_name) if c.place_name else m.text("place unknown")
+        what += f" — {m.text(w.value(c.sub_event_type))}"
+    place = m.bold(w.value(c.place_name)) if c.place_name else m.text(w.label("place_unknown"))
     if c.admin1:
-        place += m.text(f", {c.admin1} governorate")
-    facts = [f"📍 {place}", f"📅 {m.text(c.when)}"]
-    if c.terms:
-        facts.append(f"⚖️ {m.text('; '.join(c.terms))}")
-    if c.toll:
-        facts.append(f"☠️ {m.text(c.toll)}")
+        place += m.text(", " + w.label("governorate", admin1=w.value(c.admin1)))
+    facts = [w.fact("📍", "place", place), w.fact("📅", "date", m.text(w.when(c)))]
+    terms = [w.value(t) for t in c.agreement_terms]
+    terms += [w.label("zone", zone=w.value(z)) for z in c.zones]
+    if terms:
+        facts.append(w.fact("⚖️", "agreements", m.text("; ".join(terms))))
+    toll = w.toll(c)
+    if toll:
+        facts.append(w.fact("☠️", "toll", m.text(toll)))
     if c.actors:
-        facts.append(f"👥 {m.text('; '.join(c.actors))}")
+        actors = "; ".join(w.value(a) for a in c.actors)
+        facts.append(w.fact("👥", "actors", m.text(actors)))
     paragraphs = [what]
     if c.notes:
         paragraphs.append(m.bold(c.notes))
     paragraphs.append("\n".join(facts))
     if c.evidence is not None:
-        paragraphs.append(m.italic("“" + c.evidence + "”"))
+        paragraphs.append(_evidence(c.evidence, m))
     if c.sources:
-        lines = [f"🔗 Sources ({len(c.sources)}):"]
-        lines += ["• " + m.link(label, url) for label, url in c.sources]
+        lines = [f"🔗 {m.text(w.label('sources', count=len(c.sources)))}"]
+        lines += ["• " + m.link(w.value(label), url) for label, url in c.sources]
         paragraphs.append("\n".join(lines))
     tail = []
     if c.map_url is not None:
-        tail.append("🗺 " + m.link("map", c.map_url))
-    tail.append(f"🆔 incident {m.code(c.event_id)}")
+        tail.append("🗺 " + m.link(w.label("map"), c.map_url))
+    tail.append(f"🆔 {m.text(w.label('incident'))} {m.code(c.event_id)}")
     if c.page_url is not None and c.data_url is not None:
-        tail.append(f"🔎 {m.link('event page', c.page_url)} · {m.link('data', c.data_url)}")
+        page, data = m.link(w.label("event_page"), c.page_url), m.link(w.label("data"), c.data_url)
+        tail.append(f"🔎 {page} · {data}")
     paragraphs.append("\n".join(tail))
     if c.review is not None:
         r = c.review
-        verdict = "✅ Confirmed" if r.status == CONFIRMED else "❌ Not a violation"
+        verdict = "✅ " + w.label("confirmed") if r.status == CONFIRMED else "❌ " + w.label(
+            "dismissed"
+        )
         when = r.at.strftime("%Y-%m-%d %H:%M UTC")
-        paragraphs.append(f"{m.bold(verdict)} {m.text(f'by {r.by} at {when}')}")
+        paragraphs.append(
+            f"{m.bold(verdict)} {m.text(w.label('reviewed', by=w.value(r.by), when=when))}"
+        )
+    if labels.rtl:
+        # every line of a right-to-left message runs right to left, whatever it opens with
+        mark = line_mark("rtl")
+        paragraphs = [
+            "\n".join(line if line.startswith(mark) else mark + line for line in p.split("\n"))
+            for p in paragraphs
+        ]
     return paragraphs
 
 
 def render_alert(
-    view: AlertView, *, as_html: bool = True, review: bool = False, public_url: str = ""
+    view: AlertView,
+    *,
+    as_html: bool = True,
+    review: bool = False,
+    public_url: str = "",
+    language: str = DEFAULT_LANGUAGE,
 ) -> Message:
     """The alert message; `review` adds the analysts' buttons, `public_url` (`[web]
-    public_url`) links to the event's page and API document."""
+    public_url`) links to the event's page and API document, `language` picks the labels
+    (tracker/data/labels/<language>.toml; the values stay as they are)."""
     content = alert_content(view, public_url)
-    text = "\n\n".join(_paragraphs(content, _Markup(as_html)))
+    labels = labels_for(language)
+    text = "\n\n".join(_paragraphs(content, _Markup(as_html), labels))
     # an event merged into another or withdrawn is decided there, not here: no buttons
-    buttons = review_buttons(content.event_id) if review and content.reviewable else ()
+    buttons = (
+        review_buttons(content.event_id, labels) if review and content.reviewable else ()
+    )
     return Message(tuple(split_message(text)), as_html, buttons)
 
 
 def summary_line(view: AlertView, m: _Markup) -> str:
     """One event in one line, for /latest."""
     p = view.primary
-    where = p.place_name or "place unknown"
+    where = isolate(p.place_name) if p.place_name else "place unknown"
     if p.admin1:
-        where += f", {p.admin1}"
+        where += f", {isolate(p.admin1)}"
     parts = [
         SEVERITY_MARK.get(view.severity, "•"),
         m.bold(f"{p.event_date.isoformat() if p.event_date else '?'}"),
@@ -279,9 +397,17 @@ class TelegramText:
     commands = COMMANDS
 
     def render_alert(
-        self, view: AlertView, *, as_html: bool = True, review: bool = False, public_url: str = ""
+        self,
+        view: AlertView,
+        *,
+        as_html: bool = True,
+        review: bool = False,
+        public_url: str = "",
+        language: str = DEFAULT_LANGUAGE,
     ) -> Message:
-        return render_alert(view, as_html=as_html, review=review, public_url=public_url)
+        return render_alert(
+            view, as_html=as_html, review=review, public_url=public_url, language=language
+        )
 
     def render_list(
         self, title: str, views: Sequence[AlertView], *, as_html: bool = True

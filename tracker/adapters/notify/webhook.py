@@ -21,6 +21,7 @@ import httpx
 
 from tracker.core.alerts import Outcome, SendResult
 from tracker.core.channels import WEBHOOK, WEBHOOK_CAPABILITIES
+from tracker.core.labels import DEFAULT_LANGUAGE
 
 SIGNATURE_HEADER = "X-Tracker-Signature"
 TIMESTAMP_HEADER = "X-Tracker-Timestamp"
@@ -34,15 +35,24 @@ def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def webhook_payload(event: Mapping[str, Any], *, update: bool) -> dict[str, Any]:
+def webhook_payload(
+    event: Mapping[str, Any], *, update: bool, language: str = DEFAULT_LANGUAGE
+) -> dict[str, Any]:
     """The JSON a webhook receives: the event contract of `/api/v1/events/{id}` under
     `event`, with `type` and the event's `revision` on top so a receiver can drop an update
-    older than one it already has (deliveries may arrive out of order after retries)."""
-    return {
+    older than one it already has (deliveries may arrive out of order after retries).
+
+    Its keys are a contract and are not translated; a webhook destination that chose
+    another `language` is told so in `language`, for the receiver's own wording. Text is
+    sent as UTF-8 as written (Arabic evidence and titles are not escaped to \\u sequences)."""
+    payload: dict[str, Any] = {
         "type": "event.updated" if update else "event.created",
         "revision": event.get("revision"),
         "event": dict(event),
     }
+    if language != DEFAULT_LANGUAGE:
+        payload["language"] = language
+    return payload
 
 
 def webhook_outcome(status: int) -> Outcome:
@@ -73,21 +83,26 @@ class WebhookNotifier:
         secrets: Mapping[str, str] | None = None,
         refused: tuple[type[BaseException], ...] = (),
         clock: Callable[[], float] = time.time,
+        languages: Mapping[str, str] | None = None,
     ) -> None:
         """`secrets`: each webhook URL's signing secret (from the configuration, never
         stored in the database); `refused`: the exceptions the client's address guard
-        raises (a refused address is permanent: retrying reaches the same address)."""
+        raises (a refused address is permanent: retrying reaches the same address);
+        `languages`: each webhook URL's chosen language (`webhook_payload`)."""
         self._client = client
         self._secrets = dict(secrets or {})
         self._refused = refused
         self._clock = clock
+        self._languages = dict(languages or {})
 
     async def deliver(self, address: str, event: Mapping[str, Any], *, update: bool) -> SendResult:
         """The event to the webhook at `address`, signed with its configured secret."""
         secret = self._secrets.get(address)
         if not secret:
             return SendResult(Outcome.PERMANENT, error="no secret configured for this webhook")
-        return await self.post(address, secret, webhook_payload(event, update=update))
+        language = self._languages.get(address, DEFAULT_LANGUAGE)
+        payload = webhook_payload(event, update=update, language=language)
+        return await self.post(address, secret, payload)
 
     async def post(self, url: str, secret: str, payload: Mapping[str, Any]) -> SendResult:
         """POST `payload` to `url`, signed with `secret`; the answer as a SendResult."""
