@@ -233,6 +233,8 @@ _GENERAL = CaselessPattern(
     r"occasional(?:ly)?|continuous(?:ly)?|constantly|routinely|daily|almost\s+daily|every\s+day|"
     r"time\s+and\s+again|increase\s+in|increasing|wave\s+of|"
     r"series\s+of|spate\s+of|string\s+of|breaches|numerous|recent\s+(?:weeks|months|years|days)|"
+    r"(?:a|one|two|three|four|five|six|several|many|\d+)\s+(?:days?|weeks?|months?|years?)\s+of|"
+    r"(?:days|weeks|months|years)\s+of|"
     r"in\s+recent\s+\w+|over\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:days|weeks|months|years)|"
     r"in\s+the\s+past\s+(?:\w+\s+)?(?:days|weeks|months|years)|this\s+year|last\s+year|"
     r"earlier\s+this\s+year|for\s+years|for\s+months|since|used\s+to|history\s+of|"
@@ -587,7 +589,7 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop |
         res = resolve_phrase(phrase, datetime(published.year, published.month, published.day))
         if res.date is None:
             continue
-        if res.date < published - timedelta(days=45) or res.date > published + timedelta(days=1):
+        if res.date < published - timedelta(days=14) or res.date > published + timedelta(days=1):
             background = background or _Backdrop(
                 f"'{phrase.words}' ({res.date}) is long before the report", phrase.start, since)
         elif res.precision <= 3:
