@@ -1086,11 +1086,14 @@ def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> d
 
 # "X accused Y of shelling", "blamed Y for", "held Y responsible": Y is the perpetrator;
 # "attributed the raid to Y", "blamed the attack on Y" likewise.  The accuser is a speaker.
-_ACCUSED_BEFORE = re.compile(r"\b(?:accus(?:ed|es|ing)|blam(?:ed|es|ing)|held|holds|holding)\s+"
+_ACCUSED_BEFORE = re.compile(r"\b(?:accus(?:e|ed|es|ing)|blam(?:e|ed|es|ing)|held|holds|holding)\s+"
                              r"(?:the\s+)?(?:[\w'-]+\s+){0,3}$", _I)
 _ATTRIBUTED_BEFORE = re.compile(r"\b(?:attribut(?:ed|es|ing)|blam(?:ed|es|ing)|pinned|pinning)\s+"
                                 r"(?:[\w'-]+\s+){0,5}?(?:to|on)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$",
                                 _I)
+# A negated accusation: "did not accuse", "has not blamed", "stopped short of accusing".
+_NOT_ACCUSING = re.compile(r"(?:\b(?:did|does|do|has|have|had|was|were)(?:\s+not|n't)|\bnever|"
+                           r"\bstopped\s+short\s+of|\bwithout|\brefrained\s+from)\s+$", _I)
 _ACCUSED_AFTER = re.compile(r"^(?:'s\s+(?:[\w-]+\s+){0,2})?\s*(?:of|for|over)\b|^\s+"
                             r"(?:\w+\s+){0,2}?responsible\b", _I)
 _ACCUSER_AFTER = re.compile(r"^" + _ACRONYM_OR_CLOSE_AFTER + r"(?:" + _ORG_PART + r")?\s+"
@@ -1103,11 +1106,16 @@ def _accusation_role(sentence: str, span: Span) -> str | None:
     if _ACCUSER_AFTER.match(sentence[span.end : span.end + 60]):
         return ""
     before = sentence[max(0, span.start - 70) : span.start]
-    if _ATTRIBUTED_BEFORE.search(before):
-        return "attacker"
-    if _ACCUSED_BEFORE.search(before) and _ACCUSED_AFTER.match(sentence[span.end : span.end + 40]):
-        return "attacker"
-    return None
+    attributed = _ATTRIBUTED_BEFORE.search(before)
+    accused = _ACCUSED_BEFORE.search(before)
+    if attributed is None and not (accused and _ACCUSED_AFTER.match(sentence[span.end : span.end
+                                                                              + 40])):
+        return None
+    cue = attributed or accused
+    assert cue is not None
+    if _NOT_ACCUSING.search(before[: cue.start()]):
+        return ""  # "the SDF did not accuse government forces of involvement": no one accused
+    return "attacker"
 
 
 # "ERBIL (Kurdistan24) - ", "Idlib, SANA - ", "DAMASCUS, Jan. 26 - ": where and who, before the
