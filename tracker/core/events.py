@@ -493,6 +493,15 @@ _DENIAL_BEFORE = re.compile(
     r"(?:that\s+)?(?:[\w'-]+\s+){0,8}$", _I)
 
 
+# "a week of fighting", "after three days of clashes": a stretch of acts summed up, dated by
+# its end if at all, not one act.
+_STRETCH_BEFORE = re.compile(r"\b(?:days?|nights?|weeks?|months?|years?)\s+of\s+"
+                             r"(?:(?:heavy|fierce|intense|intermittent|sporadic|renewed|deadly|"
+                             r"violent)\s+)?$", _I)
+# "... seized the village after a week of heavy shelling": the stretch is the backdrop of
+# another act (see Act.backdrop), kept for typing.
+_STRETCH_BACKDROP = re.compile(r"\b(?:after|under|amid|following|despite)\s+(?:(?:a|an|the|one|"
+                               r"two|three|four|five|six|several|many|\d+)\s+)?$", _I)
 # A verb phrase negated right before the act word: "aircraft had not struck Idlib", "did not
 # carry out air raids", "wasn't shelled".  Not "it was not clear who shelled" (the act is
 # reported, its author unknown) nor "not only shelled".
@@ -523,6 +532,9 @@ def _negated(
     denial = _DENIAL_BEFORE.search(before)
     if denial:
         return f"'{denial.group(0).strip()} {sentence[start:end]}' is a denied report"
+    stretch = _STRETCH_BEFORE.search(before)
+    if stretch and not _STRETCH_BACKDROP.search(before[: stretch.start()]):
+        return f"'{stretch.group(0).strip()} {sentence[start:end]}' tells a stretch of acts"
     verb_not = _VERB_NOT_BEFORE.search(before)
     if verb_not:
         return f"'{verb_not.group(0).strip()} {sentence[start:end]}' says the act did not happen"
@@ -589,7 +601,10 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop |
         res = resolve_phrase(phrase, datetime(published.year, published.month, published.day))
         if res.date is None:
             continue
-        if res.date < published - timedelta(days=14) or res.date > published + timedelta(days=1):
+        # A day told more than two weeks back dates background; a month or season only
+        # when it started more than 45 days back (it may run up to the report).
+        limit = timedelta(days=14 if res.precision <= 3 else 45)
+        if res.date < published - limit or res.date > published + timedelta(days=1):
             background = background or _Backdrop(
                 f"'{phrase.words}' ({res.date}) is long before the report", phrase.start, since)
         elif res.precision <= 3:
