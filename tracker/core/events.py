@@ -233,6 +233,8 @@ _GENERAL = CaselessPattern(
     r"occasional(?:ly)?|continuous(?:ly)?|constantly|routinely|daily|almost\s+daily|every\s+day|"
     r"time\s+and\s+again|increase\s+in|increasing|wave\s+of|"
     r"series\s+of|spate\s+of|string\s+of|breaches|numerous|recent\s+(?:weeks|months|years|days)|"
+    r"(?:a|one|two|three|four|five|six|several|many|\d+)\s+(?:days?|weeks?|months?|years?)\s+of|"
+    r"(?:days|weeks|months|years)\s+of|"
     r"in\s+recent\s+\w+|over\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:days|weeks|months|years)|"
     r"in\s+the\s+past\s+(?:\w+\s+)?(?:days|weeks|months|years)|this\s+year|last\s+year|"
     r"earlier\s+this\s+year|for\s+years|for\s+months|since|used\s+to|history\s+of|"
@@ -491,6 +493,15 @@ _DENIAL_BEFORE = re.compile(
     r"(?:that\s+)?(?:[\w'-]+\s+){0,8}$", _I)
 
 
+# "a week of fighting", "after three days of clashes": a stretch of acts summed up, dated by
+# its end if at all, not one act.
+_STRETCH_BEFORE = re.compile(r"\b(?:days?|nights?|weeks?|months?|years?)\s+of\s+"
+                             r"(?:(?:heavy|fierce|intense|intermittent|sporadic|renewed|deadly|"
+                             r"violent)\s+)?$", _I)
+# "... seized the village after a week of heavy shelling": the stretch is the backdrop of
+# another act (see Act.backdrop), kept for typing.
+_STRETCH_BACKDROP = re.compile(r"\b(?:after|under|amid|following|despite)\s+(?:(?:a|an|the|one|"
+                               r"two|three|four|five|six|several|many|\d+)\s+)?$", _I)
 # A verb phrase negated right before the act word: "aircraft had not struck Idlib", "did not
 # carry out air raids", "wasn't shelled".  Not "it was not clear who shelled" (the act is
 # reported, its author unknown) nor "not only shelled".
@@ -521,6 +532,9 @@ def _negated(
     denial = _DENIAL_BEFORE.search(before)
     if denial:
         return f"'{denial.group(0).strip()} {sentence[start:end]}' is a denied report"
+    stretch = _STRETCH_BEFORE.search(before)
+    if stretch and not _STRETCH_BACKDROP.search(before[: stretch.start()]):
+        return f"'{stretch.group(0).strip()} {sentence[start:end]}' tells a stretch of acts"
     verb_not = _VERB_NOT_BEFORE.search(before)
     if verb_not:
         return f"'{verb_not.group(0).strip()} {sentence[start:end]}' says the act did not happen"
@@ -587,7 +601,10 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop |
         res = resolve_phrase(phrase, datetime(published.year, published.month, published.day))
         if res.date is None:
             continue
-        if res.date < published - timedelta(days=45) or res.date > published + timedelta(days=1):
+        # A day told more than two weeks back dates background; a month or season only
+        # when it started more than 45 days back (it may run up to the report).
+        limit = timedelta(days=14 if res.precision <= 3 else 45)
+        if res.date < published - limit or res.date > published + timedelta(days=1):
             background = background or _Backdrop(
                 f"'{phrase.words}' ({res.date}) is long before the report", phrase.start, since)
         elif res.precision <= 3:
@@ -1084,11 +1101,14 @@ def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> d
 
 # "X accused Y of shelling", "blamed Y for", "held Y responsible": Y is the perpetrator;
 # "attributed the raid to Y", "blamed the attack on Y" likewise.  The accuser is a speaker.
-_ACCUSED_BEFORE = re.compile(r"\b(?:accus(?:ed|es|ing)|blam(?:ed|es|ing)|held|holds|holding)\s+"
+_ACCUSED_BEFORE = re.compile(r"\b(?:accus(?:e|ed|es|ing)|blam(?:e|ed|es|ing)|held|holds|holding)\s+"
                              r"(?:the\s+)?(?:[\w'-]+\s+){0,3}$", _I)
 _ATTRIBUTED_BEFORE = re.compile(r"\b(?:attribut(?:ed|es|ing)|blam(?:ed|es|ing)|pinned|pinning)\s+"
                                 r"(?:[\w'-]+\s+){0,5}?(?:to|on)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$",
                                 _I)
+# A negated accusation: "did not accuse", "has not blamed", "stopped short of accusing".
+_NOT_ACCUSING = re.compile(r"(?:\b(?:did|does|do|has|have|had|was|were)(?:\s+not|n't)|\bnever|"
+                           r"\bstopped\s+short\s+of|\bwithout|\brefrained\s+from)\s+$", _I)
 _ACCUSED_AFTER = re.compile(r"^(?:'s\s+(?:[\w-]+\s+){0,2})?\s*(?:of|for|over)\b|^\s+"
                             r"(?:\w+\s+){0,2}?responsible\b", _I)
 _ACCUSER_AFTER = re.compile(r"^" + _ACRONYM_OR_CLOSE_AFTER + r"(?:" + _ORG_PART + r")?\s+"
@@ -1101,11 +1121,16 @@ def _accusation_role(sentence: str, span: Span) -> str | None:
     if _ACCUSER_AFTER.match(sentence[span.end : span.end + 60]):
         return ""
     before = sentence[max(0, span.start - 70) : span.start]
-    if _ATTRIBUTED_BEFORE.search(before):
-        return "attacker"
-    if _ACCUSED_BEFORE.search(before) and _ACCUSED_AFTER.match(sentence[span.end : span.end + 40]):
-        return "attacker"
-    return None
+    attributed = _ATTRIBUTED_BEFORE.search(before)
+    accused = _ACCUSED_BEFORE.search(before)
+    if attributed is None and not (accused and _ACCUSED_AFTER.match(sentence[span.end : span.end
+                                                                              + 40])):
+        return None
+    cue = attributed or accused
+    assert cue is not None
+    if _NOT_ACCUSING.search(before[: cue.start()]):
+        return ""  # "the SDF did not accuse government forces of involvement": no one accused
+    return "attacker"
 
 
 # "ERBIL (Kurdistan24) - ", "Idlib, SANA - ", "DAMASCUS, Jan. 26 - ": where and who, before the

@@ -70,8 +70,8 @@ GENERIC_ACTORS: tuple[tuple[CaselessPattern, ActorInfo, LiteralGate | None], ...
         r"(?:opposition|rebel|insurgent|militant)-(?:held|controlled))\b"),
      ActorInfo("Opposition armed groups (unnamed)", OPP, False, True), None),
     (CaselessPattern(
-        r"\b(?:gunmen|unknown\s+(?:assailants|attackers|gunmen|persons)|unidentified\s+"
-        r"(?:gunmen|assailants|attackers|persons|drones?|aircraft|warplanes))\b"),
+        r"\b(?:gunmen|(?:unknown|unidentified)\s+(?:armed\s+)?(?:assailants|attackers|gunmen|"
+        r"persons|groups?|cells?|men|drones?|aircraft|warplanes))\b"),
      ActorInfo("Unidentified attackers", UNKNOWN, False, True),
      LiteralGate(("gunmen", "unknown", "unidentified"))),
     (CaselessPattern(
