@@ -27,7 +27,11 @@ NEW_PLACES = (
     "Ghanem al-Ali", "al-Shirka", "Zarik", "Khan Mamed", "Ain al-Bayda junction (Quneitra)",
     "al-Hafayer (Quneitra)", "al-Tlul al-Humr", "Battalion 74 base", "al-Shaqif", "Rakhlah",
 )
-NEW_REGIONS = ("al-Qusayr countryside", "Hama and Idlib countryside")
+NEW_REGIONS = (
+    "al-Qusayr countryside", "Hama and Idlib countryside", "northern Quneitra countryside",
+    "southern Quneitra countryside", "eastern Quneitra countryside", "central Quneitra countryside",
+    "southern Daraa countryside", "southern Hama countryside",
+)
 # Aliases added to rows that were there before.
 NEW_ALIASES = {"Saida al-Hanout": ("Saida al-Golan", "Sayda al-Golan", "Saydat al-Golan",
                                    "Saida al-Jolan")}
@@ -112,3 +116,17 @@ def test_sourced_and_estimates_say_so(row: dict[str, str]) -> None:
         assert "OCHA" in source or "wikipedia" in source, row["name"]
     # points are precision 1 (junctions and bases too, with a note); regions precision 5
     assert row["precision"] == ("5" if row["kind"] == "region" else "1"), row["name"]
+
+
+@pytest.mark.parametrize("name", [n for n in NEW_REGIONS[2:] if not n.startswith("central")])
+def test_curated_direction_regions_take_the_generated_phrasings(ref: ReferenceData,
+                                                                 name: str) -> None:
+    """A curated "southern X countryside" keeps its own point and gains the phrasings
+    expand_regions generates ("the southern countryside of X", "southern X"), so the point the
+    generator would have put 0.3 degrees from the centroid (outside narrow Quneitra) is gone."""
+    row = REGIONS[name]
+    direction, base = name.split()[0], name.split()[1]
+    for phrase in (f"{direction} countryside of {base}", f"{direction} {base}"):
+        hits = ref.gazetteer.lookup(phrase)
+        assert [p.name for p in hits] == [name], (phrase, [p.name for p in hits])
+        assert (hits[0].lat, hits[0].lon) == (float(row["lat"]), float(row["lon"]))
