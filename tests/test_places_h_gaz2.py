@@ -131,3 +131,24 @@ def test_curated_direction_regions_take_the_generated_phrasings(ref: ReferenceDa
         hits = ref.gazetteer.lookup(phrase)
         assert [p.name for p in hits] == [name], (phrase, [p.name for p in hits])
         assert (hits[0].lat, hits[0].lon) == (float(row["lat"]), float(row["lon"]))
+
+
+@pytest.mark.parametrize(("text", "surface", "place"), [
+    ("Clashes in Syria's southern Sweida province on Monday.", "southern Sweida province",
+     "As-Suwayda governorate"),
+    ("Raids in Syria's north-western Idlib region.", "north-western Idlib region",
+     "Idlib governorate"),
+    ("Raids in Syria\u2019s northwestern Idlib.", "northwestern Idlib", "Idlib governorate"),
+    ("Raids hit the country's north-eastern Hasakah province.", "north-eastern Hasakah province",
+     "Hasakah governorate"),
+    # a countryside stays the part of the governorate; without "Syria's" the direction is
+    # the governorate's own
+    ("Raids in Syria's southern Quneitra countryside.", "southern Quneitra countryside",
+     "southern Quneitra countryside"),
+    ("Raids in southern Idlib province.", "southern Idlib province", "southern Idlib countryside"),
+])
+def test_direction_after_syrias_places_the_governorate(ref: ReferenceData, text: str,
+                                                       surface: str, place: str) -> None:
+    gaz = ref.gazetteer
+    hits = [m for m in gaz.resolve(gaz.find(text), text) if m.surface == surface]
+    assert [m.place.name for m in hits] == [place]
