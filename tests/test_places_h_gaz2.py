@@ -26,7 +26,7 @@ NEW_PLACES = (
     "Kafr Nuran", "Kafr Halab", "Arbikh", "Maarat Mukhaws", "Arab Saeed", "Mezzeh",
     "Ghanem al-Ali", "al-Shirka", "Zarik", "Khan Mamed", "Ain al-Bayda junction (Quneitra)",
     "al-Hafayer (Quneitra)", "al-Tlul al-Humr", "Battalion 74 base", "al-Shaqif", "Rakhlah",
-    "Saida (Ain Issa)", "Tel Maaz", "Abu Qubais (Quneitra)",
+    "Saida (Ain Issa)", "Tel Maaz", "Abu Qubais (Quneitra)", "al-Arishah (Tell Tamr)", "al-Rifa",
 )
 NEW_REGIONS = (
     "al-Qusayr countryside", "Hama and Idlib countryside", "northern Quneitra countryside",
