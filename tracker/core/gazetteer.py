@@ -453,6 +453,10 @@ _POST_BEFORE = re.compile(r"\b(?:observation\s+)?posts?\b(?:\s+(?:number|no\.?)\
                           r"(?:at|in|near|of|outside)\s+(?:the\s+)?(?:town\s+of\s+|village\s+of\s+)?$",
                           re.IGNORECASE)
 _POST_AFTER = re.compile(r"^\s+(?:observation\s+)?(?:post|OP)\b", re.IGNORECASE)
+# "Syria's southern Sweida province", "the country's north-western Idlib region": the direction
+# places the governorate in the country, it does not name a part of the governorate.
+_COUNTRY_POSSESSIVE = re.compile(r"\b(?:Syria|the\s+country)['\u2019]s\s+$", re.IGNORECASE)
+_PART_OF_GOVERNORATE = re.compile(r"\b(?:countryside|rural)\b", re.IGNORECASE)
 
 
 class Gazetteer:
@@ -473,6 +477,8 @@ class Gazetteer:
         self._entries = entries
         self._automaton = automaton
         self._posts = posts or {}
+        self._governorates = {e.candidates[0].admin1: e.candidates[0] for e in entries
+                              if e.candidates and e.candidates[0].kind == "governorate"}
         self._build_skeletons = skeletons
         self._skeletons: SkeletonIndex | None = None
 
@@ -629,7 +635,23 @@ class Gazetteer:
                  if m.place.country == "SY"]
         if self._posts and _POST_WORD.search(text):
             found = [self._as_post(m, text) for m in found]
+        if "'s " in text or "\u2019s " in text:
+            found = [self._as_governorate(m, text) for m in found]
         return found
+
+    def _as_governorate(self, m: PlaceMention, text: str) -> PlaceMention:
+        """The governorate itself when a directional region is read after "Syria's": in
+        "Syria's southern Sweida province" the direction is Sweida's place in the country.
+        "Syria's southern Quneitra countryside" stays the southern countryside."""
+        p = m.place
+        if (p.kind != "region" or p.precision != 5 or _direction_of(m.surface) is None
+                or _PART_OF_GOVERNORATE.search(m.surface)
+                or not _COUNTRY_POSSESSIVE.search(text[max(0, m.start - 20) : m.start])):
+            return m
+        gov = self._governorates.get(p.admin1)
+        if gov is None:
+            return m
+        return replace(m, place=gov, candidates=(gov,))
 
     def _as_post(self, m: PlaceMention, text: str) -> PlaceMention:
         """The observation post named after the place when the text speaks of a post there
