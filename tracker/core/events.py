@@ -1000,7 +1000,7 @@ _COORDINATED = re.compile(
 # "clashes between X and Y": the two are on opposite sides of the act.
 _BETWEEN_BEFORE = re.compile(
     r"\b(?:clash\w*|fighting|fights?|battles?|skirmish\w*|confrontations?|hostilities|"
-    r"infighting|fire)\s+(?:[\w'-]+\s+){0,14}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}[\"']?$",
+    r"infighting|fire)\s+(?:[\w'-]+,?\s+){0,14}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}[\"']?$",
     _I)
 _BETWEEN_AND = re.compile(
     r"[\"']?" + _HEAD_NOUN + r"(?:\s*,\s*[^,;:()]{2,50},)?(?:\s+on\s+(?:the\s+)?one\s+"
