@@ -161,7 +161,7 @@ class Classifier:
         place, place_note, place_src = cluster_place(doc, c, taken)
         date_res, date_src = cluster_date(doc, c, taken)
         event_type, sub, type_note = cluster_type(doc, c)
-        actors, roles = cluster_actors(c, doc.sentence_text)
+        actors, roles = cluster_actors(c, doc.sentence_text, lambda i: doc.actors[i])
         if foes and "attacker" in roles.values() and "target" not in roles.values():
             # The party the report has the attacker fighting elsewhere ("clashes between HTS
             # and Ahrar al-Sham ... HTS took control of Khan Shaykhun") is named for this

@@ -813,7 +813,8 @@ _COMMENT_BETWEEN = re.compile(
     r"on\s+\w+)\s+)*(?:called|calls|described|describes|condemned|condemns|denounced|"
     r"denounces|termed|terms|branded|brands|labelled|labeled|dubbed|decried|decries|"
     r"criticised|criticized|slammed|deplored|deplores|mourned|documented|recorded|"
-    r"reported|confirmed|denied|denies|acknowledged)\s+(?:the|this|that|these|those|its|"
+    r"reported|confirmed|denied|denies|acknowledged|listed|lists|counted|counts|logged|"
+    r"tallied|cited|cites|mentioned|investigated|investigates)\s+(?:the|this|that|these|those|its|"
     r"their|an?|such|yesterday's|today's|[\w-]+'s)\s+(?:[\w-]+\s+){0,2}$", _I)
 
 
