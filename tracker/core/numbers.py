@@ -93,8 +93,8 @@ _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|in
          r"is|are|had|has|have|that|which|who|after|when|while|in|on|at|by|\d+(?!-))\b")
 _W = rf"(?!{_STOP})[\w'-]+"
 # An age told after the noun: "a young man in his twenties".
-_AGE_AFTER = (r"(?:\s+in\s+(?:his|her|their)\s+(?:early\s+|mid-|late\s+)?(?:teens|twenties|thirties|"
-              r"forties|fifties|sixties|seventies|eighties|nineties))?")
+_AGE_AFTER = (r"(?:\s+in\s+(?:his|her|their)\s+(?:early\s+|mid-|late\s+)?(?:teens|twenties|"
+              r"thirties|forties|fifties|sixties|seventies|eighties|nineties))?")
 _NP = rf"(?P<np>(?:{_W}\s+){{0,4}}?(?:{PERSON_NOUNS})\b{_AGE_AFTER}(?:\s+{_W}){{0,7}}?)"
 _AUX = (
     r"(?:\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|is|being|got|reportedly|also|"
