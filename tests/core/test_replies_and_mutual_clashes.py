@@ -85,3 +85,22 @@ def test_victims_without_an_auxiliary_are_the_target(
         [i.to_dict() for i in incidents]
     assert any(a.name == "Syrian Democratic Forces" and a.role == "target"
                for i in incidents for a in i.actors)
+
+
+SAME_SENTENCE = ["{a} fired artillery at a Turkish observation post near {p} on Sunday, Turkey's "
+                 "Defence Ministry said, adding that Turkish troops responded at once.",
+                 "{a} shelled a Turkish post near {p} on Sunday, and Turkish forces returned fire, "
+                 "the ministry said."]
+GOV = ["Syrian government forces", "Regime artillery", "Syrian troops"]
+
+
+@pytest.mark.parametrize(("attacker", "form", "place"),
+                         list(itertools.product(GOV, SAME_SENTENCE, ["Morek", "Kafr Nabl"])))
+def test_a_reply_told_in_the_same_sentence_is_the_targets(
+    classifier: Classifier, attacker: str, form: str, place: str
+) -> None:
+    text = form.format(a=attacker, p=place)
+    incidents = classifier.classify(ItemInput("", text, datetime(2019, 6, 17, 9, tzinfo=UTC)))
+    got = _attackers(incidents)
+    assert "Syrian government forces" in got and "Turkish Armed Forces" not in got, \
+        [i.to_dict() for i in incidents]

@@ -12,7 +12,7 @@ deciding whether the act is a violation (:mod:`tracker.core.policy`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -365,7 +365,8 @@ _SYMMETRIC = CaselessPattern(
 
 
 def cluster_actors(
-    c: Cluster, sentence: Callable[[int], str] | None = None
+    c: Cluster, sentence: Callable[[int], str] | None = None,
+    mentions: Callable[[int], Sequence[tuple[int, int, ActorInfo]]] | None = None,
 ) -> tuple[dict[str, ActorInfo], dict[str, str]]:
     """All actors of a cluster and each one's majority role (first seen wins ties).
 
@@ -373,7 +374,9 @@ def cluster_actors(
     sentences telling a reply ("army units responded with artillery fire") or mutual fighting
     ("clashes between X and Y") while another side attacks first-hand elsewhere in the
     cluster is the target of that attack: the act is the attack, the reply part of its
-    account.
+    account.  With ``mentions`` (a sentence's actor mentions, offsets in the sentence), a
+    sentence that tells both ("X fired at Y's post, adding that Y's troops responded") marks
+    only the party named right before the reply word as replying.
     """
     actors: dict[str, ActorInfo] = {}
     votes: dict[str, list[str]] = {}
@@ -385,13 +388,15 @@ def cluster_actors(
         # "clashes between X and Y" says who fought, not who attacked: half a vote each
         weight = 0.5 if mutual else 1.0
         reply = mutual or bool(_RESPONSE.search(text))
+        who = _repliers(text, mentions(r.sent)) if reply and not mutual and mentions \
+            and r.sent >= 0 else None
         for name, info in r.actors.items():
             actors.setdefault(name, info)
         for name, role in r.roles.items():
             votes.setdefault(name, []).append(role)
             weights.setdefault(name, []).append(weight)
             if role == "attacker":
-                replying.setdefault(name, []).append(reply)
+                replying.setdefault(name, []).append(reply if who is None else name in who)
     _demote_repliers(actors, votes, replying)
     roles: dict[str, str] = {}
     for name, vs in votes.items():
@@ -409,6 +414,18 @@ def cluster_actors(
             if same:
                 roles.pop(name)
     return actors, roles
+
+
+def _repliers(text: str, found: Sequence[tuple[int, int, ActorInfo]]) -> set[str] | None:
+    """The parties named right before a reply word of ``text`` (within 60 characters), or
+    None when no party stands there (then every attacker of the sentence may be replying)."""
+    who: set[str] = set()
+    for m in _RESPONSE.finditer(text):
+        before = [(start, end, info) for start, end, info in found
+                  if end <= m.start() and m.start() - end <= 60]
+        if before:
+            who.add(max(before, key=lambda f: f[1])[2].name)
+    return who or None
 
 
 def _demote_repliers(

@@ -36,7 +36,7 @@ from tracker.core.arguments import (
 from tracker.core.dates import DateResolution, to_local
 from tracker.core.document import Document
 from tracker.core.folding import Cluster, fold
-from tracker.core.frames import act_frames, title_frames
+from tracker.core.frames import ActFrame, act_frames, title_frames
 from tracker.core.gazetteer import FoldedText, PlaceMention
 from tracker.core.incident import ActorRole, Incident, ItemInput, Location
 from tracker.core.lang.ar_frontend import read_arabic
@@ -147,20 +147,28 @@ class Classifier:
         clusters = fold(records, doc.pub_date)
         taken = {r.sent for r in records}
         owner = {r.sent: ci for ci, c in enumerate(clusters) for r in c.records}
-        out = [self._incident(doc, c, ci, taken, owner, from_title)
+        foes = _opponents(records)
+        out = [self._incident(doc, c, ci, taken, owner, from_title, foes)
                for ci, c in enumerate(clusters)]
         return [inc for inc in out if inc is not None]
 
 
     def _incident(
         self, doc: Document, c: Cluster, ci: int, taken: set[int], owner: dict[int, int],
-        from_title: bool,
+        from_title: bool, foes: dict[str, dict[str, ActorInfo]] | None = None,
     ) -> Incident | None:
         """One incident from a cluster: place, date, actors, toll, zones and the decision."""
         place, place_note, place_src = cluster_place(doc, c, taken)
         date_res, date_src = cluster_date(doc, c, taken)
         event_type, sub, type_note = cluster_type(doc, c)
-        actors, roles = cluster_actors(c, doc.sentence_text)
+        actors, roles = cluster_actors(c, doc.sentence_text, lambda i: doc.actors[i])
+        if foes and "attacker" in roles.values() and "target" not in roles.values():
+            # The party the report has the attacker fighting elsewhere ("clashes between HTS
+            # and Ahrar al-Sham ... HTS took control of Khan Shaykhun") is named for this
+            # act too: the violation rule then sees fighting within one side for what it is.
+            for name in [n for n, r in roles.items() if r == "attacker"]:
+                for foe, info in foes.get(name, {}).items():
+                    actors.setdefault(foe, info)
         origin_note = ""
         if not any(r == "attacker" for r in roles.values()):
             origin = origin_attacker(doc, c, ci, owner)
@@ -257,6 +265,20 @@ class Classifier:
             reasons=tuple(reasons),
             evidence=evidence,
         )
+
+
+def _opponents(records: list[ActFrame]) -> dict[str, dict[str, ActorInfo]]:
+    """Per attacker, the parties some act frame of the report gives it as target."""
+    foes: dict[str, dict[str, ActorInfo]] = {}
+    for r in records:
+        targets = [n for n, role in r.roles.items() if role == "target"
+                   and not r.actors[n].generic]
+        for name, role in r.roles.items():
+            if role == "attacker":
+                for t in targets:
+                    if t != name:
+                        foes.setdefault(name, {})[t] = r.actors[t]
+    return foes
 
 
 def _words(res: DateResolution) -> str:

@@ -813,7 +813,8 @@ _COMMENT_BETWEEN = re.compile(
     r"on\s+\w+)\s+)*(?:called|calls|described|describes|condemned|condemns|denounced|"
     r"denounces|termed|terms|branded|brands|labelled|labeled|dubbed|decried|decries|"
     r"criticised|criticized|slammed|deplored|deplores|mourned|documented|recorded|"
-    r"reported|confirmed|denied|denies|acknowledged)\s+(?:the|this|that|these|those|its|"
+    r"reported|confirmed|denied|denies|acknowledged|listed|lists|counted|counts|logged|"
+    r"tallied|cited|cites|mentioned|investigated|investigates)\s+(?:the|this|that|these|those|its|"
     r"their|an?|such|yesterday's|today's|[\w-]+'s)\s+(?:[\w-]+\s+){0,2}$", _I)
 
 
@@ -1000,7 +1001,7 @@ _COORDINATED = re.compile(
 # "clashes between X and Y": the two are on opposite sides of the act.
 _BETWEEN_BEFORE = re.compile(
     r"\b(?:clash\w*|fighting|fights?|battles?|skirmish\w*|confrontations?|hostilities|"
-    r"infighting|fire)\s+(?:[\w'-]+\s+){0,14}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}[\"']?$",
+    r"infighting|fire)\s+(?:[\w'-]+,?\s+){0,14}?between\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}[\"']?$",
     _I)
 _BETWEEN_AND = re.compile(
     r"[\"']?" + _HEAD_NOUN + r"(?:\s*,\s*[^,;:()]{2,50},)?(?:\s+on\s+(?:the\s+)?one\s+"

@@ -144,7 +144,25 @@ def find_places(ref: Registries, text: str, folded: FoldedText | None = None) ->
     if "escalation" in text:
         # "the Idlib de-escalation zone" names an agreement zone, not the town.
         found = [m for m in found if not _ZONE_NAME_AFTER.match(text, m.end)]
+    if ", " in text:
+        found = [m for m in found if not _is_person(text, m.start, m.end)]
     return found
+
+
+# A family name that is also a village, told with a first name and a title: "a car carrying
+# Bakr Jarada, co-chair of the local council".
+_TITLE_AFTER = re.compile(r",\s+(?:the\s+|a\s+|an\s+)?(?:co-chair|chair(?:man|woman)?|head|"
+                          r"leader|commander|chief|member|spokes(?:man|woman|person)|director|"
+                          r"mayor|official|deputy|sheikh|brother|son|father|resident)\b")
+_FIRST_NAME_BEFORE = re.compile(r"\b(?!(?:Tal|Tel|Tell|Kafr|Ain|Ayn|Deir|Dayr|Jisr|Maarat|"
+                                r"Khan|Beit|Jabal|Jebel|Umm|Abu|Bab|Ras|Hayy|Wadi|Qasr|Mazraat|"
+                                r"Bir|Ard|Sheikh|Al|The|In|At|Of|Near|And)\b)[A-Z][a-z]{2,}\s$")
+
+
+def _is_person(text: str, start: int, end: int) -> bool:
+    """Whether a place-like name is a person's surname (first name before, title after)."""
+    return bool(_TITLE_AFTER.match(text, end)) and bool(
+        _FIRST_NAME_BEFORE.search(text[max(0, start - 20) : start]))
 
 
 def find_actors(

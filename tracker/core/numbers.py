@@ -84,12 +84,18 @@ PERSON_NOUNS = (
     "villagers|workers|policemen|policeman|staff|individuals|paramilitaries|mercenaries|"
     "operatives|loyalists|boys|girls|infants|babies|family|families|farmers|volunteers|"
     "attackers|attacker|assailants|assailant|adults|adult|girl|boy|baby|infant|teenagers|"
-    "teenager|teens|teen|" + "|".join(KIN_SINGULAR + KIN_PLURAL)
+    "teenager|teens|teen|farmer|shepherds|shepherd|herders|herder|students|student|"
+    "doctors|doctor|nurses|nurse|teachers|teacher|drivers|driver|journalists|journalist|"
+    "rescuers|rescuer|paramedics|paramedic|passengers|passenger|worker|youths|youth|"
+    + "|".join(KIN_SINGULAR + KIN_PLURAL)
 )
 _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|injuring|were|was|"
-         r"is|are|had|has|have|that|which|who|after|when|while|in|on|at|by|\d+)\b")
+         r"is|are|had|has|have|that|which|who|after|when|while|in|on|at|by|\d+(?!-))\b")
 _W = rf"(?!{_STOP})[\w'-]+"
-_NP = rf"(?P<np>(?:{_W}\s+){{0,4}}?(?:{PERSON_NOUNS})\b(?:\s+{_W}){{0,7}}?)"
+# An age told after the noun: "a young man in his twenties".
+_AGE_AFTER = (r"(?:\s+in\s+(?:his|her|their)\s+(?:early\s+|mid-|late\s+)?(?:teens|twenties|"
+              r"thirties|forties|fifties|sixties|seventies|eighties|nineties))?")
+_NP = rf"(?P<np>(?:{_W}\s+){{0,4}}?(?:{PERSON_NOUNS})\b{_AGE_AFTER}(?:\s+{_W}){{0,7}}?)"
 _AUX = (
     r"(?:\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|is|being|got|reportedly|also|"
     r"all|later|allegedly|subsequently|been|had|have|has))*"
