@@ -2,15 +2,17 @@
 
 A wire story reaches the tracker through several feeds (the poll bench carries each story in
 four), each copy a new item with its own URL and the same title, text and publication time.
-:meth:`tracker.core.classifier.Classifier.classify` reads nothing else of an item (not its
-URL, not its language), and it keeps no state between calls that changes its answer, so the
-incidents of one copy are the incidents of every other: :class:`CachedClassifier` returns
-them from a bounded table of the most recently classified contents instead of reading the
-text again. The incidents are frozen dataclasses, so copies share them safely; each call
+:meth:`tracker.core.classifier.Classifier.classify` reads nothing else of an item but its
+language setting (not its URL), and it keeps no state between calls that changes its answer,
+so the incidents of one copy are the incidents of every other copy with the same language
+setting: :class:`CachedClassifier` returns them from a bounded table of the most recently
+classified contents instead of reading the text again. The incidents are frozen dataclasses,
+so copies share them safely; each call
 gets a list of its own.
 
-The key is a digest of the title, the text and the publication time written with its UTC
-offset (two times that are the same instant in different offsets are different keys: a
+The key is a digest of the language setting (the seam picks the front end by it, see
+:mod:`tracker.core.lang.detect`), the title, the text and the publication time written with
+its UTC offset (two times that are the same instant in different offsets are different keys: a
 miss, never a wrong hit). Pure: no I/O, no clock.
 """
 
@@ -23,6 +25,7 @@ from datetime import tzinfo
 from typing import Protocol
 
 from tracker.core.incident import Incident, ItemInput
+from tracker.core.lang.detect import normalise_code
 from tracker.core.registries import Registries
 
 
@@ -39,7 +42,8 @@ class _Inner(Protocol):
 def content_key(item: ItemInput) -> bytes:
     """What the classifier's answer depends on, as a 16-byte digest."""
     digest = hashlib.blake2b(digest_size=16)
-    for part in (item.title or "", item.text or "", item.published.isoformat()):
+    for part in (normalise_code(item.language) or "", item.title or "", item.text or "",
+                 item.published.isoformat()):
         data = part.encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
