@@ -19,6 +19,11 @@ FLOORS = {
                 "fatalities_exact": 0.68, "attacker_side_correct": 0.68},
     "arabic2": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.89,
                 "fatalities_exact": 0.71, "attacker_side_correct": 0.75},
+    # The blind sets of stop 16 (40 reports each), development data from round 2 on.
+    "arblind1": {"violation_f1": 0.68, "date_accuracy": 0.95, "location_within_15km": 0.82,
+                 "fatalities_exact": 0.66, "attacker_side_correct": 0.66},
+    "arblind2": {"violation_f1": 0.85, "date_accuracy": 0.83, "location_within_15km": 0.83,
+                 "fatalities_exact": 0.78, "attacker_side_correct": 0.58},
 }
 
 
@@ -27,7 +32,7 @@ def test_the_sets_are_arabic_full_length_labelled_reports() -> None:
         cases = [json.loads(line) for line in
                  (DATA / f"{name}_cases.jsonl").read_text(encoding="utf-8").splitlines()
                  if line.strip()]
-        assert len(cases) >= 50
+        assert len(cases) >= 40
         assert all(c.get("language") == "ar" and "violation" in c["label"] for c in cases)
         assert len({c["id"] for c in cases}) == len(cases)
 
