@@ -17,7 +17,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 FLOORS = {
     "arabic1": {"violation_f1": 0.89, "date_accuracy": 0.95, "location_within_15km": 0.85,
                 "fatalities_exact": 0.68, "attacker_side_correct": 0.68},
-    "arabic2": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.89,
+    "arabic2": {"violation_f1": 0.87, "date_accuracy": 0.93, "location_within_15km": 0.89,
                 "fatalities_exact": 0.71, "attacker_side_correct": 0.75},
     # The blind sets of stop 16 (40 reports each), development data from round 2 on.
     "arblind1": {"violation_f1": 0.68, "date_accuracy": 0.95, "location_within_15km": 0.82,

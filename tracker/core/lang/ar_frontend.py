@@ -11,6 +11,7 @@ and the time zone are passed in.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -140,12 +141,42 @@ _LOCATING_GAP = 12
 
 
 def _locates_previous(s: ArSentence, pm: PlaceMention) -> bool:
-    """A region or governorate right after a named place of the same governorate only says
-    where that place lies (as in English, "X in the southern Quneitra countryside")."""
-    if pm.place.precision < 4:
+    """A place right after another one that only says where that one lies: a region or
+    governorate of the same governorate (as in English, "X in the southern Quneitra
+    countryside"), also after a region that itself locates ("قوقفين بجبل الزاوية في ريف إدلب
+    الجنوبي"), and a town a few km from a district or village named just before it ("حي الشيخ
+    مقصود في مدينة حلب")."""
+    return _locates(s, pm, 0)
+
+
+# A town named right after a nearer place locates it when it is this close (km).
+_LOCATING_KM = 15.0
+
+
+def _locates(s: ArSentence, pm: PlaceMention, depth: int) -> bool:
+    if depth > 3:
         return False
-    return any(o.place.precision <= 2 and o.place.admin1 == pm.place.admin1
-               and 0 <= pm.start - o.end <= _LOCATING_GAP for o, _ in s.places)
+    for o, _ in s.places:
+        if o is pm or not 0 <= pm.start - o.end <= _LOCATING_GAP:
+            continue
+        gap = s.text[o.end:pm.start].strip()
+        if pm.place.precision >= 4:
+            if o.place.admin1 == pm.place.admin1 and (o.place.precision <= 2
+                                                      or _locates(s, o, depth + 1)):
+                return True
+        elif o.place.precision <= 2 and o.place.name != pm.place.name and \
+                (gap.startswith("في") or gap.startswith("ب")) and \
+                _km(o.place, pm.place) <= _LOCATING_KM:
+            return True
+    return False
+
+
+def _km(a: Place, b: Place) -> float:
+    """Distance on the sphere, enough to tell a district of a town from another town."""
+    la1, la2 = math.radians(a.lat), math.radians(b.lat)
+    dl, dp = math.radians(b.lon - a.lon), la2 - la1
+    h = math.sin(dp / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:

@@ -35,6 +35,7 @@ class ArabicLexicon:
     background: PhraseIndex[str]
     target_cues: PhraseIndex[str]
     agent_cues: PhraseIndex[str]
+    source_cues: PhraseIndex[str]  # before an actor that only tells of the act
     between: frozenset[str]
     actors: PhraseIndex[ActorInfo]
     places: PhraseIndex[tuple[Place, ...]]
@@ -217,6 +218,7 @@ def build_arabic_lexicon(
         background=PhraseIndex(_tagged(_words(data, "cues", "background"), "background")),
         target_cues=PhraseIndex(_tagged(_words(data, "cues", "target"), "target")),
         agent_cues=PhraseIndex(_tagged(_words(data, "cues", "agent"), "agent")),
+        source_cues=PhraseIndex(_tagged(_words(data, "cues", "source"), "source")),
         between=frozenset(normalise_key(w) for w in _words(data, "cues", "between")),
         actors=PhraseIndex(actor_pairs),
         places=_place_index(places, stop),

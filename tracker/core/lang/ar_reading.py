@@ -272,6 +272,12 @@ def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[
             part = hits[n - 2] if n >= 2 and hits[n - 2].value[0] == "part" else None
             after_midnight = part is not None and "منتصف" in s.norm.text[part.start : part.end]
             skip.add(n - 1 if after_midnight else n)
+    for n in range(len(hits) - 1):
+        a, b = hits[n], hits[n + 1]
+        if a.value[0] == "today" and b.value[0] == "weekday" and \
+                not s.norm.text[a.end : b.start].strip(" ،,"):
+            # "مساء اليوم الأحد" told after midnight: the weekday names the day.
+            skip.add(n)
     for n, m in enumerate(hits):
         kind, value = m.value
         if n in skip:
@@ -316,20 +322,36 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     st = [stems(t.text) for t in s.toks]
     target_ends = {m.last for m in lex.target_cues.find(s.toks, st)}
     agent_ends = {m.last for m in lex.agent_cues.find(s.toks, st)}
+    source_ends = {m.last for m in lex.source_cues.find(s.toks, st)}
     clauses_of_acts = {s.clause_of_token(_token_at(s, a.start)) for a in acts}
     act_tokens = sorted(_token_at(s, a.start) for a in acts)
+    act_ends = {_token_at(s, a.end - 1) for a in acts}
     roles: dict[str, str] = {}
+    strong: set[str] = set()
+    firsts = {first for _, _, _, first, _ in s.actors}
     for _, _, info, first, last in s.actors:
         if s.clause_of_token(first) not in clauses_of_acts:
             continue
+        if info.generic and last + 1 < len(s.toks) and s.toks[last + 1].text in _AFFILIATION \
+                and {last + 2, last + 3} & firsts:
+            # "فصائل تابعة للحكومة السورية": the party is the one it belongs to, named next.
+            continue
         before = {first - d for d in range(1, _ROLE_WINDOW + 1)}
+        if first - 1 in source_ends or (first - 2 in source_ends
+                                        and s.toks[first - 1].text in _SOURCE_HEADS):
+            # "أعلنت وزارة الدفاع ...", "أفاد المرصد": who tells of the act, not a party.
+            continue
         if info.side == "civilian":
             roles.setdefault(info.name, "target")
             continue
         if any(s.toks[j].text in lex.between for j in before if j >= 0):
             continue
-        if before & agent_ends:
+        if before & agent_ends or ({first - 1, first - 2} & act_ends
+                                   and _genitive_l(s.toks[first].text)):
+            # "من قبل X", "بنيران X", and "قصف لقوات النظام", "هجوما انتحاريا لتنظيم
+            # الدولة" (the act noun's agent by ل, an adjective between them at most).
             roles[info.name] = "attacker"
+            strong.add(info.name)
         elif first - 1 in target_ends or (first - 2 in target_ends and \
                 s.toks[first - 1].text in ("ل", "من", "في", "التابعه", "تابعه")):
             roles.setdefault(info.name, "target")
@@ -339,10 +361,27 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     if sum(1 for r in roles.values() if r == "attacker") > 1:
         # Two attackers in one clause: the first one named after (or before) the act is it,
         # the others are the other party of the act.
+        # An attacker an agent phrase names wins over one the word order suggests.
         names = [info.name for _, _, info, _, _ in s.actors if roles.get(info.name) == "attacker"]
+        names = sorted(dict.fromkeys(names), key=lambda n: n not in strong)
         for name in names[1:]:
             roles[name] = "target"
     return roles
+
+
+# After a generic party, before the actor it belongs to ("مجموعات تابعة لقسد").
+_AFFILIATION = frozenset({"تابعه", "التابعه", "تابع", "التابع", "مواليه", "المواليه", "موالي",
+                          "الموالي", "المرتبطه", "مرتبطه", "المدعومه", "مدعومه", "المحسوبه",
+                          "محسوبه"})
+# Words between a source verb and the actor it names ("أفاد مصدر في الأسايش").
+_SOURCE_HEADS = frozenset({"مصدر", "مصادر", "بيان", "مسؤول", "متحدث", "المتحدث", "ناطق",
+                           "قائد", "قياده", "مراسل", "اعلام", "وكاله"})
+
+
+def _genitive_l(word: str) -> bool:
+    """A name with the preposition ل on it ("لقوات", "للطيران", "لتنظيم"): right after an
+    act noun it names the act's author."""
+    return word.startswith("ل") and len(word) > 3
 
 
 def _token_at(s: ArSentence, orig_pos: int) -> int:

@@ -1,0 +1,81 @@
+"""Mechanisms the Arabic round 2 (h-arab2) added, each on sentences of its own: a ceasefire
+names no act, a past recalled by "بعد أيام من" is background, a source is no party, an act
+noun's agent by ل outranks a subject the word order suggests, a generic party affiliated to
+a named one gives way to it, places that only locate a nearer place, and a weekday after
+"اليوم" naming the day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tests.support.reference import shipped_reference
+from tracker.core.dates import resolve_phrase
+from tracker.core.lang.ar_frontend import read_arabic
+from tracker.core.lang.ar_lexicon import ArabicLexicon
+from tracker.core.lang.ar_reading import assign_roles, read_sentence
+
+PUBLISHED = datetime(2019, 3, 12, 9, 0, tzinfo=UTC)  # a Tuesday
+
+
+@pytest.fixture(scope="module")
+def lex() -> ArabicLexicon:
+    lexicon = shipped_reference().arabic
+    assert lexicon is not None
+    return lexicon
+
+
+@pytest.mark.parametrize("sentence", [
+    "أكد الطرفان التزامهما باتفاق وقف إطلاق النار في المنطقة.",
+    "ويسري في المنطقة وقف لإطلاق النار بموجب تفاهم موسكو.",
+    "ويأتي اللقاء بعد أيام من سيطرة قوات النظام على مدينة خان شيخون.",
+    "وشهدت الأيام الماضية مواجهات متفرقة في محيط الحسكة.",
+])
+def test_no_act(lex: ArabicLexicon, sentence: str) -> None:
+    assert read_sentence(lex, sentence).acts == []
+
+
+def _roles(lex: ArabicLexicon, sentence: str) -> dict[str, str]:
+    s = read_sentence(lex, sentence)
+    assert s.acts, sentence
+    return assign_roles(lex, s, s.acts)
+
+
+def test_a_source_is_no_party(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "أعلنت وزارة الدفاع التركية مقتل جندي بقصف نفذته قوات النظام على "
+                        "نقطة المراقبة.")
+    assert roles.get("Syrian government forces") == "attacker"
+    assert "Turkish Armed Forces" not in roles
+
+
+def test_agent_by_lam_outranks_the_subject(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "الأمن الداخلي يحبط هجوما انتحاريا لتنظيم الدولة على حاجز في الميادين")
+    assert roles["Islamic State"] == "attacker"
+    assert roles["General Security"] == "target"
+
+
+def test_agent_by_fire(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "أصيب عنصران من الجيش باستهداف بنيران قسد قرب دير حافر")
+    assert roles["Syrian Democratic Forces"] == "attacker"
+
+
+def test_a_massacre_is_an_act_of_its_subject(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "ارتكبت قوات النظام، اليوم السبت، مجزرة جديدة بحق عمال الزيتون")
+    assert roles["Syrian government forces"] == "attacker"
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("قصفت قوات النظام قرية قوقفين بجبل الزاوية في ريف إدلب الجنوبي.", "Qoqfin"),
+    ("شهد محيط حي الشيخ مقصود في مدينة حلب اشتباكات عنيفة.", "Sheikh Maqsood"),
+])
+def test_places_that_only_locate(lex: ArabicLexicon, text: str, place: str) -> None:
+    acts = read_arabic(lex, "", text, PUBLISHED, UTC)
+    assert acts and acts[0].place is not None and acts[0].place.name == place
+
+
+def test_a_weekday_after_today_names_the_day(lex: ArabicLexicon) -> None:
+    # Told on Tuesday after midnight about Monday evening.
+    s = read_sentence(lex, "سيطرت قوات النظام مساء اليوم الاثنين على البلدة.")
+    assert [d.kind for d in s.dates] == ["weekday"]
+    assert resolve_phrase(s.dates[0], PUBLISHED).date == date(2019, 3, 11)
