@@ -190,7 +190,8 @@ def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
         inside = act.clause[0] <= p.start < act.clause[1]
         return min(abs(p.start - act.start), abs(p.end - act.end)) + (0 if inside else 150)
 
-    res = resolve_phrase(min(s.dates, key=cost), published)
+    days = [p for p in s.dates if p.kind != "month"] or s.dates
+    res = resolve_phrase(min(days, key=cost), published)
     day = published.date()
     if res.date is None or res.date > day + timedelta(days=1):
         return None

@@ -88,7 +88,7 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
                      for k in range(m.first, m.last + 1)}
     s.places = _places(lex, s, st, dated)
     background_tokens = {m.first for m in lex.background.find(toks, st)}
-    _acts(lex, s, st, taken, background_tokens)
+    _acts(lex, s, st, taken, background_tokens, dated)
     return s
 
 
@@ -100,9 +100,11 @@ def _orig(norm: Normalised, m: PhraseMatch[Any]) -> tuple[int, int]:
 
 
 def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
-          taken: set[int], background_tokens: set[int]) -> None:
+          taken: set[int], background_tokens: set[int], named: set[int]) -> None:
     """Acts of the sentence: act words not inside an actor's name, not negated, not unreal
-    (denied, threatened, intended), not in a clause recalling the past."""
+    (denied, threatened, intended), not in a clause recalling the past.  The words of an
+    actor's name or a date phrase between an unreal cue and the act do not count towards its
+    reach ("هددت القوات الروسية في 13 آب/أغسطس بقصف ...")."""
     toks = s.toks
     unreal = lex.unreal.find(toks, st)
     cues = lex.weapon_cues.find(toks, st)
@@ -115,7 +117,7 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
         if _negated(lex, s, m):
             s.rejected.append(f"negated: '{words}'")
             continue
-        if any(u.last < m.first and m.first - u.last <= _UNREAL_WINDOW
+        if any(u.last < m.first and _reach(u.last, m.first, named) <= _UNREAL_WINDOW
                and s.clause_of_token(u.first) == clause for u in unreal):
             s.rejected.append(f"denied, threatened or intended: '{words}'")
             continue
@@ -132,6 +134,11 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
         c0, c1 = s.norm.original_span(cs, max(cs + 1, ce))
         s.acts.append(Act(o_start, o_end, s.text[o_start:o_end], SUB_TO_TYPE[sub], sub,
                           specific, False, False, False, (c0, c1)))
+
+
+def _reach(cue: int, act: int, named: set[int]) -> int:
+    """Words from a cue to the act, the words of names and dates left out."""
+    return sum(1 for k in range(cue + 1, act + 1) if k not in named)
 
 
 def _negated(lex: ArabicLexicon, s: ArSentence, m: PhraseMatch[str]) -> bool:
@@ -292,15 +299,27 @@ def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[
             phrase = DatePhrase("days_ago", start, end, "", (2,))
         elif kind == "weekday":
             phrase = DatePhrase("weekday", start, end, "", (0, value))
-        elif kind == "month" and m.first > 0 and toks[m.first - 1].text.isdigit():
-            day = int(toks[m.first - 1].text)
+        elif kind == "month":
+            # "آذار/مارس": the second name of a month pair is the same month.
+            after = m.last + 1
+            nxt = hits[n + 1] if n + 1 < len(hits) else None
+            if nxt is not None and nxt.value[0] == "month" and nxt.first - m.last <= 2:
+                skip.add(n + 1)
+                after, end = nxt.last + 1, nxt.end
             year = 0
-            if m.last + 1 < len(toks) and toks[m.last + 1].text.isdigit() \
-                    and len(toks[m.last + 1].text) == 4:
-                year = int(toks[m.last + 1].text)
-                end = toks[m.last + 1].end
-            if 1 <= day <= 31:
-                phrase = DatePhrase("dmy", toks[m.first - 1].start, end, "", (day, value, year))
+            if after < len(toks) and toks[after].text.isdigit() and len(toks[after].text) == 4:
+                year = int(toks[after].text)
+                end = toks[after].end
+            if m.first > 0 and toks[m.first - 1].text.isdigit():
+                day = int(toks[m.first - 1].text)
+                if 1 <= day <= 31:
+                    phrase = DatePhrase("dmy", toks[m.first - 1].start, end, "",
+                                        (day, value, year))
+            elif year or (m.first > 0 and toks[m.first - 1].text in _MONTH_HEADS):
+                # A month without a day ("في آذار 2015", "مطلع تشرين الأول"): precision 4,
+                # used only when the sentence names no day (see ar_frontend._own_date).  A
+                # year or a head word is required: "آب" is also the end of "باب".
+                phrase = DatePhrase("month", start, end, "", (0, value, year))
         if phrase is not None:
             o0, o1 = s.norm.original_span(phrase.start, phrase.end)
             out.append(DatePhrase(phrase.kind, o0, o1, s.text[o0:o1], phrase.values))
@@ -346,10 +365,11 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             continue
         if any(s.toks[j].text in lex.between for j in before if j >= 0):
             continue
-        if before & agent_ends or ({first - 1, first - 2} & act_ends
-                                   and _genitive_l(s.toks[first].text)):
-            # "من قبل X", "بنيران X", and "قصف لقوات النظام", "هجوما انتحاريا لتنظيم
-            # الدولة" (the act noun's agent by ل, an adjective between them at most).
+        if before & agent_ends or first - 1 in act_ends or (
+                first - 2 in act_ends and _genitive_l(s.toks[first].text)):
+            # "من قبل X", "بنيران X", an actor right after the act word ("قصفت قوات
+            # النظام", "لهجوم قوات الاحتلال"), and "هجوما انتحاريا لتنظيم الدولة" (the act
+            # noun's agent by ل, an adjective between them at most).
             roles[info.name] = "attacker"
             strong.add(info.name)
         elif first - 1 in target_ends or (first - 2 in target_ends and \
@@ -369,6 +389,9 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     return roles
 
 
+# Words before a month named without a day.
+_MONTH_HEADS = frozenset({"في", "خلال", "مطلع", "اواخر", "اوايل", "منتصف", "شهر", "نهايه",
+                          "بدايه", "اوسط"})
 # After a generic party, before the actor it belongs to ("مجموعات تابعة لقسد").
 _AFFILIATION = frozenset({"تابعه", "التابعه", "تابع", "التابع", "مواليه", "المواليه", "موالي",
                           "الموالي", "المرتبطه", "مرتبطه", "المدعومه", "مدعومه", "المحسوبه",
