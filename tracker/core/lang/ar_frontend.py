@@ -106,12 +106,18 @@ def _frames(lex: ArabicLexicon, s: ArSentence, i: int, published: datetime) -> l
     return out
 
 
+# UCDP precision of a country-wide place.
+_COUNTRY = 6
+
+
 def _place_for(s: ArSentence, act: Act) -> tuple[PlaceMention | None, str]:
     """The place nearest the act in its sentence: same clause first, a launch site never,
     the most precise on ties; "near X" gives precision 2 as in English."""
     best: tuple[float, PlaceMention, str] | None = None
     for pm, context in s.places:
-        if context == "origin" or _locates_previous(s, pm):
+        if context == "origin" or pm.place.precision >= _COUNTRY or _locates_previous(s, pm):
+            # The country ("شمال غربي سوريا") locates nothing: a neighbour's or the title's
+            # place is nearer the act.
             continue
         gap = pm.start - act.end if pm.start >= act.end else act.start - pm.end
         score = float(max(gap, 0))

@@ -129,6 +129,11 @@ def _actor_phrases(data: Mapping[str, Any], registry: ActorRegistry) -> list[tup
     return out
 
 
+# Head nouns of curated sites' Arabic names; the name of two words or more after them is the
+# site too ("نقطة المراقبة التركية في شير مغار").
+_SITE_HEADS = frozenset({"نقطه", "قاعده", "مطار"})
+
+
 def _place_index(
     places: Sequence[Place], stop: set[str]
 ) -> PhraseIndex[tuple[Place, ...]]:
@@ -141,13 +146,18 @@ def _place_index(
             if not _is_arabic(alias):
                 continue
             key = normalise_key(alias)
-            if key in stop or len(key.replace(" ", "")) < 3:
-                continue
-            if not p.curated and " " not in key and len(key) < _MIN_BULK_LETTERS:
-                continue
-            cands = by_key.setdefault(key, [])
-            if not any(c.name == p.name and c.admin1 == p.admin1 for c in cands):
-                cands.append(p)
+            keys = [key]
+            head, _, rest = key.partition(" ")
+            if p.curated and head in _SITE_HEADS and " " in rest:
+                keys.append(rest)  # "نقطة شير مغار" is also written "... في شير مغار"
+            for key in keys:
+                if key in stop or len(key.replace(" ", "")) < 3:
+                    continue
+                if not p.curated and " " not in key and len(key) < _MIN_BULK_LETTERS:
+                    continue
+                cands = by_key.setdefault(key, [])
+                if not any(c.name == p.name and c.admin1 == p.admin1 for c in cands):
+                    cands.append(p)
     return PhraseIndex((k, tuple(v)) for k, v in by_key.items())
 
 
