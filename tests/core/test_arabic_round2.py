@@ -79,3 +79,47 @@ def test_a_weekday_after_today_names_the_day(lex: ArabicLexicon) -> None:
     s = read_sentence(lex, "سيطرت قوات النظام مساء اليوم الاثنين على البلدة.")
     assert [d.kind for d in s.dates] == ["weekday"]
     assert resolve_phrase(s.dates[0], PUBLISHED).date == date(2019, 3, 11)
+
+
+def test_a_source_named_twice_is_still_no_party(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "قالت قوات سوريا الديمقراطية (قسد) إن فصائل تابعة للحكومة السورية "
+                        "شنت هجوما على قرية الجلبية")
+    assert roles.get("Syrian government forces") == "attacker"
+    assert "Syrian Democratic Forces" not in roles
+
+
+def test_the_party_fought_with_is_the_target(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "دخلت قوات الأسد المدينة بعد معارك مع الفصائل")
+    assert roles["Syrian government forces"] == "attacker"
+    assert roles["Opposition armed groups (unnamed)"] == "target"
+
+
+def test_a_site_after_its_target_noun_stays_the_target(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "غارات جوية استهدفت موقعا للجيش التركي في بليون")
+    assert roles.get("Turkish Armed Forces") != "attacker"
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("قتل مدنيون بغارات روسية على ريفي حلب الغربي وإدلب.", "western Aleppo countryside"),
+    ("قصفت قوات النظام نقطة المراقبة التركية في شير مغار.", "Sher Mughar observation post"),
+])
+def test_more_place_forms(lex: ArabicLexicon, text: str, place: str) -> None:
+    acts = read_arabic(lex, "", text, PUBLISHED, UTC)
+    assert acts and acts[0].place is not None and acts[0].place.name == place
+
+
+def test_the_country_locates_no_act(lex: ArabicLexicon) -> None:
+    acts = read_arabic(lex, "غارات روسية على كفرنبل",
+                       "قتل مدنيون بغارات روسية على مناطق في شمال غربي سوريا.", PUBLISHED, UTC)
+    assert acts and acts[0].place is not None and acts[0].place.name == "Kafranbel"
+
+
+def test_a_month_without_a_day_dates_an_old_act(lex: ArabicLexicon) -> None:
+    s = read_sentence(lex, "قصفت قوات النظام البلدة في آذار 2015.")
+    assert [(d.kind, d.values) for d in s.dates] == [("month", (0, 3, 2015))]
+    assert read_sentence(lex, "أغلق باب المعبر.").dates == []  # "آب" inside "باب"
+
+
+def test_a_habit_is_no_event(lex: ArabicLexicon) -> None:
+    s = read_sentence(lex, "وتتوغل القوات الإسرائيلية بشكل شبه يومي في ريف القنيطرة.")
+    assert s.acts == [] and s.rejected

@@ -33,6 +33,7 @@ class ArabicLexicon:
     negation: frozenset[str]
     unreal: PhraseIndex[str]
     background: PhraseIndex[str]
+    habitual: PhraseIndex[str]  # anywhere in the clause: a habit, not one event
     target_cues: PhraseIndex[str]
     agent_cues: PhraseIndex[str]
     source_cues: PhraseIndex[str]  # before an actor that only tells of the act
@@ -226,6 +227,7 @@ def build_arabic_lexicon(
         negation=frozenset(normalise_key(w) for w in _words(data, "cues", "negation")),
         unreal=PhraseIndex(_tagged(_words(data, "cues", "unreal"), "unreal")),
         background=PhraseIndex(_tagged(_words(data, "cues", "background"), "background")),
+        habitual=PhraseIndex(_tagged(_words(data, "cues", "habitual"), "habitual")),
         target_cues=PhraseIndex(_tagged(_words(data, "cues", "target"), "target")),
         agent_cues=PhraseIndex(_tagged(_words(data, "cues", "agent"), "agent")),
         source_cues=PhraseIndex(_tagged(_words(data, "cues", "source"), "source")),

@@ -88,6 +88,10 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
                      for k in range(m.first, m.last + 1)}
     s.places = _places(lex, s, st, dated)
     background_tokens = {m.first for m in lex.background.find(toks, st)}
+    # A habit is background wherever its words stand in the clause: mark the clause's start.
+    for m in lex.habitual.find(toks, st):
+        c0 = s.spans[s.clause_of_token(m.first)][0]
+        background_tokens.add(next(k for k, t in enumerate(toks) if t.end > c0))
     _acts(lex, s, st, taken, background_tokens, dated)
     return s
 
@@ -223,6 +227,13 @@ def _countryside(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int
             d = lex.directions.match_at(s.toks, last + 1, st)
             if d is not None:
                 direction, last = d.value, d.last
+        if s.toks[k].text.endswith("ريفي") and last + 1 < len(s.toks) \
+                and s.toks[last + 1].text.startswith("و"):
+            # The dual "ريفي حلب الغربي وإدلب": the second governorate is a countryside too,
+            # not its city; the first region stands for the phrase.
+            second = lex.governorates.match_at(s.toks, last + 1, st)
+            if second is not None:
+                last = second.last
     elif any(stem.startswith("ال") and stem[2:] in lex.countryside for stem, _ in st[k]):
         # "الريف الجنوبي الغربي لمحافظة السويداء", "الريف الشمالي لإدلب"
         d = lex.directions.match_at(s.toks, k + 1, st)
@@ -348,17 +359,27 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     roles: dict[str, str] = {}
     strong: set[str] = set()
     firsts = {first for _, _, _, first, _ in s.actors}
+    told: dict[str, int] = {}  # a source actor -> the last token of its mention
     for _, _, info, first, last in s.actors:
+        if info.name in told and first - told[info.name] <= 2:
+            told[info.name] = last  # "قالت قوات سوريا الديمقراطية (قسد)": the same source
+            continue
+        before = {first - d for d in range(1, _ROLE_WINDOW + 1)}
         if s.clause_of_token(first) not in clauses_of_acts:
+            if before & agent_ends and info.side != "civilian":
+                # "بمقتل عنصرين من الجيش بنيران قسد، ... إطلاق نار": an agent phrase names
+                # the attacker wherever the clause of the act word is.
+                roles.setdefault(info.name, "attacker")
+                strong.add(info.name)
             continue
         if info.generic and last + 1 < len(s.toks) and s.toks[last + 1].text in _AFFILIATION \
                 and {last + 2, last + 3} & firsts:
             # "فصائل تابعة للحكومة السورية": the party is the one it belongs to, named next.
             continue
-        before = {first - d for d in range(1, _ROLE_WINDOW + 1)}
         if first - 1 in source_ends or (first - 2 in source_ends
                                         and s.toks[first - 1].text in _SOURCE_HEADS):
             # "أعلنت وزارة الدفاع ...", "أفاد المرصد": who tells of the act, not a party.
+            told[info.name] = last
             continue
         if info.side == "civilian":
             roles.setdefault(info.name, "target")
@@ -366,7 +387,8 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
         if any(s.toks[j].text in lex.between for j in before if j >= 0):
             continue
         if before & agent_ends or first - 1 in act_ends or (
-                first - 2 in act_ends and _genitive_l(s.toks[first].text)):
+                first - 2 in act_ends and first - 1 not in target_ends
+                and _genitive_l(s.toks[first].text)):
             # "من قبل X", "بنيران X", an actor right after the act word ("قصفت قوات
             # النظام", "لهجوم قوات الاحتلال"), and "هجوما انتحاريا لتنظيم الدولة" (the act
             # noun's agent by ل, an adjective between them at most).
