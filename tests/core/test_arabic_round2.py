@@ -123,3 +123,18 @@ def test_a_month_without_a_day_dates_an_old_act(lex: ArabicLexicon) -> None:
 def test_a_habit_is_no_event(lex: ArabicLexicon) -> None:
     s = read_sentence(lex, "وتتوغل القوات الإسرائيلية بشكل شبه يومي في ريف القنيطرة.")
     assert s.acts == [] and s.rejected
+
+
+@pytest.mark.parametrize(("sentence", "day"), [
+    ("قصفت قوات النظام البلدة في الثامن من آذار.", date(2019, 3, 8)),
+    ("قصفت قوات النظام البلدة في الحادي عشر من آذار.", date(2019, 3, 11)),
+    ("قصفت قوات النظام البلدة في الحادي والعشرين من شباط/فبراير.", date(2019, 2, 21)),
+])
+def test_ordinal_days(lex: ArabicLexicon, sentence: str, day: date) -> None:
+    s = read_sentence(lex, sentence)
+    assert [d.kind for d in s.dates] == ["dmy"]
+    assert resolve_phrase(s.dates[0], PUBLISHED).date == day
+
+
+def test_a_full_ceasefire_is_no_fire(lex: ArabicLexicon) -> None:
+    assert read_sentence(lex, "اتفاق آذار نص على وقف شامل لإطلاق النار بين الطرفين.").acts == []

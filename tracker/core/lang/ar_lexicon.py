@@ -48,6 +48,7 @@ class ArabicLexicon:
     bare_directions: PhraseIndex[str]  # جنوب -> "south" (before a governorate's name)
     regions: Mapping[tuple[str, str], Place]  # (admin1, direction or "") -> region place
     dates: PhraseIndex[tuple[str, int]]  # (kind, value)
+    ordinals: Mapping[str, int]  # normalised ordinal day ("الثامن", "الحادي عشر") -> day
     time_words: frozenset[str]  # every word of a date phrase (asides between commas)
     numbers: Mapping[str, int]  # normalised word -> value (units, tens)
     teens_first: Mapping[str, int]
@@ -242,6 +243,7 @@ def build_arabic_lexicon(
         bare_directions=PhraseIndex(_table(data, "places", "bare_directions").items()),
         regions=_regions(places),
         dates=PhraseIndex(date_pairs),
+        ordinals={normalise_key(w): int(v) for w, v in _table(data, "dates", "ordinals").items()},
         time_words=frozenset(w for phrase, _ in date_pairs for w in normalise_key(phrase).split()),
         numbers=_numbers(data),
         teens_first={normalise_key(w): int(v)

@@ -82,7 +82,7 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
     s.actors = [(*_orig(norm, m), m.value, m.first, m.last) for m in actor_hits]
     taken = {k for m in actor_hits for k in range(m.first, m.last + 1)}
     date_hits = lex.dates.find(toks, st)
-    s.dates = _dates(s, date_hits)
+    s.dates = _dates(lex, s, date_hits)
     # Words of a date phrase ("تشرين الأول") are never place names.
     dated = taken | {k for m in date_hits if m.value[0] != "part"
                      for k in range(m.first, m.last + 1)}
@@ -140,6 +140,12 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
                           specific, False, False, False, (c0, c1)))
 
 
+# Between "وقف" and "إطلاق النار" in a ceasefire ("وقفا شاملا لإطلاق النار").
+_CEASEFIRE_ADJECTIVES = frozenset({"شامل", "كامل", "فوري", "دايم", "تام", "مؤقت", "جديد",
+                                   "شاملا", "كاملا", "فوريا", "دايما", "تاما", "مؤقتا",
+                                   "جديدا"})
+
+
 def _reach(cue: int, act: int, named: set[int]) -> int:
     """Words from a cue to the act, the words of names and dates left out."""
     return sum(1 for k in range(cue + 1, act + 1) if k not in named)
@@ -149,6 +155,9 @@ def _negated(lex: ArabicLexicon, s: ArSentence, m: PhraseMatch[str]) -> bool:
     """"لم تقصف", "عدم استهداف": a negation word right before the act word (or on it)."""
     if m.first > 0 and s.toks[m.first - 1].text in lex.negation:
         return True
+    if m.first > 1 and s.toks[m.first - 2].text in ("وقف", "وقفا") and \
+            s.toks[m.first - 1].text in _CEASEFIRE_ADJECTIVES:
+        return True  # "وقف شامل لإطلاق النار": a ceasefire, no fire
     return m.first > 1 and s.toks[m.first - 2].text in lex.negation and \
         s.toks[m.first - 1].text in ("يتم", "تتم", "تم", "يجر", "تجر", "يحصل", "يحدث", "يكن",
                                       "تكن", "يقع", "تقع")
@@ -273,7 +282,23 @@ def _bare_direction(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, 
 # ------------------------------------------------------------------ dates
 
 
-def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[DatePhrase]:
+def _ordinal_day(lex: ArabicLexicon, toks: Sequence[Token], k: int) -> tuple[int, int] | None:
+    """"الثامن من" / "الحادي والعشرين من" ending right before token ``k`` (the month): the day
+    and the index of its first token."""
+    if k < 2 or toks[k - 1].text != "من":
+        return None
+    for n in (2, 1):
+        if k - 1 - n < 0:
+            continue
+        words = " ".join(t.text for t in toks[k - 1 - n : k - 1])
+        day = lex.ordinals.get(words)
+        if day is not None:
+            return day, k - 1 - n
+    return None
+
+
+def _dates(lex: ArabicLexicon, s: ArSentence,
+           hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[DatePhrase]:
     """Date phrases as the English resolver reads them (kinds today, yesterday, days_ago,
     weekday, dmy), with their words as written.  Of a night between two days ("ليل الأربعاء -
     الخميس") the first day is the act's."""
@@ -321,7 +346,11 @@ def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[
             if after < len(toks) and toks[after].text.isdigit() and len(toks[after].text) == 4:
                 year = int(toks[after].text)
                 end = toks[after].end
-            if m.first > 0 and toks[m.first - 1].text.isdigit():
+            ordinal = _ordinal_day(lex, toks, m.first)
+            if ordinal is not None:
+                phrase = DatePhrase("dmy", toks[ordinal[1]].start, end, "",
+                                    (ordinal[0], value, year))
+            elif m.first > 0 and toks[m.first - 1].text.isdigit():
                 day = int(toks[m.first - 1].text)
                 if 1 <= day <= 31:
                     phrase = DatePhrase("dmy", toks[m.first - 1].start, end, "",
@@ -404,10 +433,16 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
         # Two attackers in one clause: the first one named after (or before) the act is it,
         # the others are the other party of the act.
         # An attacker an agent phrase names wins over one the word order suggests.
+        # Two actors joined by "و" ("قوات النظام والطيران الروسي قصفت") act together.
         names = [info.name for _, _, info, _, _ in s.actors if roles.get(info.name) == "attacker"]
         names = sorted(dict.fromkeys(names), key=lambda n: n not in strong)
+        joined = {info.name for (_, _, info, first, _), (_, _, prev, _, plast)
+                  in zip(s.actors[1:], s.actors, strict=False)
+                  if first == plast + 1 and s.toks[first].text.startswith("و")
+                  and roles.get(prev.name) == "attacker"}
         for name in names[1:]:
-            roles[name] = "target"
+            if name not in joined:
+                roles[name] = "target"
     return roles
 
 
