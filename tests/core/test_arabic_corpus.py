@@ -16,14 +16,14 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 # set -> metric -> floor (a little under the figure recorded in eval/HISTORY.md)
 FLOORS = {
     "arabic1": {"violation_f1": 0.88, "date_accuracy": 0.95, "location_within_15km": 0.85,
-                "fatalities_exact": 0.68, "attacker_side_correct": 0.68},
+                "fatalities_exact": 0.80, "attacker_side_correct": 0.80},
     "arabic2": {"violation_f1": 0.87, "date_accuracy": 0.93, "location_within_15km": 0.89,
-                "fatalities_exact": 0.71, "attacker_side_correct": 0.75},
+                "fatalities_exact": 0.84, "attacker_side_correct": 0.75},
     # The blind sets of stop 16 (40 reports each), development data from round 2 on.
     "arblind1": {"violation_f1": 0.86, "date_accuracy": 0.92, "location_within_15km": 0.82,
-                 "fatalities_exact": 0.71, "attacker_side_correct": 0.61},
+                 "fatalities_exact": 0.76, "attacker_side_correct": 0.61},
     "arblind2": {"violation_f1": 0.88, "date_accuracy": 0.92, "location_within_15km": 0.83,
-                 "fatalities_exact": 0.78, "attacker_side_correct": 0.72},
+                 "fatalities_exact": 0.83, "attacker_side_correct": 0.72},
 }
 
 

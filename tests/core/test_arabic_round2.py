@@ -15,6 +15,7 @@ from tracker.core.dates import resolve_phrase
 from tracker.core.lang.ar_frontend import read_arabic
 from tracker.core.lang.ar_lexicon import ArabicLexicon
 from tracker.core.lang.ar_reading import assign_roles, read_sentence
+from tracker.core.lang.ar_tolls import extract_toll
 
 PUBLISHED = datetime(2019, 3, 12, 9, 0, tzinfo=UTC)  # a Tuesday
 
@@ -138,3 +139,14 @@ def test_ordinal_days(lex: ArabicLexicon, sentence: str, day: date) -> None:
 
 def test_a_full_ceasefire_is_no_fire(lex: ArabicLexicon) -> None:
     assert read_sentence(lex, "اتفاق آذار نص على وقف شامل لإطلاق النار بين الطرفين.").acts == []
+
+
+@pytest.mark.parametrize(("sentences", "killed"), [
+    (["قصفت قوات النظام البلدة.", "وأكد الدفاع المدني عدم تسجيل إصابات بشرية."], 0),
+    (["توغلت دورية في القرية ثم انسحبت دون تسجيل اعتقالات أو إصابات."], 0),
+    (["أصيب طفل بالقصف، ولم تُسجل أي وفيات."], 0),
+    (["قتلت ثلاث معلمات وطالبة بالقصف."], 4),
+    (["قتل ٥ مدنيين بالقصف ولم تسجل إصابات أخرى."], 5),
+])
+def test_more_toll_forms(lex: ArabicLexicon, sentences: list[str], killed: int) -> None:
+    assert extract_toll(lex, sentences).best == killed
