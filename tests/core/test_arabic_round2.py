@@ -150,3 +150,14 @@ def test_a_full_ceasefire_is_no_fire(lex: ArabicLexicon) -> None:
 ])
 def test_more_toll_forms(lex: ArabicLexicon, sentences: list[str], killed: int) -> None:
     assert extract_toll(lex, sentences).best == killed
+
+
+def test_a_direction_adjective_before_a_governorate_only_locates(lex: ArabicLexicon) -> None:
+    acts = read_arabic(lex, "", "استهدفت قوات النظام منازل في قرية منطف جنوبي إدلب بمسيرات.",
+                       PUBLISHED, UTC)
+    assert acts and acts[0].place is not None and acts[0].place.name == "Moataf"
+
+
+def test_the_pluperfect_recalls_the_past(lex: ArabicLexicon) -> None:
+    s = read_sentence(lex, "وكانت أنقرة قد أطلقت عمليتها العسكرية، وسيطرت الفصائل على تل أبيض.")
+    assert s.acts == []

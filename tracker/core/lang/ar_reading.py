@@ -88,6 +88,12 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
                      for k in range(m.first, m.last + 1)}
     s.places = _places(lex, s, st, dated)
     background_tokens = {m.first for m in lex.background.find(toks, st)}
+    if toks and toks[0].text in _PLUPERFECT and any(t.text == "قد" for t in toks[1:6]):
+        # "وكانت أنقرة قد أطلقت ...": the pluperfect tells what had happened before, in
+        # every clause of the sentence.
+        background_tokens.update({min(k for k, t in enumerate(toks)
+                                      if s.clause_of_token(k) == c) for c in
+                                  {s.clause_of_token(k) for k in range(len(toks))}})
     # A habit is background wherever its words stand in the clause: mark the clause's start.
     for m in lex.habitual.find(toks, st):
         c0 = s.spans[s.clause_of_token(m.first)][0]
@@ -446,6 +452,8 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     return roles
 
 
+# A sentence opening "وكان(ت) ... قد" + verb recalls events before the report's.
+_PLUPERFECT = frozenset({"وكان", "وكانت", "كان", "كانت"})
 # Words before a month named without a day.
 _MONTH_HEADS = frozenset({"في", "خلال", "مطلع", "اواخر", "اوايل", "منتصف", "شهر", "نهايه",
                           "بدايه", "اوسط"})
