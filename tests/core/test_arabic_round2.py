@@ -161,3 +161,16 @@ def test_a_direction_adjective_before_a_governorate_only_locates(lex: ArabicLexi
 def test_the_pluperfect_recalls_the_past(lex: ArabicLexicon) -> None:
     s = read_sentence(lex, "وكانت أنقرة قد أطلقت عمليتها العسكرية، وسيطرت الفصائل على تل أبيض.")
     assert s.acts == []
+
+
+def test_fire_verb_and_object_apart(lex: ArabicLexicon) -> None:
+    roles = _roles(lex, "أطلقت القوات الإسرائيلية، اليوم الخميس، النار على رعاة أغنام قرب "
+                        "بلدة بئر عجم")
+    assert roles["Israeli forces"] == "attacker"
+
+
+def test_the_same_forces_are_the_attacker_named_before(lex: ArabicLexicon) -> None:
+    acts = read_arabic(lex, "", "أطلقت القوات الإسرائيلية النار على رعاة قرب بئر عجم. "
+                                "وأضافت القناة أن القوات ذاتها استهدفت بقذيفتي مدفعية أراضي "
+                                "جباتا الخشب.", PUBLISHED, UTC)
+    assert any(a.roles.get("Israeli forces") == "attacker" for a in acts)

@@ -25,6 +25,7 @@ from tracker.core.frames import ActFrame
 from tracker.core.gazetteer import Place, PlaceMention
 from tracker.core.lang.ar_lexicon import ArabicLexicon
 from tracker.core.lang.ar_reading import ArSentence, assign_roles, read_sentence
+from tracker.core.mentions import ActorInfo
 from tracker.core.lang.ar_tolls import extract_toll
 from tracker.core.lang.arabic import split_sentences
 from tracker.core.lang.seam import ActArguments
@@ -43,6 +44,7 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
     sentences = [read_sentence(lex, s.text, s.start) for s in split_sentences(text)]
     head = read_sentence(lex, title) if title.strip() else None
     _disambiguate([*sentences, *([head] if head is not None else [])])
+    _resolve_anaphora(lex, sentences)
     frames = [f for i, s in enumerate(sentences) if s.acts
               for f in _frames(lex, s, i, published)]
     from_title = False
@@ -57,6 +59,31 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
         out.append(_arguments(lex, sentences, head, c, ci, taken, owner, published, tz,
                               from_title))
     return out
+
+
+# "القوات ذاتها", "المجموعات نفسها": the party the report named before.
+_ANAPHORS = frozenset({"ذاتها", "نفسها", "ذاته", "نفسه", "ذاتهم", "انفسهم"})
+
+
+def _resolve_anaphora(lex: ArabicLexicon, sentences: Sequence[ArSentence]) -> None:
+    """A noun with "ذاتها/نفسها" in a sentence with acts and no actor ("وأضافت القناة أن
+    القوات ذاتها استهدفت ...") names the attacker of the nearest earlier sentence, and is read
+    as a mention of it where it stands (so the word order gives its role as for a name)."""
+    last_attacker: ActorInfo | None = None
+    for s in sentences:
+        if s.acts and not s.actors and last_attacker is not None:
+            for k in range(1, len(s.toks)):
+                if s.toks[k].text in _ANAPHORS:
+                    o0, _ = s.norm.original_span(s.toks[k - 1].start, s.toks[k - 1].end)
+                    _, o1 = s.norm.original_span(s.toks[k].start, s.toks[k].end)
+                    s.actors.append((o0, o1, last_attacker, k - 1, k))
+                    break
+        if s.acts and s.actors:
+            roles = assign_roles(lex, s, s.acts)
+            attackers = [info for _, _, info, _, _ in s.actors
+                         if roles.get(info.name) == "attacker"]
+            if attackers:
+                last_attacker = attackers[0]
 
 
 def _disambiguate(sentences: Sequence[ArSentence]) -> None:

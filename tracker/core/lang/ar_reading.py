@@ -118,7 +118,10 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
     toks = s.toks
     unreal = lex.unreal.find(toks, st)
     cues = lex.weapon_cues.find(toks, st)
-    for m in lex.acts.find(toks, st):
+    found = lex.acts.find(toks, st)
+    found += _split_fire(s, st, {k for m in found for k in range(m.first, m.last + 1)})
+    found.sort(key=lambda m: m.first)
+    for m in found:
         if m.first in taken:
             continue
         kind = m.value
@@ -150,6 +153,27 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
 _CEASEFIRE_ADJECTIVES = frozenset({"شامل", "كامل", "فوري", "دايم", "تام", "مؤقت", "جديد",
                                    "شاملا", "كاملا", "فوريا", "دايما", "تاما", "مؤقتا",
                                    "جديدا"})
+
+
+# "أطلقت القوات الإسرائيلية، اليوم الخميس، النار على رعاة": the verb and its object apart.
+_FIRE_VERBS = ("اطلق", "تطلق", "يطلق")
+_FIRE_OBJECTS = frozenset({"النار", "النيران"})
+_FIRE_REACH = 8
+
+
+def _split_fire(s: ArSentence, st: list[list[tuple[str, int]]],
+                used: set[int]) -> list[PhraseMatch[str]]:
+    """"أطلق ... النار" with words between: a clash act on the verb (the contiguous phrase is
+    in the lexicon)."""
+    out: list[PhraseMatch[str]] = []
+    for k, tok in enumerate(s.toks):
+        if k in used or not any(stem.startswith(_FIRE_VERBS) for stem, _ in st[k]):
+            continue
+        # The object may stand past an aside between commas ("، اليوم الخميس،").
+        if any(s.toks[j].text in _FIRE_OBJECTS
+               for j in range(k + 2, min(len(s.toks), k + 1 + _FIRE_REACH))):
+            out.append(PhraseMatch(tok.start, tok.end, "clash", k, k))
+    return out
 
 
 def _reach(cue: int, act: int, named: set[int]) -> int:
