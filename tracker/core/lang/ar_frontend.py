@@ -25,10 +25,10 @@ from tracker.core.frames import ActFrame
 from tracker.core.gazetteer import Place, PlaceMention
 from tracker.core.lang.ar_lexicon import ArabicLexicon
 from tracker.core.lang.ar_reading import ArSentence, assign_roles, read_sentence
-from tracker.core.mentions import ActorInfo
 from tracker.core.lang.ar_tolls import extract_toll
 from tracker.core.lang.arabic import split_sentences
 from tracker.core.lang.seam import ActArguments
+from tracker.core.mentions import ActorInfo
 
 # Sentences after an act, without acts of their own, read for its toll (as in English).
 _DETAIL_SENTENCES = 2
