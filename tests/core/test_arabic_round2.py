@@ -174,3 +174,9 @@ def test_the_same_forces_are_the_attacker_named_before(lex: ArabicLexicon) -> No
                                 "وأضافت القناة أن القوات ذاتها استهدفت بقذيفتي مدفعية أراضي "
                                 "جباتا الخشب.", PUBLISHED, UTC)
     assert any(a.roles.get("Israeli forces") == "attacker" for a in acts)
+
+
+def test_a_following_clause_keeps_the_recalled_time(lex: ArabicLexicon) -> None:
+    s = read_sentence(lex, "وتأتي الجولة بعد أيام من حادثة في حلب، نفت الفصائل مسؤوليتها "
+                           "عنه، أعقبتها غارات روسية على ريف حلب الغربي.")
+    assert s.acts == []

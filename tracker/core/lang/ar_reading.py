@@ -134,7 +134,10 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
                and s.clause_of_token(u.first) == clause for u in unreal):
             s.rejected.append(f"denied, threatened or intended: '{words}'")
             continue
-        if any(b <= m.first and s.clause_of_token(b) == clause for b in background_tokens):
+        if any(b <= m.first and (s.clause_of_token(b) == clause
+                                 or (s.clause_of_token(b) < clause
+                                     and _continues(s, clause)))
+               for b in background_tokens):
             s.rejected.append(f"recalls the past: '{words}'")
             continue
         sub, specific = _KINDS.get(kind, (ARMED_CLASH, False))
@@ -153,6 +156,19 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
 _CEASEFIRE_ADJECTIVES = frozenset({"شامل", "كامل", "فوري", "دايم", "تام", "مؤقت", "جديد",
                                    "شاملا", "كاملا", "فوريا", "دايما", "تاما", "مؤقتا",
                                    "جديدا"})
+
+
+# A clause opening with these goes on with the time of the clause before it ("بعد أيام من
+# حادثة ...، أعقبتها غارات روسية").
+_FOLLOWERS = frozenset({"اعقبتها", "اعقبها", "اعقبه", "تلتها", "تلاها", "تلاه", "تبعتها",
+                        "تبعها", "اعقبته", "تلته"})
+
+
+def _continues(s: ArSentence, clause: int) -> bool:
+    """The clause opens with a word that continues the previous clause's account."""
+    start = s.spans[clause][0]
+    first = next((t for t in s.toks if t.end > start), None)
+    return first is not None and first.text in _FOLLOWERS
 
 
 # "أطلقت القوات الإسرائيلية، اليوم الخميس، النار على رعاة": the verb and its object apart.
