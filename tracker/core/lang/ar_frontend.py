@@ -69,21 +69,29 @@ def _resolve_anaphora(lex: ArabicLexicon, sentences: Sequence[ArSentence]) -> No
     """A noun with "ذاتها/نفسها" in a sentence with acts and no actor ("وأضافت القناة أن
     القوات ذاتها استهدفت ...") names the attacker of the nearest earlier sentence, and is read
     as a mention of it where it stands (so the word order gives its role as for a name)."""
-    last_attacker: ActorInfo | None = None
-    for s in sentences:
-        if s.acts and not s.actors and last_attacker is not None:
-            for k in range(1, len(s.toks)):
-                if s.toks[k].text in _ANAPHORS:
-                    o0, _ = s.norm.original_span(s.toks[k - 1].start, s.toks[k - 1].end)
-                    _, o1 = s.norm.original_span(s.toks[k].start, s.toks[k].end)
-                    s.actors.append((o0, o1, last_attacker, k - 1, k))
-                    break
+    for i, s in enumerate(sentences):
+        if not s.acts or s.actors:
+            continue
+        k = next((k for k in range(1, len(s.toks)) if s.toks[k].text in _ANAPHORS), None)
+        if k is None:
+            continue
+        antecedent = _last_attacker(lex, sentences[:i])
+        if antecedent is not None:
+            o0, _ = s.norm.original_span(s.toks[k - 1].start, s.toks[k - 1].end)
+            _, o1 = s.norm.original_span(s.toks[k].start, s.toks[k].end)
+            s.actors.append((o0, o1, antecedent, k - 1, k))
+
+
+def _last_attacker(lex: ArabicLexicon, earlier: Sequence[ArSentence]) -> ActorInfo | None:
+    """The attacker of the nearest earlier sentence that names one (computed only when an
+    anaphor asks: most items have none)."""
+    for s in reversed(earlier):
         if s.acts and s.actors:
             roles = assign_roles(lex, s, s.acts)
-            attackers = [info for _, _, info, _, _ in s.actors
-                         if roles.get(info.name) == "attacker"]
-            if attackers:
-                last_attacker = attackers[0]
+            for _, _, info, _, _ in s.actors:
+                if roles.get(info.name) == "attacker":
+                    return info
+    return None
 
 
 def _disambiguate(sentences: Sequence[ArSentence]) -> None:
