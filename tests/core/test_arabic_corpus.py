@@ -15,10 +15,15 @@ from tracker.commands.classify import register
 DATA = Path(__file__).resolve().parents[1] / "data"
 # set -> metric -> floor (a little under the figure recorded in eval/HISTORY.md)
 FLOORS = {
-    "arabic1": {"violation_f1": 0.89, "date_accuracy": 0.95, "location_within_15km": 0.85,
-                "fatalities_exact": 0.68, "attacker_side_correct": 0.68},
-    "arabic2": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.89,
-                "fatalities_exact": 0.71, "attacker_side_correct": 0.75},
+    "arabic1": {"violation_f1": 0.88, "date_accuracy": 0.95, "location_within_15km": 0.85,
+                "fatalities_exact": 0.80, "attacker_side_correct": 0.80},
+    "arabic2": {"violation_f1": 0.87, "date_accuracy": 0.93, "location_within_15km": 0.89,
+                "fatalities_exact": 0.84, "attacker_side_correct": 0.75},
+    # The blind sets of stop 16 (40 reports each), development data from round 2 on.
+    "arblind1": {"violation_f1": 0.86, "date_accuracy": 0.97, "location_within_15km": 0.97,
+                 "fatalities_exact": 0.86, "attacker_side_correct": 0.64},
+    "arblind2": {"violation_f1": 0.88, "date_accuracy": 0.92, "location_within_15km": 0.83,
+                 "fatalities_exact": 0.83, "attacker_side_correct": 0.72},
 }
 
 
@@ -27,7 +32,7 @@ def test_the_sets_are_arabic_full_length_labelled_reports() -> None:
         cases = [json.loads(line) for line in
                  (DATA / f"{name}_cases.jsonl").read_text(encoding="utf-8").splitlines()
                  if line.strip()]
-        assert len(cases) >= 50
+        assert len(cases) >= 40
         assert all(c.get("language") == "ar" and "violation" in c["label"] for c in cases)
         assert len({c["id"] for c in cases}) == len(cases)
 

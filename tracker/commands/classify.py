@@ -177,7 +177,25 @@ def run_behaviour(count: int, seed: int) -> dict[str, Any]:
     summary = behaviour.summarise(results)
     summary["seed"] = seed
     summary["cases_per_second"] = round(len(cases) / (time.perf_counter() - started), 1)
+    summary["arabic"] = _run_arabic_behaviour(clf, max(200, count // 4), seed)
     return summary
+
+
+def _run_arabic_behaviour(clf: Any, count: int, seed: int) -> dict[str, Any]:
+    """The Arabic templates (issue 17), from their own random stream so that the English
+    cases of a seed stay the same; summarised apart with the same capabilities."""
+    from tracker.core import behaviour
+    from tracker.core.behaviour_ar import generate_arabic
+
+    places, actors, inside = behaviour_inputs(clf.ref)
+    usable = [p for p in places if p.precision == 1 and p.kind == "settlement"
+              and p.country == "SY" and "(" not in p.name and inside(p)]
+    cases = generate_arabic(usable, actors, count, seed)
+    results = []
+    for case in cases:
+        item = ItemInput(title="", text=case.text, published=case.published)
+        results.append((case, behaviour.check(case, [i.to_dict() for i in clf.classify(item)])))
+    return behaviour.summarise(results)
 
 
 def format_behaviour(summary: dict[str, Any]) -> str:
@@ -189,6 +207,14 @@ def format_behaviour(summary: dict[str, Any]) -> str:
     if weak:
         lines += ["", "templates below 100%"]
         lines += [f"{k:<28} {v:.3f}" for k, v in sorted(weak.items(), key=lambda kv: kv[1])]
+    arabic = summary.get("arabic")
+    if arabic:
+        lines += ["", f"Arabic templates: {arabic['cases']} cases", "capability/type   pass rate"]
+        lines += [f"{k:<17} {v:.3f}" for k, v in arabic["by_capability_and_type"].items()]
+        weak = {k: v for k, v in arabic["by_template"].items() if v < 1.0}
+        if weak:
+            lines += ["", "Arabic templates below 100%"]
+            lines += [f"{k:<28} {v:.3f}" for k, v in sorted(weak.items(), key=lambda kv: kv[1])]
     return "\n".join(lines)
 
 

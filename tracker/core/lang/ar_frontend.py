@@ -11,6 +11,7 @@ and the time zone are passed in.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,6 +28,7 @@ from tracker.core.lang.ar_reading import ArSentence, assign_roles, read_sentence
 from tracker.core.lang.ar_tolls import extract_toll
 from tracker.core.lang.arabic import split_sentences
 from tracker.core.lang.seam import ActArguments
+from tracker.core.mentions import ActorInfo
 
 # Sentences after an act, without acts of their own, read for its toll (as in English).
 _DETAIL_SENTENCES = 2
@@ -42,6 +44,7 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
     sentences = [read_sentence(lex, s.text, s.start) for s in split_sentences(text)]
     head = read_sentence(lex, title) if title.strip() else None
     _disambiguate([*sentences, *([head] if head is not None else [])])
+    _resolve_anaphora(lex, sentences)
     frames = [f for i, s in enumerate(sentences) if s.acts
               for f in _frames(lex, s, i, published)]
     from_title = False
@@ -56,6 +59,39 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
         out.append(_arguments(lex, sentences, head, c, ci, taken, owner, published, tz,
                               from_title))
     return out
+
+
+# "القوات ذاتها", "المجموعات نفسها": the party the report named before.
+_ANAPHORS = frozenset({"ذاتها", "نفسها", "ذاته", "نفسه", "ذاتهم", "انفسهم"})
+
+
+def _resolve_anaphora(lex: ArabicLexicon, sentences: Sequence[ArSentence]) -> None:
+    """A noun with "ذاتها/نفسها" in a sentence with acts and no actor ("وأضافت القناة أن
+    القوات ذاتها استهدفت ...") names the attacker of the nearest earlier sentence, and is read
+    as a mention of it where it stands (so the word order gives its role as for a name)."""
+    for i, s in enumerate(sentences):
+        if not s.acts or s.actors:
+            continue
+        k = next((k for k in range(1, len(s.toks)) if s.toks[k].text in _ANAPHORS), None)
+        if k is None:
+            continue
+        antecedent = _last_attacker(lex, sentences[:i])
+        if antecedent is not None:
+            o0, _ = s.norm.original_span(s.toks[k - 1].start, s.toks[k - 1].end)
+            _, o1 = s.norm.original_span(s.toks[k].start, s.toks[k].end)
+            s.actors.append((o0, o1, antecedent, k - 1, k))
+
+
+def _last_attacker(lex: ArabicLexicon, earlier: Sequence[ArSentence]) -> ActorInfo | None:
+    """The attacker of the nearest earlier sentence that names one (computed only when an
+    anaphor asks: most items have none)."""
+    for s in reversed(earlier):
+        if s.acts and s.actors:
+            roles = assign_roles(lex, s, s.acts)
+            for _, _, info, _, _ in s.actors:
+                if roles.get(info.name) == "attacker":
+                    return info
+    return None
 
 
 def _disambiguate(sentences: Sequence[ArSentence]) -> None:
@@ -105,12 +141,18 @@ def _frames(lex: ArabicLexicon, s: ArSentence, i: int, published: datetime) -> l
     return out
 
 
+# UCDP precision of a country-wide place.
+_COUNTRY = 6
+
+
 def _place_for(s: ArSentence, act: Act) -> tuple[PlaceMention | None, str]:
     """The place nearest the act in its sentence: same clause first, a launch site never,
     the most precise on ties; "near X" gives precision 2 as in English."""
     best: tuple[float, PlaceMention, str] | None = None
     for pm, context in s.places:
-        if context == "origin" or _locates_previous(s, pm):
+        if context == "origin" or pm.place.precision >= _COUNTRY or _locates_previous(s, pm):
+            # The country ("شمال غربي سوريا") locates nothing: a neighbour's or the title's
+            # place is nearer the act.
             continue
         gap = pm.start - act.end if pm.start >= act.end else act.start - pm.end
         score = float(max(gap, 0))
@@ -140,12 +182,42 @@ _LOCATING_GAP = 12
 
 
 def _locates_previous(s: ArSentence, pm: PlaceMention) -> bool:
-    """A region or governorate right after a named place of the same governorate only says
-    where that place lies (as in English, "X in the southern Quneitra countryside")."""
-    if pm.place.precision < 4:
+    """A place right after another one that only says where that one lies: a region or
+    governorate of the same governorate (as in English, "X in the southern Quneitra
+    countryside"), also after a region that itself locates ("قوقفين بجبل الزاوية في ريف إدلب
+    الجنوبي"), and a town a few km from a district or village named just before it ("حي الشيخ
+    مقصود في مدينة حلب")."""
+    return _locates(s, pm, 0)
+
+
+# A town named right after a nearer place locates it when it is this close (km).
+_LOCATING_KM = 15.0
+
+
+def _locates(s: ArSentence, pm: PlaceMention, depth: int) -> bool:
+    if depth > 3:
         return False
-    return any(o.place.precision <= 2 and o.place.admin1 == pm.place.admin1
-               and 0 <= pm.start - o.end <= _LOCATING_GAP for o, _ in s.places)
+    for o, _ in s.places:
+        if o is pm or not 0 <= pm.start - o.end <= _LOCATING_GAP:
+            continue
+        gap = s.text[o.end:pm.start].strip()
+        if pm.place.precision >= 4:
+            if o.place.admin1 == pm.place.admin1 and (o.place.precision <= 2
+                                                      or _locates(s, o, depth + 1)):
+                return True
+        elif o.place.precision <= 2 and o.place.name != pm.place.name and \
+                (gap.startswith("في") or gap.startswith("ب")) and \
+                _km(o.place, pm.place) <= _LOCATING_KM:
+            return True
+    return False
+
+
+def _km(a: Place, b: Place) -> float:
+    """Distance on the sphere, enough to tell a district of a town from another town."""
+    la1, la2 = math.radians(a.lat), math.radians(b.lat)
+    dl, dp = math.radians(b.lon - a.lon), la2 - la1
+    h = math.sin(dp / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
@@ -159,7 +231,8 @@ def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
         inside = act.clause[0] <= p.start < act.clause[1]
         return min(abs(p.start - act.start), abs(p.end - act.end)) + (0 if inside else 150)
 
-    res = resolve_phrase(min(s.dates, key=cost), published)
+    days = [p for p in s.dates if p.kind != "month"] or s.dates
+    res = resolve_phrase(min(days, key=cost), published)
     day = published.date()
     if res.date is None or res.date > day + timedelta(days=1):
         return None

@@ -33,8 +33,10 @@ class ArabicLexicon:
     negation: frozenset[str]
     unreal: PhraseIndex[str]
     background: PhraseIndex[str]
+    habitual: PhraseIndex[str]  # anywhere in the clause: a habit, not one event
     target_cues: PhraseIndex[str]
     agent_cues: PhraseIndex[str]
+    source_cues: PhraseIndex[str]  # before an actor that only tells of the act
     between: frozenset[str]
     actors: PhraseIndex[ActorInfo]
     places: PhraseIndex[tuple[Place, ...]]
@@ -46,6 +48,7 @@ class ArabicLexicon:
     bare_directions: PhraseIndex[str]  # جنوب -> "south" (before a governorate's name)
     regions: Mapping[tuple[str, str], Place]  # (admin1, direction or "") -> region place
     dates: PhraseIndex[tuple[str, int]]  # (kind, value)
+    ordinals: Mapping[str, int]  # normalised ordinal day ("الثامن", "الحادي عشر") -> day
     time_words: frozenset[str]  # every word of a date phrase (asides between commas)
     numbers: Mapping[str, int]  # normalised word -> value (units, tens)
     teens_first: Mapping[str, int]
@@ -128,6 +131,11 @@ def _actor_phrases(data: Mapping[str, Any], registry: ActorRegistry) -> list[tup
     return out
 
 
+# Head nouns of curated sites' Arabic names; the name of two words or more after them is the
+# site too ("نقطة المراقبة التركية في شير مغار").
+_SITE_HEADS = frozenset({"نقطه", "قاعده", "مطار"})
+
+
 def _place_index(
     places: Sequence[Place], stop: set[str]
 ) -> PhraseIndex[tuple[Place, ...]]:
@@ -140,13 +148,18 @@ def _place_index(
             if not _is_arabic(alias):
                 continue
             key = normalise_key(alias)
-            if key in stop or len(key.replace(" ", "")) < 3:
-                continue
-            if not p.curated and " " not in key and len(key) < _MIN_BULK_LETTERS:
-                continue
-            cands = by_key.setdefault(key, [])
-            if not any(c.name == p.name and c.admin1 == p.admin1 for c in cands):
-                cands.append(p)
+            keys = [key]
+            head, _, rest = key.partition(" ")
+            if p.curated and head in _SITE_HEADS and " " in rest:
+                keys.append(rest)  # "نقطة شير مغار" is also written "... في شير مغار"
+            for key in keys:
+                if key in stop or len(key.replace(" ", "")) < 3:
+                    continue
+                if not p.curated and " " not in key and len(key) < _MIN_BULK_LETTERS:
+                    continue
+                cands = by_key.setdefault(key, [])
+                if not any(c.name == p.name and c.admin1 == p.admin1 for c in cands):
+                    cands.append(p)
     return PhraseIndex((k, tuple(v)) for k, v in by_key.items())
 
 
@@ -215,8 +228,10 @@ def build_arabic_lexicon(
         negation=frozenset(normalise_key(w) for w in _words(data, "cues", "negation")),
         unreal=PhraseIndex(_tagged(_words(data, "cues", "unreal"), "unreal")),
         background=PhraseIndex(_tagged(_words(data, "cues", "background"), "background")),
+        habitual=PhraseIndex(_tagged(_words(data, "cues", "habitual"), "habitual")),
         target_cues=PhraseIndex(_tagged(_words(data, "cues", "target"), "target")),
         agent_cues=PhraseIndex(_tagged(_words(data, "cues", "agent"), "agent")),
+        source_cues=PhraseIndex(_tagged(_words(data, "cues", "source"), "source")),
         between=frozenset(normalise_key(w) for w in _words(data, "cues", "between")),
         actors=PhraseIndex(actor_pairs),
         places=_place_index(places, stop),
@@ -228,6 +243,7 @@ def build_arabic_lexicon(
         bare_directions=PhraseIndex(_table(data, "places", "bare_directions").items()),
         regions=_regions(places),
         dates=PhraseIndex(date_pairs),
+        ordinals={normalise_key(w): int(v) for w, v in _table(data, "dates", "ordinals").items()},
         time_words=frozenset(w for phrase, _ in date_pairs for w in normalise_key(phrase).split()),
         numbers=_numbers(data),
         teens_first={normalise_key(w): int(v)

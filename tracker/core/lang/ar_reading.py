@@ -82,13 +82,23 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
     s.actors = [(*_orig(norm, m), m.value, m.first, m.last) for m in actor_hits]
     taken = {k for m in actor_hits for k in range(m.first, m.last + 1)}
     date_hits = lex.dates.find(toks, st)
-    s.dates = _dates(s, date_hits)
+    s.dates = _dates(lex, s, date_hits)
     # Words of a date phrase ("تشرين الأول") are never place names.
     dated = taken | {k for m in date_hits if m.value[0] != "part"
                      for k in range(m.first, m.last + 1)}
     s.places = _places(lex, s, st, dated)
     background_tokens = {m.first for m in lex.background.find(toks, st)}
-    _acts(lex, s, st, taken, background_tokens)
+    if toks and toks[0].text in _PLUPERFECT and any(t.text == "قد" for t in toks[1:6]):
+        # "وكانت أنقرة قد أطلقت ...": the pluperfect tells what had happened before, in
+        # every clause of the sentence.
+        background_tokens.update({min(k for k, t in enumerate(toks)
+                                      if s.clause_of_token(k) == c) for c in
+                                  {s.clause_of_token(k) for k in range(len(toks))}})
+    # A habit is background wherever its words stand in the clause: mark the clause's start.
+    for m in lex.habitual.find(toks, st):
+        c0 = s.spans[s.clause_of_token(m.first)][0]
+        background_tokens.add(next(k for k, t in enumerate(toks) if t.end > c0))
+    _acts(lex, s, st, taken, background_tokens, dated)
     return s
 
 
@@ -100,13 +110,18 @@ def _orig(norm: Normalised, m: PhraseMatch[Any]) -> tuple[int, int]:
 
 
 def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
-          taken: set[int], background_tokens: set[int]) -> None:
+          taken: set[int], background_tokens: set[int], named: set[int]) -> None:
     """Acts of the sentence: act words not inside an actor's name, not negated, not unreal
-    (denied, threatened, intended), not in a clause recalling the past."""
+    (denied, threatened, intended), not in a clause recalling the past.  The words of an
+    actor's name or a date phrase between an unreal cue and the act do not count towards its
+    reach ("هددت القوات الروسية في 13 آب/أغسطس بقصف ...")."""
     toks = s.toks
     unreal = lex.unreal.find(toks, st)
     cues = lex.weapon_cues.find(toks, st)
-    for m in lex.acts.find(toks, st):
+    found = lex.acts.find(toks, st)
+    found += _split_fire(s, st, {k for m in found for k in range(m.first, m.last + 1)})
+    found.sort(key=lambda m: m.first)
+    for m in found:
         if m.first in taken:
             continue
         kind = m.value
@@ -115,11 +130,14 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
         if _negated(lex, s, m):
             s.rejected.append(f"negated: '{words}'")
             continue
-        if any(u.last < m.first and m.first - u.last <= _UNREAL_WINDOW
+        if any(u.last < m.first and _reach(u.last, m.first, named) <= _UNREAL_WINDOW
                and s.clause_of_token(u.first) == clause for u in unreal):
             s.rejected.append(f"denied, threatened or intended: '{words}'")
             continue
-        if any(b <= m.first and s.clause_of_token(b) == clause for b in background_tokens):
+        if any(b <= m.first and (s.clause_of_token(b) == clause
+                                 or (s.clause_of_token(b) < clause
+                                     and _continues(s, clause)))
+               for b in background_tokens):
             s.rejected.append(f"recalls the past: '{words}'")
             continue
         sub, specific = _KINDS.get(kind, (ARMED_CLASH, False))
@@ -134,10 +152,58 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
                           specific, False, False, False, (c0, c1)))
 
 
+# Between "وقف" and "إطلاق النار" in a ceasefire ("وقفا شاملا لإطلاق النار").
+_CEASEFIRE_ADJECTIVES = frozenset({"شامل", "كامل", "فوري", "دايم", "تام", "مؤقت", "جديد",
+                                   "شاملا", "كاملا", "فوريا", "دايما", "تاما", "مؤقتا",
+                                   "جديدا"})
+
+
+# A clause opening with these goes on with the time of the clause before it ("بعد أيام من
+# حادثة ...، أعقبتها غارات روسية").
+_FOLLOWERS = frozenset({"اعقبتها", "اعقبها", "اعقبه", "تلتها", "تلاها", "تلاه", "تبعتها",
+                        "تبعها", "اعقبته", "تلته"})
+
+
+def _continues(s: ArSentence, clause: int) -> bool:
+    """The clause opens with a word that continues the previous clause's account."""
+    start = s.spans[clause][0]
+    first = next((t for t in s.toks if t.end > start), None)
+    return first is not None and first.text in _FOLLOWERS
+
+
+# "أطلقت القوات الإسرائيلية، اليوم الخميس، النار على رعاة": the verb and its object apart.
+_FIRE_VERBS = ("اطلق", "تطلق", "يطلق")
+_FIRE_OBJECTS = frozenset({"النار", "النيران"})
+_FIRE_REACH = 8
+
+
+def _split_fire(s: ArSentence, st: list[list[tuple[str, int]]],
+                used: set[int]) -> list[PhraseMatch[str]]:
+    """"أطلق ... النار" with words between: a clash act on the verb (the contiguous phrase is
+    in the lexicon)."""
+    out: list[PhraseMatch[str]] = []
+    for k, tok in enumerate(s.toks):
+        if k in used or not any(stem.startswith(_FIRE_VERBS) for stem, _ in st[k]):
+            continue
+        # The object may stand past an aside between commas ("، اليوم الخميس،").
+        if any(s.toks[j].text in _FIRE_OBJECTS
+               for j in range(k + 2, min(len(s.toks), k + 1 + _FIRE_REACH))):
+            out.append(PhraseMatch(tok.start, tok.end, "clash", k, k))
+    return out
+
+
+def _reach(cue: int, act: int, named: set[int]) -> int:
+    """Words from a cue to the act, the words of names and dates left out."""
+    return sum(1 for k in range(cue + 1, act + 1) if k not in named)
+
+
 def _negated(lex: ArabicLexicon, s: ArSentence, m: PhraseMatch[str]) -> bool:
     """"لم تقصف", "عدم استهداف": a negation word right before the act word (or on it)."""
     if m.first > 0 and s.toks[m.first - 1].text in lex.negation:
         return True
+    if m.first > 1 and s.toks[m.first - 2].text in ("وقف", "وقفا") and \
+            s.toks[m.first - 1].text in _CEASEFIRE_ADJECTIVES:
+        return True  # "وقف شامل لإطلاق النار": a ceasefire, no fire
     return m.first > 1 and s.toks[m.first - 2].text in lex.negation and \
         s.toks[m.first - 1].text in ("يتم", "تتم", "تم", "يجر", "تجر", "يحصل", "يحدث", "يكن",
                                       "تكن", "يقع", "تقع")
@@ -216,6 +282,13 @@ def _countryside(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int
             d = lex.directions.match_at(s.toks, last + 1, st)
             if d is not None:
                 direction, last = d.value, d.last
+        if s.toks[k].text.endswith("ريفي") and last + 1 < len(s.toks) \
+                and s.toks[last + 1].text.startswith("و"):
+            # The dual "ريفي حلب الغربي وإدلب": the second governorate is a countryside too,
+            # not its city; the first region stands for the phrase.
+            second = lex.governorates.match_at(s.toks, last + 1, st)
+            if second is not None:
+                last = second.last
     elif any(stem.startswith("ال") and stem[2:] in lex.countryside for stem, _ in st[k]):
         # "الريف الجنوبي الغربي لمحافظة السويداء", "الريف الشمالي لإدلب"
         d = lex.directions.match_at(s.toks, k + 1, st)
@@ -255,7 +328,23 @@ def _bare_direction(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, 
 # ------------------------------------------------------------------ dates
 
 
-def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[DatePhrase]:
+def _ordinal_day(lex: ArabicLexicon, toks: Sequence[Token], k: int) -> tuple[int, int] | None:
+    """"الثامن من" / "الحادي والعشرين من" ending right before token ``k`` (the month): the day
+    and the index of its first token."""
+    if k < 2 or toks[k - 1].text != "من":
+        return None
+    for n in (2, 1):
+        if k - 1 - n < 0:
+            continue
+        words = " ".join(t.text for t in toks[k - 1 - n : k - 1])
+        day = lex.ordinals.get(words)
+        if day is not None:
+            return day, k - 1 - n
+    return None
+
+
+def _dates(lex: ArabicLexicon, s: ArSentence,
+           hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[DatePhrase]:
     """Date phrases as the English resolver reads them (kinds today, yesterday, days_ago,
     weekday, dmy), with their words as written.  Of a night between two days ("ليل الأربعاء -
     الخميس") the first day is the act's."""
@@ -272,6 +361,12 @@ def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[
             part = hits[n - 2] if n >= 2 and hits[n - 2].value[0] == "part" else None
             after_midnight = part is not None and "منتصف" in s.norm.text[part.start : part.end]
             skip.add(n - 1 if after_midnight else n)
+    for n in range(len(hits) - 1):
+        a, b = hits[n], hits[n + 1]
+        if a.value[0] == "today" and b.value[0] == "weekday" and \
+                not s.norm.text[a.end : b.start].strip(" ،,"):
+            # "مساء اليوم الأحد" told after midnight: the weekday names the day.
+            skip.add(n)
     for n, m in enumerate(hits):
         kind, value = m.value
         if n in skip:
@@ -286,15 +381,31 @@ def _dates(s: ArSentence, hits: Sequence[PhraseMatch[tuple[str, int]]]) -> list[
             phrase = DatePhrase("days_ago", start, end, "", (2,))
         elif kind == "weekday":
             phrase = DatePhrase("weekday", start, end, "", (0, value))
-        elif kind == "month" and m.first > 0 and toks[m.first - 1].text.isdigit():
-            day = int(toks[m.first - 1].text)
+        elif kind == "month":
+            # "آذار/مارس": the second name of a month pair is the same month.
+            after = m.last + 1
+            nxt = hits[n + 1] if n + 1 < len(hits) else None
+            if nxt is not None and nxt.value[0] == "month" and nxt.first - m.last <= 2:
+                skip.add(n + 1)
+                after, end = nxt.last + 1, nxt.end
             year = 0
-            if m.last + 1 < len(toks) and toks[m.last + 1].text.isdigit() \
-                    and len(toks[m.last + 1].text) == 4:
-                year = int(toks[m.last + 1].text)
-                end = toks[m.last + 1].end
-            if 1 <= day <= 31:
-                phrase = DatePhrase("dmy", toks[m.first - 1].start, end, "", (day, value, year))
+            if after < len(toks) and toks[after].text.isdigit() and len(toks[after].text) == 4:
+                year = int(toks[after].text)
+                end = toks[after].end
+            ordinal = _ordinal_day(lex, toks, m.first)
+            if ordinal is not None:
+                phrase = DatePhrase("dmy", toks[ordinal[1]].start, end, "",
+                                    (ordinal[0], value, year))
+            elif m.first > 0 and toks[m.first - 1].text.isdigit():
+                day = int(toks[m.first - 1].text)
+                if 1 <= day <= 31:
+                    phrase = DatePhrase("dmy", toks[m.first - 1].start, end, "",
+                                        (day, value, year))
+            elif year or (m.first > 0 and toks[m.first - 1].text in _MONTH_HEADS):
+                # A month without a day ("في آذار 2015", "مطلع تشرين الأول"): precision 4,
+                # used only when the sentence names no day (see ar_frontend._own_date).  A
+                # year or a head word is required: "آب" is also the end of "باب".
+                phrase = DatePhrase("month", start, end, "", (0, value, year))
         if phrase is not None:
             o0, o1 = s.norm.original_span(phrase.start, phrase.end)
             out.append(DatePhrase(phrase.kind, o0, o1, s.text[o0:o1], phrase.values))
@@ -316,20 +427,48 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     st = [stems(t.text) for t in s.toks]
     target_ends = {m.last for m in lex.target_cues.find(s.toks, st)}
     agent_ends = {m.last for m in lex.agent_cues.find(s.toks, st)}
+    source_ends = {m.last for m in lex.source_cues.find(s.toks, st)}
     clauses_of_acts = {s.clause_of_token(_token_at(s, a.start)) for a in acts}
     act_tokens = sorted(_token_at(s, a.start) for a in acts)
+    act_ends = {_token_at(s, a.end - 1) for a in acts}
     roles: dict[str, str] = {}
+    strong: set[str] = set()
+    firsts = {first for _, _, _, first, _ in s.actors}
+    told: dict[str, int] = {}  # a source actor -> the last token of its mention
     for _, _, info, first, last in s.actors:
-        if s.clause_of_token(first) not in clauses_of_acts:
+        if info.name in told and first - told[info.name] <= 2:
+            told[info.name] = last  # "قالت قوات سوريا الديمقراطية (قسد)": the same source
             continue
         before = {first - d for d in range(1, _ROLE_WINDOW + 1)}
+        if s.clause_of_token(first) not in clauses_of_acts:
+            if before & agent_ends and info.side != "civilian":
+                # "بمقتل عنصرين من الجيش بنيران قسد، ... إطلاق نار": an agent phrase names
+                # the attacker wherever the clause of the act word is.
+                roles.setdefault(info.name, "attacker")
+                strong.add(info.name)
+            continue
+        if info.generic and last + 1 < len(s.toks) and s.toks[last + 1].text in _AFFILIATION \
+                and {last + 2, last + 3} & firsts:
+            # "فصائل تابعة للحكومة السورية": the party is the one it belongs to, named next.
+            continue
+        if first - 1 in source_ends or (first - 2 in source_ends
+                                        and s.toks[first - 1].text in _SOURCE_HEADS):
+            # "أعلنت وزارة الدفاع ...", "أفاد المرصد": who tells of the act, not a party.
+            told[info.name] = last
+            continue
         if info.side == "civilian":
             roles.setdefault(info.name, "target")
             continue
         if any(s.toks[j].text in lex.between for j in before if j >= 0):
             continue
-        if before & agent_ends:
+        if before & agent_ends or first - 1 in act_ends or (
+                first - 2 in act_ends and first - 1 not in target_ends
+                and _genitive_l(s.toks[first].text)):
+            # "من قبل X", "بنيران X", an actor right after the act word ("قصفت قوات
+            # النظام", "لهجوم قوات الاحتلال"), and "هجوما انتحاريا لتنظيم الدولة" (the act
+            # noun's agent by ل, an adjective between them at most).
             roles[info.name] = "attacker"
+            strong.add(info.name)
         elif first - 1 in target_ends or (first - 2 in target_ends and \
                 s.toks[first - 1].text in ("ل", "من", "في", "التابعه", "تابعه")):
             roles.setdefault(info.name, "target")
@@ -339,10 +478,38 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     if sum(1 for r in roles.values() if r == "attacker") > 1:
         # Two attackers in one clause: the first one named after (or before) the act is it,
         # the others are the other party of the act.
+        # An attacker an agent phrase names wins over one the word order suggests.
+        # Two actors joined by "و" ("قوات النظام والطيران الروسي قصفت") act together.
         names = [info.name for _, _, info, _, _ in s.actors if roles.get(info.name) == "attacker"]
+        names = sorted(dict.fromkeys(names), key=lambda n: n not in strong)
+        joined = {info.name for (_, _, info, first, _), (_, _, prev, _, plast)
+                  in zip(s.actors[1:], s.actors, strict=False)
+                  if first == plast + 1 and s.toks[first].text.startswith("و")
+                  and roles.get(prev.name) == "attacker"}
         for name in names[1:]:
-            roles[name] = "target"
+            if name not in joined:
+                roles[name] = "target"
     return roles
+
+
+# A sentence opening "وكان(ت) ... قد" + verb recalls events before the report's.
+_PLUPERFECT = frozenset({"وكان", "وكانت", "كان", "كانت"})
+# Words before a month named without a day.
+_MONTH_HEADS = frozenset({"في", "خلال", "مطلع", "اواخر", "اوايل", "منتصف", "شهر", "نهايه",
+                          "بدايه", "اوسط"})
+# After a generic party, before the actor it belongs to ("مجموعات تابعة لقسد").
+_AFFILIATION = frozenset({"تابعه", "التابعه", "تابع", "التابع", "مواليه", "المواليه", "موالي",
+                          "الموالي", "المرتبطه", "مرتبطه", "المدعومه", "مدعومه", "المحسوبه",
+                          "محسوبه"})
+# Words between a source verb and the actor it names ("أفاد مصدر في الأسايش").
+_SOURCE_HEADS = frozenset({"مصدر", "مصادر", "بيان", "مسؤول", "متحدث", "المتحدث", "ناطق",
+                           "قائد", "قياده", "مراسل", "اعلام", "وكاله"})
+
+
+def _genitive_l(word: str) -> bool:
+    """A name with the preposition ل on it ("لقوات", "للطيران", "لتنظيم"): right after an
+    act noun it names the act's author."""
+    return word.startswith("ل") and len(word) > 3
 
 
 def _token_at(s: ArSentence, orig_pos: int) -> int:

@@ -65,6 +65,18 @@ def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int,
                 value += more
                 last = j
                 j += 1
+    if value is not None and (word.isdigit() or word in lex.numbers
+                              or word in lex.teens_first):
+        # "ثلاث معلمات وطالبة", "ثمانية أطفال ووالدتهم": a person joined after the counted
+        # noun adds to the count.
+        j = last + 2
+        while j < len(toks) and toks[j].text.startswith("و"):
+            more = _person(lex, toks[j].text[1:])
+            if more is None:
+                break
+            value += more
+            last = j
+            j += 1
     return (value, last) if value is not None else None
 
 
@@ -101,7 +113,29 @@ def sentence_figures(lex: ArabicLexicon, sentence: str) -> list[Figure]:
     if not any(f.kind == "killed" for f in out):
         for m in lex.zero.find(toks, st):
             out.append(Figure("killed", 0, norm.text[m.start : m.end]))
+        if not out or all(f.kind != "killed" for f in out):
+            out.extend(_denied_casualties(toks, st))
     return out
+
+
+# "لم تُسجل أي وفيات", "دون تسجيل اعتقالات أو إصابات", "عدم تسجيل إصابات بشرية": a negator
+# and, a few words on, a casualty noun say nobody was killed (the zero list spelled out).
+_NEGATORS = frozenset({"دون", "عدم", "لم", "بلا", "بدون"})
+_CASUALTY_NOUNS = frozenset({"اصابات", "اصابه", "وفيات", "وفاه", "ضحايا", "قتلي", "جرحي",
+                             "اصابتان"})
+_NEGATOR_REACH = 5
+
+
+def _denied_casualties(toks: Sequence[Token],
+                       st: Sequence[Sequence[tuple[str, int]]]) -> list[Figure]:
+    for k in range(len(toks)):
+        if not any(stem in _NEGATORS for stem, _ in st[k]):
+            continue
+        for j in range(k + 1, min(len(toks), k + 1 + _NEGATOR_REACH)):
+            if any(stem in _CASUALTY_NOUNS for stem, _ in st[j]):
+                words = " ".join(x.text for x in toks[k : j + 1])
+                return [Figure("killed", 0, words)]
+    return []
 
 
 def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
