@@ -24,6 +24,9 @@ FLOORS = {
                  "fatalities_exact": 0.86, "attacker_side_correct": 0.64},
     "arblind2": {"violation_f1": 0.88, "date_accuracy": 0.92, "location_within_15km": 0.83,
                  "fatalities_exact": 0.83, "attacker_side_correct": 0.72},
+    # Written blind for the end of stop 16 and scored before any change (eval/HISTORY.md).
+    "arblind3": {"violation_f1": 0.91, "date_accuracy": 0.93, "location_within_15km": 0.88,
+                 "fatalities_exact": 0.59, "attacker_side_correct": 0.69},
 }
 
 
