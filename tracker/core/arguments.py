@@ -206,7 +206,7 @@ def cluster_date(doc: Document, c: Cluster, taken: set[int]) -> tuple[DateResolu
         if res is not None:
             return DateResolution(res.date, res.precision, res.words,
                                   res.reason + " (from the title)"), "title"
-    return report_date(doc.published, doc.tz), "report"
+    return report_date(doc.published, doc.tz, morning=True), "report"
 
 def origin_attacker(
     doc: Document, c: Cluster, ci: int, owner: dict[int, int]
