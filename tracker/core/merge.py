@@ -127,7 +127,8 @@ def _content_words(title: str, evidence: tuple[str, ...]) -> frozenset[str]:
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)  # the union's size without building it (the merge loops' hot path)
+    return common / (len(a) + len(b) - common)
 
 
 def text_similarity(a: Report, b: Report) -> float:
@@ -165,8 +166,14 @@ def date_span(incident: Incident) -> tuple[date, date] | None:
     """The days an incident's date may stand for, given its precision."""
     if incident.date is None:
         return None
-    before, after = DATE_SPAN_DAYS.get(incident.date_precision, DATE_SPAN_DAYS[5])
-    return incident.date - timedelta(days=before), incident.date + timedelta(days=after)
+    return _span(incident.date, incident.date_precision)
+
+
+@lru_cache(maxsize=16384)
+def _span(day: date, precision: int) -> tuple[date, date]:
+    """`date_span` by value: the merge loops ask it for the same few dates many times."""
+    before, after = DATE_SPAN_DAYS.get(precision, DATE_SPAN_DAYS[5])
+    return day - timedelta(days=before), day + timedelta(days=after)
 
 
 def _dates_ok(a: Incident, b: Incident) -> bool:
@@ -232,8 +239,18 @@ def _places(a: Location | None, b: Location | None) -> tuple[bool, str, float]:
 def attacker_sides(incident: Incident) -> frozenset[str]:
     """The sides of the attackers a report names (an attacker the violation rule inferred
     is not evidence that two reports describe different acts)."""
-    return frozenset(a.side for a in incident.actors
-                     if a.role == "attacker" and a.side and not a.inferred)
+    return _sides(tuple(incident.actors))[0]
+
+
+@lru_cache(maxsize=16384)
+def _sides(actors: tuple[ActorRole, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """(attacker sides, target sides) by the actors' value: asked for every pair the merge
+    loops test, of a few distinct actor lists."""
+    attackers = frozenset(a.side for a in actors if a.role == "attacker" and a.side
+                          and not a.inferred)
+    targets = frozenset(a.side for a in actors
+                        if a.role == "target" and a.side not in _NOT_A_PARTY)
+    return attackers, targets
 
 
 # Sides that never stand for a party when roles are compared: civilians are only ever victims,
@@ -243,8 +260,7 @@ _NOT_A_PARTY = frozenset({"civilian", "unknown", ""})
 
 def target_sides(incident: Incident) -> frozenset[str]:
     """The armed sides an incident names as targets (civilians and unknowns left out)."""
-    return frozenset(a.side for a in incident.actors
-                     if a.role == "target" and a.side not in _NOT_A_PARTY)
+    return _sides(tuple(incident.actors))[1]
 
 
 def _attackers_clash(sa: frozenset[str], sb: frozenset[str]) -> bool:
