@@ -10,6 +10,9 @@ from __future__ import annotations
 # (a commit, the events recompute), and on a loaded machine one-item batches drained a
 # 600-item backlog in minutes instead of seconds.
 SMALLEST_SHARE = 8
+# The background drain starts no batch while a poll pass is under way, for at most this
+# long at a time (a pass of thousands of feeds must not stop the backlog for its duration).
+POLL_PAUSE_SECONDS = 30.0
 
 
 def smallest_batch(largest: int) -> int:
