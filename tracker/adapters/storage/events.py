@@ -44,6 +44,7 @@ from tracker.adapters.storage.models import (
     ShingleRank,
     contract_of,
 )
+from tracker.adapters.storage.types import UTCDateTime
 from tracker.core import candidates, increment
 from tracker.core.merge import (
     EventChanges,
@@ -187,8 +188,12 @@ _PLACE_SQL = (
 _PROBE_TOKEN_DDL = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS merge_probe_token (k INTEGER, token BIGINT)"
 )
+# What the candidate queries return of each candidate besides its probe: its id and its
+# stamp and event (so the report cache need not read them again).
+_STAMP_COLUMNS = "c.id, c.item_id, c.seq, c.created_at, c.event_id"
+_STAMP_TYPES = {"created_at": UTCDateTime}  # read as the ORM reads it (the stamps compare)
 _TOKEN_SQL = (
-    "SELECT DISTINCT p.k, c.id FROM merge_probe_token pt CROSS JOIN merge_probe p"
+    f"SELECT DISTINCT p.k, {_STAMP_COLUMNS} FROM merge_probe_token pt CROSS JOIN merge_probe p"
     " CROSS JOIN incident_tokens t CROSS JOIN incidents c"
     " WHERE pt.k = p.k AND t.token = pt.token AND c.id = t.incident_id"
     f" AND c.event_type = p.event_type AND {_PLACE_SQL}"
@@ -216,12 +221,12 @@ def _candidate_sql(dialect: str) -> str:
             day = "c.event_date"
         for condition in which:
             parts.append(
-                f"SELECT p.k, c.id FROM {join} WHERE c.event_type = p.event_type"
+                f"SELECT p.k, {_STAMP_COLUMNS} FROM {join} WHERE c.event_type = p.event_type"
                 f" AND {condition} AND {day} BETWEEN p.lo{n} AND p.hi{n} AND {_PLACE_SQL}"
             )
     # Date-less reports (ix_incidents_kind_date).
     parts.append(
-        f"SELECT p.k, c.id FROM {join} WHERE c.event_type = p.event_type"
+        f"SELECT p.k, {_STAMP_COLUMNS} FROM {join} WHERE c.event_type = p.event_type"
         f" AND c.event_date IS NULL AND {_PLACE_SQL}"
     )
     return " UNION ".join(parts)
@@ -315,9 +320,15 @@ class EventStore:
                     self._light.popitem(last=False)
         return found
 
-    def _load_light(self, session: Session, ids: Iterable[int]) -> dict[int, _Found]:
-        """`_load_ids(light=True)` through the report cache (see `_load_cached`)."""
-        return self._load_cached(session, ids, light=True)
+    def _load_light(
+        self,
+        session: Session,
+        ids: Iterable[int],
+        known: Mapping[int, tuple[_Stamp, int | None]] | None = None,
+    ) -> dict[int, _Found]:
+        """`_load_ids(light=True)` through the report cache (see `_load_cached`); ``known``:
+        stamps and event ids already read in this transaction (by `_candidates`)."""
+        return self._load_cached(session, ids, light=True, known=known)
 
     def _load_whole(self, session: Session, ids: Iterable[int]) -> dict[int, _Found]:
         """`_load_ids` through the report cache: the members of the events a batch grows
@@ -325,7 +336,13 @@ class EventStore:
         by every batch that adds one), and decoding their JSON was a tenth of its time."""
         return self._load_cached(session, ids, light=False)
 
-    def _load_cached(self, session: Session, ids: Iterable[int], light: bool) -> dict[int, _Found]:
+    def _load_cached(
+        self,
+        session: Session,
+        ids: Iterable[int],
+        light: bool,
+        known: Mapping[int, tuple[_Stamp, int | None]] | None = None,
+    ) -> dict[int, _Found]:
         """Reports by incident id through the cache: the rows' stamps and event ids are read
         (no JSON), and only rows not cached in the same version are read and decoded.
 
@@ -338,6 +355,9 @@ class EventStore:
             return {}
         conn = session.connection()
         stamps: dict[int, tuple[_Stamp, int | None]] = {}
+        if light and known:
+            stamps.update({i: known[i] for i in wanted if i in known})
+            wanted = [i for i in wanted if i not in stamps]
         sources: dict[int, tuple[Any, ...]] = {}
         c = _INCIDENTS.c
         for chunk in _chunks(wanted):
@@ -426,10 +446,11 @@ class EventStore:
         frontier = list(seeds.values())
         while True:
             while frontier:
-                pairs = self._candidates(session, frontier)
+                stamps: dict[int, tuple[_Stamp, int | None]] = {}
+                pairs = self._candidates(session, frontier, stamps)
                 unknown = [i for i in pairs if i not in found and i not in rejected]
                 # Tested as light reports; the ones that join are read whole.
-                rejected.update(self._load_light(session, unknown))
+                rejected.update(self._load_light(session, unknown, stamps))
                 probes = {f[1]: f[0] for f in frontier}
                 accepted: list[int] = []
                 for incident_id, probe_ids in sorted(pairs.items()):
@@ -473,9 +494,26 @@ class EventStore:
             out.update({k: v for k, v in rows.items() if k not in exclude})
         return out
 
-    def _candidates(self, session: Session, probes: Sequence[_Found]) -> dict[int, set[int]]:
+    def _candidates(
+        self,
+        session: Session,
+        probes: Sequence[_Found],
+        stamps: dict[int, tuple[_Stamp, int | None]] | None = None,
+    ) -> dict[int, set[int]]:
         """Incident id -> the probes (by incident id) it may be compatible with: a superset
-        of what tracker.core.merge.compatible accepts, from indexes."""
+        of what tracker.core.merge.compatible accepts, from indexes. ``stamps`` receives
+        each candidate's stamp and event id (for `_load_cached`)."""
+        found_stamps: dict[int, tuple[_Stamp, int | None]] = {} if stamps is None else stamps
+
+        def collect(rows: Iterable[Any], probes_of: Callable[[Any], Iterable[int]]) -> None:
+            for row in rows:
+                incident_id = int(row.id)
+                pairs.setdefault(incident_id, set()).update(probes_of(row))
+                found_stamps[incident_id] = (
+                    (int(row.item_id), int(row.seq), row.created_at),
+                    row.event_id,
+                )
+
         conn = session.connection()
         postgres = conn.dialect.name == "postgresql"
         conn.execute(text(_PROBE_DDL))
@@ -502,8 +540,8 @@ class EventStore:
             conn.execute(_PROBE.insert(), list(chunk))
             if postgres:  # a few rows, it learns: index lookups instead of a hash join
                 conn.execute(text("ANALYZE merge_probe"))
-            for k, incident_id in conn.execute(text(_candidate_sql(conn.dialect.name))):
-                pairs.setdefault(int(incident_id), set()).add(int(k))
+            query = text(_candidate_sql(conn.dialect.name)).columns(**_STAMP_TYPES)
+            collect(conn.execute(query), lambda row: (int(row.k),))
         kinds = sorted({r.incident.event_type for r, _, _ in probes})
         by_hash: dict[str, list[int]] = {}
         for report, incident_id, _ in probes:
@@ -511,13 +549,17 @@ class EventStore:
                 by_hash.setdefault(report.content_hash, []).append(incident_id)
         for chunk in _chunks(sorted(by_hash)):
             # CROSS JOIN: SQLite must not read every incident of the kinds first.
-            query = text(
-                "SELECT i.content_hash, c.id FROM items i CROSS JOIN incidents c"
-                " WHERE i.content_hash IN :hashes AND c.item_id = i.id AND c.event_type IN :kinds"
-            ).bindparams(bindparam("hashes", expanding=True), bindparam("kinds", expanding=True))
+            query = (
+                text(
+                    f"SELECT i.content_hash, {_STAMP_COLUMNS} FROM items i CROSS JOIN incidents c"
+                    " WHERE i.content_hash IN :hashes AND c.item_id = i.id"
+                    " AND c.event_type IN :kinds"
+                )
+                .bindparams(bindparam("hashes", expanding=True), bindparam("kinds", expanding=True))
+                .columns(**_STAMP_TYPES)
+            )
             rows_found = conn.execute(query, {"hashes": list(chunk), "kinds": kinds})
-            for content_hash, incident_id in rows_found:
-                pairs.setdefault(int(incident_id), set()).update(by_hash[content_hash])
+            collect(rows_found, lambda row: by_hash[row.content_hash])
         # Syndicated copies (dates may differ): a shared prefix token, the same kind and a
         # compatible place, joined in the database so boilerplate shared by many reports of
         # other places never reaches Python.
@@ -539,10 +581,11 @@ class EventStore:
             if postgres:
                 conn.execute(text("ANALYZE merge_probe"))
                 conn.execute(text("ANALYZE merge_probe_token"))
-            for k, incident_id in conn.execute(text(_TOKEN_SQL)):
-                pairs.setdefault(int(incident_id), set()).add(int(k))
+            query = text(_TOKEN_SQL).columns(**_STAMP_TYPES)
+            collect(conn.execute(query), lambda row: (int(row.k),))
         for incident_id in probe_ids:
             pairs.pop(incident_id, None)
+            found_stamps.pop(incident_id, None)
         return pairs
 
     def _write_tokens(self, session: Session, found: dict[int, _Found], replace: bool) -> None:
@@ -643,10 +686,11 @@ class EventStore:
         if any(f[2] is not None for f in seeds.values()):
             return None  # already placed once: not new
         self._write_tokens(session, seeds, replace=True)
-        pairs = self._candidates(session, list(seeds.values()))
+        stamps: dict[int, tuple[_Stamp, int | None]] = {}
+        pairs = self._candidates(session, list(seeds.values()), stamps)
         # Most candidates fail the merge rule: they are tested as light reports, and only
         # the events' members (below) are read whole.
-        light = self._load_light(session, [i for i in pairs if i not in seeds])
+        light = self._load_light(session, [i for i in pairs if i not in seeds], stamps)
         found: dict[int, _Found] = {}
         partner_events: set[int] = set()
         # Every compatible (new, stored) pair, handed to the core so it need not test them
