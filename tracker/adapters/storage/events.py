@@ -475,12 +475,13 @@ class EventStore:
             self._write_tokens(session, extra, replace=False)
         events: dict[int, EventRow] = {}
         for chunk in _chunks(sorted(touched)):
-            query = select(EventRow).where(
-                col(EventRow.id).in_(chunk), col(EventRow.status) == ACTIVE
-            )
+            # By id alone: with "AND status = 'active'" SQLite read every active event
+            # through ix_events_status_date (a scan that grew with history).
+            query = select(EventRow).where(col(EventRow.id).in_(chunk))
             for event in session.execute(query).scalars():
                 assert event.id is not None
-                events[event.id] = event
+                if event.status == ACTIVE:
+                    events[event.id] = event
         linked = {f[0].key: (f[1], f[2]) for f in found.values()}
         reports = sorted((f[0] for f in found.values()), key=lambda r: r.key)
         return reports, events, linked
