@@ -39,7 +39,7 @@ from tracker.core.alerts import DestinationSpec, Filters
 from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, TELEGRAM, WEBHOOK
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
-from tracker.core.pacing import POLL_PAUSE_SECONDS, next_batch_size
+from tracker.core.pacing import POLL_PAUSE_SECONDS, WRITER_GAP_SECONDS, next_batch_size
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alert_bot import AlertService
@@ -208,6 +208,7 @@ class App:
         # Poll passes under way: the background drain starts no batch meanwhile (what the
         # pass finds may be fresh, and on SQLite its writes would queue behind the batch's).
         self._polling = 0
+        self._sqlite = self.engine.dialect.name == "sqlite"
         self._backlog_wake = asyncio.Event()
         self._backlog_size = 0  # the next backlog batch's item count (0: not sized yet)
         self._background_drain = False
@@ -453,7 +454,10 @@ class App:
                 )
                 self._backlog_size = batch
             rounds += 1
-            await asyncio.sleep(0)
+            # SQLite has one writer and no queue: a writer that finds it busy polls (up to
+            # 100 ms apart), and back-to-back batches left it almost no chance (a fresh
+            # alert's delivery waited 17 s). A gap after each batch lets it in.
+            await asyncio.sleep(WRITER_GAP_SECONDS if self._sqlite else 0)
         return done
 
     async def _give_way(self) -> None:
