@@ -456,8 +456,11 @@ class App:
             rounds += 1
             # SQLite has one writer and no queue: a writer that finds it busy polls (up to
             # 100 ms apart), and back-to-back batches left it almost no chance (a fresh
-            # alert's delivery waited 17 s). A gap after each batch lets it in.
-            await asyncio.sleep(WRITER_GAP_SECONDS if self._sqlite else 0)
+            # alert's delivery waited 17 s). In the background drain (`tracker run`: the
+            # delivery loop, polls and the web write meanwhile) a gap after each batch lets
+            # it in; `tracker poll`'s own drain at the end of its pass has no one to wait for.
+            gap = self._sqlite and self._background_drain
+            await asyncio.sleep(WRITER_GAP_SECONDS if gap else 0)
         return done
 
     async def _give_way(self) -> None:
