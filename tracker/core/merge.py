@@ -257,7 +257,7 @@ def target_sides(incident: Incident) -> frozenset[str]:
 # its actors) costs more than computing them, so they are kept by identity. The entry holds
 # the incident, so its id cannot be reused while the entry lives.
 _SIDES: dict[int, tuple[Incident, frozenset[str], frozenset[str], frozenset[str]]] = {}
-_SIDES_LIMIT = 65_536
+_SIDES_LIMIT = 16_384  # as many as the event store keeps reports (events.LIGHT_CACHE)
 
 
 def _sides(incident: Incident) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
