@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import tempfile
 import time
@@ -143,6 +144,10 @@ def main() -> None:
     ap.add_argument("--entries", type=int, default=20)
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--database", default=None, help="database URL (default: a temp SQLite file)")
+    ap.add_argument("--cold-only", action="store_true", help="skip the warm and fresh passes")
+    ap.add_argument("--backlog-batch", type=int, default=None, help="classifier.backlog_batch")
+    ap.add_argument("--backlog-batch-seconds", type=float, default=None,
+                    help="classifier.backlog_batch_seconds")
     args = ap.parse_args()
 
     server = FeedServer().start()
@@ -170,6 +175,14 @@ def main() -> None:
         },
         feeds=[{"url": u} for u in urls],
         web={"enabled": False},
+        classifier={
+            k: v
+            for k, v in (
+                ("backlog_batch", args.backlog_batch),
+                ("backlog_batch_seconds", args.backlog_batch_seconds),
+            )
+            if v is not None
+        },
     )
     clock = Clock()
     app = App(settings, clock=clock)
@@ -181,6 +194,8 @@ def main() -> None:
             assert app._pool is not None
             await app._pool.start()
             cold = await _pass(app)
+            if args.cold_only:
+                return {"cold": cold}
             clock.now += timedelta(seconds=301)
             warm = await _pass(app)
             # Steady state: half the feeds publish one new story each over a full window.
@@ -217,6 +232,8 @@ def main() -> None:
             f"{name:5} pass: {feeds} feeds in {wall:.2f} s = {feeds / wall:.0f} feeds/s, "
             f"CPU {cpu:.2f} s, {items} new items"
         )
+    out["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"load average at the end: {out['load_average']}")
     out["stored"] = _counts(db_url)
     print(f"stored: {out['stored']}")
     out["peak_rss_mb"] = {"main": round(peak_self, 1), "largest_worker": round(peak_kids, 1)}

@@ -201,3 +201,31 @@ def test_backlog_batches_keep_their_size_with_no_target(tmp_path: Path) -> None:
         assert _batch_sizes(app, 3) == [80, 80, 80]
     finally:
         server.stop()
+
+
+def test_no_backlog_batch_starts_while_a_poll_is_under_way(tmp_path: Path) -> None:
+    """A poll pass under way holds the background drain back (its items may be fresh); the
+    drain goes on as soon as the pass ends."""
+    server = FeedServer().start()
+    try:
+        app = _stored_backlog(tmp_path, server, backlog_batch=20, backlog_batch_seconds=0)
+        sizes: list[int] = []
+        app.event_store.change_hooks.append(lambda s, ids, c, n: sizes.append(len(ids)))
+
+        async def scenario() -> tuple[list[int], list[int]]:
+            try:
+                app._polling += 1  # as App.tick does around the pass
+                drain = asyncio.create_task(app.drain_backlog(max_batches=2))
+                await asyncio.sleep(0.5)
+                during = list(sizes)
+                app._polling -= 1
+                await drain
+                return during, list(sizes)
+            finally:
+                await app.aclose()
+
+        during, after = asyncio.run(scenario())
+        assert during == []
+        assert after == [20, 20]
+    finally:
+        server.stop()

@@ -154,8 +154,9 @@ def test_candidates_come_from_the_cache_between_recomputes(tmp_path: Path) -> No
         repo, store, service, feed_id = _pipeline(engine, rules)
         for i in range(6):
             service.classify_ids(repo.store_items(feed_id, [_item(i, i)]))
-        # Batch k tests the k stored reports; all but the newest come from the cache.
-        assert store.light_hits == sum(range(5))
+        # Batch k tests the k stored reports; all come from the cache (the newest was kept
+        # whole by the batch that stored it).
+        assert store.light_hits == sum(range(6))
         assert len(store.list_events()) == 1
     finally:
         engine.dispose()
@@ -197,5 +198,36 @@ def test_a_reclassified_report_is_not_served_from_the_cache(tmp_path: Path) -> N
             merge.partition(everything)
         )
         assert any(len(e.report_keys) == 2 for e in store.list_events())
+    finally:
+        engine.dispose()
+
+
+def test_event_members_come_whole_from_the_cache(tmp_path: Path) -> None:
+    """The members of an event a batch grows are read whole once, then served from the
+    cache (stamps only); a renamed feed (the outlet is part of a report) is read anew, and
+    the stored event is the one clustering everything gives."""
+    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'events.db'}")
+    db.upgrade(engine)
+    try:
+        rules = Rules([[_shelling(ARIHA, i, f"Shelling of Ariha number {i}.")] for i in range(5)])
+        repo, store, service, feed_id = _pipeline(engine, rules)
+        for i in range(3):
+            service.classify_ids(repo.store_items(feed_id, [_item(i, i)]))
+        assert store.whole_hits > 0  # the event's first report, read whole by batch 1
+        with Session(engine) as session:
+            session.execute(text("UPDATE feeds SET name = 'Renamed'"))
+            session.commit()
+        before = store.whole_hits
+        service.classify_ids(repo.store_items(feed_id, [_item(3, 3)]))
+        assert store.whole_hits == before  # every member's outlet changed: read again
+        service.classify_ids(repo.store_items(feed_id, [_item(4, 4)]))
+        assert store.whole_hits == before + 4  # the reports of items 0-3, 3 kept by batch 4
+        with Session(engine) as session:
+            everything = [r for r, _ in store._reports(session).values()]
+        assert {r.outlet for r in everything} == {"Renamed"}
+        (event,) = store.list_events()
+        (merged,) = [merge.merge(c) for c in merge.cluster(everything)]
+        assert event.source_count == merged.source_count
+        assert sorted(event.report_keys) == sorted(merged.keys)
     finally:
         engine.dispose()

@@ -39,7 +39,7 @@ from tracker.core.alerts import DestinationSpec, Filters
 from tracker.core.channels import CONSOLE, CONSOLE_CHAT_ID, EMAIL, TELEGRAM, WEBHOOK
 from tracker.core.digest import Basis
 from tracker.core.netpolicy import parse_networks
-from tracker.core.pacing import next_batch_size
+from tracker.core.pacing import POLL_PAUSE_SECONDS, WRITER_GAP_SECONDS, next_batch_size
 from tracker.core.sanitize import mask_secrets, mask_url
 from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alert_bot import AlertService
@@ -205,6 +205,10 @@ class App:
         # backlog, never by history) and drain in batches that give way to fresh work.
         self._deferred: set[int] = set()
         self._fresh_waiting = 0
+        # Poll passes under way: the background drain starts no batch meanwhile (what the
+        # pass finds may be fresh, and on SQLite its writes would queue behind the batch's).
+        self._polling = 0
+        self._sqlite = self.engine.dialect.name == "sqlite"
         self._backlog_wake = asyncio.Event()
         self._backlog_size = 0  # the next backlog batch's item count (0: not sized yet)
         self._background_drain = False
@@ -430,8 +434,7 @@ class App:
         batch = self._backlog_size or c.backlog_batch
         done = rounds = 0
         while max_batches is None or rounds < max_batches:
-            while self._fresh_waiting:  # fresh items go first
-                await asyncio.sleep(0.01)
+            await self._give_way()
             started = time.monotonic()
             if self._deferred:
                 ids = sorted(self._deferred)[:batch]
@@ -451,8 +454,26 @@ class App:
                 )
                 self._backlog_size = batch
             rounds += 1
-            await asyncio.sleep(0)
+            # SQLite has one writer and no queue: a writer that finds it busy polls (up to
+            # 100 ms apart), and back-to-back batches left it almost no chance (a fresh
+            # alert's delivery waited 17 s). In the background drain (`tracker run`: the
+            # delivery loop, polls and the web write meanwhile) a gap after each batch lets
+            # it in; `tracker poll`'s own drain at the end of its pass has no one to wait for.
+            gap = self._sqlite and self._background_drain
+            await asyncio.sleep(WRITER_GAP_SECONDS if gap else 0)
         return done
+
+    async def _give_way(self) -> None:
+        """Before a backlog batch: fresh items go first, and so does a poll pass under way
+        (its items are stored, told fresh or backlog and the fresh ones classified before a
+        batch starts: a fresh report no longer waits for a batch started while it was being
+        fetched). A pass that runs long holds the backlog back at most POLL_PAUSE_SECONDS
+        at a time, so the backlog still drains beside passes of thousands of feeds."""
+        paused = time.monotonic()
+        while self._fresh_waiting or (
+            self._polling and time.monotonic() - paused < POLL_PAUSE_SECONDS
+        ):
+            await asyncio.sleep(0.01)
 
     async def _backlog_loop(self, stop: asyncio.Event) -> None:
         """`tracker run`: drain the backlog in the background whenever some arrives."""
@@ -559,7 +580,11 @@ class App:
             now = self.clock()
             started = time.monotonic()
             try:
-                report = await self.poller.run_once(now, on_progress)
+                self._polling += 1
+                try:
+                    report = await self.poller.run_once(now, on_progress)
+                finally:
+                    self._polling -= 1
                 if last:
                     await self._release_parsers()
                 if self.settings.classifier.enabled:

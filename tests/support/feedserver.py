@@ -77,6 +77,10 @@ class FeedServer:
 
         class _Server(ThreadingHTTPServer):
             address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            # socketserver's default accept queue is 5: a client opening 50 connections
+            # at once (the benches) overflowed it, and the dropped handshakes were retried
+            # by the kernel after 1, 2, 4 ... 32 s (feeds "timed out after 60 s").
+            request_queue_size = 1024
 
         self.host = host
         self._httpd = _Server((host, 0), _H)

@@ -127,7 +127,8 @@ def _content_words(title: str, evidence: tuple[str, ...]) -> frozenset[str]:
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)  # the union's size without building it (the merge loops' hot path)
+    return common / (len(a) + len(b) - common)
 
 
 def text_similarity(a: Report, b: Report) -> float:
@@ -165,8 +166,14 @@ def date_span(incident: Incident) -> tuple[date, date] | None:
     """The days an incident's date may stand for, given its precision."""
     if incident.date is None:
         return None
-    before, after = DATE_SPAN_DAYS.get(incident.date_precision, DATE_SPAN_DAYS[5])
-    return incident.date - timedelta(days=before), incident.date + timedelta(days=after)
+    return _span(incident.date, incident.date_precision)
+
+
+@lru_cache(maxsize=16384)
+def _span(day: date, precision: int) -> tuple[date, date]:
+    """`date_span` by value: the merge loops ask it for the same few dates many times."""
+    before, after = DATE_SPAN_DAYS.get(precision, DATE_SPAN_DAYS[5])
+    return day - timedelta(days=before), day + timedelta(days=after)
 
 
 def _dates_ok(a: Incident, b: Incident) -> bool:
@@ -232,8 +239,7 @@ def _places(a: Location | None, b: Location | None) -> tuple[bool, str, float]:
 def attacker_sides(incident: Incident) -> frozenset[str]:
     """The sides of the attackers a report names (an attacker the violation rule inferred
     is not evidence that two reports describe different acts)."""
-    return frozenset(a.side for a in incident.actors
-                     if a.role == "attacker" and a.side and not a.inferred)
+    return _sides(incident)[0]
 
 
 # Sides that never stand for a party when roles are compared: civilians are only ever victims,
@@ -243,8 +249,31 @@ _NOT_A_PARTY = frozenset({"civilian", "unknown", ""})
 
 def target_sides(incident: Incident) -> frozenset[str]:
     """The armed sides an incident names as targets (civilians and unknowns left out)."""
-    return frozenset(a.side for a in incident.actors
-                     if a.role == "target" and a.side not in _NOT_A_PARTY)
+    return _sides(incident)[1]
+
+
+# incident id() -> (the incident, attacker sides, target sides, attacker parties). The merge
+# loops ask for the sides of one incident for every pair it is in; hashing an incident (or
+# its actors) costs more than computing them, so they are kept by identity. The entry holds
+# the incident, so its id cannot be reused while the entry lives.
+_SIDES: dict[int, tuple[Incident, frozenset[str], frozenset[str], frozenset[str]]] = {}
+_SIDES_LIMIT = 16_384  # as many as the event store keeps reports (events.LIGHT_CACHE)
+
+
+def _sides(incident: Incident) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(attacker sides, target sides, attacker sides that stand for a party)."""
+    entry = _SIDES.get(id(incident))
+    if entry is not None and entry[0] is incident:
+        return entry[1], entry[2], entry[3]
+    actors = incident.actors
+    attackers = frozenset(a.side for a in actors
+                          if a.role == "attacker" and a.side and not a.inferred)
+    targets = frozenset(a.side for a in actors
+                        if a.role == "target" and a.side not in _NOT_A_PARTY)
+    if len(_SIDES) >= _SIDES_LIMIT:
+        _SIDES.clear()
+    _SIDES[id(incident)] = (incident, attackers, targets, attackers - _NOT_A_PARTY)
+    return attackers, targets, attackers - _NOT_A_PARTY
 
 
 def _attackers_clash(sa: frozenset[str], sb: frozenset[str]) -> bool:
@@ -255,9 +284,8 @@ def _attackers_clash(sa: frozenset[str], sb: frozenset[str]) -> bool:
 def _swapped(a: Incident, b: Incident) -> bool:
     """Each report's attacker is the other's target: the army shelling rebels and rebels
     attacking the army are two acts, even when both reports name both sides."""
-    att_a = attacker_sides(a) - _NOT_A_PARTY
-    att_b = attacker_sides(b) - _NOT_A_PARTY
-    tgt_a, tgt_b = target_sides(a), target_sides(b)
+    _, tgt_a, att_a = _sides(a)
+    _, tgt_b, att_b = _sides(b)
     return bool(att_a & tgt_b and att_b & tgt_a)
 
 

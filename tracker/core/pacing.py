@@ -10,6 +10,13 @@ from __future__ import annotations
 # (a commit, the events recompute), and on a loaded machine one-item batches drained a
 # 600-item backlog in minutes instead of seconds.
 SMALLEST_SHARE = 8
+# The background drain starts no batch while a poll pass is under way, for at most this
+# long at a time (a pass of thousands of feeds must not stop the backlog for its duration).
+POLL_PAUSE_SECONDS = 30.0
+# On SQLite, the pause after each backlog batch: longer than the longest sleep of SQLite's
+# busy handler (100 ms), so a writer waiting for the lock (an alert's delivery, a poll's
+# claim) gets it between two batches.
+WRITER_GAP_SECONDS = 0.15
 
 
 def smallest_batch(largest: int) -> int:

@@ -80,12 +80,12 @@ class DigestStore:
                 first.setdefault(int(event_id), tuple(rest))
             if not first:
                 return []
+            # By id alone, status checked here: with "AND status = 'active'" SQLite read
+            # every active event through ix_events_status_date.
             events = session.execute(
-                select(EventRow).where(
-                    col(EventRow.id).in_(list(first)), col(EventRow.status) == ACTIVE
-                )
+                select(EventRow).where(col(EventRow.id).in_(list(first)))
             ).scalars()
-            records = [_record(e, *first[int(e.id or 0)]) for e in events]
+            records = [_record(e, *first[int(e.id or 0)]) for e in events if e.status == ACTIVE]
         return sorted(records, key=lambda r: (r.recorded_at, r.id))
 
     def feeds(self) -> list[FeedRecord]:

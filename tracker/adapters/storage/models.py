@@ -202,6 +202,9 @@ class ShingleRank(SQLModel, table=True):
     it got when first seen (later shingles rank higher and head the prefixes)."""
 
     __tablename__ = "shingle_ranks"
+    # The next rank is max(rank) + 1, asked once per batch with new shingles: without this
+    # index, a read of every shingle ever seen (a cost growing with history).
+    __table_args__ = (Index("ix_shingle_ranks_rank", "rank"),)
 
     token: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     rank: int = Field(sa_column=Column(BigInteger, nullable=False))
