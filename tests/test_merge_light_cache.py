@@ -140,7 +140,13 @@ def test_cached_candidates_keep_events_equal_to_clustering_everything(
                     merge.partition(everything)
                 )
             traces, plain = _stored_traces(engine, store)
-            assert traces == plain
+            # Every traced report's stored trace is the one clustering everything gives.  A
+            # reclassification can delete reports; the reports outside the reclustered
+            # closure whose trace named an event it changed are left untraced by design
+            # (EventStore._retrace: traced again when a recompute reaches them).
+            assert traces == {k: v for k, v in plain.items() if k in traces}
+            if not any(kind == "again" for kind, _, _ in plan):
+                assert traces == plain
         finally:
             engine.dispose()
 
