@@ -54,7 +54,7 @@ def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int,
                 and lex.numbers.get(toks[k + 1].text[1:], 0) >= 20:
             value, last = value + lex.numbers[toks[k + 1].text[1:]], k + 1
     elif not numerals_only:
-        value = _person(lex, word)
+        value = _person(lex, word) or _definite_person(lex, word)
         if value is not None:
             # "طفل وامرأة", "رجل وزوجته وطفليهما": each joined person counts
             j = k + 1
@@ -65,11 +65,17 @@ def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int,
                 value += more
                 last = j
                 j += 1
-    if value is not None and (word.isdigit() or word in lex.numbers
-                              or word in lex.teens_first):
+    numeral = word.isdigit() or word in lex.numbers or word in lex.teens_first
+    if value is not None and numeral and last + 1 < len(toks) \
+            and toks[last + 1].text in lex.measures:
+        return None  # "(32 عاماً)", "23 شباط", "عيار 23 ملم": an age, a date, a size
+    if value is not None and numeral:
         # "ثلاث معلمات وطالبة", "ثمانية أطفال ووالدتهم": a person joined after the counted
-        # noun adds to the count.
+        # noun adds to the count; one adjective may stand between ("سبعة جنود أتراك وموظف").
         j = last + 2
+        if j + 1 < len(toks) and not toks[j].text.startswith("و") \
+                and toks[j + 1].text.startswith("و") and _person(lex, toks[j + 1].text[1:]):
+            j += 1
         while j < len(toks) and toks[j].text.startswith("و"):
             more = _person(lex, toks[j].text[1:])
             if more is None:
@@ -87,6 +93,15 @@ def _person(lex: ArabicLexicon, word: str) -> int | None:
     return None
 
 
+def _definite_person(lex: ArabicLexicon, word: str) -> int | None:
+    """A person noun with the article counts too: "استشهد المدني ساهر" is one man killed,
+    "مقتل الطفلين" two (the article is not a proclitic :func:`stems` takes off)."""
+    for stem, _ in stems(word):
+        if stem.startswith("ال") and stem[2:] in lex.persons:
+            return lex.persons[stem[2:]]
+    return None
+
+
 def _skip_approx(lex: ArabicLexicon, toks: Sequence[Token], k: int,
                  st: Sequence[Sequence[tuple[str, int]]]) -> int:
     """Skip "نحو", "أكثر من", "ما لا يقل عن" before a count."""
@@ -99,43 +114,93 @@ def _skip_approx(lex: ArabicLexicon, toks: Sequence[Token], k: int,
 
 
 def sentence_figures(lex: ArabicLexicon, sentence: str) -> list[Figure]:
-    """Killed and injured counts of one sentence (zero phrases give a killed count of 0)."""
+    """Killed and injured counts of one sentence (zero phrases give a killed count of 0;
+    "no information about casualties" gives none)."""
     norm = normalise(sentence)
     toks = tokens(norm.text)
     st = [stems(t.text) for t in toks]
     out: list[Figure] = []
     rose = [m.last for m in lex.rose.find(toks, st)]
+    cues: list[PhraseMatch[str]] = []
     for kind, index in (("killed", lex.killed), ("injured", lex.injured)):
         for m in index.find(toks, st):
+            cues.append(m)
             fig = _count_near(lex, toks, st, m, kind, rose)
             if fig is not None:
                 out.append(fig)
     if not any(f.kind == "killed" for f in out):
+        fig = _risen_total(lex, toks, st, cues)
+        if fig is not None:
+            out.append(fig)
+    if not any(f.kind == "killed" for f in out):
         for m in lex.zero.find(toks, st):
-            out.append(Figure("killed", 0, norm.text[m.start : m.end]))
+            if not _unknown_near(lex, st, m.first - 3, m.last + 3):
+                out.append(Figure("killed", 0, norm.text[m.start : m.end]))
         if not out or all(f.kind != "killed" for f in out):
-            out.extend(_denied_casualties(toks, st))
+            out.extend(_denied_casualties(lex, toks, st))
     return out
+
+
+def _unknown_near(lex: ArabicLexicon, st: Sequence[Sequence[tuple[str, int]]],
+                  first: int, last: int) -> bool:
+    """Whether a word of "nothing is known yet" stands in tokens ``first..last``."""
+    return any(stem in lex.unknown
+               for k in range(max(0, first), min(len(st), last + 1)) for stem, _ in st[k])
+
+
+# Verbs of a toll that rises ("ارتفعت الحصيلة إلى 21"): the count right after them is the
+# final figure when a killed cue stands before them in the sentence.
+_RISE_VERBS = ("ارتفع", "ترتفع", "يرتفع", "لترتفع", "ليرتفع", "وارتفع")
+_RISE_REACH = 8
+
+
+def _risen_total(lex: ArabicLexicon, toks: Sequence[Token],
+                 st: Sequence[Sequence[tuple[str, int]]],
+                 cues: Sequence[PhraseMatch[str]]) -> Figure | None:
+    """"حصيلة قتلى الفصائل خلال هجوم السبت ارتفعت إلى 21 مقاتلاً": the subject of the rise
+    is a killed cue several words back; the figure follows the verb."""
+    killed_at = [m.last for m in cues if m.value == "killed"]
+    for r, tok in enumerate(toks):
+        if not tok.text.startswith(_RISE_VERBS):
+            continue
+        if not any(0 < r - c <= _RISE_REACH for c in killed_at):
+            continue
+        k = _skip_approx(lex, toks, r + 1, st)
+        got = parse_count(lex, toks, k, numerals_only=True)
+        if got is not None:
+            return Figure("killed", got[0], " ".join(t.text for t in toks[r : got[1] + 1]),
+                          True)
+    return None
 
 
 # "لم تُسجل أي وفيات", "دون تسجيل اعتقالات أو إصابات", "عدم تسجيل إصابات بشرية": a negator
 # and, a few words on, a casualty noun say nobody was killed (the zero list spelled out).
 _NEGATORS = frozenset({"دون", "عدم", "لم", "بلا", "بدون"})
 _CASUALTY_NOUNS = frozenset({"اصابات", "اصابه", "وفيات", "وفاه", "ضحايا", "قتلي", "جرحي",
-                             "اصابتان"})
+                             "اصابتان", "بشريه"})
 _NEGATOR_REACH = 5
 
 
-def _denied_casualties(toks: Sequence[Token],
+def _denied_casualties(lex: ArabicLexicon, toks: Sequence[Token],
                        st: Sequence[Sequence[tuple[str, int]]]) -> list[Figure]:
     for k in range(len(toks)):
         if not any(stem in _NEGATORS for stem, _ in st[k]):
             continue
         for j in range(k + 1, min(len(toks), k + 1 + _NEGATOR_REACH)):
             if any(stem in _CASUALTY_NOUNS for stem, _ in st[j]):
+                if _unknown_near(lex, st, k, j + 2):
+                    break  # "دون ورود معلومات عن ضحايا": not known, not none
                 words = " ".join(x.text for x in toks[k : j + 1])
                 return [Figure("killed", 0, words)]
     return []
+
+
+# A past verb in the plural ("قتلوا", "قضوا", "استشهدوا") may follow its counted subject.
+_SUBJECT_REACH = 6
+
+
+def _is_plural_verb(word: str) -> bool:
+    return word.endswith("وا") and len(word) > 3
 
 
 def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
@@ -145,13 +210,23 @@ def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
     مدنيين", "إصابة ثلاثة آخرين")."""
     k = _skip_approx(lex, toks, m.last + 1, st)
     # "مقتل وإصابة 5": killed and injured together, no split: no killed figure
-    if kind == "killed" and m.last + 1 < len(toks) and toks[m.last + 1].text.startswith("و") \
-            and any(toks[m.last + 1].text[1:].startswith(w) for w in ("اصاب", "جرح")):
+    joined_injured = kind == "killed" and m.last + 1 < len(toks) \
+        and toks[m.last + 1].text.startswith("و") \
+        and any(toks[m.last + 1].text[1:].startswith(w) for w in ("اصاب", "اصيب", "جرح"))
+    if joined_injured and not _is_plural_verb(toks[m.last].text):
         return None
     for j in range(max(0, m.first - _BEFORE), m.first):
         got = parse_count(lex, toks, j, numerals_only=True)
         if got is not None and got[1] == m.first - 1:
             return Figure(kind, got[0], " ".join(t.text for t in toks[j : m.last + 1]))
+    if _is_plural_verb(toks[m.last].text):
+        # "إن سبعة عناصر من قوات النظام قُتلوا": the counted subject stands before the verb
+        for j in range(m.first - 1, max(-1, m.first - 1 - _SUBJECT_REACH), -1):
+            got = parse_count(lex, toks, j, numerals_only=True)
+            if got is not None:
+                return Figure(kind, got[0], " ".join(t.text for t in toks[j : m.last + 1]))
+    if joined_injured:
+        return None  # "قتلوا وأصيب 14 آخرون": the figure after is the wounded
     for j in range(k, min(k + _AFTER, len(toks))):
         got = parse_count(lex, toks, j)
         if got is not None:
