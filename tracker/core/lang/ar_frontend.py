@@ -266,7 +266,8 @@ def _arguments(
     texts = [_text(sentences, head, i) for i in dict.fromkeys(idx)]
     if ci == 0 and head is not None and not from_title:
         texts = [head.text, *texts]
-    toll = extract_toll(lex, texts)
+    lead = ci == 0 and not from_title
+    toll = extract_toll(lex, texts, [s.text for s in sentences] if lead else ())
     return ActArguments(
         place, place_note, place_src, date, date_src, event_type, sub, "", actors, roles, "",
         toll, tuple(a.trigger for a in acts),

@@ -168,8 +168,9 @@ def _risen_total(lex: ArabicLexicon, toks: Sequence[Token],
         k = _skip_approx(lex, toks, r + 1, st)
         got = parse_count(lex, toks, k, numerals_only=True)
         if got is not None:
-            return Figure("killed", got[0], " ".join(t.text for t in toks[r : got[1] + 1]),
-                          True)
+            # not "final": a rise told apart from the lead's own figure is often a wider
+            # total ("قتلى الغارات خلال اليوم ارتفعت إلى 13 في مناطق متفرقة")
+            return Figure("killed", got[0], " ".join(t.text for t in toks[r : got[1] + 1]))
     return None
 
 
@@ -239,12 +240,25 @@ def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
     return None
 
 
-def extract_toll(lex: ArabicLexicon, sentences: Sequence[str]) -> Toll:
+def extract_toll(lex: ArabicLexicon, sentences: Sequence[str],
+                 report: Sequence[str] = ()) -> Toll:
     """The toll over an incident's sentences: a final figure ("ارتفعت الحصيلة إلى 7") wins,
     else the first count told (the lead states the toll; later sentences restate it or tell
-    other events' figures, they do not add to it)."""
-    figures = [f for s in sentences for f in sentence_figures(lex, s)]
+    other events' figures, they do not add to it).
+
+    ``report`` (the lead incident's whole report) answers when the incident's own sentences
+    say nothing of deaths: a report whose only word on deaths is "nobody was hurt"
+    ("ولم تُسجل أي وفيات" in a closing sentence) says it of its lead act too.
+    """
+    # a flashback's figures are another event's, unless the incident is told only there
+    current = [s for s in sentences if not _flashback(s)] or list(sentences)
+    figures = [f for s in current for f in sentence_figures(lex, s)]
     killed = [f for f in figures if f.kind == "killed"]
+    if not killed and report:
+        told = [f for s in report if not _flashback(s) for f in sentence_figures(lex, s)
+                if f.kind == "killed"]
+        if told and all(f.value == 0 for f in told):
+            killed = told[:1]
     injured = [f for f in figures if f.kind == "injured"]
     best = _pick(killed)
     hurt = _pick(injured)
@@ -260,6 +274,20 @@ def extract_toll(lex: ArabicLexicon, sentences: Sequence[str]) -> Toll:
                 injured=hurt.value if hurt is not None else None,
                 evidence=tuple(f.words for f in (best, hurt) if f is not None),
                 notes=tuple(notes))
+
+
+# "وكان تسعة مدنيين قد قضوا في الرابع من الشهر": كان ... قد tells an earlier event.
+_FLASHBACK_OPENERS = frozenset({"وكان", "وكانت", "كان", "كانت"})
+_FLASHBACK_REACH = 10
+
+
+def _flashback(sentence: str) -> bool:
+    """Whether a sentence opens with the pluperfect "(و)كان ... قد": background, whose
+    figures belong to an earlier event, not to the act being read."""
+    toks = tokens(normalise(sentence).text)
+    if not toks or toks[0].text not in _FLASHBACK_OPENERS:
+        return False
+    return any(t.text == "قد" for t in toks[1:_FLASHBACK_REACH])
 
 
 def _pick(figs: Sequence[Figure]) -> Figure | None:
