@@ -61,6 +61,7 @@ class ArabicLexicon:
     rose: PhraseIndex[str]
     measures: frozenset[str]  # a word after a figure that makes it an age, a size or a date
     unknown: frozenset[str]  # near a negated casualty noun: "nothing known", not "nobody"
+    reply: PhraseIndex[str]  # a reply to an attack: its attacker only answers
 
 
 def _words(data: Mapping[str, Any], *path: str) -> list[str]:
@@ -260,4 +261,5 @@ def build_arabic_lexicon(
         measures=frozenset(normalise_key(w) for w in _words(data, "numbers", "measures"))
         | {normalise_key(w).split()[0] for w in _table(data, "dates", "months")},
         unknown=frozenset(normalise_key(w) for w in _words(data, "tolls", "unknown")),
+        reply=PhraseIndex(_tagged(_words(data, "cues", "reply"), "reply")),
     )
