@@ -62,6 +62,7 @@ class ArabicLexicon:
     measures: frozenset[str]  # a word after a figure that makes it an age, a size or a date
     unknown: frozenset[str]  # near a negated casualty noun: "nothing known", not "nobody"
     reply: PhraseIndex[str]  # a reply to an attack: its attacker only answers
+    accuse: PhraseIndex[str]  # a verb of accusing: the party accused is the attacker
 
 
 def _words(data: Mapping[str, Any], *path: str) -> list[str]:
@@ -262,4 +263,5 @@ def build_arabic_lexicon(
         | {normalise_key(w).split()[0] for w in _table(data, "dates", "months")},
         unknown=frozenset(normalise_key(w) for w in _words(data, "tolls", "unknown")),
         reply=PhraseIndex(_tagged(_words(data, "cues", "reply"), "reply")),
+        accuse=PhraseIndex(_tagged(_words(data, "cues", "accuse"), "accuse")),
     )

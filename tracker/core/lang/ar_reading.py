@@ -475,6 +475,8 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
         elif any(0 <= first - a <= 4 for a in act_tokens) or any(0 < a - last <= 6
                                                                  for a in act_tokens):
             roles.setdefault(info.name, "attacker")
+    _accused(lex, s, st, roles, strong)
+    _clash_partner(s, roles)
     if sum(1 for r in roles.values() if r == "attacker") > 1:
         # Two attackers in one clause: the first one named after (or before) the act is it,
         # the others are the other party of the act.
@@ -490,6 +492,50 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             if name not in joined:
                 roles[name] = "target"
     return roles
+
+
+# How far after an accusing verb the accused party may be named.
+_ACCUSE_REACH = 4
+
+
+def _accused(lex: ArabicLexicon, s: ArSentence, st: Sequence[Sequence[tuple[str, int]]],
+             roles: dict[str, str], strong: set[str]) -> None:
+    """The party a sentence accuses is the attacker: "حمّلت أنقرة قوات النظام مسؤولية
+    الهجوم" (verb, accuser, accused) and "«قسد» تتهم فصائل دمشق بمهاجمة" (accuser, verb,
+    accused).  The accuser tells of the act; it is not its author."""
+    for m in lex.accuse.find(s.toks, st):
+        before = [a for a in s.actors if 0 < m.first - a[4] <= 3]
+        after = [a for a in s.actors if 0 < a[3] - m.last <= _ACCUSE_REACH]
+        if not after:
+            continue
+        if before or (len(after) == 1 and after[0][3] != m.last + 1):
+            accused = after[0]  # accuser, verb, accused (or the accuser unnamed)
+        elif len(after) > 1:
+            accused = after[1]  # verb, accuser, accused
+        else:
+            continue
+        if accused[2].side == "civilian":
+            continue
+        accuser = before[-1] if before else after[0] if accused is not after[0] else None
+        if accuser is not None and accuser[2].name == accused[2].name:
+            continue
+        roles[accused[2].name] = "attacker"
+        strong.add(accused[2].name)
+        if accuser is not None and roles.get(accuser[2].name) == "attacker":
+            del roles[accuser[2].name]
+
+
+def _clash_partner(s: ArSentence, roles: dict[str, str]) -> None:
+    """"مقتل ثلاثة من عناصر الجيش خلال اشتباكات مع مقاتلين من قسد": with every party a
+    target and no attacker, the one the others clashed "with" is the side that hit them."""
+    if not roles or any(r == "attacker" for r in roles.values()):
+        return
+    partners = [info.name for _, _, info, first, _ in s.actors
+                if roles.get(info.name) == "target" and info.side != "civilian"
+                and any(s.toks[j].text == "مع" for j in range(max(0, first - 3), first))]
+    victims = [n for n, r in roles.items() if r == "target" and n not in partners]
+    if len(set(partners)) == 1 and victims:
+        roles[partners[0]] = "attacker"
 
 
 # A sentence opening "وكان(ت) ... قد" + verb recalls events before the report's.
