@@ -31,13 +31,16 @@ class Figure:
 
 
 def parse_count(lex: ArabicLexicon, toks: Sequence[Token], k: int,
-                numerals_only: bool = False) -> tuple[int, int] | None:
+                numerals_only: bool = False, joined: bool = False) -> tuple[int, int] | None:
     """(value, last token) of a count starting at token ``k``: digits, number words
     (ثلاثة، خمسة وعشرين، أحد عشر), vague quantities (عشرات) or a person noun (طفل = 1,
-    طفلين = 2), with "و"-joined person nouns added ("طفل وامرأة" = 2)."""
+    طفلين = 2), with "و"-joined person nouns added ("طفل وامرأة" = 2).  ``joined`` lets
+    the count itself carry "و" ("وثلاثة جرحى" after a killed figure)."""
     if k >= len(toks):
         return None
     word = toks[k].text
+    if joined and word.startswith("و") and (word[1:].isdigit() or word[1:] in lex.numbers):
+        word = word[1:]  # "قتيل وثلاثة جرحى": the second figure of a pair
     value: int | None = None
     last = k
     if word.isdigit():
@@ -217,9 +220,15 @@ def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
     if joined_injured and not _is_plural_verb(toks[m.last].text):
         return None
     for j in range(max(0, m.first - _BEFORE), m.first):
-        got = parse_count(lex, toks, j, numerals_only=True)
+        got = parse_count(lex, toks, j, numerals_only=True, joined=True)
         if got is not None and got[1] == m.first - 1:
-            return Figure(kind, got[0], " ".join(t.text for t in toks[j : m.last + 1]))
+            # "ترتفع الحصيلة إلى 19 قتيلاً": a rise right before the count makes it final
+            final = any(r < j and j - r <= 4 for r in rose)
+            return Figure(kind, got[0], " ".join(t.text for t in toks[j : m.last + 1]), final)
+    if m.first == m.last:
+        own = next((lex.counted[stem] for stem, _ in st[m.first] if stem in lex.counted), None)
+        if own is not None:  # "قتيل وجريحان", "سقوط قتيلين"
+            return Figure(kind, own, toks[m.first].text)
     if _is_plural_verb(toks[m.last].text):
         # "إن سبعة عناصر من قوات النظام قُتلوا": the counted subject stands before the verb
         for j in range(m.first - 1, max(-1, m.first - 1 - _SUBJECT_REACH), -1):
