@@ -83,3 +83,30 @@ def test_the_first_told_attacker_leads(lex: ArabicLexicon) -> None:
         lead = args[0]
         attackers = {n for n, r in lead.roles.items() if r == "attacker"}
         assert shooter in attackers and victims not in attackers, (text, lead.roles)
+
+
+def test_a_source_whose_own_forces_act_is_the_attacker(lex: ArabicLexicon) -> None:
+    rng = random.Random(f"{SEED}-own")
+    for _ in range(N):
+        teller, other = _pair(rng)
+        forces = rng.choice(["مقاتليه", "قواته", "عناصره"])
+        text = (f"أعلن المركز الإعلامي لـ{rng.choice(PARTIES[teller])} أن {forces} نفذوا "
+                f"هجوماً على مواقع {rng.choice(PARTIES[other])} في {rng.choice(PLACES)}")
+        roles = _roles(lex, text)
+        assert roles.get(teller) == "attacker", (text, roles)
+        replied = (f"وقال {rng.choice(PARTIES[teller])} إن {forces} ردت على مصادر النيران "
+                   f"في {rng.choice(PLACES)}")
+        s = read_sentence(lex, replied)
+        assert assign_roles(lex, s, s.acts).get(teller) != "attacker", replied
+
+
+def test_a_source_named_after_head_words_is_no_party(lex: ArabicLexicon) -> None:
+    rng = random.Random(f"{SEED}-heads")
+    for _ in range(N):
+        teller, other = _pair(rng)
+        head = rng.choice(["قيادة", "قيادة قوات", "المركز الإعلامي في"])
+        text = (f"أعلنت {head} {rng.choice(PARTIES[teller])} صد هجوم نفذته "
+                f"{rng.choice(PARTIES[other])} على محور {rng.choice(PLACES)}")
+        roles = _roles(lex, text)
+        assert roles.get(teller) != "attacker", (text, roles)
+        assert roles.get(other) == "attacker", (text, roles)

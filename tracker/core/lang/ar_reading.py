@@ -451,8 +451,7 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
                 and {last + 2, last + 3} & firsts:
             # "فصائل تابعة للحكومة السورية": the party is the one it belongs to, named next.
             continue
-        if first - 1 in source_ends or (first - 2 in source_ends
-                                        and s.toks[first - 1].text in _SOURCE_HEADS):
+        if _told_by(s, first, source_ends):
             # "أعلنت وزارة الدفاع ...", "أفاد المرصد": who tells of the act, not a party.
             told[info.name] = last
             continue
@@ -475,6 +474,8 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
         elif any(0 <= first - a <= 4 for a in act_tokens) or any(0 < a - last <= 6
                                                                  for a in act_tokens):
             roles.setdefault(info.name, "attacker")
+    reply_at = {m.first for m in lex.reply.find(s.toks, st)}
+    _own_forces(s, told, act_tokens, target_ends, reply_at, roles, strong)
     _accused(lex, s, st, roles, strong)
     _clash_partner(s, roles)
     if sum(1 for r in roles.values() if r == "attacker") > 1:
@@ -492,6 +493,52 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             if name not in joined:
                 roles[name] = "target"
     return roles
+
+
+def _told_by(s: ArSentence, first: int, source_ends: set[int]) -> bool:
+    """Whether the actor starting at token ``first`` is named as who tells of the act:
+    right after a source verb, or after one or two head words ("أفاد مصدر في الأسايش",
+    "أعلنت قيادة قوات الحرس الوطني")."""
+    if first - 1 in source_ends:
+        return True
+    for gap in (1, 2):
+        if first - 1 - gap in source_ends and all(
+                s.toks[j].text in _SOURCE_HEADS for j in range(first - gap, first)):
+            return True
+    return False
+
+
+# A party's own forces, named by a pronoun that points back at it ("أعلنت قسد أن مقاتليه
+# نفذوا هجوماً", "على مواقعها").
+_OWN_FORCES = frozenset({"مقاتليه", "مقاتليها", "مقاتلوه", "مقاتلوها", "قواته", "قواتها",
+                         "عناصره", "عناصرها", "وحداته", "وحداتها", "مواقعه", "مواقعها",
+                         "نقاطه", "نقاطها"})
+_OWN_REACH = 3
+
+
+def _own_forces(s: ArSentence, told: dict[str, int], act_tokens: Sequence[int],
+                target_ends: set[int], reply_at: set[int], roles: dict[str, str],
+                strong: set[str]) -> None:
+    """A source that is a party: when the statement's subject is the source's own forces
+    ("أعلن المركز الإعلامي لقسد أن مقاتليه نفذوا هجوماً على موقع للفصائل"), the source is
+    the attacker; its own positions hit ("قصف استهدف مواقعها") make it the target."""
+    if len(told) != 1:
+        return
+    (name, end), = told.items()
+    for k in range(end + 1, len(s.toks)):
+        word = s.toks[k].text
+        if word not in _OWN_FORCES:
+            continue
+        if any(0 < r - k <= _OWN_REACH for r in reply_at):
+            return  # "قال الجيش الإسرائيلي إن قواته ردت على إطلاق نار": a reply, no attack
+        if word.startswith(("مقاتل", "قوات", "عناصر", "وحدات")) and k - 1 not in target_ends \
+                and any(0 < a - k <= _OWN_REACH for a in act_tokens):
+            roles[name] = "attacker"
+            strong.add(name)
+            return
+        if k - 1 in target_ends or any(0 < k - a <= _OWN_REACH for a in act_tokens):
+            roles.setdefault(name, "target")
+            return
 
 
 # How far after an accusing verb the accused party may be named.
@@ -549,7 +596,8 @@ _AFFILIATION = frozenset({"تابعه", "التابعه", "تابع", "التا�
                           "محسوبه"})
 # Words between a source verb and the actor it names ("أفاد مصدر في الأسايش").
 _SOURCE_HEADS = frozenset({"مصدر", "مصادر", "بيان", "مسؤول", "متحدث", "المتحدث", "ناطق",
-                           "قائد", "قياده", "مراسل", "اعلام", "وكاله"})
+                           "قائد", "قياده", "مراسل", "اعلام", "وكاله", "قوات", "المركز",
+                           "الاعلامي", "مكتب", "في"})
 
 
 def _genitive_l(word: str) -> bool:
