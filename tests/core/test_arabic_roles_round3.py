@@ -90,8 +90,11 @@ def test_a_source_whose_own_forces_act_is_the_attacker(lex: ArabicLexicon) -> No
     for _ in range(N):
         teller, other = _pair(rng)
         forces = rng.choice(["مقاتليه", "قواته", "عناصره"])
-        text = (f"أعلن المركز الإعلامي لـ{rng.choice(PARTIES[teller])} أن {forces} نفذوا "
-                f"هجوماً على مواقع {rng.choice(PARTIES[other])} في {rng.choice(PLACES)}")
+        aside = rng.choice(["", "، الأربعاء،"])
+        when = rng.choice(["", " يوم الإثنين 7 آب"])
+        text = (f"أعلن المركز الإعلامي لـ{rng.choice(PARTIES[teller])}{aside} أن {forces} "
+                f"نفذوا{when} هجوماً على مواقع {rng.choice(PARTIES[other])} في "
+                f"{rng.choice(PLACES)}")
         roles = _roles(lex, text)
         assert roles.get(teller) == "attacker", (text, roles)
         replied = (f"وقال {rng.choice(PARTIES[teller])} إن {forces} ردت على مصادر النيران "

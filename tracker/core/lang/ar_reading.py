@@ -441,6 +441,11 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             continue
         before = {first - d for d in range(1, _ROLE_WINDOW + 1)}
         if s.clause_of_token(first) not in clauses_of_acts:
+            if _told_by(s, first, source_ends):
+                # "أعلن المركز الإعلامي لقسد، الأربعاء، أن مقاتليه نفذوا هجوماً": a source
+                # in a clause of its own, whose own forces may be the act's subject
+                told[info.name] = last
+                continue
             if before & agent_ends and info.side != "civilian":
                 # "بمقتل عنصرين من الجيش بنيران قسد، ... إطلاق نار": an agent phrase names
                 # the attacker wherever the clause of the act word is.
@@ -514,6 +519,9 @@ _OWN_FORCES = frozenset({"مقاتليه", "مقاتليها", "مقاتلوه",
                          "عناصره", "عناصرها", "وحداته", "وحداتها", "مواقعه", "مواقعها",
                          "نقاطه", "نقاطها"})
 _OWN_REACH = 3
+# "أن مقاتليه نفذوا يوم الإثنين 7 آب هجوماً": with a plural verb right after them, the act
+# noun may stand past a date.
+_OWN_VERB_REACH = 10
 
 
 def _own_forces(s: ArSentence, told: dict[str, int], act_tokens: Sequence[int],
@@ -531,8 +539,10 @@ def _own_forces(s: ArSentence, told: dict[str, int], act_tokens: Sequence[int],
             continue
         if any(0 < r - k <= _OWN_REACH for r in reply_at):
             return  # "قال الجيش الإسرائيلي إن قواته ردت على إطلاق نار": a reply, no attack
+        verb_next = k + 1 < len(s.toks) and s.toks[k + 1].text.endswith("وا")
+        reach = _OWN_VERB_REACH if verb_next else _OWN_REACH
         if word.startswith(("مقاتل", "قوات", "عناصر", "وحدات")) and k - 1 not in target_ends \
-                and any(0 < a - k <= _OWN_REACH for a in act_tokens):
+                and any(0 < a - k <= reach for a in act_tokens):
             roles[name] = "attacker"
             strong.add(name)
             return
