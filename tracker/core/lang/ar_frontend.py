@@ -25,7 +25,7 @@ from tracker.core.frames import ActFrame
 from tracker.core.gazetteer import Place, PlaceMention
 from tracker.core.lang.ar_lexicon import ArabicLexicon
 from tracker.core.lang.ar_reading import ArSentence, assign_roles, read_sentence
-from tracker.core.lang.ar_tolls import extract_toll
+from tracker.core.lang.ar_tolls import Memo, extract_toll
 from tracker.core.lang.arabic import split_sentences, stems
 from tracker.core.lang.seam import ActArguments
 from tracker.core.mentions import ActorInfo
@@ -55,9 +55,10 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
     taken = {f.sent for f in frames}
     owner = {f.sent: ci for ci, c in enumerate(clusters) for f in c.records}
     out: list[ActArguments] = []
+    memo: Memo = {}  # each sentence read for the toll once per report
     for ci, c in enumerate(clusters):
         out.append(_arguments(lex, sentences, head, c, ci, taken, owner, published, tz,
-                              from_title))
+                              from_title, memo))
     return out
 
 
@@ -300,7 +301,7 @@ def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
 def _arguments(
     lex: ArabicLexicon, sentences: Sequence[ArSentence], head: ArSentence | None,
     c: Cluster, ci: int, taken: set[int], owner: dict[int, int], published: datetime,
-    tz: tzinfo, from_title: bool,
+    tz: tzinfo, from_title: bool, memo: Memo,
 ) -> ActArguments:
     """One incident's arguments over its frames, with neighbours and the title as fall-backs."""
     place, place_note, place_src = _cluster_place(sentences, head, c, taken)
@@ -323,7 +324,7 @@ def _arguments(
     if ci == 0 and head is not None and not from_title:
         texts = [head.text, *texts]
     lead = ci == 0 and not from_title
-    toll = extract_toll(lex, texts, [s.text for s in sentences] if lead else ())
+    toll = extract_toll(lex, texts, [s.text for s in sentences] if lead else (), memo)
     return ActArguments(
         place, place_note, place_src, date, date_src, event_type, sub, "", actors, roles, "",
         toll, tuple(a.trigger for a in acts),

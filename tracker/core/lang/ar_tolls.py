@@ -249,23 +249,39 @@ def _count_near(lex: ArabicLexicon, toks: Sequence[Token],
     return None
 
 
+# A sentence's reading for the toll: (flashback?, figures).  One per sentence text; the
+# front end keeps one such memo per report, so a sentence several incidents (or the report
+# scan below) read is read once.
+Memo = dict[str, tuple[bool, list[Figure]]]
+
+
+def _read(lex: ArabicLexicon, sentence: str, memo: Memo) -> tuple[bool, list[Figure]]:
+    got = memo.get(sentence)
+    if got is None:
+        got = memo[sentence] = (_flashback(sentence), sentence_figures(lex, sentence))
+    return got
+
+
 def extract_toll(lex: ArabicLexicon, sentences: Sequence[str],
-                 report: Sequence[str] = ()) -> Toll:
+                 report: Sequence[str] = (), memo: Memo | None = None) -> Toll:
     """The toll over an incident's sentences: a final figure ("ارتفعت الحصيلة إلى 7") wins,
     else the first count told (the lead states the toll; later sentences restate it or tell
     other events' figures, they do not add to it).
 
     ``report`` (the lead incident's whole report) answers when the incident's own sentences
     say nothing of deaths: a report whose only word on deaths is "nobody was hurt"
-    ("ولم تُسجل أي وفيات" in a closing sentence) says it of its lead act too.
+    ("ولم تُسجل أي وفيات" in a closing sentence) says it of its lead act too.  ``memo``
+    (one per report) saves reading a sentence twice.
     """
+    memo = {} if memo is None else memo
+    read = [_read(lex, s, memo) for s in sentences]
     # a flashback's figures are another event's, unless the incident is told only there
-    current = [s for s in sentences if not _flashback(s)] or list(sentences)
-    figures = [f for s in current for f in sentence_figures(lex, s)]
+    current = [figs for back, figs in read if not back] or [figs for _, figs in read]
+    figures = [f for figs in current for f in figs]
     killed = [f for f in figures if f.kind == "killed"]
-    if not killed and report:
-        told = [f for s in report if not _flashback(s) for f in sentence_figures(lex, s)
-                if f.kind == "killed"]
+    if not killed and report and any(_may_deny(s) for s in report):
+        told = [f for s in report for back, figs in (_read(lex, s, memo),) if not back
+                for f in figs if f.kind == "killed"]
         if told and all(f.value == 0 for f in told):
             killed = told[:1]
     injured = [f for f in figures if f.kind == "injured"]
@@ -290,10 +306,18 @@ _FLASHBACK_OPENERS = frozenset({"وكان", "وكانت", "كان", "كانت"})
 _FLASHBACK_REACH = 10
 
 
+def _may_deny(sentence: str) -> bool:
+    """A cheap look for a negator ("دون", "لم", "عدم", "بلا", "لا"): only such a sentence can
+    say that nobody was hurt, so a report without one is not read for it."""
+    return any(w in sentence for w in ("دون", "لم", "عدم", "بلا", "لا ", "بدون"))
+
+
 def _flashback(sentence: str) -> bool:
     """Whether a sentence opens with the pluperfect "(و)كان ... قد": background, whose
     figures belong to an earlier event, not to the act being read."""
-    toks = tokens(normalise(sentence).text)
+    if "كان" not in sentence[:12]:
+        return False  # the cheap test first: most sentences do not open so
+    toks = tokens(normalise(" ".join(sentence.split()[:_FLASHBACK_REACH])).text)
     if not toks or toks[0].text not in _FLASHBACK_OPENERS:
         return False
     return any(t.text == "قد" for t in toks[1:_FLASHBACK_REACH])
