@@ -16,17 +16,17 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 # set -> metric -> floor (a little under the figure recorded in eval/HISTORY.md)
 FLOORS = {
     "arabic1": {"violation_f1": 0.88, "date_accuracy": 0.95, "location_within_15km": 0.85,
-                "fatalities_exact": 0.80, "attacker_side_correct": 0.80},
+                "fatalities_exact": 0.86, "attacker_side_correct": 0.82},
     "arabic2": {"violation_f1": 0.87, "date_accuracy": 0.93, "location_within_15km": 0.89,
-                "fatalities_exact": 0.84, "attacker_side_correct": 0.75},
+                "fatalities_exact": 0.93, "attacker_side_correct": 0.79},
     # The blind sets of stop 16 (40 reports each), development data from round 2 on.
     "arblind1": {"violation_f1": 0.86, "date_accuracy": 0.97, "location_within_15km": 0.97,
-                 "fatalities_exact": 0.86, "attacker_side_correct": 0.64},
+                 "fatalities_exact": 0.92, "attacker_side_correct": 0.75},
     "arblind2": {"violation_f1": 0.88, "date_accuracy": 0.92, "location_within_15km": 0.83,
-                 "fatalities_exact": 0.83, "attacker_side_correct": 0.72},
+                 "fatalities_exact": 0.88, "attacker_side_correct": 0.77},
     # Written blind for the end of stop 16 and scored before any change (eval/HISTORY.md).
     "arblind3": {"violation_f1": 0.91, "date_accuracy": 0.93, "location_within_15km": 0.88,
-                 "fatalities_exact": 0.59, "attacker_side_correct": 0.69},
+                 "fatalities_exact": 0.83, "attacker_side_correct": 0.74},
 }
 
 

@@ -25,8 +25,8 @@ from tracker.core.frames import ActFrame
 from tracker.core.gazetteer import Place, PlaceMention
 from tracker.core.lang.ar_lexicon import ArabicLexicon
 from tracker.core.lang.ar_reading import ArSentence, assign_roles, read_sentence
-from tracker.core.lang.ar_tolls import extract_toll
-from tracker.core.lang.arabic import split_sentences
+from tracker.core.lang.ar_tolls import Memo, extract_toll
+from tracker.core.lang.arabic import split_sentences, stems
 from tracker.core.lang.seam import ActArguments
 from tracker.core.mentions import ActorInfo
 
@@ -55,9 +55,10 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
     taken = {f.sent for f in frames}
     owner = {f.sent: ci for ci, c in enumerate(clusters) for f in c.records}
     out: list[ActArguments] = []
+    memo: Memo = {}  # each sentence read for the toll once per report
     for ci, c in enumerate(clusters):
         out.append(_arguments(lex, sentences, head, c, ci, taken, owner, published, tz,
-                              from_title))
+                              from_title, memo))
     return out
 
 
@@ -111,6 +112,61 @@ def _disambiguate(sentences: Sequence[ArSentence]) -> None:
                 best = max(pm.candidates, key=lambda p: votes.get(p.admin1, 0))
                 if votes.get(best.admin1, 0) > votes.get(pm.place.admin1, 0):
                     s.places[n] = (replace(pm, place=best), ctx)
+
+
+def _sentence(sentences: Sequence[ArSentence], head: ArSentence | None,
+              i: int) -> ArSentence | None:
+    return head if i < 0 else sentences[i]
+
+
+def _demote_repliers(lex: ArabicLexicon, sentences: Sequence[ArSentence],
+                     head: ArSentence | None, c: Cluster, actors: dict[str, ActorInfo],
+                     roles: dict[str, str]) -> dict[str, str]:
+    """A named party that attacks only in sentences telling a reply ("وقالت الوزارة إن
+    القوات التركية ردت بقصف مواقع النظام"), while a party of another side attacks first-hand
+    in the incident, is the target of that attack: the act is the attack, the reply part of
+    its account (as :func:`cluster_actors` does for English).  Unnamed armed locals who
+    "confront" a raid are left as they are: who they are is not said."""
+    replying: dict[str, list[bool]] = {}
+    for r in c.records:
+        s = _sentence(sentences, head, r.sent)
+        reply = s is not None and bool(lex.reply.find(s.toks, [stems(t.text) for t in s.toks]))
+        for name, role in r.roles.items():
+            if role == "attacker":
+                replying.setdefault(name, []).append(reply)
+    first_hand = {n for n, flags in replying.items() if not all(flags)}
+    out = dict(roles)
+    for name, flags in replying.items():
+        info = actors.get(name)
+        if info is None or info.generic or not all(flags) or out.get(name) != "attacker":
+            continue
+        if any(o != name and o in actors and actors[o].side != info.side for o in first_hand):
+            out[name] = "target"
+    return out
+
+
+def _lead_attacker(c: Cluster, actors: dict[str, ActorInfo],
+                   roles: dict[str, str]) -> dict[str, str]:
+    """With attackers of opposing sides left after the vote (a report and the other side's
+    counter-claim: "مقتل عنصرين من الجيش بنيران قسد ... وقال مصدر في قسد إن القوات الحكومية
+    شنت هجومين"), the attacker of the incident's first-told act is it; the others, on
+    another side, are its targets.  Parties on the same side keep attacking together, and
+    unnamed armed groups keep their role (who they are is not said)."""
+    attackers = [n for n, r in roles.items() if r == "attacker"]
+    sides = {actors[n].side for n in attackers if n in actors}
+    if len(sides) < 2:
+        return roles
+    lead: str | None = None
+    for r in c.records:
+        named = [n for n, role in r.roles.items() if role == "attacker" and n in attackers]
+        if named:
+            lead = named[0]
+            break
+    if lead is None or lead not in actors:
+        return roles
+    side = actors[lead].side
+    return {n: ("target" if r == "attacker" and n in actors and actors[n].side != side
+                and not actors[n].generic else r) for n, r in roles.items()}
 
 
 def _text(sentences: Sequence[ArSentence], head: ArSentence | None, i: int) -> str:
@@ -245,7 +301,7 @@ def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
 def _arguments(
     lex: ArabicLexicon, sentences: Sequence[ArSentence], head: ArSentence | None,
     c: Cluster, ci: int, taken: set[int], owner: dict[int, int], published: datetime,
-    tz: tzinfo, from_title: bool,
+    tz: tzinfo, from_title: bool, memo: Memo,
 ) -> ActArguments:
     """One incident's arguments over its frames, with neighbours and the title as fall-backs."""
     place, place_note, place_src = _cluster_place(sentences, head, c, taken)
@@ -254,6 +310,7 @@ def _arguments(
     subs = [a.sub_event_type for a in acts if a.specific] or [a.sub_event_type for a in acts]
     event_type, sub = dominant_type(subs)
     actors, roles = cluster_actors(c)
+    roles = _lead_attacker(c, actors, _demote_repliers(lex, sentences, head, c, actors, roles))
     idx: list[int] = []
     for i in c.sentences:
         idx.append(i)
@@ -266,7 +323,8 @@ def _arguments(
     texts = [_text(sentences, head, i) for i in dict.fromkeys(idx)]
     if ci == 0 and head is not None and not from_title:
         texts = [head.text, *texts]
-    toll = extract_toll(lex, texts)
+    lead = ci == 0 and not from_title
+    toll = extract_toll(lex, texts, [s.text for s in sentences] if lead else (), memo)
     return ActArguments(
         place, place_note, place_src, date, date_src, event_type, sub, "", actors, roles, "",
         toll, tuple(a.trigger for a in acts),

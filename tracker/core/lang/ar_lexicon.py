@@ -59,6 +59,11 @@ class ArabicLexicon:
     injured: PhraseIndex[str]
     zero: PhraseIndex[str]
     rose: PhraseIndex[str]
+    measures: frozenset[str]  # a word after a figure that makes it an age, a size or a date
+    unknown: frozenset[str]  # near a negated casualty noun: "nothing known", not "nobody"
+    counted: Mapping[str, int]  # a casualty noun that is its own count: قتيل = 1, جريحان = 2
+    reply: PhraseIndex[str]  # a reply to an attack: its attacker only answers
+    accuse: PhraseIndex[str]  # a verb of accusing: the party accused is the attacker
 
 
 def _words(data: Mapping[str, Any], *path: str) -> list[str]:
@@ -255,4 +260,10 @@ def build_arabic_lexicon(
         injured=PhraseIndex(_tagged(_words(data, "tolls", "injured"), "injured")),
         zero=PhraseIndex(_tagged(_words(data, "tolls", "zero"), "zero")),
         rose=PhraseIndex(_tagged(_words(data, "tolls", "rose"), "rose")),
+        measures=frozenset(normalise_key(w) for w in _words(data, "numbers", "measures"))
+        | {normalise_key(w).split()[0] for w in _table(data, "dates", "months")},
+        unknown=frozenset(normalise_key(w) for w in _words(data, "tolls", "unknown")),
+        counted={normalise_key(w): int(v) for w, v in _table(data, "tolls", "counted").items()},
+        reply=PhraseIndex(_tagged(_words(data, "cues", "reply"), "reply")),
+        accuse=PhraseIndex(_tagged(_words(data, "cues", "accuse"), "accuse")),
     )

@@ -441,6 +441,11 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             continue
         before = {first - d for d in range(1, _ROLE_WINDOW + 1)}
         if s.clause_of_token(first) not in clauses_of_acts:
+            if _told_by(s, first, source_ends):
+                # "أعلن المركز الإعلامي لقسد، الأربعاء، أن مقاتليه نفذوا هجوماً": a source
+                # in a clause of its own, whose own forces may be the act's subject
+                told[info.name] = last
+                continue
             if before & agent_ends and info.side != "civilian":
                 # "بمقتل عنصرين من الجيش بنيران قسد، ... إطلاق نار": an agent phrase names
                 # the attacker wherever the clause of the act word is.
@@ -451,8 +456,7 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
                 and {last + 2, last + 3} & firsts:
             # "فصائل تابعة للحكومة السورية": the party is the one it belongs to, named next.
             continue
-        if first - 1 in source_ends or (first - 2 in source_ends
-                                        and s.toks[first - 1].text in _SOURCE_HEADS):
+        if _told_by(s, first, source_ends):
             # "أعلنت وزارة الدفاع ...", "أفاد المرصد": who tells of the act, not a party.
             told[info.name] = last
             continue
@@ -475,6 +479,10 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
         elif any(0 <= first - a <= 4 for a in act_tokens) or any(0 < a - last <= 6
                                                                  for a in act_tokens):
             roles.setdefault(info.name, "attacker")
+    reply_at = {m.first for m in lex.reply.find(s.toks, st)}
+    _own_forces(s, told, act_tokens, target_ends, reply_at, roles, strong)
+    _accused(lex, s, st, roles, strong)
+    _clash_partner(s, roles)
     if sum(1 for r in roles.values() if r == "attacker") > 1:
         # Two attackers in one clause: the first one named after (or before) the act is it,
         # the others are the other party of the act.
@@ -492,6 +500,101 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     return roles
 
 
+def _told_by(s: ArSentence, first: int, source_ends: set[int]) -> bool:
+    """Whether the actor starting at token ``first`` is named as who tells of the act:
+    right after a source verb, or after one or two head words ("أفاد مصدر في الأسايش",
+    "أعلنت قيادة قوات الحرس الوطني")."""
+    if first - 1 in source_ends:
+        return True
+    for gap in (1, 2):
+        if first - 1 - gap in source_ends and all(
+                s.toks[j].text in _SOURCE_HEADS for j in range(first - gap, first)):
+            return True
+    return False
+
+
+# A party's own forces, named by a pronoun that points back at it ("أعلنت قسد أن مقاتليه
+# نفذوا هجوماً", "على مواقعها").
+_OWN_FORCES = frozenset({"مقاتليه", "مقاتليها", "مقاتلوه", "مقاتلوها", "قواته", "قواتها",
+                         "عناصره", "عناصرها", "وحداته", "وحداتها", "مواقعه", "مواقعها",
+                         "نقاطه", "نقاطها"})
+_OWN_REACH = 3
+# "أن مقاتليه نفذوا يوم الإثنين 7 آب هجوماً": with a plural verb right after them, the act
+# noun may stand past a date.
+_OWN_VERB_REACH = 10
+
+
+def _own_forces(s: ArSentence, told: dict[str, int], act_tokens: Sequence[int],
+                target_ends: set[int], reply_at: set[int], roles: dict[str, str],
+                strong: set[str]) -> None:
+    """A source that is a party: when the statement's subject is the source's own forces
+    ("أعلن المركز الإعلامي لقسد أن مقاتليه نفذوا هجوماً على موقع للفصائل"), the source is
+    the attacker; its own positions hit ("قصف استهدف مواقعها") make it the target."""
+    if len(told) != 1:
+        return
+    (name, end), = told.items()
+    for k in range(end + 1, len(s.toks)):
+        word = s.toks[k].text
+        if word not in _OWN_FORCES:
+            continue
+        if any(0 < r - k <= _OWN_REACH for r in reply_at):
+            return  # "قال الجيش الإسرائيلي إن قواته ردت على إطلاق نار": a reply, no attack
+        verb_next = k + 1 < len(s.toks) and s.toks[k + 1].text.endswith("وا")
+        reach = _OWN_VERB_REACH if verb_next else _OWN_REACH
+        if word.startswith(("مقاتل", "قوات", "عناصر", "وحدات")) and k - 1 not in target_ends \
+                and any(0 < a - k <= reach for a in act_tokens):
+            roles[name] = "attacker"
+            strong.add(name)
+            return
+        if k - 1 in target_ends or any(0 < k - a <= _OWN_REACH for a in act_tokens):
+            roles.setdefault(name, "target")
+            return
+
+
+# How far after an accusing verb the accused party may be named.
+_ACCUSE_REACH = 4
+
+
+def _accused(lex: ArabicLexicon, s: ArSentence, st: Sequence[Sequence[tuple[str, int]]],
+             roles: dict[str, str], strong: set[str]) -> None:
+    """The party a sentence accuses is the attacker: "حمّلت أنقرة قوات النظام مسؤولية
+    الهجوم" (verb, accuser, accused) and "«قسد» تتهم فصائل دمشق بمهاجمة" (accuser, verb,
+    accused).  The accuser tells of the act; it is not its author."""
+    for m in lex.accuse.find(s.toks, st):
+        before = [a for a in s.actors if 0 < m.first - a[4] <= 3]
+        after = [a for a in s.actors if 0 < a[3] - m.last <= _ACCUSE_REACH]
+        if not after:
+            continue
+        if before or (len(after) == 1 and after[0][3] != m.last + 1):
+            accused = after[0]  # accuser, verb, accused (or the accuser unnamed)
+        elif len(after) > 1:
+            accused = after[1]  # verb, accuser, accused
+        else:
+            continue
+        if accused[2].side == "civilian":
+            continue
+        accuser = before[-1] if before else after[0] if accused is not after[0] else None
+        if accuser is not None and accuser[2].name == accused[2].name:
+            continue
+        roles[accused[2].name] = "attacker"
+        strong.add(accused[2].name)
+        if accuser is not None and roles.get(accuser[2].name) == "attacker":
+            del roles[accuser[2].name]
+
+
+def _clash_partner(s: ArSentence, roles: dict[str, str]) -> None:
+    """"مقتل ثلاثة من عناصر الجيش خلال اشتباكات مع مقاتلين من قسد": with every party a
+    target and no attacker, the one the others clashed "with" is the side that hit them."""
+    if not roles or any(r == "attacker" for r in roles.values()):
+        return
+    partners = [info.name for _, _, info, first, _ in s.actors
+                if roles.get(info.name) == "target" and info.side != "civilian"
+                and any(s.toks[j].text == "مع" for j in range(max(0, first - 3), first))]
+    victims = [n for n, r in roles.items() if r == "target" and n not in partners]
+    if len(set(partners)) == 1 and victims:
+        roles[partners[0]] = "attacker"
+
+
 # A sentence opening "وكان(ت) ... قد" + verb recalls events before the report's.
 _PLUPERFECT = frozenset({"وكان", "وكانت", "كان", "كانت"})
 # Words before a month named without a day.
@@ -503,7 +606,8 @@ _AFFILIATION = frozenset({"تابعه", "التابعه", "تابع", "التا�
                           "محسوبه"})
 # Words between a source verb and the actor it names ("أفاد مصدر في الأسايش").
 _SOURCE_HEADS = frozenset({"مصدر", "مصادر", "بيان", "مسؤول", "متحدث", "المتحدث", "ناطق",
-                           "قائد", "قياده", "مراسل", "اعلام", "وكاله"})
+                           "قائد", "قياده", "مراسل", "اعلام", "وكاله", "قوات", "المركز",
+                           "الاعلامي", "مكتب", "في"})
 
 
 def _genitive_l(word: str) -> bool:
