@@ -27,6 +27,9 @@ FLOORS = {
     # Written blind for the end of stop 16 and scored before any change (eval/HISTORY.md).
     "arblind3": {"violation_f1": 0.91, "date_accuracy": 0.93, "location_within_15km": 0.88,
                  "fatalities_exact": 0.83, "attacker_side_correct": 0.74},
+    # The last blind set of stop 16, scored before any change (eval/HISTORY.md).
+    "arblind4": {"violation_f1": 0.80, "date_accuracy": 0.97, "location_within_15km": 0.86,
+                 "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
 }
 
 
