@@ -260,7 +260,7 @@ def test_every_compatible_pair_is_a_candidate(a: Incident, b: Incident, same_tex
     by_tokens = bool(
         set(candidates.copy_prefix(candidates.shingle_tokens(ra), RANK))
         & set(candidates.copy_prefix(candidates.shingle_tokens(rb), RANK))
-    )
+    ) and candidates.may_be_copies(candidates.copy_sketch(ra), candidates.copy_sketch(rb))
     by_place_and_date = _in_ranges(ra, rb) and _in_box(ra, rb)
     assert by_place_and_date or same_text or by_tokens
 
@@ -298,3 +298,77 @@ def test_copies_share_a_prefix_token_under_any_fixed_rank(
     rank = {t: rng.randrange(1 << 20) for t in sorted(set(ta) | set(tb))}
     if merge.syndicated(ra, rb) and ta and tb:
         assert set(candidates.copy_prefix(ta, rank)) & set(candidates.copy_prefix(tb, rank))
+        # ... and the copy sketches (the token query's filter) let them through.
+        assert candidates.may_be_copies(candidates.copy_sketch(ra), candidates.copy_sketch(rb))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=1, max_size=120),
+    edits=st.lists(st.tuples(st.integers(0, 119), st.sampled_from("abcdefghijklmnopq")),
+                   max_size=6),
+)
+def test_copy_sketch_never_drops_a_copy(words: list[str], edits: list[tuple[int, str]]) -> None:
+    """The sketch gap is at most the shingles two evidences differ in (capped counts
+    included: long texts fill buckets past the cap), so a syndicated pair always passes."""
+    other = list(words)
+    for pos, word in edits:
+        if pos < len(other):
+            other[pos] = word
+    base = dict(
+        violation=True, event_type="x", sub_event_type="y", date=None, date_precision=1,
+        location=None, fatalities=None, fatalities_low=None, fatalities_high=None, injured=None,
+        actors=(), confidence=0.0, reasons=(),
+    )
+    ra = _report("a", Incident(**base, evidence=(" ".join(words),)))  # type: ignore[arg-type]
+    rb = _report("b", Incident(**base, evidence=(" ".join(other),)))  # type: ignore[arg-type]
+    sa, sb = candidates.copy_sketch(ra), candidates.copy_sketch(rb)
+    differ = len(merge._shingles(ra) ^ merge._shingles(rb))
+    assert candidates.sketch_gap(sa[0], sb[0]) <= differ
+    assert sa[1] == len(merge._shingles(ra)) and sa[0] >= 0
+    if merge.syndicated(ra, rb):
+        assert candidates.may_be_copies(sa, sb)
+
+
+def _sql_may_be_copies(url: str, pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> list[bool]:
+    engine = db.create_db_engine(url)
+    try:
+        with engine.connect() as conn:
+            condition = candidates.may_be_copies_sql(":sa", ":na", ":sb", ":nb")
+            return [
+                bool(conn.execute(
+                    text(f"SELECT CASE WHEN {condition} THEN 1 ELSE 0 END"),
+                    {"sa": a[0], "na": a[1], "sb": b[0], "nb": b[1]},
+                ).scalar_one())
+                for a, b in pairs
+            ]
+    finally:
+        engine.dispose()
+
+
+_SKETCHES = st.tuples(
+    st.lists(st.integers(0, 15), min_size=candidates.SKETCH_BUCKETS,
+             max_size=candidates.SKETCH_BUCKETS),
+    st.integers(1, 400),
+).map(lambda v: (sum(c << (candidates.SKETCH_BITS * n) for n, c in enumerate(v[0])), v[1]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(pairs=st.lists(st.tuples(_SKETCHES, _SKETCHES), min_size=1, max_size=20))
+def test_sketch_filter_in_sql_equals_python_sqlite(
+    pairs: list[tuple[tuple[int, int], tuple[int, int]]],
+) -> None:
+    expected = [candidates.may_be_copies(a, b) for a, b in pairs]
+    assert _sql_may_be_copies("sqlite://", pairs) == expected
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pairs=st.lists(st.tuples(_SKETCHES, _SKETCHES), min_size=1, max_size=20))
+def test_sketch_filter_in_sql_equals_python_postgres(
+    postgres_url: str, pairs: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    expected = [candidates.may_be_copies(a, b) for a, b in pairs]
+    assert _sql_may_be_copies(postgres_url, pairs) == expected

@@ -153,3 +153,67 @@ def copy_prefix(tokens: list[int], rank: dict[int, int]) -> list[int]:
     ordered = sorted(set(tokens), key=lambda t: (-rank[t], t))
     needed = math.ceil(merge.SYNDICATED_SHINGLES * len(ordered) - 1e-9)
     return ordered[: len(ordered) - needed + 1]
+
+
+# The copy sketch: a report's evidence shingles counted in SKETCH_BUCKETS buckets (by their
+# token), each count capped at 2**SKETCH_BITS - 1 and packed in one non-negative 64-bit
+# integer. Shingles in different buckets are different, so two shingle sets differ in at
+# least the sum of |count difference| over the buckets (capping only lowers a difference),
+# while a Jaccard of t or more allows at most (|A| + |B|) (1 - t) / (1 + t) differing
+# shingles: a test the database evaluates on the token index alone, before it reads an
+# incident. Template-like texts (one weekday or number apart) share their prefix tokens but
+# rarely pass it.
+SKETCH_BUCKETS = 15
+SKETCH_BITS = 4
+_SKETCH_CAP = (1 << SKETCH_BITS) - 1
+assert SKETCH_BUCKETS * SKETCH_BITS < 64  # stays a non-negative signed 64-bit integer
+
+
+def copy_sketch(report: Report) -> tuple[int, int]:
+    """(sketch, number of shingles) of the report's evidence (see :data:`SKETCH_BUCKETS`)."""
+    shingles = merge._shingles(report)
+    counts = [0] * SKETCH_BUCKETS
+    for shingle in shingles:
+        counts[shingle_token(shingle) % SKETCH_BUCKETS] += 1
+    packed = 0
+    for n, count in enumerate(counts):
+        packed |= min(count, _SKETCH_CAP) << (SKETCH_BITS * n)
+    return packed, len(shingles)
+
+
+def sketch_gap(a: int, b: int) -> int:
+    """The least number of shingles in which two sets with these sketches differ."""
+    return sum(
+        abs(((a >> (SKETCH_BITS * n)) & _SKETCH_CAP) - ((b >> (SKETCH_BITS * n)) & _SKETCH_CAP))
+        for n in range(SKETCH_BUCKETS)
+    )
+
+
+def may_be_copies(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """False only when two reports with these :func:`copy_sketch` values cannot have
+    shingle sets as alike as :func:`merge.syndicated` asks (the SQL filter says the same)."""
+    t = merge.SYNDICATED_SHINGLES
+    return sketch_gap(a[0], b[0]) * (1 + t) <= (a[1] + b[1]) * (1 - t) + 1e-9
+
+
+def sketch_gap_sql(a: str, b: str) -> str:
+    """:func:`sketch_gap` of two integer SQL expressions (SQLite and PostgreSQL)."""
+    return (
+        "("
+        + " + ".join(
+            f"abs((({a} >> {SKETCH_BITS * n}) & {_SKETCH_CAP}) - (({b} >> {SKETCH_BITS * n})"
+            f" & {_SKETCH_CAP}))"
+            for n in range(SKETCH_BUCKETS)
+        )
+        + ")"
+    )
+
+
+def may_be_copies_sql(sketch_a: str, size_a: str, sketch_b: str, size_b: str) -> str:
+    """:func:`may_be_copies` as an SQL condition; true when a sketch is NULL (tokens stored
+    before the sketch existed)."""
+    t = merge.SYNDICATED_SHINGLES
+    return (
+        f"({sketch_a} IS NULL OR {sketch_b} IS NULL OR {sketch_gap_sql(sketch_a, sketch_b)}"
+        f" * {1 + t!r} <= ({size_a} + {size_b}) * {1 - t!r} + 1e-9)"
+    )

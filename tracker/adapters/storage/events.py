@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     Engine,
@@ -155,13 +156,15 @@ _PROBE = Table(
         for edge in _EDGES
     ),
     Column("place_key", String(200)),
+    Column("sketch", BigInteger),
+    Column("shingles", Integer),
     prefixes=["TEMPORARY"],
 )
 _PROBE_DDL = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS merge_probe (k INTEGER, event_type VARCHAR(64), "
     + "".join(f"lo{n} DATE, hi{n} DATE, " for n in range(len(_CLASSES)))
     + "".join(f"{b}_{e} FLOAT, " for b in _BOXES for e in _EDGES)
-    + "place_key VARCHAR(200))"
+    + "place_key VARCHAR(200), sketch BIGINT, shingles INTEGER)"
 )
 
 
@@ -195,7 +198,10 @@ _STAMP_TYPES = {"created_at": UTCDateTime}  # read as the ORM reads it (the stam
 _TOKEN_SQL = (
     f"SELECT DISTINCT p.k, {_STAMP_COLUMNS} FROM merge_probe_token pt CROSS JOIN merge_probe p"
     " CROSS JOIN incident_tokens t CROSS JOIN incidents c"
-    " WHERE pt.k = p.k AND t.token = pt.token AND c.id = t.incident_id"
+    " WHERE pt.k = p.k AND t.token = pt.token"
+    # On the index alone (ix_incident_tokens_covering), before any incident is read.
+    f" AND {candidates.may_be_copies_sql('p.sketch', 'p.shingles', 't.sketch', 't.shingles')}"
+    " AND c.id = t.incident_id"
     f" AND c.event_type = p.event_type AND {_PLACE_SQL}"
 )
 
@@ -534,6 +540,7 @@ class EventStore:
                 values[f"{b}_lon_high"] = box.lon_high if box else None
             loc = report.incident.location
             values["place_key"] = candidates.place_key(loc.name) if loc else None
+            values["sketch"], values["shingles"] = candidates.copy_sketch(report)
             rows.append(values)
         pairs: dict[int, set[int]] = {}
         for chunk in _chunks(rows):
@@ -623,8 +630,9 @@ class EventStore:
             added = {t: base + n for n, t in enumerate(new)}
             conn.execute(_RANKS.insert(), [{"token": t, "rank": r} for t, r in added.items()])
             rank.update(added)
+        sketches = {i: candidates.copy_sketch(found[i][0]) for i in tokens}
         rows = [
-            {"incident_id": i, "token": t}
+            {"incident_id": i, "token": t, "sketch": sketches[i][0], "shingles": sketches[i][1]}
             for i, ts in tokens.items()
             for t in candidates.copy_prefix(ts, rank)
         ]

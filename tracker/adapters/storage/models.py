@@ -173,8 +173,16 @@ class IncidentToken(SQLModel, table=True):
         )
     )
     token: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    # The incident's copy sketch and shingle count (tracker.core.candidates.copy_sketch), on
+    # every token row: the candidate query drops most reports that share a token but cannot
+    # be copies without reading them. NULL on rows stored before 0015 (never filtered).
+    sketch: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    shingles: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
-    __table_args__ = (Index("ix_incident_tokens_token", "token"),)
+    # Covering: the token lookup reads the sketch and incident id from the index alone.
+    __table_args__ = (
+        Index("ix_incident_tokens_covering", "token", "shingles", "sketch", "incident_id"),
+    )
 
 
 class MergeTrace(SQLModel, table=True):
