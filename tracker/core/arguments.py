@@ -436,7 +436,7 @@ def _demote_repliers(
     :func:`cluster_actors`)."""
     first_hand = {n for n, flags in replying.items() if not all(flags)}
     for name, flags in replying.items():
-        if not flags or not all(flags):
+        if not all(flags):
             continue
         side = actors[name].side if name in actors else None
         if any(o != name and o in actors and (actors[o].side != side or side == OTHER)

@@ -858,8 +858,6 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
         return "target"
     if span.start >= act.end:
         after_act = sentence[act.end : span.start]  # "backed by Turkey shot down a |jet|"
-        if _CAME_AS.search(after_act):
-            return None  # "the strikes came as government forces pressed an offensive"
         if _BY_BEFORE.search(after_act) or (_UNDER_FIRE.match(act.trigger)
                                             and _FROM_BEFORE.search(before)):
             return "attacker"
@@ -1122,13 +1120,11 @@ def _accusation_role(sentence: str, span: Span) -> str | None:
     if _ACCUSER_AFTER.match(sentence[span.end : span.end + 60]):
         return ""
     before = sentence[max(0, span.start - 70) : span.start]
-    attributed = _ATTRIBUTED_BEFORE.search(before)
-    accused = _ACCUSED_BEFORE.search(before)
-    if attributed is None and not (accused and _ACCUSED_AFTER.match(sentence[span.end : span.end
-                                                                              + 40])):
-        return None
-    cue = attributed or accused
-    assert cue is not None
+    cue = _ATTRIBUTED_BEFORE.search(before)
+    if cue is None:
+        cue = _ACCUSED_BEFORE.search(before)
+        if cue is None or not _ACCUSED_AFTER.match(sentence[span.end : span.end + 40]):
+            return None
     if _NOT_ACCUSING.search(before[: cue.start()]):
         return ""  # "the SDF did not accuse government forces of involvement": no one accused
     return "attacker"
