@@ -272,16 +272,8 @@ RANK = {t: random.Random(t).randrange(1 << 30) for e in EVIDENCE for t in
             injured=None, actors=(), confidence=0.0, reasons=(), evidence=(e,))))}
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    words=st.lists(st.sampled_from("abcdefghijklmnop"), min_size=3, max_size=40),
-    edits=st.lists(st.tuples(st.integers(0, 39), st.sampled_from("abcdefghijklmnopq")),
-                   max_size=4),
-    seed=st.integers(0, 1000),
-)
-def test_copies_share_a_prefix_token_under_any_fixed_rank(
-    words: list[str], edits: list[tuple[int, str]], seed: int
-) -> None:
+def _edited_pair(words: list[str], edits: list[tuple[int, str]]) -> tuple[Any, Any]:
+    """Two reports whose evidence is ``words`` and ``words`` with ``edits`` applied."""
     other = list(words)
     for pos, word in edits:
         if pos < len(other):
@@ -293,6 +285,20 @@ def test_copies_share_a_prefix_token_under_any_fixed_rank(
     )
     ra = _report("a", Incident(**base, evidence=(" ".join(words),)))  # type: ignore[arg-type]
     rb = _report("b", Incident(**base, evidence=(" ".join(other),)))  # type: ignore[arg-type]
+    return ra, rb
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from("abcdefghijklmnop"), min_size=3, max_size=40),
+    edits=st.lists(st.tuples(st.integers(0, 39), st.sampled_from("abcdefghijklmnopq")),
+                   max_size=4),
+    seed=st.integers(0, 1000),
+)
+def test_copies_share_a_prefix_token_under_any_fixed_rank(
+    words: list[str], edits: list[tuple[int, str]], seed: int
+) -> None:
+    ra, rb = _edited_pair(words, edits)
     ta, tb = candidates.shingle_tokens(ra), candidates.shingle_tokens(rb)
     rng = random.Random(seed)
     rank = {t: rng.randrange(1 << 20) for t in sorted(set(ta) | set(tb))}
@@ -311,17 +317,7 @@ def test_copies_share_a_prefix_token_under_any_fixed_rank(
 def test_copy_sketch_never_drops_a_copy(words: list[str], edits: list[tuple[int, str]]) -> None:
     """The sketch gap is at most the shingles two evidences differ in (capped counts
     included: long texts fill buckets past the cap), so a syndicated pair always passes."""
-    other = list(words)
-    for pos, word in edits:
-        if pos < len(other):
-            other[pos] = word
-    base = dict(
-        violation=True, event_type="x", sub_event_type="y", date=None, date_precision=1,
-        location=None, fatalities=None, fatalities_low=None, fatalities_high=None, injured=None,
-        actors=(), confidence=0.0, reasons=(),
-    )
-    ra = _report("a", Incident(**base, evidence=(" ".join(words),)))  # type: ignore[arg-type]
-    rb = _report("b", Incident(**base, evidence=(" ".join(other),)))  # type: ignore[arg-type]
+    ra, rb = _edited_pair(words, edits)
     sa, sb = candidates.copy_sketch(ra), candidates.copy_sketch(rb)
     differ = len(merge._shingles(ra) ^ merge._shingles(rb))
     assert candidates.sketch_gap(sa[0], sb[0]) <= differ
