@@ -79,6 +79,19 @@ def test_the_side_is_the_camp_on_the_labelled_day(side_of: SideOf) -> None:
     assert attacker_side_ok(early, _incident(GOV), side_of) is False
 
 
+def test_parties_of_the_labelled_agreement_share_its_side(side_of: SideOf) -> None:
+    # The Sweida ceasefire lists the National Guard and the Druze factions on one side: a
+    # prediction naming either is on the labelled attacker's side of THAT agreement.
+    label = {"violation": True, "date": "2025-10-02", "attacker": "National Guard",
+             "target": "Syrian government forces", "agreements": ["sweida-ceasefire-2025"]}
+    druze = ("Druze factions", "other")
+    assert attacker_side_ok(label, _incident(druze, targets=(GOV,)), side_of) is True
+    assert attacker_side_ok(label, _incident(GOV, targets=(druze,)), side_of) is False
+    # Without the agreement each actor is its own side, as before.
+    bare = {k: v for k, v in label.items() if k != "agreements"}
+    assert attacker_side_ok(bare, _incident(druze, targets=(GOV,)), side_of) is False
+
+
 def test_a_label_without_a_known_attacker_is_not_scored(side_of: SideOf) -> None:
     assert attacker_side_ok({"actors": []}, _incident(GOV), side_of) is None
     assert attacker_side_ok({"actors": ["Qwzx brigade"]}, _incident(GOV), side_of) is None

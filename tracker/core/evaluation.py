@@ -11,7 +11,10 @@ which lists the attacker first) and the other parties (``target``, else the rest
 on the labelled day by the same lookup (:func:`side_finder`): the camp (government or
 opposition) when the actor has one, else the actor itself (Israel, the SDF, the Druze
 factions are each their own side).  The side is correct when the labelled attacker's side is
-among the predicted attackers' and none of them is on a labelled target's side.
+among the predicted attackers' and none of them is on a labelled target's side.  Where the
+label names the agreements breached, an actor that is a party to one of them is on that
+agreement's side ("National Guard" and "Druze factions" are both side b of the Sweida
+ceasefire): the side is what the violation rule asks about, not the actor's name.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from tracker.core.mentions import GOV, OPP, find_actors
 from tracker.core.registries import Registries
 
 LOCATION_TOLERANCE_KM = 15.0
-# (actor name, labelled day) -> the side it is on that day, or None when the name is unknown.
-SideOf = Callable[[str, date | None], str | None]
+# (actor name, labelled day, labelled agreements) -> the side it is on that day, or None when
+# the name is unknown.
+SideOf = Callable[[str, date | None, tuple[str, ...]], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +54,10 @@ class CaseScore:
 
 def side_finder(ref: Registries) -> SideOf:
     """A :data:`SideOf` over the actor registry and the classifier's generic actor nouns."""
-    memo: dict[tuple[str, date | None], str | None] = {}
+    memo: dict[tuple[str, date | None, tuple[str, ...]], str | None] = {}
 
-    def side_of(name: str, day: date | None) -> str | None:
-        key = (name, day)
+    def side_of(name: str, day: date | None, agreements: tuple[str, ...] = ()) -> str | None:
+        key = (name, day, agreements)
         if key not in memo:
             found = find_actors(ref, name)
             if not found:
@@ -62,11 +66,23 @@ def side_finder(ref: Registries) -> SideOf:
                 info = found[0][2]
                 actor = ref.actors.get(info.name)
                 camp = actor.camp_on(day) if actor else info.side
-                memo[key] = camp if camp in (GOV, OPP) else \
-                    "actor:" + (actor.key if actor else actor_id(info.name))
+                akey = actor.key if actor else actor_id(info.name)
+                memo[key] = _agreement_side(ref, akey, camp, agreements) or (
+                    camp if camp in (GOV, OPP) else "actor:" + akey)
         return memo[key]
 
     return side_of
+
+
+def _agreement_side(ref: Registries, key: str, camp: str, agreements: tuple[str, ...]) -> str:
+    """The side ("<agreement>:a" or ":b") of the first labelled agreement the actor is a
+    party to, on one side only; "" when none."""
+    for aid in agreements:
+        found = ref.agreements.get(aid)
+        sides = found.sides_of(key, camp) if found else set()
+        if len(sides) == 1:
+            return f"{aid}:{next(iter(sides))}"
+    return ""
 
 
 def _label_parties(label: Mapping[str, Any]) -> tuple[str | None, list[str]]:
@@ -94,11 +110,12 @@ def attacker_side_ok(
         day = date.fromisoformat(str(label.get("date"))) if label.get("date") else None
     except ValueError:
         day = None
-    want = side_of(attacker, day)
+    agreed = tuple(str(a) for a in label.get("agreements") or [])
+    want = side_of(attacker, day, agreed)
     if want is None:
         return None
-    not_them = {side_of(o, day) for o in others} - {want, None}
-    got = {side_of(str(a.get("name") or ""), day) or str(a.get("side") or "")
+    not_them = {side_of(o, day, agreed) for o in others} - {want, None}
+    got = {side_of(str(a.get("name") or ""), day, agreed) or str(a.get("side") or "")
            for a in match.get("actors") or [] if a.get("role") == "attacker"}
     return want in got and not got & not_them
 
