@@ -107,7 +107,9 @@ def decide_under(
         if both is not None:
             return both
         cand = _labels(a, named) - tgt_l
-        if len(cand) == 1:
+        if len(cand) == 1 and _hit_not_hitter(a, cand, sub, tgt_l):
+            tgt_l = cand
+        elif len(cand) == 1:
             att_l, inferred = cand, True
             from_named = True
     if att and att_l and not tgt and _own_side_only(a, att, att_l, named):
@@ -149,6 +151,16 @@ def decide_under(
                                f"agreement zone on a day the agreement was in force{how}"),
                         inferred, articles, by_inference)
     return Verdict(False, f"not a violation: intra-side fighting ({_names(a, att_l)})", inferred)
+
+
+def _hit_not_hitter(a: Agreement, cand: set[str], sub: str, tgt_l: set[str]) -> bool:
+    """The one party a report names beside fire from an unnamed source is the one fired on
+    ("the SDF said drones hit the dam area"): parties report the attacks they suffer.  Only
+    where either side may stand in for an unnamed one, and not for air strikes when the
+    named party is the side that flies unnamed aircraft."""
+    if tgt_l or sub not in (AIR, SHELLING) or set(a.inferable_sides) != {"a", "b"}:
+        return False
+    return not (sub == AIR and a.unattributed_air in cand)
 
 
 def _own_side_only(
