@@ -1074,6 +1074,14 @@ def _oppose_victims(
             roles[k] = "attacker"
 
 
+# "the ceasefire between Damascus and ", "an agreement signed between the government and ":
+# the words before a party named as a signatory of a pact, not as a fighter.
+_PACT_BEFORE = re.compile(
+    r"\b(?:agreements?|ceasefire|cease-fire|truce|deal|accords?|memorandum|understanding|"
+    r"arrangements?|talks|negotiations|de-escalation)\s+(?:[\w'-]+\s+){0,3}?between\s+"
+    r"(?:(?!and\b|or\b)[\w'-]+\s+){0,4}(?:(?:and|&)\s+(?:[\w'-]+\s+){0,3})?$", _I)
+
+
 def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> dict[str, str]:
     """Roles ("attacker"/"target") of the actor spans of one sentence, by key.
 
@@ -1088,7 +1096,11 @@ def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> d
         return roles
     cl = clauses(sentence)
     sources = [_is_source(sentence, span) for span in spans]
-    found = [_span_role(sentence, acts, span, cl, source)
+    # A name inside the dateline ("CAIRO/DAMASCUS - ") says where the report was filed; the
+    # parties of a pact ("the ceasefire between Damascus and the SDF") are who signed it.
+    lead = dateline_end(sentence)
+    found = [None if span.start < lead or _PACT_BEFORE.search(sentence[: span.start])
+             else _span_role(sentence, acts, span, cl, source)
              for span, source in zip(spans, sources, strict=True)]
     _link_coordinated(sentence, acts, spans, found, sources)
     _oppose_victims(sentence, acts, spans, found)
@@ -1132,8 +1144,8 @@ def _accusation_role(sentence: str, span: Span) -> str | None:
 
 # "ERBIL (Kurdistan24) - ", "Idlib, SANA - ", "DAMASCUS, Jan. 26 - ": where and who, before the
 # sentence proper starts.
-_DATELINE = re.compile(r"^\s*[A-Z][\w .'-]{1,30}(?:,\s*[\w .]{1,20})?(?:\s*\([^()]{1,30}\))?"
-                       r"\s*[-:]\s+")
+_DATELINE = re.compile(r"^\s*[A-Z][\w .'/-]{1,30}(?:,\s*[\w .]{1,20})?(?:\s*\([^()]{1,30}\))?"
+                       r"\s*[-:\u2013\u2014]\s+")
 
 
 def dateline_end(sentence: str) -> int:
