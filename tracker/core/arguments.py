@@ -321,7 +321,9 @@ def _later_zero_statement(
         if j in owner:
             last_owner = owner[j]
             continue
-        if j in seen or last_owner != ci or scan.acts or scan.background:
+        if j in seen or last_owner is None or scan.acts or scan.background:
+            continue
+        if last_owner != ci and ci != 0:
             continue
         text = doc.sentence_text(j)
         figures = find_figures(text)
