@@ -134,7 +134,7 @@ _ZERO = CaselessPattern(
     r"(?:was|were|had\s+been|has\s+been|have\s+been)\s+(?:(?:reported|believed|said\s+to\s+"
     r"have\s+been)\s+)?(?:killed|hurt|harmed|injured|wounded|dead|reported\s+(?:killed|hurt|"
     r"injured|wounded))"
-    r"|no\s+(?:one|deaths?|casualties|fatalities|lives|injuries|(?:(?:material\s+or\s+)?human|"
+    r"|no\s+(?:[a-z-]+\s+(?:or|and)\s+)?(?:one|deaths?|casualties|fatalities|lives|injuries|(?:(?:material\s+or\s+)?human|"
     r"human\s+or\s+material)\s+(?:casualties|losses)|loss\s+of\s+(?:human\s+)?life)\s+"
     r"(?:\w+\s+){0,2}?(?:killed|reported|lost|recorded|dead|confirmed|documented)"
     r"|without\s+(?:causing\s+)?(?:any\s+)?(?:(?:human\s+)?casualties|deaths|fatalities|"
