@@ -30,6 +30,9 @@ FLOORS = {
     # The last blind set of stop 16, scored before any change (eval/HISTORY.md).
     "arblind4": {"violation_f1": 0.80, "date_accuracy": 0.97, "location_within_15km": 0.86,
                  "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
+    # Written blind at the start of stop 17, scored before any change (eval/HISTORY.md).
+    "arblind5": {"violation_f1": 0.91, "date_accuracy": 0.84, "location_within_15km": 0.93,
+                 "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
 }
 
 
