@@ -219,7 +219,9 @@ def origin_attacker(
             continue
         idx.append(i)
         for j in range(i + 1, min(i + 4, len(doc.sentences))):
-            if owner.get(j, ci) != ci or doc.scans[j].acts:
+            # A sentence whose own act no incident took ("the strike came from government
+            # positions") still tells where this act's fire came from.
+            if owner.get(j, ci) != ci or (doc.scans[j].acts and j in owner):
                 break
             idx.append(j)
     for i in dict.fromkeys(idx):

@@ -1212,11 +1212,13 @@ _ORIGIN_SIDE_WORDS = {
 }
 _FIRE_ORIGIN = re.compile(
     r"\b(?:launched|fired|shot|lobbed|came|originated|coming)\s+(?:\w+\s+){0,2}?from\s+"
-    r"(?:the\s+)?(?:(?:positions?|areas?|territory|bases?)\s+(?:of|held\s+by|controlled\s+by)"
+    r"(?:the\s+)?(?:(?:positions?|areas?|territory|ground|bases?)\s+(?:of|held\s+by|controlled\s+by)"
     r"\s+(?:the\s+)?(?P<of>syrian\s+army|government\s+forces|opposition\s+factions|government|"
     r"regime|army|opposition|rebels|militants|insurgents)\b|(?P<held>government|regime|army|"
     r"opposition|rebel|militant|insurgent)-(?:held|controlled)\s+(?:territory|territories|"
-    r"areas?|regions?|parts|positions|villages|towns|zones?)\b)", _I)
+    r"areas?|regions?|parts|positions|villages|towns|zones?)\b|(?P<own>government|regime|army|"
+    r"opposition|rebel|militant|insurgent)\s+(?:positions|posts|bases|lines|artillery|"
+    r"batteries)\b)", _I)
 
 
 _SPACES = re.compile(r"\s+")
@@ -1227,5 +1229,5 @@ def fire_origin_side(sentence: str) -> str | None:
     m = _FIRE_ORIGIN.search(sentence)
     if m is None:
         return None
-    word = _SPACES.sub(" ", (m.group("of") or m.group("held")).lower())
+    word = _SPACES.sub(" ", (m.group("of") or m.group("held") or m.group("own")).lower())
     return _ORIGIN_SIDE_WORDS.get(word)

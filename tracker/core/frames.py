@@ -381,7 +381,7 @@ def _locates_previous(sent: str, pm: PlaceMention, others: Sequence[PlaceMention
                and _IN_AREA.fullmatch(sent[o.end : pm.start]) is not None for o in others)
 
 
-_LAUNCH_WORDS = r"(?:fired|launched|lobbed)"
+_LAUNCH_WORDS = r"(?:fired|launched|lobbed|came|originated)"
 _LAUNCH_TRIGGER = re.compile(rf"^{_LAUNCH_WORDS}$", re.IGNORECASE)
 _LAUNCH_VERB = re.compile(rf"^[^,;]{{0,30}}?\b{_LAUNCH_WORDS}\b", re.IGNORECASE)
 _FROM_SITE = re.compile(r"^[^,;]{0,40}?\b[Ff]rom\s+(?:(?:the|its|their)\s+)?(?:[a-z'-]+\s+){0,4}?"

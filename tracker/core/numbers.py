@@ -87,6 +87,7 @@ PERSON_NOUNS = (
     "teenager|teens|teen|farmer|shepherds|shepherd|herders|herder|students|student|"
     "doctors|doctor|nurses|nurse|teachers|teacher|drivers|driver|journalists|journalist|"
     "rescuers|rescuer|paramedics|paramedic|passengers|passenger|worker|youths|youth|"
+    "volunteer|colleagues|colleague|medics|medic|pedestrians|pedestrian|worshippers|"
     + "|".join(KIN_SINGULAR + KIN_PLURAL)
 )
 _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|injuring|were|was|"
@@ -334,7 +335,8 @@ _CASUALTY_GATE = LiteralGate((
     "perish", "toll", "casualt", "fatalit", "gunned", "harm", "losses", "material damage",
 ))
 _APPOSITIVE = re.compile(r",\s+(?:(?:\w+|\d+)\s+of\s+(?:them|whom)\s+[\w\s'-]+?|including\s+"
-                         r"[\w\s'-]+?|among\s+them\s+[\w\s'-]+?),")
+                         r"[\w\s'-]+?|among\s+them\s+[\w\s'-]+?|(?:also\s+)?(?:known|referred\s+to)"
+                         r"\s+as\s+[\w\s'-]+?|(?:called|nicknamed|dubbed)\s+[\w\s'-]+?),")
 _AND_MORE = re.compile(rf"^\s*(?:,\s*|\s+and\s+|,\s+and\s+){_QUAL}(?P<num>{_NUM})\b\s+"
                        rf"(?:[\w'-]+\s+){{0,2}}?(?:{PERSON_NOUNS})\b", _I)
 
