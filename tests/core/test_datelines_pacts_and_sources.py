@@ -130,3 +130,77 @@ def test_a_closing_zero_line_covers_the_main_act(
 def test_no_x_or_injuries_is_zero_killed(other: str) -> None:
     assert extract_toll([f"No {other} or injuries were reported."]).best == 0
     assert extract_toll([f"No {other} or casualties were reported."]).best == 0
+
+
+# -- attempts, defences told in the passive, origins, victims -------------------------------
+
+WHEN_2019 = datetime(2019, 5, 24, 6, tzinfo=UTC)  # a Friday; Sochi 2018 in force
+ATTEMPTS = ["Government forces attempted to break into {p} on Thursday.",
+            "The Syrian army tried to storm {p} on Thursday.",
+            "The Syrian Arab Army renewed its attempt to break into the town of {p} on Thursday.",
+            "Government troops made a bid to capture {p} on Thursday."]
+FRONT = ["Kabani", "Kafr Nabudah", "al-Lataminah"]
+
+
+@pytest.mark.parametrize(("attempt", "place"), list(itertools.product(ATTEMPTS, FRONT)))
+def test_an_attempted_assault_is_an_assault(
+    classifier: Classifier, attempt: str, place: str
+) -> None:
+    incidents = classifier.classify(ItemInput("", attempt.format(p=place), WHEN_2019))
+    assert _roles(incidents).get("Syrian government forces") == "attacker", \
+        [i.to_dict() for i in incidents]
+
+
+DEFENCES = ["An army assault on {p} was repelled by HTS fighters on Thursday.",
+            "An army assault on {p} was thrown back by Hayat Tahrir al-Sham on Thursday.",
+            "Hayat Tahrir al-Sham fighters beat back an army assault on {p} on Thursday."]
+
+
+@pytest.mark.parametrize(("defence", "place"), list(itertools.product(DEFENCES, FRONT)))
+def test_the_agent_of_a_defence_is_the_target(
+    classifier: Classifier, defence: str, place: str
+) -> None:
+    roles = _roles(classifier.classify(ItemInput("", defence.format(p=place), WHEN_2019)))
+    assert roles.get("Syrian government forces") == "attacker", roles
+    assert roles.get("Hayat Tahrir al-Sham") == "target", roles
+
+
+ORIGINS = ["Rescuers said the strike came from government positions around Kafr Nabl.",
+           "The fire came from ground held by government forces, activists said.",
+           "Local media said the shells came from regime positions to the south."]
+
+
+@pytest.mark.parametrize(("origin", "place"), list(itertools.product(ORIGINS, FRONT[1:])))
+def test_where_the_fire_came_from_names_the_attacker(
+    classifier: Classifier, origin: str, place: str
+) -> None:
+    text = f"Guided artillery shells struck a civil defence centre in {place} on Thursday. {origin}"
+    incidents = classifier.classify(ItemInput("", text, WHEN_2019))
+    hit = [i for i in incidents if i.location and i.location.name != "Kafr Nabl"]
+    assert any(i.violation for i in hit), [i.to_dict() for i in incidents]
+
+
+@pytest.mark.parametrize(("victim", "aside"), list(itertools.product(
+    ["A volunteer of the Syria Civil Defence", "A rescue volunteer", "A medic",
+     "A pedestrian"], ["", ", known as the White Helmets,", ", also known as Abu Ahmad,"])))
+def test_a_named_kind_of_victim_counts(victim: str, aside: str) -> None:
+    text = f"{victim}{aside} was killed and three of his colleagues were wounded on Thursday."
+    toll = extract_toll([text])
+    assert (toll.best, toll.injured) == (1, 3)
+
+
+RIVALRY = ["Clashes continued on Thursday between Hayat Tahrir al-Sham and a new coalition of "
+           "al-Qaeda loyalists in north-west Syria.",
+           "Fighting went on on Thursday between Hayat Tahrir al-Sham and hardline rivals in "
+           "north-west Syria."]
+DETAIL = ["Hurras al-Din fighters seized several HTS checkpoints near Arab Said.",
+          "Hurras al-Din fighters attacked HTS positions near Arab Said."]
+
+
+@pytest.mark.parametrize(("rivalry", "detail"), list(itertools.product(RIVALRY, DETAIL)))
+def test_the_only_assailant_of_a_party_fights_it_elsewhere_in_the_report(
+    classifier: Classifier, rivalry: str, detail: str
+) -> None:
+    when = datetime(2020, 6, 26, 9, tzinfo=UTC)  # a Friday
+    incidents = classifier.classify(ItemInput("", f"{rivalry} {detail}", when))
+    assert not any(i.violation for i in incidents), [i.to_dict() for i in incidents]

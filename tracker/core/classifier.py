@@ -148,7 +148,8 @@ class Classifier:
         taken = {r.sent for r in records}
         owner = {r.sent: ci for ci, c in enumerate(clusters) for r in c.records}
         foes = _opponents(records)
-        out = [self._incident(doc, c, ci, taken, owner, from_title, foes)
+        assailants = _assailants(records)
+        out = [self._incident(doc, c, ci, taken, owner, from_title, foes, assailants)
                for ci, c in enumerate(clusters)]
         return [inc for inc in out if inc is not None]
 
@@ -156,6 +157,7 @@ class Classifier:
     def _incident(
         self, doc: Document, c: Cluster, ci: int, taken: set[int], owner: dict[int, int],
         from_title: bool, foes: dict[str, dict[str, ActorInfo]] | None = None,
+        assailants: dict[str, dict[str, ActorInfo]] | None = None,
     ) -> Incident | None:
         """One incident from a cluster: place, date, actors, toll, zones and the decision."""
         place, place_note, place_src = cluster_place(doc, c, taken)
@@ -169,6 +171,16 @@ class Classifier:
             for name in [n for n, r in roles.items() if r == "attacker"]:
                 for foe, info in foes.get(name, {}).items():
                     actors.setdefault(foe, info)
+        elif assailants and "target" in roles.values() and "attacker" not in roles.values():
+            # The other way round: "clashes continued between HTS and ..." read with HTS as
+            # the target, in a report where only Hurras al-Din attacks HTS: they fight.
+            hit = [n for n, r in roles.items() if r == "target"]
+            who = {a: info for t in hit for a, info in assailants.get(t, {}).items()
+                   if a not in roles}
+            if len(who) == 1:
+                name, info = next(iter(who.items()))
+                actors.setdefault(name, info)
+                roles[name] = "attacker"
         origin_note = ""
         if not any(r == "attacker" for r in roles.values()):
             origin = origin_attacker(doc, c, ci, owner)
@@ -279,6 +291,20 @@ def _opponents(records: list[ActFrame]) -> dict[str, dict[str, ActorInfo]]:
                     if t != name:
                         foes.setdefault(name, {})[t] = r.actors[t]
     return foes
+
+
+def _assailants(records: list[ActFrame]) -> dict[str, dict[str, ActorInfo]]:
+    """Per target, the named parties some act frame of the report gives as its attacker."""
+    out: dict[str, dict[str, ActorInfo]] = {}
+    for r in records:
+        attackers = [n for n, role in r.roles.items() if role == "attacker"
+                     and not r.actors[n].generic]
+        for name, role in r.roles.items():
+            if role == "target":
+                for a in attackers:
+                    if a != name:
+                        out.setdefault(name, {})[a] = r.actors[a]
+    return out
 
 
 def _words(res: DateResolution) -> str:

@@ -97,12 +97,19 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool, LiteralGate | None], ...] = (
                      r"the\s+(?:strategic\s+)?(?:town|village|city|hill)\s+of)|"
                      r"(?:took|taken|take|takes|taking|gained|seized)\s+(?:full\s+|complete\s+|"
                      r"total\s+)?control\s+of|"
-                     r"c(?:ame|omes?|oming)\s+under\s+(?:[\w-]+\s+){0,3}?fire)\b"), False, None),
+                     r"c(?:ame|omes?|oming)\s+under\s+(?:[\w-]+\s+){0,3}?fire|"
+                     # an attempted assault is an assault: "tried to storm", "its attempt to
+                     # break into the town"
+                     r"(?:tr(?:y|ied|ies|ying)|attempt(?:s|ed|ing)?|bids?|sought|seek(?:s|ing)?)"
+                     r"\s+to\s+(?:storm|break\s+into|capture|seize|overrun|retake|recapture|"
+                     r"infiltrate|advance\s+(?:on|into))"
+                     r")\b"), False, None),
     (CaselessPattern(r"\b(?:repel(?:s|led|ling)?|repuls(?:e|ed|es|ing)|thwart(?:s|ed|ing)?|"
+                     r"(?:threw|thrown|throwing|beat|beaten|beating)\s+back|"
                      r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
                      r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True,
      LiteralGate(("repel", "repuls", "thwart", "foil", "confront", "intercept", "fought", "shot",
-                  "downed", "destroy"))),
+                  "downed", "destroy", "back"))),
 )
 # "shot down / downed" a crewed aircraft is an attack on it; shooting down drones, missiles or
 # rockets fired at oneself stays a defence.
@@ -376,12 +383,12 @@ _TRIGGER_GATE = LiteralGate((
     "clash", "fight", "fought", "battle", "skirmish", "infiltrat", "ambush", "storm", "snip",
     "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
-    "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine",
+    "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine", "back",
     "overr", "retook", "retaken", "control of", "regain", "wrest", "town of", "village of",
     "city of", "hill of", "slammed into", "slams into", "crashed into",
     "rained down", "fell on", "fell in", "fell near", "fell onto", "fell inside", "landed on",
     "landed in", "landed near", "landed inside", "falls on", "falls in", "fallen on", "fallen in",
-    "lands on", "lands in",
+    "lands on", "lands in", "break into", "retake", "advance on", "advance into",
 ))
 
 # Impact verbs ("a missile slammed into the camp") are acts only with a weapon as their
@@ -752,6 +759,9 @@ _SOURCE_AFTER = re.compile(r"^" + _ACRONYM_AFTER + r"(?:-linked|-affiliated|-run
 _CLAIM_AFTER = re.compile(r"^(?:\W+\w+){0,3}?\W+(?:that\s+|which\s+|who\s+)?claimed\s+"
                           r"(?:responsibility|the\s+attack|an\s+attack|the\s+bombing)", _I)
 _BY_BEFORE = re.compile(r"\bby\s+(?:[\w'-]+\s+){0,4}$", _I)
+# A by-phrase right after the act word ("repelled | by the army", "beaten back on Monday by").
+_AGENT_NEXT = re.compile(r"^\s*(?:(?:on|at|in|early|late|overnight|\w+day)\s+){0,3}by\s+"
+                         r"(?:[\w'-]+\s+){0,4}$", _I)
 # "came under fire from X": X fired.
 _UNDER_FIRE = re.compile(r"c(?:ame|omes?|oming)\s+under\b", _I)
 _FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", _I)
@@ -858,8 +868,11 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
         return "target"
     if span.start >= act.end:
         after_act = sentence[act.end : span.start]  # "backed by Turkey shot down a |jet|"
-        if _BY_BEFORE.search(after_act) or (_UNDER_FIRE.match(act.trigger)
-                                            and _FROM_BEFORE.search(before)):
+        if _BY_BEFORE.search(after_act):
+            # "the assault was repelled by HTS fighters": the agent of a defence defended;
+            # "confronted attacks by X": X is the agent of the attacks, not of the defence
+            return "target" if act.defensive and _AGENT_NEXT.match(after_act) else "attacker"
+        if _UNDER_FIRE.match(act.trigger) and _FROM_BEFORE.search(before):
             return "attacker"
         return "attacker" if act.defensive else "target"
     # Mention left of the act word.
