@@ -98,6 +98,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str] | CaselessPattern], ...] = (
     ("today", CaselessPattern(r"\b(?:(?:at dawn|at noon|earlier|late|early)\s+)?today\b")),
     ("today", CaselessPattern(r"\b(?:this\s+(?:morning|afternoon|evening)|tonight|(?:shortly\s+|"
                               r"just\s+|soon\s+)?after\s+midnight)\b")),
+    # "beat back an attack before dawn", with no day named: the dawn of the report's day in a
+    # report out after noon; a morning report tells of the day before (see report_date).
+    ("dawn", CaselessPattern(r"\b(?:(?:just|shortly)\s+)?(?:before|at)\s+dawn\b(?!\s*(?:,\s*)?"
+                              r"(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+                              r"sunday|yesterday|today|\d))")),
     (
         "yesterday",
         CaselessPattern(r"\b(?:(?:late|early|at dawn)\s+)?yesterday(?:\s+(?:morning|afternoon|"
@@ -114,6 +119,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str] | CaselessPattern], ...] = (
     ("this_week", CaselessPattern(r"\b(?:earlier\s+)?this\s+week\b")),
     ("this_month", CaselessPattern(r"\b(?:earlier\s+)?this\s+month\b")),
     ("last_month", CaselessPattern(r"\blast\s+month\b")),
+    # "at midnight between Sunday and Monday": midnight starts the second day.
+    (
+        "midnight",
+        re.compile(
+            rf"\b(?:(?:at|around|about|after|just\s+after)\s+)?midnight\s+(?:between|on|from|"
+            rf"of)\s+({_WEEKDAY_ALT})\s+(?:and|to|into)\s+({_WEEKDAY_ALT})\b"
+        ),
+    ),
     (
         "weekday",
         re.compile(
@@ -162,6 +175,8 @@ _GATES: dict[str, tuple[str, ...]] = {
     "this_month": ("month",),
     "last_month": ("month",),
     "weekday": ("day",),
+    "midnight": ("midnight",),
+    "dawn": ("dawn",),
     "year": ("19", "20"),
     "iso": ("-",),
 }
@@ -272,6 +287,15 @@ def resolve_phrase(phrase: DatePhrase, ref: datetime) -> DateResolution:
         return DateResolution(d, 4, words, f"'{words}' = the month before the report, from {d}")
     if kind == "weekday":
         return _weekday(day, v[1] - 1, strict=v[0] == -1, words=words)
+    if kind == "dawn":
+        if ref.hour >= 12:
+            return DateResolution(day, 1, words, f"'{words}' = the dawn of the report's day "
+                                  f"({day}), the report being out after noon")
+        d = day - timedelta(days=1)
+        return DateResolution(d, 2, words, f"'{words}' in a morning report: the day before "
+                              f"({d}), as morning reports tell of the day before")
+    if kind == "midnight":
+        return _weekday(day, v[1] - 1, strict=False, words=words)
     if kind == "month":
         return _month(day, v[1], v[2], words)
     # year
