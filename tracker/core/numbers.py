@@ -88,6 +88,7 @@ PERSON_NOUNS = (
     "doctors|doctor|nurses|nurse|teachers|teacher|drivers|driver|journalists|journalist|"
     "rescuers|rescuer|paramedics|paramedic|passengers|passenger|worker|youths|youth|"
     "volunteer|colleagues|colleague|medics|medic|pedestrians|pedestrian|worshippers|"
+    "schoolgirls|schoolgirl|schoolboys|schoolboy|pupils|pupil|pilots|pilot|"
     + "|".join(KIN_SINGULAR + KIN_PLURAL)
 )
 _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|injuring|were|was|"
@@ -314,6 +315,10 @@ _AUX_WORD = re.compile(r"\b(?:were|was|been|are|is|got)\b", _I)
 _OBJECT_START = re.compile(rf"(?:{_NUM})\b|the\b|their\b|his\b", _I)
 
 
+_INTRANSITIVE_END = re.compile(r"\b(?:died|perished|lost\s+(?:their|his|her)\s+li(?:ves|fe))$",
+                               _I)
+
+
 def _active_voice(m: re.Match[str], sentence: str) -> bool:
     """True when "N ... killed" is active ("a group killed 21 soldiers"), not a toll.
 
@@ -321,6 +326,8 @@ def _active_voice(m: re.Match[str], sentence: str) -> bool:
     verb is followed by an object (a number or determiner) is the killer, not the killed.
     """
     text = m.group(0)
+    if _INTRANSITIVE_END.search(text):
+        return False  # "a woman died", "two men perished": no object, so never the killer
     has_aux = bool(_AUX_WORD.search(text[len(m.group("num")):]))
     if m.group("num").strip().lower() in ("a", "an", "one") and not has_aux:
         return True
@@ -334,9 +341,10 @@ _CASUALTY_GATE = LiteralGate((
     "kill", "dead", "died", "death", "wound", "injur", "hurt", "slain", "martyr", "lives", "life",
     "perish", "toll", "casualt", "fatalit", "gunned", "harm", "losses", "material damage",
 ))
-_APPOSITIVE = re.compile(r",\s+(?:(?:\w+|\d+)\s+of\s+(?:them|whom)\s+[\w\s'-]+?|including\s+"
-                         r"[\w\s'-]+?|among\s+them\s+[\w\s'-]+?|(?:also\s+)?(?:known|referred\s+to)"
-                         r"\s+as\s+[\w\s'-]+?|(?:called|nicknamed|dubbed)\s+[\w\s'-]+?),")
+_APPOSITIVE = re.compile(r"(?:,\s+(?:(?:\w+|\d+)\s+of\s+(?:them|whom)\s+[\w\s'-]+?|including\s+"
+                         r"[\w\s'-]+?|among\s+them\s+[\w\s'-]+?|(?:also\s+)?(?:known|referred\s+to|"
+                         r"identified)\s+as\s+[\w\s'.-]+?|(?:called|nicknamed|dubbed|named)\s+"
+                         r"[\w\s'.-]+?|from\s+[\w\s'-]+?))+,")
 _AND_MORE = re.compile(rf"^\s*(?:,\s*|\s+and\s+|,\s+and\s+){_QUAL}(?P<num>{_NUM})\b\s+"
                        rf"(?:[\w'-]+\s+){{0,2}}?(?:{PERSON_NOUNS})\b", _I)
 
@@ -360,7 +368,7 @@ def kin_count(m: re.Match[str]) -> int | None:
 # A second, coordinated subject inside a subject noun phrase: "... and nine rebels".
 _AND_SUBJECT = re.compile(rf"(?<!between)(?<!between\s\w{{3}})(?<!between\s\w{{4}})"
                           rf"(?<!between\s\w{{5}})\s+and\s+{_QUAL}(?P<num>{_NUM})\b\s+"
-                          rf"(?:(?!and\b|or\b)[\w'-]+\s+){{0,2}}?(?:{PERSON_NOUNS})\b", _I)
+                          rf"(?:(?!and\b|or\b)[\w'-]+\s+){{0,3}}?(?:{PERSON_NOUNS})\b", _I)
 
 
 # The attacking side's own dead ("two of the attackers killed themselves"): never part of
