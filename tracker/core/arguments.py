@@ -446,3 +446,27 @@ def _demote_repliers(
         if any(o != name and o in actors and (actors[o].side != side or side == OTHER)
                for o in first_hand):
             votes[name] = ["target" if v == "attacker" else v for v in votes[name]]
+
+
+# "clashes between two factions of the SNA", "rival tribal groups inside the SNA", "infighting
+# within HTS": the words before a party whose own parts fight each other.
+_INTERNAL_BEFORE = re.compile(
+    r"(?:\b(?:between|among|pitted)\s+(?:the\s+)?(?:two|rival|several|competing|different)\s+"
+    r"(?:[\w'-]+\s+){0,2}?(?:factions|groups|units|brigades|battalions|clans|wings|components|"
+    r"militias|formations|divisions)\s+|\b(?:infighting|internal\s+(?:clashes|fighting)|"
+    r"intra-\w+\s+(?:clashes|fighting))\s+)(?:of|in|inside|within|from|among|belonging\s+to|"
+    r"affiliated\s+with)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
+
+
+def internal_party(doc: Document, c: Cluster) -> str:
+    """The one named party whose own factions fight each other in the cluster's sentences
+    ("between two factions of the Turkish-backed Syrian National Army"), else ""."""
+    found: set[str] = set()
+    for i in c.sentences:
+        if i < 0:
+            continue
+        text = doc.sentences[i].text
+        for start, _end, info in doc.actors[i]:
+            if not info.generic and _INTERNAL_BEFORE.search(text[max(0, start - 120) : start]):
+                found.add(info.name)
+    return next(iter(found)) if len(found) == 1 else ""

@@ -31,6 +31,7 @@ from tracker.core.arguments import (
     cluster_place,
     cluster_toll,
     cluster_type,
+    internal_party,
     origin_attacker,
 )
 from tracker.core.dates import DateResolution, to_local
@@ -44,6 +45,7 @@ from tracker.core.lang.detect import choose_language
 from tracker.core.lang.seam import ActArguments
 from tracker.core.mentions import ORIGIN_ACTORS, ActorInfo, find_actors, find_places
 from tracker.core.policy import (
+    Decision,
     article_reasons,
     camp_reasons,
     covering_note,
@@ -194,7 +196,8 @@ class Classifier:
             place, place_note, place_src, date_res, date_src, event_type, sub, type_note,
             actors, roles, origin_note, toll,
             tuple(a.trigger for r in c.records for a in r.acts),
-            tuple(doc.sentence_text(i) for i in c.sentences), from_title))
+            tuple(doc.sentence_text(i) for i in c.sentences), from_title,
+            internal_party(doc, c)))
 
     def assemble(self, args: ActArguments) -> Incident:
         """The shared half of every language: zones at the place, agreements in force on the
@@ -216,6 +219,9 @@ class Classifier:
         named = parties_in_role(ref, {n: "" for n in actors if n not in roles}, actors, "", day)
         decision = decide(att, tgt, zone_ids, agreements, sub, day, place is not None,
                           covering_note(ref, zone_ids, day), named)
+        if args.internal and decision.violation:
+            decision = Decision(False, "not a violation: fighting between factions of one "
+                                f"party ({args.internal})", False)
         violation, inferred = decision.violation, decision.inferred
         if violation:
             agreements = list(decision.breached)

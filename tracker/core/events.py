@@ -84,7 +84,8 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool, LiteralGate | None], ...] = (
      LiteralGate(("bomb", "ied", "landmine", "suicide"))),
     (CaselessPattern(r"\b(?:attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|offensive|raid(?:s|ed)?|"
                      r"bombard(?:s|ed|ing|ments?)?|bomb(?:s|ed|ing|ings)?|shell(?:s|ed|ing)|"
-                     r"strikes?|struck|striking|pound(?:s|ed|ing)|clash(?:es|ed)?|fighting|fought|"
+                     r"strikes?|struck|striking|pound(?:s|ed|ing)|clash(?:es|ed)?|(?:in)?fighting|"
+                     r"fought|"
                      r"battles?|skirmish(?:es)?|infiltrat(?:e|es|ed|ing|ion|ions)|ambush(?:es|ed)?|"
                      r"storm(?:s|ed|ing)|snip(?:ed|ing)|sniper\s+(?:fire|attacks?|bullets?)|"
                      r"targe?t(?:s|ed|ing)|opened\s+fire|fired|firing|detonat(?:ed|es|ion)|"

@@ -37,3 +37,6 @@ class ActArguments:
     triggers: tuple[str, ...]  # the act words (severity reads weapon words in them)
     sentences: tuple[str, ...]  # the act's sentences as written (evidence, severity)
     from_title: bool
+    # The one party whose own factions fight each other in the act ("clashes between two
+    # factions of the SNA"), else "": such fighting is within one side whatever the roles.
+    internal: str = ""
