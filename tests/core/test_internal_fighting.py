@@ -44,3 +44,39 @@ def test_the_party_against_its_opponent_stays_a_violation(
     text = f"Clashes broke out on Wednesday between {party} and the SDF near Ras al-Ain."
     incidents = classifier.classify(ItemInput("", text, WHEN))
     assert any(i.violation for i in incidents), [i.to_dict() for i in incidents]
+
+
+# -- the report's one attacker stands in for an unattributed strike on civilians ----------
+
+WHEN_2019 = datetime(2019, 5, 16, 9, tzinfo=UTC)  # a Thursday; Sochi 2018 in force
+UNATTRIBUTED = ["Rockets slammed into the village of {p} on Wednesday, killing three civilians.",
+                "Shells struck homes in {p} on Wednesday, killing a woman and her son."]
+NAMED = ["Government forces also shelled Kafr Nabudah on Wednesday, activists said.",
+         "Regime artillery pounded the outskirts of Khan Shaykhun on Wednesday."]
+VILLAGES = ["Kafr Nuran", "al-Tamanah", "Kansafra"]
+
+
+@pytest.mark.parametrize(("hit", "named", "place"),
+                         list(itertools.product(UNATTRIBUTED, NAMED, VILLAGES)))
+def test_the_reports_one_attacker_fired_the_unattributed_rounds(
+    classifier: Classifier, hit: str, named: str, place: str
+) -> None:
+    text = f"{hit.format(p=place)} {named}"
+    incidents = classifier.classify(ItemInput("", text, WHEN_2019))
+    here = [i for i in incidents if i.location and i.location.name == place]
+    assert here and here[0].violation, [i.to_dict() for i in incidents]
+    assert any(a.role == "attacker" and a.side == "government" for a in here[0].actors)
+
+
+@pytest.mark.parametrize(("hit", "place"), list(itertools.product(UNATTRIBUTED, VILLAGES)))
+def test_a_party_of_its_own_does_not_stand_in(
+    classifier: Classifier, hit: str, place: str
+) -> None:
+    # Parties that are their own side (Turkey, the SDF, Israel) are named as often for their
+    # replies as for first strikes: they are not taken for the author of other rounds.
+    text = (f"{hit.format(p=place)}\n\nIn a separate development far to the east, Turkish "
+            "forces shelled villages near Tell Tamr on Wednesday.")
+    incidents = classifier.classify(ItemInput("", text, WHEN_2019))
+    here = [i for i in incidents if i.location and i.location.name == place]
+    assert here and not any(a.role == "attacker" for a in here[0].actors), \
+        [i.to_dict() for i in incidents]

@@ -36,6 +36,7 @@ from tracker.core.arguments import (
 )
 from tracker.core.dates import DateResolution, to_local
 from tracker.core.document import Document
+from tracker.core.events import AIR, SHELLING
 from tracker.core.folding import Cluster, fold
 from tracker.core.frames import ActFrame, act_frames, title_frames
 from tracker.core.gazetteer import FoldedText, PlaceMention
@@ -43,7 +44,15 @@ from tracker.core.incident import ActorRole, Incident, ItemInput, Location
 from tracker.core.lang.ar_frontend import read_arabic
 from tracker.core.lang.detect import choose_language
 from tracker.core.lang.seam import ActArguments
-from tracker.core.mentions import ORIGIN_ACTORS, ActorInfo, find_actors, find_places
+from tracker.core.mentions import (
+    CIV,
+    GOV,
+    ORIGIN_ACTORS,
+    UNKNOWN,
+    ActorInfo,
+    find_actors,
+    find_places,
+)
 from tracker.core.policy import (
     Decision,
     article_reasons,
@@ -151,7 +160,8 @@ class Classifier:
         owner = {r.sent: ci for ci, c in enumerate(clusters) for r in c.records}
         foes = _opponents(records)
         assailants = _assailants(records)
-        out = [self._incident(doc, c, ci, taken, owner, from_title, foes, assailants)
+        sole = _sole_attacker(records)
+        out = [self._incident(doc, c, ci, taken, owner, from_title, foes, assailants, sole)
                for ci, c in enumerate(clusters)]
         return [inc for inc in out if inc is not None]
 
@@ -160,6 +170,7 @@ class Classifier:
         self, doc: Document, c: Cluster, ci: int, taken: set[int], owner: dict[int, int],
         from_title: bool, foes: dict[str, dict[str, ActorInfo]] | None = None,
         assailants: dict[str, dict[str, ActorInfo]] | None = None,
+        sole: ActorInfo | None = None,
     ) -> Incident | None:
         """One incident from a cluster: place, date, actors, toll, zones and the decision."""
         place, place_note, place_src = cluster_place(doc, c, taken)
@@ -191,6 +202,12 @@ class Classifier:
                 actors.setdefault(info.name, info)
                 roles[info.name] = "attacker"
                 origin_note = f"attacker {info.name} from where the fire came: '{words}'"
+            elif sole is not None and sub in _REMOTE and all(
+                    r == "target" and actors[n].side in (CIV, UNKNOWN) for n, r in roles.items()):
+                actors.setdefault(sole.name, sole)
+                roles[sole.name] = "attacker"
+                origin_note = (f"attacker {sole.name}: the one party the report names "
+                               "attacking in its other acts")
         toll = cluster_toll(doc, c, ci, owner, from_title)
         return self.assemble(ActArguments(
             place, place_note, place_src, date_res, date_src, event_type, sub, type_note,
@@ -297,6 +314,32 @@ def _opponents(records: list[ActFrame]) -> dict[str, dict[str, ActorInfo]]:
                     if t != name:
                         foes.setdefault(name, {})[t] = r.actors[t]
     return foes
+
+
+# Acts whose author a victim's account rarely names: the report's attacker elsewhere is theirs.
+_REMOTE = (AIR, SHELLING)
+
+
+def _sole_attacker(records: list[ActFrame]) -> ActorInfo | None:
+    """The report's attacker when every act frame that names one names the same party (the
+    most often named of one camp: "regime forces" and "Russian jets" are one camp), else
+    None."""
+    counts: dict[str, int] = {}
+    infos: dict[str, ActorInfo] = {}
+    for r in records:
+        for name, role in r.roles.items():
+            info = r.actors[name]
+            if role == "attacker" and not info.generic:
+                counts[name] = counts.get(name, 0) + 1
+                infos[name] = info
+    if not counts:
+        return None
+    sides = {infos[n].side for n in counts}
+    if sides != {GOV}:
+        # Only the state's forces: opposition factions, Turkey, the SDF or Israel are named
+        # as often for their replies, and a victim's account of their fire names them.
+        return None
+    return infos[max(counts, key=lambda n: counts[n])]
 
 
 def _assailants(records: list[ActFrame]) -> dict[str, dict[str, ActorInfo]]:
