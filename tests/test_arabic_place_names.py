@@ -81,7 +81,7 @@ def _governorates() -> dict[str, str]:
 def _covering_phrase(lex: ArabicLexicon, name: str, whole: bool) -> bool:
     """Whether an actor, act or date phrase of the lexicon reads the name (``whole``: the
     whole name is one such phrase; else: any of its words belongs to an actor or date phrase,
-    words the reader takes before it looks for places)."""
+    words the reader takes before it looks for places; a part of the day is not taken)."""
     toks = tokens(normalise(name).text)
     st = [stems(t.text) for t in toks]
     if whole:
@@ -90,7 +90,8 @@ def _covering_phrase(lex: ArabicLexicon, name: str, whole: bool) -> bool:
             if m is not None and m.last == len(toks) - 1:
                 return True
         return False
-    return any(index.find(toks, st) for index in (lex.actors, lex.dates))
+    return bool(lex.actors.find(toks, st)) or any(
+        m.value[0] != "part" for m in lex.dates.find(toks, st))  # "ظهر" (noon) stays a name
 
 
 @cache
