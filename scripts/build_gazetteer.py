@@ -249,8 +249,11 @@ def rows(communities: Iterable[dict[str, Any]], records: list[dict[str, Any]],
          ) -> Iterator[dict[str, str]]:
     """One CSV row per community, capitals first, then by P-code.
 
-    Stop names and one-word common English words are left out; when the OCHA name itself is
-    one, the first surviving spelling becomes the row's name.
+    Stop names and one-word common English words are left out of the Latin names; when the
+    OCHA name itself is one, the first surviving spelling becomes the row's name, or, with no
+    Latin name left, the first Arabic name that is not a stop name.  The arabic column keeps
+    every Arabic name (stop names included: the loader drops those as keys), so that every
+    community carries its Arabic name.
     """
     def order(p: dict[str, Any]) -> tuple[int, int, str]:
         level = p.get("CAPIT_LVL")
@@ -274,12 +277,16 @@ def rows(communities: Iterable[dict[str, Any]], records: list[dict[str, Any]],
             arabic += [a for a in rec.get("alternatenames") or []
                        if _keep_alternate(a) and _is_arabic(a)]
         latin = [n for n in latin if not _one_word_common(n, common) and _allowed(n, stop)]
-        arabic = [a for a in arabic if a and _allowed(a, stop)]
-        if not latin and not arabic:
+        arabic = [a for a in arabic if a]
+        usable = [a for a in arabic if _allowed(a, stop)]
+        if not latin and not usable:
             continue
-        name = latin[0] if latin else arabic.pop(0)  # an Arabic-only row keeps its Arabic name
+        # An Arabic-only row is named by its Arabic name, which stays in the arabic column
+        # too: the Arabic matcher reads a place's aliases, not its name.  Stop names stay in
+        # the column as OCHA's record of the name; the loader leaves them out as keys.
+        name = latin[0] if latin else usable[0]
         aliases = _dedupe([n for n in latin if n != name], {fold_key(name)})
-        arabic = _dedupe(arabic, {fold_key(name)})
+        arabic = _dedupe(arabic, set())
         yield {
             "id": props["PCODE"],
             "name": name,
