@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from tests.test_merge_candidates import _stored_traces, incidents
 from tracker.adapters.storage import db
-from tracker.adapters.storage.events import EventStore
+from tracker.adapters.storage.events import REPORT_CACHE_BYTES, EventStore
 from tracker.adapters.storage.feeds import FeedSpec, FeedStore
 from tracker.core import merge
 from tracker.core.feeds import NewItem
@@ -105,17 +105,25 @@ def _pipeline(engine: Any, rules: Rules) -> tuple[FeedStore, EventStore, Classif
 
 
 @settings(max_examples=60, deadline=None)
-@given(history=steps(), size=st.sampled_from([1, 3, 1000]))
+@given(
+    history=steps(),
+    # (reports, bytes) kept at most; 6,000 bytes: a few reports, fewer than the count allows
+    bounds=st.sampled_from([(1, REPORT_CACHE_BYTES), (3, REPORT_CACHE_BYTES),
+                            (1000, REPORT_CACHE_BYTES), (1000, 6_000)]),
+)
 def test_cached_candidates_keep_events_equal_to_clustering_everything(
-    history: tuple[list[list[Incident]], list[tuple[str, list[int], list[Any]]]], size: int
+    history: tuple[list[list[Incident]], list[tuple[str, list[int], list[Any]]]],
+    bounds: tuple[int, int],
 ) -> None:
+    size, budget = bounds
     articles, plan = history
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.create_db_engine(f"sqlite:///{Path(tmp) / 'events.db'}")
         db.upgrade(engine)
         try:
             repo = FeedStore(engine)
-            store = EventStore(engine, light_cache=size)  # one store, its cache, all along
+            # one store, its cache, all along
+            store = EventStore(engine, light_cache=size, cache_bytes=budget)
             repo.classification_hooks.append(store.recompute_in)
             rules = Rules([list(a) for a in articles])
             service = ClassificationService(repo, lambda: rules, lambda: NOW)
@@ -136,6 +144,9 @@ def test_cached_candidates_keep_events_equal_to_clustering_everything(
                     everything = [r for r, _ in store._reports(session).values()]
                     count = session.execute(text("SELECT count(*) FROM incidents")).scalar_one()
                 assert len(everything) == count
+                kept = store._light.values()
+                assert len(kept) <= size
+                assert store._light_bytes == sum(cost for *_, cost in kept) <= budget
                 assert {frozenset(e.report_keys) for e in store.list_events()} == set(
                     merge.partition(everything)
                 )
@@ -237,3 +248,33 @@ def test_event_members_come_whole_from_the_cache(tmp_path: Path) -> None:
         assert sorted(event.report_keys) == sorted(merged.keys)
     finally:
         engine.dispose()
+
+
+def test_byte_bound_drops_the_least_recently_used_reports(tmp_path: Path) -> None:
+    """With room for about two whole reports, the cache keeps the newest ones and its byte
+    count stays the sum of what it holds; the events are those of an unbounded cache."""
+    events = []
+    rules = Rules([[_shelling(ARIHA, i, f"Shelling of Ariha number {i}.")] for i in range(6)])
+    for budget in (10_000, REPORT_CACHE_BYTES):
+        engine = db.create_db_engine(f"sqlite:///{tmp_path / f'events{budget}.db'}")
+        db.upgrade(engine)
+        try:
+            repo = FeedStore(engine)
+            store = EventStore(engine, cache_bytes=budget)
+            repo.classification_hooks.append(store.recompute_in)
+            service = ClassificationService(repo, lambda: rules, lambda: NOW)
+            repo.sync_feeds([FeedSpec("https://feed.example/rss", "feed")], NOW)
+            feed_id = repo.list_feeds()[0].id
+            assert feed_id is not None
+            for i in range(6):
+                service.classify_ids(repo.store_items(feed_id, [_item(i, 0)]))
+                kept = list(store._light.values())
+                assert store._light_bytes == sum(cost for *_, cost in kept) <= budget
+            if budget == 10_000:
+                assert 1 <= len(kept) < 6
+            else:
+                assert len(kept) == 6
+            events.append({frozenset(e.report_keys) for e in store.list_events()})
+        finally:
+            engine.dispose()
+    assert events[0] == events[1]

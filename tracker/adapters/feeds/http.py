@@ -24,6 +24,7 @@ import httpx
 
 from tracker import __version__
 from tracker.adapters.feeds.aio import AsyncioBackend
+from tracker.adapters.feeds.pool import LeanPool
 from tracker.core.feeds import FetchOutcome, FetchResult, parse_retry_after
 from tracker.core.netpolicy import IPNetwork, address_refusal
 
@@ -146,8 +147,15 @@ def build_client(
     pool = transport._pool
     if not isinstance(pool, httpcore.AsyncConnectionPool):  # pragma: no cover - no proxy set
         raise TypeError("the address guard needs a direct connection pool")
-    # httpx has no public hook for the network backend; httpcore's pool takes one.
-    pool._network_backend = GuardedBackend(allowed_networks, resolve=resolve)
+    # httpx has no public hook for the pool or its network backend: the transport's pool
+    # is replaced by one with the same limits, TLS context and keep-alive expiry whose
+    # bookkeeping does not grow with the number of connections (tracker.adapters.feeds.pool).
+    transport._pool = LeanPool(  # type: ignore[assignment]
+        GuardedBackend(allowed_networks, resolve=resolve),
+        max_connections,
+        ssl_context=pool._ssl_context,
+        keepalive_expiry=pool._keepalive_expiry,
+    )
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds)),

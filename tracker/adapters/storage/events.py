@@ -9,6 +9,7 @@ absorptions are recorded for whoever announced the old event.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -238,6 +239,16 @@ def _candidate_sql(dialect: str) -> str:
     return " UNION ".join(parts)
 
 
+def _cached_bytes(report: Report) -> int:
+    """About how many bytes a cached report holds: its strings (`sys.getsizeof`, so wide
+    characters count as what they take) plus a fixed part for its objects. Strings shared
+    with other reports are counted in each: an estimate on the high side."""
+    incident = report.incident
+    strings = [report.key, report.origin, report.url, report.title, report.content_hash,
+               report.outlet, *incident.evidence, *incident.reasons]
+    return _REPORT_OVERHEAD + sum(sys.getsizeof(s) for s in strings if s is not None)
+
+
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -253,6 +264,14 @@ EventChangeHook = Callable[[Session, Sequence[int], EventChanges, datetime], Non
 # change (an incident is only ever deleted, with its item's reclassification, and inserted
 # again). Bounded: the least recently used go first.
 LIGHT_CACHE = 16_384
+# ... and at most this many bytes (as `_cached_bytes` estimates them): a whole report holds
+# its evidence and the decision's reasons, about 3 KB on the bench's short texts and more on
+# long articles, so a bound by count alone let the cache hold 50 MB or more.
+REPORT_CACHE_BYTES = 32 * 2**20
+# What one cached report holds beyond its strings (the report, incident, location and actor
+# objects, their tuples, the cache's entry): measured with tracemalloc on the bench's
+# reports (about 930 bytes light, 1,110 whole), rounded up.
+_REPORT_OVERHEAD = 1_300
 # What identifies one stored version of an incident row: (item id, seq, created_at). A row
 # deleted and inserted again (a reclassification) has another created_at, or is purged by
 # recompute_in in this process; SQLite may reuse a deleted row's id.
@@ -260,12 +279,19 @@ _Stamp = tuple[int, int, Any]
 
 
 class EventStore:
-    def __init__(self, engine: Engine, light_cache: int = LIGHT_CACHE) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        light_cache: int = LIGHT_CACHE,
+        cache_bytes: int = REPORT_CACHE_BYTES,
+    ) -> None:
         self.engine = engine
         self.change_hooks: list[EventChangeHook] = []
         self._light_size = light_cache
-        # incident id -> (stamp, report, whole: not a light report)
-        self._light: OrderedDict[int, tuple[_Stamp, Report, bool]] = OrderedDict()
+        self._light_budget = cache_bytes
+        # incident id -> (stamp, report, whole: not a light report, its estimated bytes)
+        self._light: OrderedDict[int, tuple[_Stamp, Report, bool, int]] = OrderedDict()
+        self._light_bytes = 0  # the sum of the cached entries' estimated bytes
         self._light_lock = threading.Lock()
         self.light_hits = 0
         self.whole_hits = 0
@@ -316,15 +342,32 @@ class EventStore:
                 outlet=row.outlet,
             )
             found[int(row.id)] = (report, int(row.id), row.event_id)
-            if remember and not light and self._light_size > 0:
+            if remember and not light:
                 stamp = (int(row.item_id), int(row.seq), row.created_at)
                 with self._light_lock:
-                    self._light[int(row.id)] = (stamp, report, True)
+                    self._keep(int(row.id), stamp, report, True)
         if remember:
             with self._light_lock:
-                while len(self._light) > self._light_size:
-                    self._light.popitem(last=False)
+                self._trim()
         return found
+
+    def _keep(self, incident_id: int, stamp: _Stamp, report: Report, whole: bool) -> None:
+        """Cache one report (the caller holds the lock and trims afterwards)."""
+        if self._light_size <= 0 or self._light_budget <= 0:
+            return
+        cost = _cached_bytes(report)
+        old = self._light.pop(incident_id, None)
+        if old is not None:
+            self._light_bytes -= old[3]
+        self._light[incident_id] = (stamp, report, whole, cost)
+        self._light_bytes += cost
+
+    def _trim(self) -> None:
+        """Drop the least recently used reports beyond the count and the byte bound."""
+        while self._light and (
+            len(self._light) > self._light_size or self._light_bytes > self._light_budget
+        ):
+            self._light_bytes -= self._light.popitem(last=False)[1][3]
 
     def _load_light(
         self,
@@ -410,19 +453,17 @@ class EventStore:
             for incident_id, found in loaded.items():
                 stamp, event_id = stamps[incident_id]
                 out[incident_id] = (found[0], incident_id, event_id)
-                if self._light_size > 0:
-                    self._light[incident_id] = (stamp, found[0], not light)
-            while len(self._light) > self._light_size:
-                self._light.popitem(last=False)
+                self._keep(incident_id, stamp, found[0], not light)
+            self._trim()
         return out
 
     def _forget_light(self, item_ids: Sequence[int]) -> None:
         """Drop the cached light reports of these items (their incidents were replaced)."""
         origins = {f"item:{i}" for i in item_ids}
         with self._light_lock:
-            stale = [i for i, (_, r, _) in self._light.items() if r.origin in origins]
+            stale = [i for i, (_, r, _, _) in self._light.items() if r.origin in origins]
             for incident_id in stale:
-                del self._light[incident_id]
+                self._light_bytes -= self._light.pop(incident_id)[3]
 
     def _load_ids(
         self, session: Session, ids: Iterable[int], light: bool = False
