@@ -33,6 +33,8 @@ FLOORS = {
     # Written blind at the start of stop 17, scored before any change (eval/HISTORY.md).
     "arblind5": {"violation_f1": 0.91, "date_accuracy": 0.84, "location_within_15km": 0.93,
                  "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
+    "arblind6": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.83,
+                 "fatalities_exact": 0.93, "attacker_side_correct": 0.88},
 }
 
 
