@@ -89,16 +89,19 @@ def normalise_word(word: str) -> str:
     after a vowel dropped (Kabanah / Kabana).  The same function folds keys and text, so it only
     has to be consistent, not linguistically correct.
     """
-    w = _POSSESSIVE_RE.sub("", word)
-    w = unicodedata.normalize("NFKD", w.casefold())
-    w = "".join(c for c in w if not unicodedata.combining(c))
+    w = _POSSESSIVE_RE.sub("", word) if "s" in word else word
+    if w.isascii():
+        w = w.lower()  # what casefold and accent stripping leave of ASCII (loading: speed)
+    else:
+        w = unicodedata.normalize("NFKD", w.casefold())
+        w = "".join(c for c in w if not unicodedata.combining(c))
     w = w.translate(_TRANSLATE)
     # Arabic ghayn is written "gh" or "g" (Shughur / Shugour).
     w = w.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("gh", "g")
     w = w.replace("e", "a").replace("o", "u").replace("q", "k")
     w = w.replace("ai", "ay")
     w = _DOUBLED_RE.sub(r"\1", w)
-    return _TRAILING_H_RE.sub("", w) if len(w) > 3 else w
+    return _TRAILING_H_RE.sub("", w) if len(w) > 3 and "h" in w else w
 
 
 @dataclass(frozen=True)
