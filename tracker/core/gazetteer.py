@@ -581,12 +581,12 @@ class Gazetteer:
     def _scan(self, text: str, ft: FoldedText) -> list[tuple[int, int, _Entry]]:
         """Non-overlapping hits, longest (most words, then most characters) first."""
         ft_hits = sorted(self._hits(text, ft), key=lambda h: (-(h[1] - h[0]), -len(h[2].key), h[0]))
-        taken: list[tuple[int, int]] = []
+        taken = bytearray(len(ft.word_starts))  # 1 for each word a chosen hit covers
         chosen: list[tuple[int, int, _Entry]] = []
         for first, last, entry in ft_hits:
-            if any(first <= t_last and t_first <= last for t_first, t_last in taken):
-                continue
-            taken.append((first, last))
+            if taken.find(1, first, last + 1) != -1:
+                continue  # overlaps a longer hit
+            taken[first : last + 1] = b"\x01" * (last + 1 - first)
             chosen.append((first, last, entry))
         return chosen
 
