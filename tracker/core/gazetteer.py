@@ -129,6 +129,9 @@ class FoldedText:
 
 
 _SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
+# _SPLIT_RE restricted to ASCII text, where a word character other than "_" is [A-Za-z0-9]
+# and the apostrophes are ' and `: plain ranges scan faster than the Unicode categories.
+_SPLIT_ASCII_RE = re.compile(r"([A-Za-z0-9]+(?:['`][A-Za-z0-9]+)*)")
 _OTHER_ARTICLES = _ARTICLES - {"al"}
 
 
@@ -138,7 +141,7 @@ def _fold_words(text: str) -> tuple[list[str], list[int], list[int]]:
     Written with split/accumulate/map rather than a per-match loop: folding is the hot path
     (every article of every feed item).
     """
-    parts = _SPLIT_RE.split(text)
+    parts = (_SPLIT_ASCII_RE if text.isascii() else _SPLIT_RE).split(text)
     raw = parts[1::2]
     offsets = list(accumulate(map(len, parts)))
     starts = offsets[0::2][: len(raw)]

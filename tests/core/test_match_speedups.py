@@ -1,4 +1,5 @@
-"""CaselessPattern's literal-start finder gives exactly the matches ``re`` gives.
+"""Speed-ups that must not change a match: CaselessPattern's literal-start finder gives
+exactly the matches ``re`` gives, and fold_text's ASCII tokeniser cuts where the Unicode one does.
 
 The classifier's patterns are tried only where one of their literal starts occurs (speed);
 these tests hold that to the plain case-insensitive regex on the shipped patterns, the
@@ -107,3 +108,12 @@ def test_generated_text_matches_equal_plain_regex(words: list[str], gaps: list[s
 def test_literal_starts(source: str, starts: set[str] | None) -> None:
     got = _starts(source)
     assert (set(got) if got is not None else None) == starts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_word_split_equals_unicode_split(text: str) -> None:
+    """fold_text's ASCII tokeniser cuts ASCII text where the Unicode one does."""
+    from tracker.core.gazetteer import _SPLIT_ASCII_RE, _SPLIT_RE
+
+    assert _SPLIT_ASCII_RE.split(text) == _SPLIT_RE.split(text)
