@@ -207,12 +207,12 @@ class ActorRegistry:
                     continue
             hits.append((first, last, k))
         hits.sort(key=lambda h: (-(h[1] - h[0]), -len(h[2].key), h[0]))
-        taken: list[tuple[int, int]] = []
+        taken = bytearray(len(ft.word_starts))  # 1 for each word a kept hit covers
         out: list[ActorMention] = []
         for first, last, k in hits:
-            if any(first <= tl and tf <= last for tf, tl in taken):
-                continue
-            taken.append((first, last))
+            if taken.find(1, first, last + 1) != -1:
+                continue  # overlaps a longer hit
+            taken[first : last + 1] = b"\x01" * (last + 1 - first)
             s, e = ft.span(first, last)
             out.append(ActorMention(k.actor, s, e, text[s:e]))
         out.sort(key=lambda m: m.start)

@@ -89,16 +89,19 @@ def normalise_word(word: str) -> str:
     after a vowel dropped (Kabanah / Kabana).  The same function folds keys and text, so it only
     has to be consistent, not linguistically correct.
     """
-    w = _POSSESSIVE_RE.sub("", word)
-    w = unicodedata.normalize("NFKD", w.casefold())
-    w = "".join(c for c in w if not unicodedata.combining(c))
+    w = _POSSESSIVE_RE.sub("", word) if "s" in word else word
+    if w.isascii():
+        w = w.lower()  # what casefold and accent stripping leave of ASCII (loading: speed)
+    else:
+        w = unicodedata.normalize("NFKD", w.casefold())
+        w = "".join(c for c in w if not unicodedata.combining(c))
     w = w.translate(_TRANSLATE)
     # Arabic ghayn is written "gh" or "g" (Shughur / Shugour).
     w = w.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("gh", "g")
     w = w.replace("e", "a").replace("o", "u").replace("q", "k")
     w = w.replace("ai", "ay")
     w = _DOUBLED_RE.sub(r"\1", w)
-    return _TRAILING_H_RE.sub("", w) if len(w) > 3 else w
+    return _TRAILING_H_RE.sub("", w) if len(w) > 3 and "h" in w else w
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,9 @@ class FoldedText:
 
 
 _SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
+# _SPLIT_RE restricted to ASCII text, where a word character other than "_" is [A-Za-z0-9]
+# and the apostrophes are ' and `: plain ranges scan faster than the Unicode categories.
+_SPLIT_ASCII_RE = re.compile(r"([A-Za-z0-9]+(?:['`][A-Za-z0-9]+)*)")
 _OTHER_ARTICLES = _ARTICLES - {"al"}
 
 
@@ -135,7 +141,7 @@ def _fold_words(text: str) -> tuple[list[str], list[int], list[int]]:
     Written with split/accumulate/map rather than a per-match loop: folding is the hot path
     (every article of every feed item).
     """
-    parts = _SPLIT_RE.split(text)
+    parts = (_SPLIT_ASCII_RE if text.isascii() else _SPLIT_RE).split(text)
     raw = parts[1::2]
     offsets = list(accumulate(map(len, parts)))
     starts = offsets[0::2][: len(raw)]
@@ -578,12 +584,12 @@ class Gazetteer:
     def _scan(self, text: str, ft: FoldedText) -> list[tuple[int, int, _Entry]]:
         """Non-overlapping hits, longest (most words, then most characters) first."""
         ft_hits = sorted(self._hits(text, ft), key=lambda h: (-(h[1] - h[0]), -len(h[2].key), h[0]))
-        taken: list[tuple[int, int]] = []
+        taken = bytearray(len(ft.word_starts))  # 1 for each word a chosen hit covers
         chosen: list[tuple[int, int, _Entry]] = []
         for first, last, entry in ft_hits:
-            if any(first <= t_last and t_first <= last for t_first, t_last in taken):
-                continue
-            taken.append((first, last))
+            if taken.find(1, first, last + 1) != -1:
+                continue  # overlaps a longer hit
+            taken[first : last + 1] = b"\x01" * (last + 1 - first)
             chosen.append((first, last, entry))
         return chosen
 

@@ -8,9 +8,14 @@ character: offsets computed on the normalised text are valid in the original.
 from __future__ import annotations
 
 import re
+import re._constants as _c
+import re._parser as _parser
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
 
 # Typographic characters mapped to ASCII look-alikes, one to one, so that offsets survive.
 _TRANSLATION = str.maketrans(
@@ -54,6 +59,95 @@ ABBREVIATIONS = frozenset(
 _ESCAPE_OR_NAME = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)")
 
 
+# Literal starts of a pattern: at most this many strings, each at least this long, else the
+# pattern is scanned by ``re`` alone (a one-letter start would make most positions candidates).
+_MAX_STARTS = 400
+_MIN_START = 3
+_ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
+
+
+def literal_starts(ops: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Strings one of which every match of the parsed pattern ``ops`` begins with, or None
+    when some match may begin without one (a class, a wildcard, an inline flag group).
+
+    Zero-width items before the first literal (``\\b``, look-arounds) consume nothing, so the
+    match still begins with what follows them; an alternation or optional item gives the
+    starts of each way through it followed by the rest of the pattern.
+    """
+    head: list[str] = []
+    for i, (op, av) in enumerate(ops):
+        if op is _c.LITERAL:
+            head.append(chr(av))
+            continue
+        if op in _ZERO_WIDTH and not head:
+            continue
+        rest = ops[i + 1:]
+        ways: list[list[tuple[Any, Any]]] | None = None
+        if op is _c.SUBPATTERN and not av[1] and not av[2]:
+            ways = [[*av[3].data, *rest]]
+        elif op is _c.BRANCH:
+            ways = [[*alt.data, *rest] for alt in av[1]]
+        elif op is _c.IN and len(av) <= 4 and all(o is _c.LITERAL for o, _ in av):
+            ways = [[item, *rest] for item in av]  # "f(?:e|a)ll" is parsed as "f[ea]ll"
+        elif op in _REPEATS:
+            lo, hi, item = av
+            # Once at most: the rest follows the item; more: another repeat may.
+            ways = [[*item.data, *rest] if hi == 1 else list(item.data)]
+            if lo == 0:
+                ways.append(rest)
+        return _head_then("".join(head), ways)
+    return frozenset(("".join(head),)) if head else None
+
+
+def _head_then(head: str, ways: list[list[tuple[Any, Any]]] | None) -> frozenset[str] | None:
+    """``head`` followed by the starts of each way on, or ``head`` alone when a way has none."""
+    tails: set[str] = set()
+    for way in ways or ():
+        starts = literal_starts(way)
+        if starts is None:
+            tails = set()
+            break
+        tails |= starts
+        if len(tails) > _MAX_STARTS:
+            tails = set()
+            break
+    if tails:
+        return frozenset(head + t for t in tails)
+    return frozenset((head,)) if head else None
+
+
+class _StartFinder:
+    """Where a match of a lower-case pattern may begin in lower-cased text: the positions of
+    its literal starts, found in one Aho-Corasick pass instead of trying the pattern at
+    every position (``re`` cannot skip ahead in a pattern that opens with ``\\b`` and an
+    alternation)."""
+
+    __slots__ = ("_automaton",)
+
+    def __init__(self, starts: frozenset[str]) -> None:
+        """Index the ``starts`` (non-empty strings)."""
+        self._automaton = ahocorasick.Automaton()
+        for word in starts:
+            self._automaton.add_word(word, len(word))
+        self._automaton.make_automaton()
+
+    def positions(self, low: str, pos: int, endpos: int) -> list[int]:
+        """Sorted start offsets >= ``pos`` of every start occurring in ``low[:endpos]``."""
+        end = min(endpos, len(low))
+        if pos >= end:
+            return []
+        return sorted({e - n + 1 for e, n in self._automaton.iter(low, pos, end)})
+
+
+def _start_finder(source: str, flags: int) -> _StartFinder | None:
+    """The finder of ``source``'s literal starts, or None when it has none worth using."""
+    starts = literal_starts(list(_parser.parse(source, flags).data))
+    if not starts or len(starts) > _MAX_STARTS or min(map(len, starts)) < _MIN_START:
+        return None
+    return _StartFinder(starts)
+
+
 class CaselessPattern:
     """A case-insensitive regex that scans ASCII text lower-cased with a case-sensitive twin.
 
@@ -65,9 +159,14 @@ class CaselessPattern:
     groups.  Every twin match is re-matched with the case-insensitive pattern at the same
     position, so callers get ordinary match objects on the text they passed; non-ASCII text
     uses the case-insensitive pattern directly.  Patterns must not match the empty string.
+
+    When every match of the pattern begins with one of a set of literal strings ("\\bclash",
+    "\\bbattle", ...), the twin is only tried where one of them occurs (:class:`_StartFinder`):
+    ``re.finditer`` tries each position from the end of the last match and takes the first
+    that matches, and no other position can, so the matches are the same.
     """
 
-    __slots__ = ("_ci", "_cs", "pattern")
+    __slots__ = ("_ci", "_cs", "_finder", "_flags", "pattern")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         """Compile ``source`` with ``re.I | flags`` and its case-sensitive twin."""
@@ -75,14 +174,55 @@ class CaselessPattern:
         if re.search(r"[A-Z]|\(\?[a-zA-Z-]+[:)]", bare):
             raise ValueError(f"CaselessPattern needs a lower-case source: {source!r}")
         self.pattern = source
+        self._flags = flags & ~re.IGNORECASE
         self._ci = re.compile(source, flags | re.IGNORECASE)
-        self._cs = re.compile(source, flags & ~re.IGNORECASE)
+        self._cs = re.compile(source, self._flags)
+        self._finder: _StartFinder | bool | None = False  # False: not analysed yet
+
+    def _starts(self) -> _StartFinder | None:
+        """The start finder, analysed on first use (loading the reference data does not
+        pay for patterns it never scans with)."""
+        if self._finder is False:
+            self._finder = _start_finder(self.pattern, self._flags)
+        assert not isinstance(self._finder, bool)
+        return self._finder
+
+    def _twin_matches(self, low: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
+        """``self._cs.finditer(low, pos, endpos)``, tried only where a literal start is."""
+        finder = self._starts()
+        if finder is None:
+            yield from self._cs.finditer(low, pos, endpos)
+            return
+        match = self._cs.match
+        after = pos
+        for at in finder.positions(low, pos, endpos):
+            if at < after:
+                continue
+            m = match(low, at, endpos)
+            if m is not None:
+                if m.end() == at:  # an empty match: let ``re`` decide where the next one is
+                    yield from self._cs.finditer(low, at, endpos)
+                    return
+                after = m.end()
+                yield m
+
+    def _first_twin(self, low: str, pos: int, endpos: int) -> re.Match[str] | None:
+        """``self._cs.search(low, pos, endpos)``, tried only where a literal start is."""
+        finder = self._starts()
+        if finder is None:
+            return self._cs.search(low, pos, endpos)
+        match = self._cs.match
+        for at in finder.positions(low, pos, endpos):
+            m = match(low, at, endpos)
+            if m is not None:
+                return m
+        return None
 
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         """Like :meth:`re.Pattern.search`."""
         if not string.isascii():
             return self._ci.search(string, pos, endpos)
-        m = self._cs.search(string.lower(), pos, endpos)
+        m = self._first_twin(string.lower(), pos, endpos)
         return None if m is None else self._ci.match(string, m.start(), endpos)
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
@@ -107,7 +247,7 @@ class CaselessPattern:
         if not string.isascii():
             return [m.span() for m in self._ci.finditer(string)]
         low = string.lower() if lowered is None else lowered
-        return [m.span() for m in self._cs.finditer(low)]
+        return [m.span() for m in self._twin_matches(low, 0, sys.maxsize)]
 
     def finditer(
         self, string: str, pos: int = 0, endpos: int = sys.maxsize
@@ -117,7 +257,7 @@ class CaselessPattern:
             yield from self._ci.finditer(string, pos, endpos)
             return
         ci_match = self._ci.match
-        for m in self._cs.finditer(string.lower(), pos, endpos):
+        for m in self._twin_matches(string.lower(), pos, endpos):
             found = ci_match(string, m.start(), endpos)
             assert found is not None and found.end() == m.end()
             yield found

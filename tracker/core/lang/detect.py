@@ -54,22 +54,26 @@ def script_language(text: str) -> str:
     Counts letters only (digits and punctuation are shared by the scripts), over at most the
     first 2,000 characters: enough to decide, and constant time on long articles.
     """
+    sample = text[:2000]
     counts = dict.fromkeys((code for code, _ in _SCRIPTS), 0)
-    latin = 0
-    for ch in text[:2000]:
+    # Each distinct character is classified once and counted by a C-level scan; Latin
+    # letters are only counted when another script is present (else the answer is "en").
+    latin_letters: list[str] = []
+    for ch in set(sample):
         if not ch.isalpha():
             continue
         cp = ord(ch)
         if cp < 0x0250:
-            latin += 1
+            latin_letters.append(ch)
             continue
         for code, ranges in _SCRIPTS:
             if any(lo <= cp <= hi for lo, hi in ranges):
-                counts[code] += 1
+                counts[code] += sample.count(ch)
                 break
-    letters = latin + sum(counts.values())
-    if not letters:
+    if not any(counts.values()):
         return "en"
+    latin = sum(map(sample.count, latin_letters))
+    letters = latin + sum(counts.values())
     code, most = max(counts.items(), key=lambda kv: kv[1])
     return code if most / letters >= _MIN_SHARE and most >= latin else "en"
 
