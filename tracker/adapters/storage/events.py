@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
+from tracker.adapters.storage.db import refresh_statistics
 from tracker.adapters.storage.models import (
     REPLACED_EVENTS,
     EventRow,
@@ -665,6 +666,7 @@ class EventStore:
             return EventChanges()
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+            refresh_statistics(session.connection())
         self._forget_light(item_ids)
         session.flush()
         replaced = session.info.pop(REPLACED_EVENTS, set())
