@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, bindparam, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 
@@ -83,10 +83,11 @@ def refresh_statistics(conn: Any, tables: Sequence[str] = _PLANNED_TABLES) -> li
     the tables analysed."""
     found = conn.execute(
         text(
-            "SELECT c.relname FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid"
-            " WHERE c.relname IN :tables AND c.relnamespace = to_regnamespace(current_schema())"
-            " AND s.n_mod_since_analyze > 1000 + GREATEST(c.reltuples, 0)"
-        ).bindparams(bindparam("tables", expanding=True)),
+            # The counter itself, not pg_stat_user_tables (a view over every table).
+            "SELECT relname FROM pg_class WHERE oid IN (SELECT to_regclass(t)"
+            " FROM unnest(CAST(:tables AS text[])) AS t)"
+            " AND pg_stat_get_mod_since_analyze(oid) > 1000 + GREATEST(reltuples, 0)"
+        ),
         {"tables": list(tables)},
     )
     stale = sorted(str(name) for (name,) in found)
