@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
+from tracker.adapters.storage.db import refresh_statistics
 from tracker.adapters.storage.models import (
     REPLACED_EVENTS,
     EventRow,
@@ -247,6 +248,27 @@ def _cached_bytes(report: Report) -> int:
     strings = [report.key, report.origin, report.url, report.title, report.content_hash,
                report.outlet, *incident.evidence, *incident.reasons]
     return _REPORT_OVERHEAD + sum(sys.getsizeof(s) for s in strings if s is not None)
+
+
+def _script(conn: Any, *statements: str) -> None:
+    """Run statements without parameters: on PostgreSQL in one round trip (psycopg sends
+    them as one simple query), on SQLite one by one (its driver takes one at a time)."""
+    if not statements:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("; ".join(statements))
+        return
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
+def _fill_probes(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """The probe table holds ``rows`` alone (PostgreSQL then learns its size: a few rows,
+    so index lookups per probe rather than a hash join)."""
+    conn.exec_driver_sql("DELETE FROM merge_probe")
+    conn.execute(_PROBE.insert(), list(rows))
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE merge_probe")
 
 
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
@@ -564,9 +586,13 @@ class EventStore:
 
         conn = session.connection()
         postgres = conn.dialect.name == "postgresql"
-        conn.execute(text(_PROBE_DDL))
-        conn.execute(text("CREATE INDEX IF NOT EXISTS merge_probe_k ON merge_probe (k)"))
-        conn.execute(text("DELETE FROM merge_probe"))
+        _script(
+            conn,
+            _PROBE_DDL,
+            "CREATE INDEX IF NOT EXISTS merge_probe_k ON merge_probe (k)",
+            _PROBE_TOKEN_DDL,
+            "DELETE FROM merge_probe_token",
+        )
         rows = []
         for report, incident_id, _ in probes:
             values: dict[str, Any] = {"k": incident_id, "event_type": report.incident.event_type}
@@ -584,11 +610,9 @@ class EventStore:
             values["sketch"], values["shingles"] = candidates.copy_sketch(report)
             rows.append(values)
         pairs: dict[int, set[int]] = {}
-        for chunk in _chunks(rows):
-            conn.execute(text("DELETE FROM merge_probe"))
-            conn.execute(_PROBE.insert(), list(chunk))
-            if postgres:  # a few rows, it learns: index lookups instead of a hash join
-                conn.execute(text("ANALYZE merge_probe"))
+        chunks = list(_chunks(rows))
+        for chunk in chunks:
+            _fill_probes(conn, chunk)
             query = text(_candidate_sql(conn.dialect.name)).columns(**_STAMP_TYPES)
             collect(conn.execute(query), lambda row: (int(row.k),))
         kinds = sorted({r.incident.event_type for r, _, _ in probes})
@@ -612,24 +636,21 @@ class EventStore:
         # Syndicated copies (dates may differ): a shared prefix token, the same kind and a
         # compatible place, joined in the database so boilerplate shared by many reports of
         # other places never reaches Python.
-        conn.execute(text(_PROBE_TOKEN_DDL))
-        conn.execute(text("DELETE FROM merge_probe_token"))
         probe_ids = [incident_id for _, incident_id, _ in probes]
-        for chunk in _chunks(probe_ids):
-            conn.execute(
-                text(
-                    "INSERT INTO merge_probe_token (k, token) SELECT incident_id, token"
-                    " FROM incident_tokens WHERE incident_id IN ("
-                    + ", ".join(str(int(i)) for i in chunk)
-                    + ")"
-                )
-            )
-        for chunk in _chunks(rows):
-            conn.execute(text("DELETE FROM merge_probe"))
-            conn.execute(_PROBE.insert(), list(chunk))
-            if postgres:
-                conn.execute(text("ANALYZE merge_probe"))
-                conn.execute(text("ANALYZE merge_probe_token"))
+        _script(
+            conn,
+            *(
+                "INSERT INTO merge_probe_token (k, token) SELECT incident_id, token"
+                " FROM incident_tokens WHERE incident_id IN ("
+                + ", ".join(str(int(i)) for i in chunk)
+                + ")"
+                for chunk in _chunks(probe_ids)
+            ),
+            *(["ANALYZE merge_probe_token"] if postgres else []),
+        )
+        for chunk in chunks:
+            if len(chunks) > 1:  # else the probes are in the table already
+                _fill_probes(conn, chunk)
             query = text(_TOKEN_SQL).columns(**_STAMP_TYPES)
             collect(conn.execute(query), lambda row: (int(row.k),))
         for incident_id in probe_ids:
@@ -706,6 +727,7 @@ class EventStore:
             return EventChanges()
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+            refresh_statistics(session.connection())
         self._forget_light(item_ids)
         session.flush()
         replaced = session.info.pop(REPLACED_EVENTS, set())
