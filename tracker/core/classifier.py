@@ -158,8 +158,8 @@ class Classifier:
         clusters = fold(records, doc.pub_date)
         taken = {r.sent for r in records}
         owner = {r.sent: ci for ci, c in enumerate(clusters) for r in c.records}
-        foes = _opponents(records)
-        assailants = _assailants(records)
+        foes = _facing(records, "attacker", "target")
+        assailants = _facing(records, "target", "attacker")
         sole = _sole_attacker(records)
         out = [self._incident(doc, c, ci, taken, owner, from_title, foes, assailants, sole)
                for ci, c in enumerate(clusters)]
@@ -302,18 +302,18 @@ class Classifier:
         )
 
 
-def _opponents(records: list[ActFrame]) -> dict[str, dict[str, ActorInfo]]:
-    """Per attacker, the parties some act frame of the report gives it as target."""
-    foes: dict[str, dict[str, ActorInfo]] = {}
+def _facing(records: list[ActFrame], role: str, other: str) -> dict[str, dict[str, ActorInfo]]:
+    """Per party in ``role``, the named parties some act frame of the report gives it in the
+    ``other`` role (attackers' targets, or targets' attackers)."""
+    out: dict[str, dict[str, ActorInfo]] = {}
     for r in records:
-        targets = [n for n, role in r.roles.items() if role == "target"
-                   and not r.actors[n].generic]
-        for name, role in r.roles.items():
-            if role == "attacker":
-                for t in targets:
-                    if t != name:
-                        foes.setdefault(name, {})[t] = r.actors[t]
-    return foes
+        facing = [n for n, x in r.roles.items() if x == other and not r.actors[n].generic]
+        for name, x in r.roles.items():
+            if x == role:
+                for f in facing:
+                    if f != name:
+                        out.setdefault(name, {})[f] = r.actors[f]
+    return out
 
 
 # Acts whose author a victim's account rarely names: the report's attacker elsewhere is theirs.
@@ -340,20 +340,6 @@ def _sole_attacker(records: list[ActFrame]) -> ActorInfo | None:
         # as often for their replies, and a victim's account of their fire names them.
         return None
     return infos[max(counts, key=lambda n: counts[n])]
-
-
-def _assailants(records: list[ActFrame]) -> dict[str, dict[str, ActorInfo]]:
-    """Per target, the named parties some act frame of the report gives as its attacker."""
-    out: dict[str, dict[str, ActorInfo]] = {}
-    for r in records:
-        attackers = [n for n, role in r.roles.items() if role == "attacker"
-                     and not r.actors[n].generic]
-        for name, role in r.roles.items():
-            if role == "target":
-                for a in attackers:
-                    if a != name:
-                        out.setdefault(name, {})[a] = r.actors[a]
-    return out
 
 
 def _words(res: DateResolution) -> str:
