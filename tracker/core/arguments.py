@@ -458,6 +458,10 @@ _INTERNAL_BEFORE = re.compile(
     r"affiliated\s+with)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 
 
+# A word every _INTERNAL_BEFORE match contains: sentences without one are not scanned.
+_INTERNAL_CUE = re.compile(r"between|among|pitted|infighting|internal|intra-", re.IGNORECASE)
+
+
 def internal_party(doc: Document, c: Cluster) -> str:
     """The one named party whose own factions fight each other in the cluster's sentences
     ("between two factions of the Turkish-backed Syrian National Army"), else ""."""
@@ -466,6 +470,8 @@ def internal_party(doc: Document, c: Cluster) -> str:
         if i < 0:
             continue
         text = doc.sentences[i].text
+        if not _INTERNAL_CUE.search(text):
+            continue
         for start, _end, info in doc.actors[i]:
             if not info.generic and _INTERNAL_BEFORE.search(text[max(0, start - 120) : start]):
                 found.add(info.name)

@@ -321,8 +321,8 @@ _REMOTE = (AIR, SHELLING)
 
 
 def _sole_attacker(records: list[ActFrame]) -> ActorInfo | None:
-    """The report's attacker when every act frame that names one names the same party (the
-    most often named of one camp: "regime forces" and "Russian jets" are one camp), else
+    """The report's attacker when every named attacker of its act frames is of the state's
+    forces: the one named most often ("regime forces" and "Russian jets" are one camp), else
     None."""
     counts: dict[str, int] = {}
     infos: dict[str, ActorInfo] = {}

@@ -110,7 +110,7 @@ _TRIGGERS: tuple[tuple[CaselessPattern, bool, LiteralGate | None], ...] = (
                      r"foil(?:s|ed|ing)?|confront(?:s|ed|ing)?|intercept(?:s|ed|ing)?|"
                      r"fought\s+off|shot\s+down|downed|destroy(?:ed|s|ing))\b"), True,
      LiteralGate(("repel", "repuls", "thwart", "foil", "confront", "intercept", "fought", "shot",
-                  "downed", "destroy", "back"))),
+                  "downed", "destroy", "threw", "thrown", "throwing", "beat"))),
 )
 # "shot down / downed" a crewed aircraft is an attack on it; shooting down drones, missiles or
 # rockets fired at oneself stays a defence.
@@ -384,7 +384,8 @@ _TRIGGER_GATE = LiteralGate((
     "clash", "fight", "fought", "battle", "skirmish", "infiltrat", "ambush", "storm", "snip",
     "targ", "fire", "firing", "detonat", "explo", "blast", "blew", "shot", "hit", "rocket",
     "artillery", "mortar", "missile", "grenade", "captur", "seiz", "repel", "repuls", "thwart",
-    "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine", "back",
+    "foil", "confront", "intercept", "downed", "destroy", "kill", "IED", "landmine", "threw",
+    "thrown", "throwing", "beat",
     "overr", "retook", "retaken", "control of", "regain", "wrest", "town of", "village of",
     "city of", "hill of", "slammed into", "slams into", "crashed into",
     "rained down", "fell on", "fell in", "fell near", "fell onto", "fell inside", "landed on",
@@ -1113,7 +1114,8 @@ def assign_roles(sentence: str, acts: Sequence[Act], spans: Sequence[Span]) -> d
     # A name inside the dateline ("CAIRO/DAMASCUS - ") says where the report was filed; the
     # parties of a pact ("the ceasefire between Damascus and the SDF") are who signed it.
     lead = dateline_end(sentence)
-    found = [None if span.start < lead or _PACT_BEFORE.search(sentence[: span.start])
+    pact = "between" in sentence.casefold()  # every pact phrase says "between"
+    found = [None if span.start < lead or (pact and _PACT_BEFORE.search(sentence[: span.start]))
              else _span_role(sentence, acts, span, cl, source)
              for span, source in zip(spans, sources, strict=True)]
     _link_coordinated(sentence, acts, spans, found, sources)
