@@ -9,13 +9,13 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpcore
 import pytest
 
+from tests.support.closing_server import closing_server
 from tests.support.feedserver import FeedServer, Reply
 from tracker.adapters.feeds.aio import AsyncioBackend
 
@@ -53,37 +53,17 @@ def test_an_idle_connection_the_server_dropped_is_replaced() -> None:
     """The server closes a kept-alive connection without a word while it is idle in the
     pool: the next request sees that (`is_readable`) and opens a new connection instead of
     failing on the dead one."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    peers: list[tuple[str, int]] = []
+    with closing_server(2) as (port, peers):
 
-    def serve() -> None:
-        for _ in range(2):
-            conn, peer = listener.accept()
-            peers.append(peer)
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    data += conn.recv(4096)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            # closed here, after a keep-alive answer
+        async def run() -> list[bytes]:
+            out = []
+            async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
+                for _ in range(2):
+                    out.append((await pool.request("GET", f"http://127.0.0.1:{port}/")).content)
+                    await asyncio.sleep(0.3)  # the close reaches the idle connection
+            return out
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-
-    async def run() -> list[bytes]:
-        out = []
-        async with httpcore.AsyncConnectionPool(network_backend=AsyncioBackend()) as pool:
-            for _ in range(2):
-                out.append((await pool.request("GET", f"http://127.0.0.1:{port}/")).content)
-                await asyncio.sleep(0.3)  # the close reaches the idle connection
-        return out
-
-    try:
         assert asyncio.run(run()) == [b"ok", b"ok"]
-    finally:
-        thread.join(5)
-        listener.close()
     assert len(set(peers)) == 2
 
 

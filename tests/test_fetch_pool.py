@@ -4,12 +4,11 @@ kept, connections reused only when they can be, against real local servers."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 
 import httpcore
 import pytest
 
+from tests.support.closing_server import closing_server
 from tests.support.feedserver import FeedServer, Reply, rss, static_feed
 from tracker.adapters.feeds.aio import AsyncioBackend
 from tracker.adapters.feeds.http import Fetcher, build_client
@@ -99,39 +98,19 @@ def request(port: int, timeout: float | None = None) -> httpcore.Request:
 
 
 def test_connection_the_server_closed_is_not_reused() -> None:
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    peers: list[tuple[str, int]] = []
+    with closing_server(2) as (port, peers):
 
-    def serve() -> None:
-        for _ in range(2):
-            conn, peer = listener.accept()
-            peers.append(peer)
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    data += conn.recv(4096)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            # closed here, after a keep-alive answer
+        async def run() -> list[bytes]:
+            out = []
+            async with LeanPool(AsyncioBackend(), 4) as pool:
+                for _ in range(2):
+                    response = await pool.handle_async_request(request(port))
+                    out.append(await response.aread())
+                    await response.aclose()
+                    await asyncio.sleep(0.3)  # the close reaches the idle connection
+            return out
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-
-    async def run() -> list[bytes]:
-        out = []
-        async with LeanPool(AsyncioBackend(), 4) as pool:
-            for _ in range(2):
-                response = await pool.handle_async_request(request(port))
-                out.append(await response.aread())
-                await response.aclose()
-                await asyncio.sleep(0.3)  # the close reaches the idle connection
-        return out
-
-    try:
         assert asyncio.run(run()) == [b"ok", b"ok"]
-    finally:
-        thread.join(5)
-        listener.close()
     assert len(set(peers)) == 2
 
 
