@@ -35,6 +35,9 @@ FLOORS = {
                  "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
     "arblind6": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.83,
                  "fatalities_exact": 0.93, "attacker_side_correct": 0.88},
+    # Written blind at the start of stop 18, scored on 6918b19 before any change.
+    "arblind7": {"violation_f1": 0.77, "date_accuracy": 0.97, "location_within_15km": 0.82,
+                 "fatalities_exact": 0.92, "attacker_side_correct": 0.75},
 }
 
 
