@@ -245,13 +245,27 @@ _WEAPON_BY = CaselessPattern(
     r"by\s+(?:the\s+)?$")
 
 
+# "the fire came from Turkish forces deployed north of the town", "the shells were fired from
+# positions of the SDF": the armed party the weapons came from.
+_WEAPON_FROM = CaselessPattern(
+    r"\b(?:fire|gunfire|shells?|shelling|rockets?|missiles?|mortars?|mortar\s+rounds|rounds|"
+    r"drones?|projectiles|barrages?|bombardment|strikes?|attack)\s+(?:that\s+|which\s+)?"
+    r"(?:(?:was|were|had\s+been|have\s+been|had|has|have)\s+)?(?:(?:probably|reportedly|"
+    r"apparently|likely|allegedly)\s+)?(?:came|come|comes|coming|originated|launched|fired)\s+"
+    r"from\s+(?:the\s+)?(?:(?:positions?|posts?|bases?|lines)\s+(?:of|held\s+by)\s+(?:the\s+)?)?$")
+
+
 def weapon_agent(doc: Document, i: int) -> ActorInfo | None:
-    """The armed party named as the agent of the weapons in sentence ``i``, or None."""
+    """The armed party named as the agent of the weapons in sentence ``i`` ("launched by
+    X") or as where they came from ("the fire came from X"), or None."""
     text = doc.sentences[i].text
-    if "by" not in text:
+    if "by" not in text and "from" not in text:
         return None
     for start, _end, info in doc.actors[i]:
-        if info.side != CIV and _WEAPON_BY.search(text[max(0, start - 90) : start]):
+        if info.side == CIV:
+            continue
+        before = text[max(0, start - 90) : start]
+        if _WEAPON_BY.search(before) or _WEAPON_FROM.search(before):
             return info
     return None
 

@@ -137,7 +137,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str] | CaselessPattern], ...] = (
     (
         "month",
         re.compile(
-            rf"\b(in|since|during|until|by|early|late|mid-|mid|earlier in|last)\s+"
+            # The lead word may open the sentence ("In September, shelling ..."); the month
+            # name itself stays case-sensitive ("may" is a verb).
+            rf"\b((?i:in|since|during|until|by|early|late|mid-|mid|earlier in|last))\s+"
             rf"({_MONTH_ALT})(?:,?\s+({_YEAR}))?\b"
         ),
     ),

@@ -175,6 +175,8 @@ def _place_for(
             continue  # "Syria's Idlib province": the next place is the one meant
         if _locates_previous(doc.sentences[i].text, pm, candidates):
             continue  # "X in the southern Quneitra countryside": X is the place meant
+        if _reporter_place(doc.sentences[i].text, pm):
+            continue  # "our correspondent in Idlib said ...": where the news came from
         if _launch_site(doc.sentences[i].text, act, pm):
             continue  # "the shells were fired on Friday from positions in Y": Y is where
             # the fire came from, not where it fell
@@ -234,6 +236,23 @@ def _place_for(
     ref_point = _place_context(doc, i, pm.start) == "reference"
     note = f"place {pm.place.name} from '{pm.surface}' in the act sentence" + homonyms
     return pm, note + (" (a reference point)" if ref_point else "")
+
+# "Enab Baladi's correspondent in Idlib said", "activists in Daraa told": the place of the
+# one who tells the news, not of the act, when a verb of telling follows it.
+_REPORTER_BEFORE = re.compile(
+    r"\b(?:correspondents?|reporters?|journalists?|photographers?|sources?|activists?|"
+    r"monitors?|media\s+(?:office|activists?)|officials?)\s+(?:(?:based|stationed)\s+)?"
+    r"(?:in|from)\s+(?:the\s+)?(?:city\s+of\s+|town\s+of\s+)?$", re.IGNORECASE)
+_TELLING_AFTER = re.compile(
+    r"^(?:\s+(?:city|countryside|province|governorate))?,?\s+(?:(?:also|later|had|has|have)\s+)?"
+    r"(?:said|says|told|reported|reports|confirmed|added|stated)\b", re.IGNORECASE)
+
+
+def _reporter_place(sentence: str, pm: PlaceMention) -> bool:
+    """Whether the mention places the teller of the news ("correspondent in X said")."""
+    return bool(_REPORTER_BEFORE.search(sentence[max(0, pm.start - 45) : pm.start])
+                and _TELLING_AFTER.match(sentence[pm.end : pm.end + 40]))
+
 
 def _relative(doc: Document, i: int, pm: PlaceMention) -> bool:
     """Whether the mention is a reference the act's place is given against ("5 km
@@ -384,7 +403,10 @@ def _locates_previous(sent: str, pm: PlaceMention, others: Sequence[PlaceMention
 _LAUNCH_WORDS = r"(?:fired|launched|lobbed|came|originated)"
 _LAUNCH_TRIGGER = re.compile(rf"^{_LAUNCH_WORDS}$", re.IGNORECASE)
 _LAUNCH_VERB = re.compile(rf"^[^,;]{{0,30}}?\b{_LAUNCH_WORDS}\b", re.IGNORECASE)
-_FROM_SITE = re.compile(r"^[^,;]{0,40}?\b[Ff]rom\s+(?:(?:the|its|their)\s+)?(?:[a-z'-]+\s+){0,4}?"
+# Lower-case words only (a capitalised one may be another place: "fired from Suran at X"),
+# but for the adjectives of the armies that fire ("from Russian bases in the town of X").
+_FROM_SITE = re.compile(r"^[^,;]{0,40}?\b[Ff]rom\s+(?:(?:the|its|their)\s+)?(?:(?:[a-z'-]+|Russian|"
+                        r"Turkish|Iranian|Syrian|Israeli|Lebanese|Kurdish|Iraqi)\s+){0,6}?"
                         r"(?:in|of|near|around|at|inside)?\s*$")
 
 
