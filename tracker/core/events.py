@@ -612,8 +612,13 @@ def _day_level(sentence: str, published: date | None) -> tuple[bool, _Backdrop |
             continue
         # A day told more than two weeks back dates background; a month or season only
         # when it started more than 45 days back (it may run up to the report).
+        # A whole month before the report's ("In August" in a September report) is over:
+        # what it dates is background too.
         limit = timedelta(days=14 if res.precision <= 3 else 45)
-        if res.date < published - limit or res.date > published + timedelta(days=1):
+        past_month = res.precision == 4 and (res.date.year, res.date.month) < (
+            published.year, published.month)
+        if res.date < published - limit or res.date > published + timedelta(days=1) \
+                or past_month:
             background = background or _Backdrop(
                 f"'{phrase.words}' ({res.date}) is long before the report", phrase.start, since)
         elif res.precision <= 3:

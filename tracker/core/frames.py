@@ -175,6 +175,10 @@ def _place_for(
             continue  # "Syria's Idlib province": the next place is the one meant
         if _locates_previous(doc.sentences[i].text, pm, candidates):
             continue  # "X in the southern Quneitra countryside": X is the place meant
+        if pm.end <= act.start and _STATIONED_BEFORE.search(
+                doc.sentences[i].text[max(0, pm.start - 70) : pm.start]) and any(
+                o.start >= act.end for o in candidates):
+            continue  # "units stationed in X fired at the town of Y": X is where they fired from
         if _reporter_place(doc.sentences[i].text, pm):
             continue  # "our correspondent in Idlib said ...": where the news came from
         if _launch_site(doc.sentences[i].text, act, pm):
@@ -246,6 +250,13 @@ _REPORTER_BEFORE = re.compile(
 _TELLING_AFTER = re.compile(
     r"^(?:\s+(?:city|countryside|province|governorate))?,?\s+(?:(?:also|later|had|has|have)\s+)?"
     r"(?:said|says|told|reported|reports|confirmed|added|stated)\b", re.IGNORECASE)
+
+
+# "Units stationed in Halfaya and Suran fired at ...": where the firing side sits.
+_STATIONED_BEFORE = re.compile(
+    r"\b(?:stationed|deployed|based|positioned|entrenched|massed|garrisoned)\s+(?:in|at|near|"
+    r"around|on)\s+(?:the\s+)?(?:[a-z'-]+\s+){0,3}?(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
+    r"\s*(?:,\s*|\s+and\s+))*$")
 
 
 def _reporter_place(sentence: str, pm: PlaceMention) -> bool:
@@ -406,8 +417,11 @@ _LAUNCH_VERB = re.compile(rf"^[^,;]{{0,30}}?\b{_LAUNCH_WORDS}\b", re.IGNORECASE)
 # Lower-case words only (a capitalised one may be another place: "fired from Suran at X"),
 # but for the adjectives of the armies that fire ("from Russian bases in the town of X").
 _FROM_SITE = re.compile(r"^[^,;]{0,40}?\b[Ff]rom\s+(?:(?:the|its|their)\s+)?(?:(?:[a-z'-]+|Russian|"
-                        r"Turkish|Iranian|Syrian|Israeli|Lebanese|Kurdish|Iraqi)\s+){0,6}?"
-                        r"(?:in|of|near|around|at|inside)?\s*$")
+                        r"Turkish|Iranian|Syrian|Israeli|Lebanese|Kurdish|Iraqi)\s+){0,4}?"
+                        r"(?:(?:in|near|around|inside)\s+the\s+(?:town|village|city|area|outskirts)\s+of"
+                        r"|in|of|near|around|at|inside)?\s*"
+                        # a second launch site joined to the first ("posts at Morek and X")
+                        r"(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}\s*(?:,\s*|\s+and\s+|\s+or\s+))*$")
 
 
 def _launch_site(sentence: str, act: Act, pm: PlaceMention) -> bool:
