@@ -753,6 +753,10 @@ _TO_CONTAINER = re.compile(r"(?:\b(?:of|in|inside|within)\s+(?:the\s+)?|,\s*)$",
 _ATTACHED_BEFORE = re.compile(r"^(?:'s|\s+city's)?\s*,?\s*(?:the\s+)?$", re.IGNORECASE)
 _CITY_AFTER = re.compile(r"\s+city\b", re.IGNORECASE)
 _CITY_BEFORE = re.compile(r"\bcity\s+of\s+$", re.IGNORECASE)
+# A town's countryside is a container too: "Tel Ahmar in the Kobani countryside".
+_COUNTRYSIDE_AFTER = re.compile(r"\s+(?:countryside|district|region)\b", re.IGNORECASE)
+_COUNTRYSIDE_BEFORE = re.compile(r"\b(?:countryside|district|region)\s+of\s+(?:the\s+)?$",
+                                 re.IGNORECASE)
 
 
 def _by_other_name(m: PlaceMention) -> bool:
@@ -765,7 +769,8 @@ def _by_other_name(m: PlaceMention) -> bool:
 
 
 def _is_container(c: PlaceMention, text: str) -> bool:
-    """A governorate, or a city named as such ("Idlib city", "the city of Hama")."""
+    """A governorate, a city named as such ("Idlib city", "the city of Hama"), or a town's
+    countryside ("the Kobani countryside")."""
     p = c.place
     if p.kind == "governorate" or p.precision == 4:
         return True
@@ -773,7 +778,9 @@ def _is_container(c: PlaceMention, text: str) -> bool:
         return False
     return (c.surface.casefold().endswith(" city") or p.name.casefold() == p.admin1.casefold()
             or bool(_CITY_AFTER.match(text, c.end))
-            or bool(_CITY_BEFORE.search(text[max(0, c.start - 10) : c.start])))
+            or bool(_CITY_BEFORE.search(text[max(0, c.start - 10) : c.start]))
+            or bool(_COUNTRYSIDE_AFTER.match(text, c.end))
+            or bool(_COUNTRYSIDE_BEFORE.search(text[max(0, c.start - 20) : c.start])))
 
 
 def _one_phrase(m: PlaceMention, c: PlaceMention, text: str) -> bool:
