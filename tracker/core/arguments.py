@@ -269,8 +269,34 @@ def weapon_agent(doc: Document, i: int) -> ActorInfo | None:
             return info
     return None
 
+def _own_clauses(doc: Document, c: Cluster, ci: int, i: int,
+                 act_owner: dict[tuple[int, int], int]) -> str:
+    """Sentence ``i`` with the clauses of its other acts blanked out.
+
+    "Government shelling killed two civilians in Bidama, a day after an artillery strike
+    on a market in al-Janudiyah killed at least seven": the seven are the other act's dead.
+    A clause of another act of the sentence, one that another cluster took, that holds none
+    of this cluster's own acts is left out of this cluster's count.
+    """
+    text = doc.sentence_text(i)
+    if i < 0:
+        return text
+    own = {(a.start, a.end) for r in c.records if r.sent == i for a in r.acts}
+    if not own:
+        return text
+    others = [a for a in doc.scans[i].acts
+              if act_owner.get((i, a.start), ci) != ci and (a.start, a.end) not in own]
+    for act in others:
+        lo, hi = act.clause
+        if any(lo <= s < hi for s, _ in own):
+            continue
+        text = text[:lo] + " " * (hi - lo) + text[hi:]
+    return text
+
+
 def cluster_toll(
-    doc: Document, c: Cluster, ci: int, owner: dict[int, int], from_title: bool
+    doc: Document, c: Cluster, ci: int, owner: dict[int, int], from_title: bool,
+    act_owner: dict[tuple[int, int], int] | None = None,
 ) -> Toll:
     """Casualty figures over the cluster's sentences and the detail sentences after each.
 
@@ -286,7 +312,7 @@ def cluster_toll(
             if owner.get(j, ci) != ci or doc.scans[j].background or doc.scans[j].acts:
                 break
             idx.append(j)
-    texts = [doc.sentence_text(i) for i in dict.fromkeys(idx)]
+    texts = [_own_clauses(doc, c, ci, i, act_owner or {}) for i in dict.fromkeys(idx)]
     if ci == 0 and doc.title and not from_title:
         own = _title_about(doc, c)
         if own:

@@ -158,10 +158,13 @@ class Classifier:
         clusters = fold(records, doc.pub_date)
         taken = {r.sent for r in records}
         owner = {r.sent: ci for ci, c in enumerate(clusters) for r in c.records}
+        act_owner = {(r.sent, a.start): ci for ci, c in enumerate(clusters) for r in c.records
+                     for a in r.acts}
         foes = _facing(records, "attacker", "target")
         assailants = _facing(records, "target", "attacker")
         sole = _sole_attacker(records)
-        out = [self._incident(doc, c, ci, taken, owner, from_title, foes, assailants, sole)
+        out = [self._incident(doc, c, ci, taken, owner, from_title, foes, assailants, sole,
+                              act_owner)
                for ci, c in enumerate(clusters)]
         return [inc for inc in out if inc is not None]
 
@@ -171,6 +174,7 @@ class Classifier:
         from_title: bool, foes: dict[str, dict[str, ActorInfo]] | None = None,
         assailants: dict[str, dict[str, ActorInfo]] | None = None,
         sole: ActorInfo | None = None,
+        act_owner: dict[tuple[int, int], int] | None = None,
     ) -> Incident | None:
         """One incident from a cluster: place, date, actors, toll, zones and the decision."""
         place, place_note, place_src = cluster_place(doc, c, taken)
@@ -208,7 +212,7 @@ class Classifier:
                 roles[sole.name] = "attacker"
                 origin_note = (f"attacker {sole.name}: the one party the report names "
                                "attacking in its other acts")
-        toll = cluster_toll(doc, c, ci, owner, from_title)
+        toll = cluster_toll(doc, c, ci, owner, from_title, act_owner)
         return self.assemble(ActArguments(
             place, place_note, place_src, date_res, date_src, event_type, sub, type_note,
             actors, roles, origin_note, toll,
