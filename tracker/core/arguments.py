@@ -255,17 +255,39 @@ _WEAPON_FROM = CaselessPattern(
     r"from\s+(?:the\s+)?(?:(?:positions?|posts?|bases?|lines)\s+(?:of|held\s+by)\s+(?:the\s+)?)?$")
 
 
+# "Activists blamed government forces stationed south of the city", "residents accused the
+# SDF of firing the rockets": the party blamed for the act told before.
+_BLAMED_BEFORE = CaselessPattern(
+    r"\b(?:blamed|blames|blaming)\s+(?:(?:the|this|that|it)\s+(?:(?:attack|strike|shelling|"
+    r"bombing|barrage|blast|raid|shell|rocket|drone)\s+)?on\s+)?(?:the\s+)?$")
+_ACCUSED_BEFORE = CaselessPattern(r"\b(?:accused|accuses|accusing)\s+(?:the\s+)?$")
+_ACCUSED_OF_ACT = CaselessPattern(
+    r"^[\w\s'-]{0,40}?\bof\s+(?:(?:having|being\s+behind)\s+)?(?:firing|fired|shelling|shelled|"
+    r"launching|launched|carrying\s+out|targeting|bombing|striking|attacking|the\s+(?:attack|"
+    r"strike|shelling|bombing|raid))\b")
+
+
+def _blamed(text: str, start: int, end: int) -> bool:
+    """Whether the mention at ``start:end`` is the party blamed for an act."""
+    before = text[max(0, start - 60) : start]
+    if _BLAMED_BEFORE.search(before):
+        return not text[end : end + 12].lstrip().startswith("for not")
+    return bool(_ACCUSED_BEFORE.search(before) and _ACCUSED_OF_ACT.search(text[end : end + 90]))
+
+
 def weapon_agent(doc: Document, i: int) -> ActorInfo | None:
     """The armed party named as the agent of the weapons in sentence ``i`` ("launched by
-    X") or as where they came from ("the fire came from X"), or None."""
+    X"), as where they came from ("the fire came from X") or as the one blamed for them
+    ("activists blamed X"), or None."""
     text = doc.sentences[i].text
-    if "by" not in text and "from" not in text:
+    low = text.lower()
+    if "by" not in low and "from" not in low and "blam" not in low and "accus" not in low:
         return None
-    for start, _end, info in doc.actors[i]:
+    for start, end, info in doc.actors[i]:
         if info.side == CIV:
             continue
         before = text[max(0, start - 90) : start]
-        if _WEAPON_BY.search(before) or _WEAPON_FROM.search(before):
+        if _WEAPON_BY.search(before) or _WEAPON_FROM.search(before) or _blamed(text, start, end):
             return info
     return None
 
