@@ -355,6 +355,23 @@ _AND_KIN = re.compile(rf"\s*,?\s+and\s+(?:his|her|their)\s+(?:(?P<num>{_NUM})\s+
                       rf"(?P<kin>{_KIN})\b", _I)
 
 
+# "killed their mother and father", "killing his wife and son": relatives named without a
+# number are counted one each (two for "parents").
+_OBJECT_KIN = re.compile(
+    rf"\b(?:killing|killed|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of)"
+    rf"\s+(?:his|her|their)\s+(?:(?:young|little|infant|teenage|baby|elderly)\s+)?"
+    rf"(?P<k1>{'|'.join(KIN_SINGULAR + ('parents',))})\b"
+    rf"(?:\s*,?\s+and\s+(?:(?:his|her|their)\s+)?(?:(?:young|little|infant|teenage|baby|"
+    rf"elderly)\s+)?(?P<k2>{'|'.join(KIN_SINGULAR + ('parents',))})\b)?", _I)
+
+
+def _kin_value(word: str | None) -> int:
+    """One relative, or two for "parents"; nothing for no word."""
+    if not word:
+        return 0
+    return 2 if word.lower() == "parents" else 1
+
+
 def kin_count(m: re.Match[str]) -> int | None:
     """How many relatives an ``_AND_KIN`` match names (None: a plural without a number)."""
     kin = m.group("kin").lower()
@@ -460,6 +477,13 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
             figures.append((at, Figure(parse_count(inner.group("num")), "killed",
                                        second if second != "any" else f"and{len(figures)}",
                                        True, False, inner.group(0).strip(), index)))
+    for m in _OBJECT_KIN.finditer(sentence):
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        taken.append((m.start(), m.end()))
+        value = _kin_value(m.group("k1")) + _kin_value(m.group("k2"))
+        figures.append((m.start(), Figure(value, "killed", "civilian", False, False,
+                                          m.group(0), index)))
     for m in _OBJECT_KILLED.finditer(sentence):
         word = m.group(0).split()[0].lower()
         if word in ("left", "leaving") and not m.group("dead"):
