@@ -96,7 +96,7 @@ NOT_SPEAKER_ACTS = [
         {"militants": "attacker"},
     ),
     (
-        "The SDF said it documented 20 drone strikes by Turkey near Ain Issa last month.",
+        "The SDF said it documented 20 drone strikes by Turkey near Ain Issa this week.",
         ["SDF", "Turkey"],
         {"Turkey": "attacker"},
     ),

@@ -1,0 +1,176 @@
+"""Where fire came from, who is blamed, months that date background, the teller's place, a
+town's countryside as a container, other acts' dead, and relatives as victims (generated
+variations; none of these sentences comes from a labelled set).
+
+- "The fire came from X" and "activists blamed X" name X as the attacker of an act whose
+  own sentence names none; "a government attack" names the government.
+- A month before the report's month ("In August, ...", "last month") dates background: the
+  act it dates is no incident of the report.
+- "Enab Baladi's correspondent in Idlib said ..." places the teller, not the act; "units
+  stationed in X fired at Y" and "shells fired from Russian bases in the town of X" place
+  the launch, not the act.
+- "Tel Ahmar in the Kobani countryside" is not the Quneitra hill of that name.
+- "... killed two in A, a day after a strike on B killed seven": B's dead are B's.
+- "killed their mother and father" is two dead.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tracker.core.classifier import Classifier
+from tracker.core.incident import Incident, ItemInput
+from tracker.reference import load_reference
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier(load_reference(), ZoneInfo("Asia/Damascus"))
+
+
+def _incidents(clf: Classifier, text: str, when: datetime) -> list[Incident]:
+    return clf.classify(ItemInput("", text, when))
+
+
+def _attackers(inc: Incident) -> set[str]:
+    return {a.name for a in inc.actors if a.role == "attacker"}
+
+
+WHEN_2023 = datetime(2023, 3, 26, 15, tzinfo=UTC)
+FIRED = [
+    "Heavy artillery shells were fired on Sunday at positions in the village of Sayda near "
+    "Ain Issa.",
+    "Shells slammed into the village of Sayda near Ain Issa on Sunday.",
+    "On Sunday, the village of Sayda near Ain Issa was shelled.",
+]
+ORIGINS = [
+    ("The monitor said the fire came from {x} deployed north of the village.",
+     ["Turkish forces", "the Syrian National Army"]),
+    ("According to residents, the shells were launched from positions of {x}.",
+     ["Turkish forces", "the Syrian National Army"]),
+    ("Activists blamed {x} stationed in the Tal Abyad area.",
+     ["Turkish forces", "the Syrian National Army"]),
+    ("Residents accused {x} of firing the shells.",
+     ["Turkish forces", "the Syrian National Army"]),
+]
+SIDE_OF = {"Turkish forces": "Turkish Armed Forces",
+           "the Syrian National Army": "Syrian National Army"}
+
+
+@pytest.mark.parametrize(("act", "origin", "party"), [
+    (act, origin, party) for act, (origin, parties) in itertools.product(FIRED, ORIGINS)
+    for party in parties])
+def test_where_the_fire_came_from_names_the_attacker(
+    classifier: Classifier, act: str, origin: str, party: str
+) -> None:
+    text = f"{act} {origin.format(x=party)} No casualties were reported."
+    found = [i for i in _incidents(classifier, text, WHEN_2023)
+             if i.location and i.location.name in ("Saida (Ain Issa)", "Ain Issa")]
+    assert found, text
+    assert SIDE_OF[party] in _attackers(found[0]), text
+    assert found[0].violation, text
+
+
+@pytest.mark.parametrize("noun", ["attack", "assault", "strike", "bombing", "shelling"])
+def test_a_government_attack_names_the_government(classifier: Classifier, noun: str) -> None:
+    text = (f"Two civilians were killed after a government {noun} on the town of Ariha on "
+            "Thursday, residents said.")
+    found = _incidents(classifier, text, datetime(2021, 1, 15, 10, tzinfo=UTC))
+    assert found and "Syrian government forces" in _attackers(found[0]), text
+    assert found[0].violation
+
+
+BACKGROUND_MONTHS = [
+    ("In August, six drones launched from Idlib tried to reach the base and were shot down.",
+     datetime(2019, 9, 4, 9, tzinfo=UTC)),
+    ("In September, shelling of the town of Sarmin killed several civilians.",
+     datetime(2024, 1, 8, 9, tzinfo=UTC)),
+    ("Last month, government artillery shelled the town of Sarmin, killing three civilians.",
+     datetime(2024, 1, 8, 9, tzinfo=UTC)),
+    ("Back in October, regime artillery pounded Kafr Nabl.",
+     datetime(2021, 11, 2, 9, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("sentence", "when"), BACKGROUND_MONTHS)
+def test_a_month_before_the_reports_dates_background(
+    classifier: Classifier, sentence: str, when: datetime
+) -> None:
+    lead = "Russian jets struck the village of Kansafra on Tuesday, wounding two people."
+    found = _incidents(classifier, f"{lead} {sentence}", when)
+    assert len(found) == 1, [i.location for i in found]
+    assert found[0].location is not None and found[0].location.name == "Kansafra"
+
+
+def test_the_reports_own_month_is_not_background(classifier: Classifier) -> None:
+    text = "In January, government artillery shelled the town of Sarmin, killing three."
+    found = _incidents(classifier, text, datetime(2024, 1, 20, 9, tzinfo=UTC))
+    assert found and found[0].location is not None and found[0].location.name == "Sarmin"
+
+
+@pytest.mark.parametrize("teller", ["Enab Baladi's correspondent", "Activists", "Our reporter",
+                                    "Local sources"])
+def test_the_tellers_place_is_not_the_acts(classifier: Classifier, teller: str) -> None:
+    text = ("Regime forces hit homes in the village of Mantaf, south of Idlib, with four suicide "
+            f"drones on Thursday morning. {teller} in Idlib said nobody was killed or wounded in "
+            "the attack.")
+    found = [i for i in _incidents(classifier, text, datetime(2024, 7, 25, 15, tzinfo=UTC))
+             if i.violation]
+    assert len(found) == 1, text
+    assert found[0].fatalities == 0
+
+
+@pytest.mark.parametrize(("launch", "verb"), itertools.product(
+    ["Russian bases in the town of Suran", "positions in the town of Suran",
+     "Turkish posts at Morek and Suran"], ["fired", "launched"]))
+def test_a_launch_site_is_not_where_the_act_landed(
+    classifier: Classifier, launch: str, verb: str
+) -> None:
+    text = (f"A young man was wounded on Saturday when shells hit Kafr Zita. Activists said "
+            f"the shells were {verb} from {launch}.")
+    found = _incidents(classifier, text, datetime(2019, 1, 26, 20, tzinfo=UTC))
+    assert [i.location.name for i in found if i.location] == ["Kafr Zita"], text
+
+
+@pytest.mark.parametrize("units", ["Units stationed in Halfaya and Suran",
+                                   "Troops deployed in Halfaya", "Forces based near Suran"])
+def test_units_stationed_somewhere_fire_from_there(classifier: Classifier, units: str) -> None:
+    text = (f"{units} fired heavy artillery at the town of Latamina on Wednesday, wounding "
+            "civilians, a correspondent reported.")
+    found = _incidents(classifier, text, datetime(2018, 12, 19, 15, tzinfo=UTC))
+    assert found and found[0].location is not None, text
+    assert found[0].location.name == "al-Lataminah", text
+
+
+@pytest.mark.parametrize("phrase", ["in the Kobani countryside", "in the countryside of Kobani"])
+def test_a_towns_countryside_contains_the_village(classifier: Classifier, phrase: str) -> None:
+    text = (f"Government-aligned forces raided the village of Tel Ahmar {phrase} on Monday, "
+            "the monitor said.")
+    found = _incidents(classifier, text, datetime(2026, 1, 26, 15, tzinfo=UTC))
+    assert found and found[0].location is not None
+    assert found[0].location.admin1 == "Aleppo", found[0].location
+
+
+@pytest.mark.parametrize(("own", "other"), [(2, 7), (3, 11), (1, 5)])
+def test_another_acts_dead_stay_with_it(classifier: Classifier, own: int, other: int) -> None:
+    text = (f"Government shelling killed {own} civilians on Friday in the town of Bidama, a day "
+            f"after an artillery strike on a market in al-Janudiyah killed at least {other} "
+            "people, rescuers said.")
+    found = {i.location.name: i.fatalities for i in
+             _incidents(classifier, text, datetime(2019, 10, 25, 18, tzinfo=UTC))
+             if i.location}
+    assert found.get("Bidama") == own, found
+
+
+@pytest.mark.parametrize(("victims", "count"), [
+    ("their mother and father", 2), ("their parents", 2), ("his wife and son", 2),
+    ("her husband", 1), ("his elderly father", 1)])
+def test_relatives_killed_are_counted(classifier: Classifier, victims: str, count: int) -> None:
+    text = f"A government shell hit a house in Ariha on Thursday, killing {victims}."
+    found = [i for i in _incidents(classifier, text, datetime(2021, 1, 15, 10, tzinfo=UTC))
+             if i.violation]
+    assert found and found[0].fatalities == count, text
