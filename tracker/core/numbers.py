@@ -129,7 +129,7 @@ _OBJECT_KILLED = CaselessPattern(
 _OBJECT_INJURED = CaselessPattern(
     rf"\b(?:injuring|wounding|injured|wounded|injures|wounds)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}")
 _TOLL = CaselessPattern(rf"\b(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+"
-                   rf"(?:\w+\s+){{0,4}}?(?:to|at|of|reached|is|was|stands\s+at)\s+"
+                   rf"(?:[\w'\u2019-]+\s+){{0,4}}?(?:to|at|of|reached|is|was|stands\s+at)\s+"
                    rf"{_QUAL}(?P<num>\d+|{_WORDNUM})\b\b")
 _ZERO = CaselessPattern(
     r"\b(?:(?:nobody|no\s+one|no-one|none(?:\s+of\s+(?:them|the\s+\w+|those\s+\w+))?)\s+"
@@ -540,6 +540,9 @@ _CUMULATIVE = CaselessPattern(
     r"(?:(?:few|several|three|four|five|six|seven|eight|nine|ten|[3-9]|\d{2,})\s+days|"
     r"(?:[\w-]+\s+)?(?:weeks?|months?|years?))\b"
     r"|\bsince\s+the\s+(?:beginning|start)\s+of\b|\bso\s+far\s+this\s+(?:week|month|year)\b"
+    # "putting Thursday's toll at 13", "the day's death toll": a day's total over many acts
+    r"|\b(?:the\s+day's|(?:mon|tues|wednes|thurs|fri|satur|sun)day's|today's|yesterday's)\s+"
+    r"(?:overall\s+|total\s+|death\s+)*toll\b"
     r"|\b(?:in\s+total|in\s+all)\s+since\b")
 _CLAUSE_EDGE = re.compile(r"[,;:()]|\s[-\u2013\u2014]\s")
 
