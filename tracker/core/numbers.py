@@ -357,12 +357,13 @@ _AND_KIN = re.compile(rf"\s*,?\s+and\s+(?:his|her|their)\s+(?:(?P<num>{_NUM})\s+
 
 # "killed their mother and father", "killing his wife and son": relatives named without a
 # number are counted one each (two for "parents").
+_KIN_OBJECT_WORDS = "|".join((*KIN_SINGULAR, "parents"))
 _OBJECT_KIN = re.compile(
     rf"\b(?:killing|killed|kills|kill|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of)"
     rf"\s+(?:his|her|their)\s+(?:(?:young|little|infant|teenage|baby|elderly)\s+)?"
-    rf"(?P<k1>{'|'.join(KIN_SINGULAR + ('parents',))})\b"
+    rf"(?P<k1>{_KIN_OBJECT_WORDS})\b"
     rf"(?:\s*,?\s+and\s+(?:(?:his|her|their)\s+)?(?:(?:young|little|infant|teenage|baby|"
-    rf"elderly)\s+)?(?P<k2>{'|'.join(KIN_SINGULAR + ('parents',))})\b)?", _I)
+    rf"elderly)\s+)?(?P<k2>{_KIN_OBJECT_WORDS})\b)?", _I)
 
 
 def _kin_value(word: str | None) -> int:
@@ -481,8 +482,8 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
         taken.append((m.start(), m.end()))
-        value = _kin_value(m.group("k1")) + _kin_value(m.group("k2"))
-        figures.append((m.start(), Figure(value, "killed", "civilian", False, False,
+        relatives = _kin_value(m.group("k1")) + _kin_value(m.group("k2"))
+        figures.append((m.start(), Figure(relatives, "killed", "civilian", False, False,
                                           m.group(0), index)))
     for m in _OBJECT_KILLED.finditer(sentence):
         word = m.group(0).split()[0].lower()
