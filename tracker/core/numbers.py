@@ -541,6 +541,9 @@ _CUMULATIVE = CaselessPattern(
     r"(?:(?:few|several|three|four|five|six|seven|eight|nine|ten|[3-9]|\d{2,})\s+days|"
     r"(?:[\w-]+\s+)?(?:weeks?|months?|years?))\b"
     r"|\bsince\s+the\s+(?:beginning|start)\s+of\b|\bso\s+far\s+this\s+(?:week|month|year)\b"
+    # "in the following days", "over the next weeks": later acts' dead
+    r"|\b(?:in|over|during)\s+the\s+(?:following|next|subsequent|coming)\s+(?:few\s+|several\s+)?"
+    r"(?:days|weeks|months)\b|\bin\s+the\s+days\s+that\s+followed\b"
     # "putting Thursday's toll at 13", "the day's death toll": a day's total over many acts
     r"|\b(?:the\s+day's|(?:mon|tues|wednes|thurs|fri|satur|sun)day's|today's|yesterday's)\s+"
     r"(?:overall\s+|total\s+|death\s+)*toll\b"
