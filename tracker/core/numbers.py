@@ -561,10 +561,18 @@ def _cumulative_clauses(sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
+_VAGUE_WORDS = re.compile(r"\b(?:dozens|(?:a\s+)?dozen|tens|hundreds|scores)\b", re.IGNORECASE)
+
+
 def _combine(figures: Sequence[Figure]) -> tuple[int | None, int | None, int | None]:
     """(best, low, high) for figures of one kind, following the module conventions."""
     known = [f for f in figures if f.value is not None and not f.subset]
     positive = [f for f in known if f.value]
+    # "dozens of militants" beside "30 of the attackers" is the same dead told vaguely: the
+    # convention's 12 for "dozens" stands in only where nothing counts them.
+    counted = [f for f in positive if not _VAGUE_WORDS.search(f.words)]
+    if counted:
+        positive = counted
     if not positive:
         if known and len(known) == len(figures):
             return 0, 0, 0
