@@ -124,9 +124,9 @@ def test_the_tellers_place_is_not_the_acts(classifier: Classifier, teller: str) 
     assert found[0].fatalities == 0
 
 
-@pytest.mark.parametrize(("launch", "verb"), itertools.product(
+@pytest.mark.parametrize(("launch", "verb"), list(itertools.product(
     ["Russian bases in the town of Suran", "positions in the town of Suran",
-     "Turkish posts at Morek and Suran"], ["fired", "launched"]))
+     "Turkish posts at Morek and Suran"], ["fired", "launched"])))
 def test_a_launch_site_is_not_where_the_act_landed(
     classifier: Classifier, launch: str, verb: str
 ) -> None:
@@ -174,3 +174,19 @@ def test_relatives_killed_are_counted(classifier: Classifier, victims: str, coun
     found = [i for i in _incidents(classifier, text, datetime(2021, 1, 15, 10, tzinfo=UTC))
              if i.violation]
     assert found and found[0].fatalities == count, text
+
+
+@pytest.mark.parametrize(("members", "verb"), list(itertools.product(
+    ["Fighters of the Syrian Democratic Forces", "Members of the SDF", "Units of the SDF"],
+    ["repelled", "thwarted", "foiled", "beat back"])))
+def test_members_of_a_party_that_repel_an_attack_defend(
+    classifier: Classifier, members: str, verb: str
+) -> None:
+    text = (f"{members} {verb} an attack by Turkish-backed factions on villages in the Tal Tamr "
+            "area on Sunday.")
+    found = [i for i in _incidents(classifier, text, datetime(2023, 9, 3, 20, tzinfo=UTC))
+             if i.violation]
+    assert found, text
+    roles = {a.name: a.role for a in found[0].actors}
+    assert roles.get("Syrian Democratic Forces") == "target", roles
+    assert roles.get("Syrian National Army") == "attacker", roles

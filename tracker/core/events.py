@@ -893,7 +893,9 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
         passive = _PASSIVE_BEFORE.search(between) and not act.trigger.lower().endswith("ing")
         if passive or _VICTIM_BETWEEN.search(between):  # "... were wounded when a drone hit"
             return "target"
-        return "attacker"  # "are shelling" is active, not passive
+        # "are shelling" is active, not passive; "Fighters of X repelled an attack": X
+        # defended
+        return "target" if act.defensive else "attacker"
     if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
         return "target"
     if _UNDER_FIRE.match(act.trigger):
