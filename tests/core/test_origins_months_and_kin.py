@@ -190,3 +190,27 @@ def test_members_of_a_party_that_repel_an_attack_defend(
     roles = {a.name: a.role for a in found[0].actors}
     assert roles.get("Syrian Democratic Forces") == "target", roles
     assert roles.get("Syrian National Army") == "attacker", roles
+
+
+UNCLAIMED = ["No group claimed responsibility.", "Nobody has claimed the strike.",
+             "Who fired the rockets was disputed.", "The perpetrators remain unknown.",
+             "It was not clear who fired the rockets."]
+
+
+@pytest.mark.parametrize("cue", UNCLAIMED)
+def test_an_unclaimed_act_gets_no_inferred_attacker(classifier: Classifier, cue: str) -> None:
+    act = ("Rockets slammed into army positions near the town of Jurin on Wednesday, killing "
+           "two soldiers, a military source said.")
+    when = datetime(2021, 6, 2, 18, tzinfo=UTC)
+    assert any(i.violation for i in _incidents(classifier, act, when)), act  # inferred
+    found = _incidents(classifier, f"{act} {cue}", when)
+    assert found and not any(i.violation for i in found), cue
+    assert "disputed" in " ".join(found[0].reasons), found[0].reasons
+
+
+@pytest.mark.parametrize("cue", UNCLAIMED[:2])
+def test_a_named_attacker_stands_whatever_the_claims(classifier: Classifier, cue: str) -> None:
+    text = (f"Government artillery shelled a residential neighbourhood of Ariha on Wednesday, "
+            f"killing three civilians, activists said. {cue}")
+    found = _incidents(classifier, text, datetime(2021, 6, 2, 18, tzinfo=UTC))
+    assert found and found[0].violation, text

@@ -208,6 +208,33 @@ def cluster_date(doc: Document, c: Cluster, taken: set[int]) -> tuple[DateResolu
                                   res.reason + " (from the title)"), "title"
     return report_date(doc.published, doc.tz, morning=True), "report"
 
+# "No one claimed responsibility", "Who fired the rocket was disputed", "The perpetrators
+# remain unknown": the report itself leaves the attacker open.
+_UNCLAIMED = CaselessPattern(
+    r"\b(?:no\s+(?:one|group|party|side|faction|organi[sz]ation)|nobody|none\s+of\s+the\s+\w+)"
+    r"\s+(?:has\s+|had\s+|have\s+)?(?:yet\s+|immediately\s+)?claimed"
+    r"|\bwho\s+(?:fired|launched|carried\s+out|planted|was\s+behind|is\s+behind|flew)\b[^.;]{0,40}?"
+    r"\b(?:was|is|remains|remained)\s+(?:disputed|unclear|unknown|not\s+(?:known|clear))"
+    r"|\b(?:perpetrators?|culprits?|attackers?|source\s+of\s+the\s+(?:fire|rocket|shells?|drone))"
+    r"\s+(?:was|were|is|are|remains?|remained)\s+(?:still\s+)?(?:unknown|unidentified|unclear)"
+    r"|\bit\s+(?:was|is|remains|remained)\s+(?:not\s+clear|unclear)\s+who\b"
+    r"|\bunclaimed\b")
+
+
+def unclaimed_act(doc: Document, c: Cluster, ci: int, owner: dict[int, int]) -> bool:
+    """Whether the cluster's sentences, or the act-free ones after them, say that nobody
+    claimed the act or that who did it is disputed."""
+    for i in c.sentences:
+        if i < 0:
+            continue
+        for j in range(i, min(i + 5, len(doc.sentences))):
+            if j != i and (owner.get(j, ci) != ci or (doc.scans[j].acts and j in owner)):
+                break
+            if _UNCLAIMED.search(doc.sentences[j].text):
+                return True
+    return False
+
+
 def origin_attacker(
     doc: Document, c: Cluster, ci: int, owner: dict[int, int]
 ) -> tuple[ActorInfo, str] | None:

@@ -33,6 +33,7 @@ from tracker.core.arguments import (
     cluster_type,
     internal_party,
     origin_attacker,
+    unclaimed_act,
 )
 from tracker.core.dates import DateResolution, to_local
 from tracker.core.document import Document
@@ -199,7 +200,8 @@ class Classifier:
                 actors.setdefault(name, info)
                 roles[name] = "attacker"
         origin_note = ""
-        if not any(r == "attacker" for r in roles.values()):
+        unclaimed = unclaimed_act(doc, c, ci, owner)
+        if not unclaimed and not any(r == "attacker" for r in roles.values()):
             origin = origin_attacker(doc, c, ci, owner)
             if origin is not None:
                 info, words = origin
@@ -218,7 +220,7 @@ class Classifier:
             actors, roles, origin_note, toll,
             tuple(a.trigger for r in c.records for a in r.acts),
             tuple(doc.sentence_text(i) for i in c.sentences), from_title,
-            internal_party(doc, c)))
+            internal_party(doc, c), unclaimed))
 
     def assemble(self, args: ActArguments) -> Incident:
         """The shared half of every language: zones at the place, agreements in force on the
@@ -239,7 +241,7 @@ class Classifier:
         tgt = parties_in_role(ref, roles, actors, "target", day)
         named = parties_in_role(ref, {n: "" for n in actors if n not in roles}, actors, "", day)
         decision = decide(att, tgt, zone_ids, agreements, sub, day, place is not None,
-                          covering_note(ref, zone_ids, day), named)
+                          covering_note(ref, zone_ids, day), named, args.unclaimed)
         if args.internal and decision.violation:
             decision = Decision(False, "not a violation: fighting between factions of one "
                                 f"party ({args.internal})", False)

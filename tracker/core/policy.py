@@ -82,7 +82,7 @@ def _labels(a: Agreement, parties: Sequence[Party]) -> set[str]:
 
 def decide_under(
     a: Agreement, att: Sequence[Party], tgt: Sequence[Party], sub: str, zone_ids: list[str],
-    named: Sequence[Party] = (),
+    named: Sequence[Party] = (), unclaimed: bool = False,
 ) -> Verdict:
     """Are attacker and target on opposite sides of THIS agreement (its own parties)?
 
@@ -97,6 +97,9 @@ def decide_under(
             return Verdict(False, "not a violation: attack by unidentified perpetrators", False)
         return Verdict(False, "not a violation: the attacker is not a party to the agreement",
                         False)
+    if not att and unclaimed:
+        return Verdict(False, "not a violation: the report says nobody claimed the act or that "
+                              "who did it is disputed, so no side is inferred", False)
     inferred = from_named = False
     remote_or_clash = sub in (AIR, SHELLING, ARMED_CLASH)
     if a.strict_sides and not tgt_l and any(p.side not in (CIV, UNKNOWN) for p in tgt):
@@ -197,6 +200,7 @@ def decide(
     has_place: bool,
     covering_note: str,
     named: Sequence[Party] = (),
+    unclaimed: bool = False,
 ) -> Decision:
     """The violation rule of ``agreements.md``, asked of each agreement in force: a hostile
     act between two of ITS opposing parties, in its zone, on a day it is in force.  The act's
@@ -211,7 +215,8 @@ def decide(
         note = f" ({covering_note})" if covering_note else ""
         return Decision(False, f"not a violation: no covering agreement in force on {day}{note}",
                          False)
-    verdicts = [(a, decide_under(a, att, tgt, sub, zone_ids, named)) for a in agreements]
+    verdicts = [(a, decide_under(a, att, tgt, sub, zone_ids, named, unclaimed))
+                for a in agreements]
     hits = [(a, v) for a, v in verdicts if v.violation]
     if not hits:
         first = verdicts[0][1]

@@ -40,3 +40,6 @@ class ActArguments:
     # The one party whose own factions fight each other in the act ("clashes between two
     # factions of the SNA"), else "": such fighting is within one side whatever the roles.
     internal: str = ""
+    # The report says nobody claimed the act or that who did it is disputed: no side is put
+    # on an attacker it leaves unnamed.
+    unclaimed: bool = False
