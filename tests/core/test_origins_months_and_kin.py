@@ -214,3 +214,16 @@ def test_a_named_attacker_stands_whatever_the_claims(classifier: Classifier, cue
             f"killing three civilians, activists said. {cue}")
     found = _incidents(classifier, text, datetime(2021, 6, 2, 18, tzinfo=UTC))
     assert found and found[0].violation, text
+
+
+@pytest.mark.parametrize(("words", "published", "day"), [
+    ("on New Year's Day", datetime(2024, 1, 2, 10, tzinfo=UTC), "2024-01-01"),
+    ("on Christmas Eve", datetime(2019, 12, 26, 10, tzinfo=UTC), "2019-12-24"),
+    ("on Christmas Day", datetime(2019, 12, 26, 10, tzinfo=UTC), "2019-12-25"),
+    ("on New Year's Eve", datetime(2020, 1, 1, 9, tzinfo=UTC), "2019-12-31")])
+def test_feast_days_date_the_act(
+    classifier: Classifier, words: str, published: datetime, day: str
+) -> None:
+    text = f"Government rockets hit the town of Ariha {words}, killing two civilians."
+    found = _incidents(classifier, text, published)
+    assert found and str(found[0].date) == day, (text, found and found[0].date)

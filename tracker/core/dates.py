@@ -119,6 +119,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str] | CaselessPattern], ...] = (
     ("this_week", CaselessPattern(r"\b(?:earlier\s+)?this\s+week\b")),
     ("this_month", CaselessPattern(r"\b(?:earlier\s+)?this\s+month\b")),
     ("last_month", CaselessPattern(r"\blast\s+month\b")),
+    # Days named by the calendar's feasts: "on New Year's Day", "on Christmas Eve".
+    ("holiday", CaselessPattern(r"\b(?:on\s+)?(?:new\s+year's|new\s+year\u2019s|christmas)\s+"
+                                r"(?:day|eve)\b")),
     # "at midnight between Sunday and Monday": midnight starts the second day.
     (
         "midnight",
@@ -179,6 +182,7 @@ _GATES: dict[str, tuple[str, ...]] = {
     "weekday": ("day",),
     "midnight": ("midnight",),
     "dawn": ("dawn",),
+    "holiday": ("new year", "christmas"),
     "year": ("19", "20"),
     "iso": ("-",),
 }
@@ -298,10 +302,27 @@ def resolve_phrase(phrase: DatePhrase, ref: datetime) -> DateResolution:
                               f"({d}), as morning reports tell of the day before")
     if kind == "midnight":
         return _weekday(day, v[1] - 1, strict=False, words=words)
+    if kind == "holiday":
+        return _holiday(day, words)
     if kind == "month":
         return _month(day, v[1], v[2], words)
     # year
     return DateResolution(_safe_date(v[1], 1, 1), 5, words, f"'{words}' names the year {v[1]}")
+
+
+_HOLIDAYS = {("new", "day"): (1, 1), ("new", "eve"): (12, 31), ("christmas", "day"): (12, 25),
+             ("christmas", "eve"): (12, 24)}
+
+
+def _holiday(ref: date, words: str) -> DateResolution:
+    """New Year's Day or Eve, Christmas Day or Eve: the latest one not after the report."""
+    low = words.lower().split()
+    first = "new" if "new" in low else "christmas"
+    month, dom = _HOLIDAYS[(first, low[-1])]
+    d = date(ref.year, month, dom)
+    if d > ref:
+        d = date(ref.year - 1, month, dom)
+    return DateResolution(d, 1, words, f"'{words}' = {d}, the latest one before the report")
 
 
 def _exact(d: date | None, words: str, what: str) -> DateResolution:
