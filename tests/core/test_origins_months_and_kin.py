@@ -227,3 +227,25 @@ def test_feast_days_date_the_act(
     text = f"Government rockets hit the town of Ariha {words}, killing two civilians."
     found = _incidents(classifier, text, published)
     assert found and str(found[0].date) == day, (text, found and found[0].date)
+
+
+@pytest.mark.parametrize(("watcher", "verb"), list(itertools.product(
+    ["Russian forces stationed in the area", "Russian military police", "UN peacekeepers"],
+    ["watched", "witnessed", "observed", "monitored"])))
+def test_a_party_watching_an_act_takes_no_part(
+    classifier: Classifier, watcher: str, verb: str
+) -> None:
+    text = (f"Turkish-backed factions shelled the village of Tal Shamiram near Tal Tamr on "
+            f"Wednesday. {watcher} {verb} the shelling without intervening.")
+    found = _incidents(classifier, text, datetime(2020, 12, 30, 15, tzinfo=UTC))
+    assert found, text
+    attackers = _attackers(found[0])
+    assert "Syrian National Army" in attackers and "Russian forces" not in attackers, attackers
+
+
+@pytest.mark.parametrize("who", ["Armed tribal factions", "Tribal fighters", "Armed tribesmen"])
+def test_tribal_fighters_by_other_names(classifier: Classifier, who: str) -> None:
+    text = (f"{who} breached the ceasefire in Sweida province on Monday, striking homes in the "
+            "town of Atil with mortar shells.")
+    found = _incidents(classifier, text, datetime(2025, 9, 8, 15, tzinfo=UTC))
+    assert found and "Tribal fighters" in _attackers(found[0]), text

@@ -826,12 +826,17 @@ _DENIED_AFTER = re.compile(r"^\s+(?:did\s+not|didn't|do\s+not|does\s+not|denied|
 
 # The mention is the subject of a verb of comment whose object is the act.
 _COMMENT_BETWEEN = re.compile(
-    r"^" + _ACRONYM_OR_CLOSE_AFTER + r"\s+(?:(?:has|have|had|also|later|again|strongly|swiftly|"
+    r"^" + _ACRONYM_OR_CLOSE_AFTER
+    # "Russian forces stationed in the area watched the shelling"
+    + r"(?:\s+(?:stationed|deployed|based|positioned|present)\s+(?:in|at|near|around|on)\s+"
+    r"(?:the\s+)?(?:[\w'-]+\s+){0,2}?[\w'-]+)?"
+    + r"\s+(?:(?:has|have|had|also|later|again|strongly|swiftly|"
     r"on\s+\w+)\s+)*(?:called|calls|described|describes|condemned|condemns|denounced|"
     r"denounces|termed|terms|branded|brands|labelled|labeled|dubbed|decried|decries|"
     r"criticised|criticized|slammed|deplored|deplores|mourned|documented|recorded|"
     r"reported|confirmed|denied|denies|acknowledged|listed|lists|counted|counts|logged|"
-    r"tallied|cited|cites|mentioned|investigated|investigates)\s+(?:the|this|that|these|those|its|"
+    r"tallied|cited|cites|mentioned|investigated|investigates|watched|watches|witnessed|"
+    r"observed|observes|monitored|monitors|filmed|saw|heard|tracked)\s+(?:the|this|that|these|those|its|"
     r"their|an?|such|yesterday's|today's|[\w-]+'s)\s+(?:[\w-]+\s+){0,2}$", _I)
 
 
