@@ -249,3 +249,14 @@ def test_tribal_fighters_by_other_names(classifier: Classifier, who: str) -> Non
             "town of Atil with mortar shells.")
     found = _incidents(classifier, text, datetime(2025, 9, 8, 15, tzinfo=UTC))
     assert found and "Tribal fighters" in _attackers(found[0]), text
+
+
+@pytest.mark.parametrize("place", ["Ain Issa", "Tal Tamr"])
+def test_an_unnamed_drone_over_the_peace_spring_line_is_turkeys_side(
+    classifier: Classifier, place: str
+) -> None:
+    text = (f"Two civilians were wounded on Tuesday in a drone attack on the town of {place}, a "
+            "local source said.")
+    found = [i for i in _incidents(classifier, text, datetime(2022, 7, 26, 15, tzinfo=UTC))
+             if i.violation]
+    assert found and "sochi-2019-ne" in found[0].agreements, text
