@@ -45,6 +45,7 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
     head = read_sentence(lex, title) if title.strip() else None
     _disambiguate([*sentences, *([head] if head is not None else [])])
     _resolve_anaphora(lex, sentences)
+    _resolve_organisation(sentences, head)
     frames = [f for i, s in enumerate(sentences) if s.acts
               for f in _frames(lex, s, i, published)]
     from_title = False
@@ -81,6 +82,34 @@ def _resolve_anaphora(lex: ArabicLexicon, sentences: Sequence[ArSentence]) -> No
             o0, _ = s.norm.original_span(s.toks[k - 1].start, s.toks[k - 1].end)
             _, o1 = s.norm.original_span(s.toks[k].start, s.toks[k].end)
             s.actors.append((o0, o1, antecedent, k - 1, k))
+
+
+# "التنظيم" (the organisation): the "تنظيم ..." party the report named before.
+_ORGANISATION = "التنظيم"
+
+
+def _resolve_organisation(sentences: Sequence[ArSentence], head: ArSentence | None) -> None:
+    """"عناصر من التنظيم استهدفوا ...", "هجمات التنظيم": the bare "التنظيم" names the
+    organisation the title or an earlier sentence named with "تنظيم" ("تنظيم الدولة", "تنظيم
+    حراس الدين", "خلايا لـ«داعش»" after a title that says تنظيم), read as a mention of it where
+    it stands.  Only in sentences with acts, and only a word no name already covers."""
+    named: ActorInfo | None = None
+    for s in [*([head] if head is not None else []), *sentences]:
+        if s.acts:
+            covered = {k for _, _, _, first, last in s.actors for k in range(first, last + 1)}
+            for k, tok in enumerate(s.toks):
+                if named is None or k in covered or \
+                        not any(stem == _ORGANISATION for stem, _ in stems(tok.text)):
+                    continue
+                o0, o1 = s.norm.original_span(tok.start, tok.end)
+                s.actors.append((o0, o1, named, k, k))
+            s.actors.sort(key=lambda a: a[3])
+        for _, _, info, first, last in s.actors:
+            if info.generic:
+                continue
+            words = {s.toks[j].text for j in range(max(0, first - 1), last + 1)}
+            if any(w.endswith("تنظيم") for w in words) or info.name == "Islamic State":
+                named = info
 
 
 def _last_attacker(lex: ArabicLexicon, earlier: Sequence[ArSentence]) -> ActorInfo | None:
@@ -190,6 +219,12 @@ def _frames(lex: ArabicLexicon, s: ArSentence, i: int, published: datetime) -> l
         next(iter(groups.values()))[2].extend(placeless)
     infos = {info.name: info for _, _, info, _, _ in s.actors}
     date = _own_date(s, published)
+    if _long_before(date, published):
+        # "منذ الثالث والعشرين من حزيران الماضي، حين قتلت ..." in a January report, "شهدت
+        # المدينة ضربات مماثلة في تموز": a sentence whose own date is weeks before the
+        # report recalls an earlier event; the report's act is told elsewhere.
+        s.rejected.extend(f"dated long before the report: '{a.trigger}'" for a in s.acts)
+        return []
     out: list[ActFrame] = []
     for place, note, acts in groups.values():
         roles = assign_roles(lex, s, acts)
@@ -274,6 +309,19 @@ def _km(a: Place, b: Place) -> float:
     dl, dp = math.radians(b.lon - a.lon), la2 - la1
     h = math.sin(dp / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+# UCDP precision of a date known to the month only.
+_MONTH_PRECISION = 4
+
+
+def _long_before(res: DateResolution | None, published: datetime) -> bool:
+    """A date more than :data:`_RECENT_DAYS` before the report (a month named alone: its
+    last day, at the latest a month after its first)."""
+    if res is None or res.date is None or res.precision > _MONTH_PRECISION:
+        return False
+    latest = res.date + timedelta(days=31 if res.precision == _MONTH_PRECISION else 0)
+    return latest < published.date() - timedelta(days=_RECENT_DAYS)
 
 
 def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:

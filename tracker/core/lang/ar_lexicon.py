@@ -64,6 +64,8 @@ class ArabicLexicon:
     counted: Mapping[str, int]  # a casualty noun that is its own count: قتيل = 1, جريحان = 2
     reply: PhraseIndex[str]  # a reply to an attack: its attacker only answers
     accuse: PhraseIndex[str]  # a verb of accusing: the party accused is the attacker
+    # Right before a word of control: control as a state ("الخاضعة لسيطرة"), not an advance.
+    state: frozenset[str] = frozenset()
 
 
 def _words(data: Mapping[str, Any], *path: str) -> list[str]:
@@ -266,4 +268,5 @@ def build_arabic_lexicon(
         counted={normalise_key(w): int(v) for w, v in _table(data, "tolls", "counted").items()},
         reply=PhraseIndex(_tagged(_words(data, "cues", "reply"), "reply")),
         accuse=PhraseIndex(_tagged(_words(data, "cues", "accuse"), "accuse")),
+        state=frozenset(normalise_key(w) for w in _words(data, "cues", "state")),
     )

@@ -88,7 +88,8 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
                      for k in range(m.first, m.last + 1)}
     s.places = _places(lex, s, st, dated)
     background_tokens = {m.first for m in lex.background.find(toks, st)}
-    if toks and toks[0].text in _PLUPERFECT and any(t.text == "قد" for t in toks[1:6]):
+    if toks and toks[0].text in _PLUPERFECT and \
+            any(t.text == "قد" for t in toks[1:_PLUPERFECT_REACH]):
         # "وكانت أنقرة قد أطلقت ...": the pluperfect tells what had happened before, in
         # every clause of the sentence.
         background_tokens.update({min(k for k, t in enumerate(toks)
@@ -129,6 +130,9 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
         words = s.norm.text[m.start : m.end]
         if _negated(lex, s, m):
             s.rejected.append(f"negated: '{words}'")
+            continue
+        if kind == "advance" and m.first > 0 and _in(s.toks[m.first - 1].text, lex.state):
+            s.rejected.append(f"control as a state: '{words}'")
             continue
         if any(u.last < m.first and _reach(u.last, m.first, named) <= _UNREAL_WINDOW
                and s.clause_of_token(u.first) == clause for u in unreal):
@@ -198,15 +202,22 @@ def _reach(cue: int, act: int, named: set[int]) -> int:
 
 
 def _negated(lex: ArabicLexicon, s: ArSentence, m: PhraseMatch[str]) -> bool:
-    """"لم تقصف", "عدم استهداف": a negation word right before the act word (or on it)."""
-    if m.first > 0 and s.toks[m.first - 1].text in lex.negation:
+    """"لم تقصف", "عدم استهداف": a negation word right before the act word (or on it); the
+    word may carry و ("ووقف إطلاق النار")."""
+    if m.first > 0 and _in(s.toks[m.first - 1].text, lex.negation):
         return True
-    if m.first > 1 and s.toks[m.first - 2].text in ("وقف", "وقفا") and \
+    if m.first > 1 and _in(s.toks[m.first - 2].text, ("وقف", "وقفا")) and \
             s.toks[m.first - 1].text in _CEASEFIRE_ADJECTIVES:
         return True  # "وقف شامل لإطلاق النار": a ceasefire, no fire
     return m.first > 1 and s.toks[m.first - 2].text in lex.negation and \
         s.toks[m.first - 1].text in ("يتم", "تتم", "تم", "يجر", "تجر", "يحصل", "يحدث", "يكن",
                                       "تكن", "يقع", "تقع")
+
+
+def _in(word: str, words: frozenset[str] | tuple[str, ...]) -> bool:
+    """Whether the word, or the word without the conjunction و, is one of ``words``
+    ("ووقف" is و + وقف, "ولم" و + لم)."""
+    return word in words or (word.startswith("و") and word[1:] in words)
 
 
 def _clause_cue(s: ArSentence, cues: Sequence[PhraseMatch[str]], clause: int) -> str | None:
@@ -436,6 +447,12 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
     firsts = {first for _, _, _, first, _ in s.actors}
     told: dict[str, int] = {}  # a source actor -> the last token of its mention
     for _, _, info, first, last in s.actors:
+        if _controls_origin(lex, s, first, act_tokens):
+            # "أطلقت من بلدة المزرعة، الخاضعة لسيطرة القوات الحكومية": the party holding
+            # the place the fire came from fired it.
+            roles[info.name] = "attacker"
+            strong.add(info.name)
+            continue
         if info.name in told and first - told[info.name] <= 2:
             told[info.name] = last  # "قالت قوات سوريا الديمقراطية (قسد)": the same source
             continue
@@ -473,11 +490,26 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             # noun's agent by ل, an adjective between them at most).
             roles[info.name] = "attacker"
             strong.add(info.name)
+        elif _subject_of_verb(s, last, act_tokens):
+            # "عناصر من التنظيم استهدفوا مقراً": the party named as the subject right before
+            # the verb did the act, whatever noun stands before it.
+            roles[info.name] = "attacker"
+            strong.add(info.name)
         elif first - 1 in target_ends or (first - 2 in target_ends and \
-                s.toks[first - 1].text in ("ل", "من", "في", "التابعه", "تابعه")):
+                s.toks[first - 1].text in ("ل", "من", "في", "التابعه", "تابعه")) or \
+                _possessor(s, first, target_ends):
             roles.setdefault(info.name, "target")
-        elif any(0 <= first - a <= 4 for a in act_tokens) or any(0 < a - last <= 6
-                                                                 for a in act_tokens):
+        elif _affiliated_subject(s, first, act_tokens):
+            # "استهدفت مجموعة مسلحة يعتقد أنها تتبع لخلايا تنظيم الدولة آلية ...": the
+            # party the act's subject belongs to did the act.
+            roles[info.name] = "attacker"
+            strong.add(info.name)
+        elif any(0 <= first - a <= 4 and s.clause_of_token(a) == s.clause_of_token(first)
+                 for a in act_tokens) or \
+                any(0 < a - last <= 6 and s.clause_of_token(a) == s.clause_of_token(first)
+                    for a in act_tokens):
+            # Near the act word in its clause: "قصفت ... قوات النظام", "قوات النظام قصفت";
+            # not across a comma ("تابعين لوزارة الدفاع في الباغوز، كما أطلق مسلحون").
             roles.setdefault(info.name, "attacker")
     reply_at = {m.first for m in lex.reply.find(s.toks, st)}
     _own_forces(s, told, act_tokens, target_ends, reply_at, roles, strong)
@@ -498,6 +530,91 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             if name not in joined:
                 roles[name] = "target"
     return roles
+
+
+# How many words may stand between an object noun and the party it belongs to
+# ("آلية عسكرية لقوات سوريا الديمقراطية", "مقراً عسكرياً وحاجزاً أمنياً تابعين لوزارة الدفاع").
+_POSSESSOR_REACH = 4
+# Words that say a noun belongs to the party named next.
+_BELONGS = frozenset({"تابعه", "التابعه", "تابع", "التابع", "تابعين", "التابعين", "تابعتين",
+                      "تتبع", "يتبع", "تنتمي", "ينتمي", "المنتميه", "منتميه", "تعود", "يعود",
+                      "محسوبه", "المحسوبه", "مرتبطه", "المرتبطه"})
+
+
+def _adjective(word: str) -> bool:
+    """A relative adjective or a noun joined by و in a list of objects ("عسكرية", "أمنياً",
+    "وحاجزاً"): the words that may stand between an object and its possessor."""
+    return word.endswith(("يه", "يا", "ي", "يين", "يان")) or word.startswith("و")
+
+
+def _possessor(s: ArSentence, first: int, target_ends: set[int]) -> bool:
+    """The party after an object noun and its adjectives is the object's owner, the one hit:
+    "آلية عسكرية لقوات سوريا الديمقراطية", "حاجزاً أمنياً تابعين لوزارة الدفاع".  The party
+    must carry ل or follow a word of belonging; only adjectives, listed objects and such a
+    word may stand between."""
+    word = s.toks[first].text
+    belongs = first > 0 and s.toks[first - 1].text in _BELONGS
+    if not (_genitive_l(word) or belongs):
+        return False
+    for k in range(first - 1, max(-1, first - 1 - _POSSESSOR_REACH), -1):
+        if k in target_ends and k < first - 1:
+            return True
+        between = s.toks[k].text
+        if not (_adjective(between) or between in _BELONGS):
+            return False
+    return False
+
+
+# Nouns of an armed subject whose party a clause after it tells ("مجموعة مسلحة يعتقد أنها
+# تتبع لخلايا تنظيم الدولة", "مسلحون ينتمون إلى ...").
+_ARMED_SUBJECTS = frozenset({"مجموعه", "مسلحون", "مسلحين", "مسلحان", "خليه", "خلايا", "عناصر",
+                             "مجموعات", "مسلح", "مسلحه", "مجهولون", "مجهولين"})
+_SUBJECT_REACH = 8
+
+
+def _affiliated_subject(s: ArSentence, first: int, act_tokens: Sequence[int]) -> bool:
+    """Whether the party at token ``first`` is the one an act's armed subject belongs to:
+    the act word, an armed noun right after it, then a word of belonging before the party,
+    within a few words ("استهدفت مجموعة مسلحة يُعتقد أنها تتبع لخلايا تنظيم الدولة")."""
+    for a in act_tokens:
+        if not (a + 1 < first <= a + _SUBJECT_REACH) or s.toks[a + 1].text not in _ARMED_SUBJECTS:
+            continue
+        if any(s.toks[j].text in _BELONGS or s.toks[j].text.startswith(("ينتم", "تنتم"))
+               for j in range(a + 2, first)):
+            return True
+    return False
+
+
+def _subject_of_verb(s: ArSentence, last: int, act_tokens: Sequence[int]) -> bool:
+    """Whether an act verb in the past stands right after the party's name, in its clause:
+    plural ("استهدفوا", "هاجموا") or feminine ("هاجمت", "قصفت"), not a noun ("هجمات",
+    "برصاص")."""
+    k = last + 1
+    if k not in act_tokens or s.clause_of_token(k) != s.clause_of_token(last):
+        return False
+    word = s.toks[k].text
+    if word.startswith(("ب", "ل")):
+        return False
+    return word.endswith("وا") or (word.endswith("ت") and not word.endswith("ات"))
+
+
+# How far back from "الخاضعة لسيطرة X" the preposition of the fire's origin may stand.
+_ORIGIN_REACH = 8
+
+
+def _controls_origin(lex: ArabicLexicon, s: ArSentence, first: int,
+                     act_tokens: Sequence[int]) -> bool:
+    """Whether the party at ``first`` holds the place an act was fired from: "أطلقت من بلدة
+    المزرعة، الخاضعة لسيطرة القوات الحكومية" (an act, then "من", a place, then the state of
+    control naming the party)."""
+    if first < 2 or not any(stem.endswith("سيطره") for stem, _ in stems(s.toks[first - 1].text)):
+        return False
+    if not _in(s.toks[first - 2].text, lex.state):
+        return False
+    for k in range(first - 3, max(-1, first - 3 - _ORIGIN_REACH), -1):
+        if s.toks[k].text == "من" and any(0 < k - a <= _ORIGIN_REACH for a in act_tokens):
+            return True
+    return False
 
 
 def _told_by(s: ArSentence, first: int, source_ends: set[int]) -> bool:
@@ -595,8 +712,10 @@ def _clash_partner(s: ArSentence, roles: dict[str, str]) -> None:
         roles[partners[0]] = "attacker"
 
 
-# A sentence opening "وكان(ت) ... قد" + verb recalls events before the report's.
+# A sentence opening "وكان(ت) ... قد" + verb recalls events before the report's; the
+# subject between them may be long ("وكانت جبهات سد تشرين وجسر قره قوزاق قد شهدت").
 _PLUPERFECT = frozenset({"وكان", "وكانت", "كان", "كانت"})
+_PLUPERFECT_REACH = 10
 # Words before a month named without a day.
 _MONTH_HEADS = frozenset({"في", "خلال", "مطلع", "اواخر", "اوايل", "منتصف", "شهر", "نهايه",
                           "بدايه", "اوسط"})
