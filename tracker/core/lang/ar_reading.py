@@ -91,16 +91,28 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
     if toks and toks[0].text in _PLUPERFECT and \
             any(t.text == "قد" for t in toks[1:_PLUPERFECT_REACH]):
         # "وكانت أنقرة قد أطلقت ...": the pluperfect tells what had happened before, in
-        # every clause of the sentence.
-        background_tokens.update({min(k for k, t in enumerate(toks)
-                                      if s.clause_of_token(k) == c) for c in
-                                  {s.clause_of_token(k) for k in range(len(toks))}})
+        # every clause of the sentence but one that tells what came after it ("وكان الطيران
+        # قد غاب عن أجواء المنطقة منذ الخميس، قبل أن تخرق قوات النظام الهدوء").
+        starts = sorted({min(k for k in range(len(toks)) if s.clause_of_token(k) == c)
+                         for c in {s.clause_of_token(k) for k in range(len(toks))}})
+        for k in starts:
+            if _after_then(toks, k):
+                break  # this clause and those after it tell what came next
+            background_tokens.add(k)
     # A habit is background wherever its words stand in the clause: mark the clause's start.
     for m in lex.habitual.find(toks, st):
         c0 = s.spans[s.clause_of_token(m.first)][0]
         background_tokens.add(next(k for k, t in enumerate(toks) if t.end > c0))
     _acts(lex, s, st, taken, background_tokens, dated)
     return s
+
+
+def _after_then(toks: Sequence[Token], k: int) -> bool:
+    """Whether the clause at token ``k`` opens by telling what came next ("قبل أن تخرق",
+    "ثم", "إلى أن", "حتى")."""
+    first = toks[k].text
+    second = toks[k + 1].text if k + 1 < len(toks) else ""
+    return (first in ("قبل", "الي", "حتي") and second == "ان") or first in ("ثم", "وبعدها")
 
 
 def _orig(norm: Normalised, m: PhraseMatch[Any]) -> tuple[int, int]:
@@ -269,7 +281,29 @@ def _places(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
         o0, o1 = _orig(s.norm, m)
         out.append((PlaceMention(place, o0, o1, s.text[o0:o1], m.value), context, m.first))
     out.sort(key=lambda x: x[2])
-    return [(pm, ctx) for pm, ctx, _ in out]
+    found = [(pm, ctx) for pm, ctx, _ in out]
+    return [(pm, ctx) for pm, ctx in found if not _other_governorate(pm, found)]
+
+
+# How far after a village the region that says where it lies may stand (characters).
+_REGION_REACH = 120
+
+
+def _other_governorate(pm: PlaceMention, found: Sequence[tuple[PlaceMention, str]]) -> bool:
+    """A village of the larger gazetteer named in a sentence that places it in another
+    governorate ("قرية العالية ... بريف الحسكة" read as the Alyeh of Idlib) is not that village:
+    the first countryside region after it decides, when none of the places sharing the
+    village's name lies there."""
+    if pm.place.curated or pm.place.precision > 2:
+        return False
+    for other, _ in found:
+        if other.start <= pm.end or other.start - pm.end > _REGION_REACH:
+            continue
+        if other.place.kind != "region" or not other.surface.lstrip("وب").startswith("ريف"):
+            continue
+        names = {c.admin1 for c in pm.candidates} | {pm.place.admin1}
+        return other.place.admin1 not in names
+    return False
 
 
 def _mention(s: ArSentence, place: Place, nstart: int, nend: int) -> PlaceMention:
