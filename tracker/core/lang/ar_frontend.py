@@ -324,6 +324,12 @@ def _long_before(res: DateResolution | None, published: datetime) -> bool:
     return latest < published.date() - timedelta(days=_RECENT_DAYS)
 
 
+def _since(text: str, p: DatePhrase) -> bool:
+    """Whether the date phrase follows "منذ" (since)."""
+    before = text[:p.start].split()
+    return bool(before) and before[-1] in ("منذ", "ومنذ")
+
+
 def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
     """The date phrase of the sentence nearest its first act, resolved against the report
     time; a day after the report, or long before it, does not date the act."""
@@ -336,6 +342,9 @@ def _own_date(s: ArSentence, published: datetime) -> DateResolution | None:
         return min(abs(p.start - act.start), abs(p.end - act.end)) + (0 if inside else 150)
 
     days = [p for p in s.dates if p.kind != "month"] or s.dates
+    # "اتفاق وقف إطلاق النار الساري منذ التاسع عشر من تموز": a day after "منذ" is when a
+    # state began, not the act's day, when the sentence names another.
+    days = [p for p in days if not _since(s.text, p)] or days
     res = resolve_phrase(min(days, key=cost), published)
     day = published.date()
     if res.date is None or res.date > day + timedelta(days=1):
