@@ -60,7 +60,32 @@ def read_arabic(lex: ArabicLexicon, title: str, text: str, published: datetime,
     for ci, c in enumerate(clusters):
         out.append(_arguments(lex, sentences, head, c, ci, taken, owner, published, tz,
                               from_title, memo))
-    return out
+    return _gunmen_of(out)
+
+
+# Unnamed armed men ("هاجم مسلحون مبنى للأمن الداخلي"); "مسلحون مجهولون" are the
+# lexicon's unidentified attackers, named.
+_GUNMEN = frozenset({"مسلحون", "مسلحين", "مسلحان", "مسلحا", "مسلح"})
+
+
+def _gunmen_of(out: list[ActArguments]) -> list[ActArguments]:
+    """In a report whose one named attacker is a group outside every agreement (the Islamic
+    State, whose cells the report follows), acts of unnamed gunmen with no attacker named are
+    that group's: "تصعيد لعمليات خلايا داعش ... كما أطلق مسلحون النار على مقر للفرقة 86"."""
+    attackers = {n: info for a in out for n, info in a.actors.items()
+                 if a.roles.get(n) == "attacker"}
+    if len(attackers) != 1:
+        return out
+    (name, info), = attackers.items()
+    if not info.excluded or info.generic:
+        return out
+    fixed: list[ActArguments] = []
+    for a in out:
+        told = {w for text in a.sentences for w in text.split()}
+        if "attacker" not in a.roles.values() and told & _GUNMEN:
+            a = replace(a, actors={**a.actors, name: info}, roles={**a.roles, name: "attacker"})
+        fixed.append(a)
+    return fixed
 
 
 # "القوات ذاتها", "المجموعات نفسها": the party the report named before.

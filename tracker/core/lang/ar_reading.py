@@ -133,6 +133,7 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
     cues = lex.weapon_cues.find(toks, st)
     found = lex.acts.find(toks, st)
     found += _split_fire(s, st, {k for m in found for k in range(m.first, m.last + 1)})
+    found += _set_up(s, st, {k for m in found for k in range(m.first, m.last + 1)})
     found.sort(key=lambda m: m.first)
     for m in found:
         if m.first in taken:
@@ -177,7 +178,10 @@ _CEASEFIRE_ADJECTIVES = frozenset({"شامل", "كامل", "فوري", "دايم
 # A clause opening with these goes on with the time of the clause before it ("بعد أيام من
 # حادثة ...، أعقبتها غارات روسية").
 _FOLLOWERS = frozenset({"اعقبتها", "اعقبها", "اعقبه", "تلتها", "تلاها", "تلاه", "تبعتها",
-                        "تبعها", "اعقبته", "تلته"})
+                        "تبعها", "اعقبته", "تلته",
+                        # "... منذ أشهر، إذ يستهدف مسلحوه الحواجز": "إذ" explains the clause
+                        # before it, in its time.
+                        "اذ"})
 
 
 def _continues(s: ArSentence, clause: int) -> bool:
@@ -205,6 +209,28 @@ def _split_fire(s: ArSentence, st: list[list[tuple[str, int]]],
         if any(s.toks[j].text in _FIRE_OBJECTS
                for j in range(k + 2, min(len(s.toks), k + 1 + _FIRE_REACH))):
             out.append(PhraseMatch(tok.start, tok.end, "clash", k, k))
+    return out
+
+
+# "أقامت قوة من جيش الاحتلال، اليوم الجمعة، حاجزاً عسكرياً على الطريق": an armed force
+# setting up a checkpoint, barrier or post is an incursion (as English "set up a checkpoint").
+_SET_UP_VERBS = ("اقام", "تقيم", "يقيم", "نصب", "تنصب", "ينصب", "انشا", "استحدث", "تستحدث",
+                 "يستحدث")
+_SET_UP_OBJECTS = ("حاجز", "حواجز", "نقطه", "نقاط", "ساتر", "سواتر", "مخفر", "برج", "ابراج")
+_SET_UP_REACH = 8
+
+
+def _set_up(s: ArSentence, st: list[list[tuple[str, int]]],
+            used: set[int]) -> list[PhraseMatch[str]]:
+    """A verb of setting up with a checkpoint, barrier or post as its object a few words on:
+    an incursion act on the verb."""
+    out: list[PhraseMatch[str]] = []
+    for k, tok in enumerate(s.toks):
+        if k in used or not any(stem.startswith(_SET_UP_VERBS) for stem, _ in st[k]):
+            continue
+        if any(s.toks[j].text.removeprefix("و").startswith(_SET_UP_OBJECTS)
+               for j in range(k + 1, min(len(s.toks), k + 1 + _SET_UP_REACH))):
+            out.append(PhraseMatch(tok.start, tok.end, "incursion", k, k))
     return out
 
 
