@@ -476,4 +476,26 @@ def _cluster_date(sentences: Sequence[ArSentence], head: ArSentence | None, c: C
         if res is not None:
             return DateResolution(res.date, res.precision, res.words,
                                   res.reason + " (from the title)"), "title"
+    told = _telling_day(sentences, published)
+    if told is not None:
+        return told, "report"
     return report_date(published, tz), "report"
+
+
+def _telling_day(sentences: Sequence[ArSentence],
+                 published: datetime) -> DateResolution | None:
+    """The day the report tells: the date of its first sentence with acts that names the day
+    the report came out or the day before ("مساء اليوم الأربعاء" in a report stamped just
+    after midnight).  A separate act told later without a date ("وفي سياق منفصل، رصد
+    المرصد قصفاً ...") happened that day, not on the publication's calendar day."""
+    day = published.date()
+    for s in sentences:
+        if not s.acts:
+            continue
+        res = _recent(s, published)
+        if res is not None and res.date is not None and \
+                day - timedelta(days=1) <= res.date <= day:
+            return DateResolution(res.date, res.precision, res.words,
+                                  res.reason + " (the day the report tells, named in its "
+                                  "first dated account)")
+    return None
