@@ -671,7 +671,11 @@ def _controls_origin(lex: ArabicLexicon, s: ArSentence, first: int,
         return False
     if not _in(s.toks[first - 2].text, lex.state):
         return False
+    named = {f for _, _, _, f, _ in s.actors}
     for k in range(first - 3, max(-1, first - 3 - _ORIGIN_REACH), -1):
+        if k in named:
+            return False  # "برصاص قناص من الفصائل على محور X الخاضعة لسيطرة ...": "من" names
+            # the shooter, and X is where the victim was
         if s.toks[k].text == "من" and any(0 < k - a <= _ORIGIN_REACH for a in act_tokens):
             return True
     return False
