@@ -17,27 +17,28 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 FLOORS = {
     "arabic1": {"violation_f1": 0.88, "date_accuracy": 0.95, "location_within_15km": 0.85,
                 "fatalities_exact": 0.86, "attacker_side_correct": 0.82},
-    "arabic2": {"violation_f1": 0.87, "date_accuracy": 0.93, "location_within_15km": 0.89,
+    "arabic2": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.89,
                 "fatalities_exact": 0.93, "attacker_side_correct": 0.79},
     # The blind sets of stop 16 (40 reports each), development data from round 2 on.
     "arblind1": {"violation_f1": 0.86, "date_accuracy": 0.97, "location_within_15km": 0.97,
                  "fatalities_exact": 0.92, "attacker_side_correct": 0.75},
-    "arblind2": {"violation_f1": 0.88, "date_accuracy": 0.92, "location_within_15km": 0.83,
+    "arblind2": {"violation_f1": 0.91, "date_accuracy": 0.92, "location_within_15km": 0.83,
                  "fatalities_exact": 0.88, "attacker_side_correct": 0.77},
     # Written blind for the end of stop 16 and scored before any change (eval/HISTORY.md).
-    "arblind3": {"violation_f1": 0.91, "date_accuracy": 0.93, "location_within_15km": 0.88,
+    "arblind3": {"violation_f1": 0.95, "date_accuracy": 0.93, "location_within_15km": 0.88,
                  "fatalities_exact": 0.83, "attacker_side_correct": 0.74},
     # The last blind set of stop 16, scored before any change (eval/HISTORY.md).
     "arblind4": {"violation_f1": 0.80, "date_accuracy": 0.97, "location_within_15km": 0.86,
                  "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
     # Written blind at the start of stop 17, scored before any change (eval/HISTORY.md).
-    "arblind5": {"violation_f1": 0.91, "date_accuracy": 0.84, "location_within_15km": 0.93,
-                 "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
-    "arblind6": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.83,
+    "arblind5": {"violation_f1": 0.95, "date_accuracy": 0.84, "location_within_15km": 0.93,
+                 "fatalities_exact": 0.75, "attacker_side_correct": 0.84},
+    "arblind6": {"violation_f1": 0.89, "date_accuracy": 0.97, "location_within_15km": 0.83,
                  "fatalities_exact": 0.93, "attacker_side_correct": 0.88},
     # Written blind at the start of stop 18, scored on 6918b19 before any change.
-    "arblind7": {"violation_f1": 0.77, "date_accuracy": 0.97, "location_within_15km": 0.82,
-                 "fatalities_exact": 0.92, "attacker_side_correct": 0.75},
+    # Raised by h-ar8 (round 8), tuned on this set: no longer a blind figure.
+    "arblind7": {"violation_f1": 0.89, "date_accuracy": 0.97, "location_within_15km": 0.88,
+                 "fatalities_exact": 0.92, "attacker_side_correct": 0.95},
     # Written blind later in stop 18, scored before any change it could prompt.
     "arblind8": {"violation_f1": 0.89, "date_accuracy": 0.70, "location_within_15km": 0.88,
                  "fatalities_exact": 0.52, "attacker_side_correct": 0.97},
