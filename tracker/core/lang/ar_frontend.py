@@ -399,8 +399,8 @@ def _arguments(
         if i < 0:
             continue
         for j in range(i + 1, min(i + 1 + _DETAIL_SENTENCES, len(sentences))):
-            if owner.get(j, ci) != ci or sentences[j].acts:
-                break
+            if owner.get(j, ci) != ci or sentences[j].acts or sentences[j].background_only:
+                break  # another act, or an earlier one recalled: its toll is not this act's
             idx.append(j)
     texts = [_text(sentences, head, i) for i in dict.fromkeys(idx)]
     if ci == 0 and head is not None and not from_title:

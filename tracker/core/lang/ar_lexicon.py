@@ -10,7 +10,7 @@ for both languages.  Pure: the caller passes the parsed data, the places and the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.core.actors import ActorRegistry
@@ -66,6 +66,8 @@ class ArabicLexicon:
     accuse: PhraseIndex[str]  # a verb of accusing: the party accused is the attacker
     # Right before a word of control: control as a state ("الخاضعة لسيطرة"), not an advance.
     state: frozenset[str] = frozenset()
+    # First word of a sentence that frames the report ("ويأتي ذلك في سياق ..."): background.
+    context: PhraseIndex[str] = field(default_factory=lambda: PhraseIndex(()))
 
 
 def _words(data: Mapping[str, Any], *path: str) -> list[str]:
@@ -269,4 +271,5 @@ def build_arabic_lexicon(
         reply=PhraseIndex(_tagged(_words(data, "cues", "reply"), "reply")),
         accuse=PhraseIndex(_tagged(_words(data, "cues", "accuse"), "accuse")),
         state=frozenset(normalise_key(w) for w in _words(data, "cues", "state")),
+        context=PhraseIndex(_tagged(_words(data, "cues", "context"), "context")),
     )

@@ -68,8 +68,18 @@ class ArSentence:
     dates: list[DatePhrase] = field(default_factory=list)
     background: bool = False
 
+    @property
+    def background_only(self) -> bool:
+        """The sentence told acts, every one of them recalled from before the report or
+        framing it ("ويأتي القصف غداة يوم دامٍ قُتل فيه تسعة مدنيين")."""
+        return not self.acts and any(r.startswith(_RECALLED) for r in self.rejected)
+
     def clause_of_token(self, k: int) -> int:
         return clause_index(self.spans, self.toks[k].start)
+
+
+# How a rejected act recalled from the past is noted (see :func:`_acts`).
+_RECALLED = "recalls the past"
 
 
 def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
@@ -88,11 +98,13 @@ def read_sentence(lex: ArabicLexicon, text: str, start: int = 0) -> ArSentence:
                      for k in range(m.first, m.last + 1)}
     s.places = _places(lex, s, st, dated)
     background_tokens = {m.first for m in lex.background.find(toks, st)}
-    if toks and toks[0].text in _PLUPERFECT and \
-            any(t.text == "قد" for t in toks[1:_PLUPERFECT_REACH]):
+    if toks and ((toks[0].text in _PLUPERFECT and
+                  any(t.text == "قد" for t in toks[1:_PLUPERFECT_REACH]))
+                 or lex.context.match_at(toks, 0, st) is not None):
         # "وكانت أنقرة قد أطلقت ...": the pluperfect tells what had happened before, in
         # every clause of the sentence but one that tells what came after it ("وكان الطيران
-        # قد غاب عن أجواء المنطقة منذ الخميس، قبل أن تخرق قوات النظام الهدوء").
+        # قد غاب عن أجواء المنطقة منذ الخميس، قبل أن تخرق قوات النظام الهدوء").  A sentence
+        # setting the report in its context ("ويأتي ذلك في ظل ...") is read the same way.
         starts = sorted({min(k for k in range(len(toks)) if s.clause_of_token(k) == c)
                          for c in {s.clause_of_token(k) for k in range(len(toks))}})
         for k in starts:
@@ -155,7 +167,7 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
                                  or (s.clause_of_token(b) < clause
                                      and _continues(s, clause)))
                for b in background_tokens):
-            s.rejected.append(f"recalls the past: '{words}'")
+            s.rejected.append(f"{_RECALLED}: '{words}'")
             continue
         sub, specific = _KINDS.get(kind, (ARMED_CLASH, False))
         if not specific:
@@ -192,7 +204,7 @@ def _continues(s: ArSentence, clause: int) -> bool:
 
 
 # "أطلقت القوات الإسرائيلية، اليوم الخميس، النار على رعاة": the verb and its object apart.
-_FIRE_VERBS = ("اطلق", "تطلق", "يطلق")
+_FIRE_VERBS = ("اطلق", "تطلق", "يطلق", "اطلاق")  # and the noun: "إطلاق جنود إسرائيليين النار"
 _FIRE_OBJECTS = frozenset({"النار", "النيران"})
 _FIRE_REACH = 8
 
@@ -542,7 +554,8 @@ def assign_roles(lex: ArabicLexicon, s: ArSentence, acts: Sequence[Act]) -> dict
             continue
         if any(s.toks[j].text in lex.between for j in before if j >= 0):
             continue
-        if before & agent_ends or first - 1 in act_ends or (
+        if before & agent_ends or _partitive_agent(s, first, agent_ends) or \
+                first - 1 in act_ends or (
                 first - 2 in act_ends and first - 1 not in target_ends
                 and _genitive_l(s.toks[first].text)):
             # "من قبل X", "بنيران X", an actor right after the act word ("قصفت قوات
@@ -642,6 +655,22 @@ def _affiliated_subject(s: ArSentence, first: int, act_tokens: Sequence[int]) ->
         if any(s.toks[j].text in _BELONGS or s.toks[j].text.startswith(("ينتم", "تنتم"))
                for j in range(a + 2, first)):
             return True
+    return False
+
+
+# Nouns of a part of a party between an agent phrase and the party ("نفذتها مجموعة من عناصر
+# قسد", "بنيران عدد من مقاتلي الهيئة").
+_PARTITIVES = frozenset({"من", "مجموعه", "مجموعات", "عناصر", "مقاتلي", "مقاتلين", "افراد",
+                         "خليه", "خلايا", "عدد", "وحدات", "قوه"})
+_PARTITIVE_REACH = 4
+
+
+def _partitive_agent(s: ArSentence, first: int, agent_ends: set[int]) -> bool:
+    """Whether an agent phrase stands before the party past words naming a part of it only:
+    "عملية تسلل نفذتها مجموعة من عناصر قوات سوريا الديمقراطية"."""
+    for k in range(first - 1, max(-1, first - 1 - _PARTITIVE_REACH), -1):
+        if s.toks[k].text not in _PARTITIVES:
+            return k in agent_ends and k < first - 1
     return False
 
 
