@@ -220,3 +220,53 @@ def test_setting_up_a_checkpoint_is_an_incursion(lex: ArabicLexicon) -> None:
     # Setting up a camp for the displaced is no checkpoint.
     text = "أقامت منظمة إغاثية مخيماً جديداً للنازحين قرب بلدة أطمة."
     assert not read_sentence(lex, text).acts, text
+
+
+def test_a_context_sentence_frames_the_report(lex: ArabicLexicon) -> None:
+    rng = random.Random(f"{SEED}-context")
+    published = datetime(2021, 7, 4, 12, 0, tzinfo=UTC)
+    for _ in range(N):
+        opener = rng.choice(["ويأتي القصف", "ويأتي ذلك", "وتأتي هذه التطورات", "وتزامن القصف"])
+        frame = rng.choice(["غداة يوم دامٍ", "في ظل تصعيد", "في سياق حملة"])
+        count = rng.choice(["تسعة مدنيين", "سبعة أشخاص", "خمسة مدنيين"])
+        text = (f"استهدفت {rng.choice(GOV_NAMES)} بالقذائف الصاروخية، فجر اليوم الأحد، قرية "
+                f"{rng.choice(IDLIB_VILLAGES)} في ريف إدلب الجنوبي{rng.choice(ASIDES)}.\n"
+                f"{opener} {frame} قُتل فيه {count} بقذائف مدفعية على بلدات جبل الزاوية، "
+                "إذ استهدفت مسيرات انتحارية منزلاً في المنطقة.")
+        s = read_sentence(lex, text.split("\n")[1])
+        assert not s.acts and s.background_only, text
+        acts = read_arabic(lex, "", text, published, TZ)
+        assert len(acts) == 1, text
+        assert acts[0].toll.best is None, text  # the framing sentence's dead are not its
+
+
+def test_fire_told_as_a_noun_with_its_agent(lex: ArabicLexicon) -> None:
+    rng = random.Random(f"{SEED}-fire-noun")
+    for _ in range(N):
+        text = (f"أصيب {rng.choice(['ثلاثة مدنيين', 'مدنيان', 'شاب'])} بجروح، "
+                f"{rng.choice(DAYS)}، إثر إطلاق {rng.choice(['جنود إسرائيليين', 'قوات الاحتلال'])} "
+                f"النار عليهم قرب بلدة خان أرنبة{rng.choice(ASIDES)}.")
+        roles = _roles(lex, text)
+        assert roles.get("Israeli forces") == "attacker", text
+
+
+def test_an_agent_reaches_past_the_part_of_a_party(lex: ArabicLexicon) -> None:
+    rng = random.Random(f"{SEED}-partitive")
+    for _ in range(N):
+        part = rng.choice(["مجموعة من عناصر", "مجموعة من", "عدد من مقاتلي"])
+        text = (f"تصدت وحدات من {rng.choice(GOV_NAMES)}، {rng.choice(DAYS)}، لمحاولة تسلل "
+                f"نفذتها {part} {rng.choice(SDF_NAMES)} باتجاه مواقع الجيش في ريف الرقة "
+                f"الشرقي{rng.choice(ASIDES)}.")
+        roles = _roles(lex, text)
+        assert roles.get(SDF) == "attacker", text
+        assert roles.get(GOV) != "attacker", text
+
+
+def test_a_direction_adjective_is_no_village(lex: ArabicLexicon) -> None:
+    rng = random.Random(f"{SEED}-direction")
+    for _ in range(N):
+        sides = rng.choice(["الشمالية والشرقية", "الجنوبية", "الغربية والشمالية"])
+        text = (f"دخلت وحدات من الجيش العربي السوري، {rng.choice(DAYS)}، مدينة خان شيخون "
+                f"وبدأت تمشيط أحيائها {sides}{rng.choice(ASIDES)}.")
+        names = {pm.place.name for pm, _ in read_sentence(lex, text).places}
+        assert names == {"Khan Shaykhun"}, (text, names)
