@@ -16,11 +16,11 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 # set -> metric -> floor (a little under the figure recorded in eval/HISTORY.md)
 FLOORS = {
     "arabic1": {"violation_f1": 0.88, "date_accuracy": 0.95, "location_within_15km": 0.85,
-                "fatalities_exact": 0.86, "attacker_side_correct": 0.82},
+                "fatalities_exact": 0.86, "attacker_side_correct": 0.88},
     "arabic2": {"violation_f1": 0.89, "date_accuracy": 0.93, "location_within_15km": 0.89,
-                "fatalities_exact": 0.93, "attacker_side_correct": 0.79},
+                "fatalities_exact": 0.93, "attacker_side_correct": 0.84},
     # The blind sets of stop 16 (40 reports each), development data from round 2 on.
-    "arblind1": {"violation_f1": 0.86, "date_accuracy": 0.97, "location_within_15km": 0.97,
+    "arblind1": {"violation_f1": 0.88, "date_accuracy": 0.97, "location_within_15km": 0.97,
                  "fatalities_exact": 0.92, "attacker_side_correct": 0.75},
     "arblind2": {"violation_f1": 0.91, "date_accuracy": 0.92, "location_within_15km": 0.83,
                  "fatalities_exact": 0.88, "attacker_side_correct": 0.77},
@@ -28,12 +28,12 @@ FLOORS = {
     "arblind3": {"violation_f1": 0.95, "date_accuracy": 0.93, "location_within_15km": 0.88,
                  "fatalities_exact": 0.83, "attacker_side_correct": 0.74},
     # The last blind set of stop 16, scored before any change (eval/HISTORY.md).
-    "arblind4": {"violation_f1": 0.80, "date_accuracy": 0.97, "location_within_15km": 0.86,
+    "arblind4": {"violation_f1": 0.82, "date_accuracy": 0.97, "location_within_15km": 0.86,
                  "fatalities_exact": 0.75, "attacker_side_correct": 0.75},
     # Written blind at the start of stop 17, scored before any change (eval/HISTORY.md).
-    "arblind5": {"violation_f1": 0.95, "date_accuracy": 0.84, "location_within_15km": 0.93,
-                 "fatalities_exact": 0.75, "attacker_side_correct": 0.84},
-    "arblind6": {"violation_f1": 0.89, "date_accuracy": 0.97, "location_within_15km": 0.83,
+    "arblind5": {"violation_f1": 0.95, "date_accuracy": 0.89, "location_within_15km": 0.93,
+                 "fatalities_exact": 0.80, "attacker_side_correct": 0.84},
+    "arblind6": {"violation_f1": 0.91, "date_accuracy": 0.97, "location_within_15km": 0.83,
                  "fatalities_exact": 0.93, "attacker_side_correct": 0.88},
     # Written blind at the start of stop 18, scored on 6918b19 before any change.
     # Raised by h-ar8 (round 8), tuned on this set: no longer a blind figure.
