@@ -45,6 +45,9 @@ _KINDS: dict[str, tuple[str, bool]] = {
     "fire": (SHELLING, False), "clash": (ARMED_CLASH, True), "attack": (ARMED_CLASH, False),
     "ied": (IED, True), "suicide": (SUICIDE, True), "incursion": (INCURSION, True),
     "advance": (ARMED_CLASH, True),
+    # "جراء الغارات" / "جراء القصف": the act as the cause of the dead (its weapon from the
+    # clause when the words do not say it).
+    "cause_air": (AIR, True), "cause_shelling": (SHELLING, False),
 }
 _CUE_SUB = {"air": AIR, "drone": AIR, "shelling": SHELLING, "ied": IED}
 # Words between the unreal cue and the act it governs, at most.
