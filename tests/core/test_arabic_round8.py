@@ -270,3 +270,18 @@ def test_a_direction_adjective_is_no_village(lex: ArabicLexicon) -> None:
                 f"وبدأت تمشيط أحيائها {sides}{rng.choice(ASIDES)}.")
         names = {pm.place.name for pm, _ in read_sentence(lex, text).places}
         assert names == {"Khan Shaykhun"}, (text, names)
+
+
+def test_the_act_named_as_the_cause_of_the_dead(lex: ArabicLexicon) -> None:
+    rng = random.Random(f"{SEED}-cause")
+    for _ in range(N):
+        count = rng.choice(["26 مدنياً", "ستة مدنيين", "عشرات المدنيين", "طفلين"])
+        cause = rng.choice(["جراء القصف الجوي", "إثر الغارات", "جراء القصف المدفعي"])
+        text = (f"وثّقت الشبكة السورية لحقوق الإنسان مقتل {count}، أمس السبت، {cause} الذي "
+                f"تنفذه {rng.choice(GOV_NAMES)} على بلدات الغوطة الشرقية{rng.choice(ASIDES)}.")
+        roles = _roles(lex, text)
+        assert roles.get(GOV) == "attacker", text
+        # A rising toll over the day's acts is no act of its own.
+        rising = (f"ارتفعت حصيلة القتلى {cause} على ريف إدلب أمس إلى {count}"
+                  f"{rng.choice(ASIDES)}.")
+        assert not read_sentence(lex, rising).acts, rising

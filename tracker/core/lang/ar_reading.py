@@ -150,6 +150,7 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
     found += _split_fire(s, st, {k for m in found for k in range(m.first, m.last + 1)})
     found += _set_up(s, st, {k for m in found for k in range(m.first, m.last + 1)})
     found.sort(key=lambda m: m.first)
+    rising = any(m.value.startswith("cause_") for m in found) and bool(lex.rose.find(toks, st))
     for m in found:
         if m.first in taken:
             continue
@@ -158,6 +159,11 @@ def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
         words = s.norm.text[m.start : m.end]
         if _negated(lex, s, m):
             s.rejected.append(f"negated: '{words}'")
+            continue
+        if kind.startswith("cause_") and rising:
+            # "ارتفاع حصيلة القتلى جراء الغارات ... إلى 19": the day's toll over acts the
+            # report tells one by one, not an act of its own.
+            s.rejected.append(f"a rising toll's cause: '{words}'")
             continue
         if kind == "advance" and m.first > 0 and _in(s.toks[m.first - 1].text, lex.state):
             s.rejected.append(f"control as a state: '{words}'")
