@@ -40,7 +40,7 @@ FLOORS = {
     "arblind7": {"violation_f1": 0.89, "date_accuracy": 0.97, "location_within_15km": 0.88,
                  "fatalities_exact": 0.92, "attacker_side_correct": 0.95},
     # Written blind later in stop 18, scored before any change it could prompt.
-    "arblind8": {"violation_f1": 0.89, "date_accuracy": 0.70, "location_within_15km": 0.88,
+    "arblind8": {"violation_f1": 0.93, "date_accuracy": 0.79, "location_within_15km": 0.88,
                  "fatalities_exact": 0.52, "attacker_side_correct": 0.97},
 }
 
