@@ -260,3 +260,20 @@ def test_an_unnamed_drone_over_the_peace_spring_line_is_turkeys_side(
     found = [i for i in _incidents(classifier, text, datetime(2022, 7, 26, 15, tzinfo=UTC))
              if i.violation]
     assert found and "sochi-2019-ne" in found[0].agreements, text
+
+
+@pytest.mark.parametrize(("collective", "party", "act", "name"), [
+    ("A column of seven", "Israeli military vehicles", "crossed into the countryside near the "
+     "village of al-Rafid", "Israeli forces"),
+    ("A convoy of", "Israeli army vehicles", "pushed into the village of al-Rafid",
+     "Israeli forces"),
+    ("A group of", "HTS fighters", "attacked army positions near Kafr Nabudah",
+     "Hayat Tahrir al-Sham"),
+    ("A unit of", "Turkish-backed fighters", "stormed the village of Tal Shamiram",
+     "Syrian National Army")])
+def test_a_collective_noun_heads_its_party(
+    classifier: Classifier, collective: str, party: str, act: str, name: str
+) -> None:
+    text = f"{collective} {party} {act} on Friday, local sources said."
+    found = _incidents(classifier, text, datetime(2021, 11, 7, 15, tzinfo=UTC))
+    assert found and name in _attackers(found[0]), (text, found and found[0].actors)

@@ -783,6 +783,12 @@ _DATE_WORD = (r"(?:the\s+)?(?:night|morning|evening|afternoon|dawn|dusk|eve|week
 _TARGET_BEFORE = re.compile(r"\b(?:(?:on|at)\s+(?!" + _DATE_WORD + r")|(?:against|targeting|"
                             r"targeted|toward|towards|into|of|hit|hitting|struck|striking)\s+)"
                             r"(?:[\w'\"-]+\s+){0,4}$", _I)
+# "A column of seven Israeli vehicles crossed", "a group of HTS fighters attacked": the "of"
+# of a collective noun heads the subject; it does not introduce a target.
+_COLLECTIVE_OF = re.compile(
+    r"\b(?:columns?|convoys?|groups?|units?|squads?|patrols?|detachments?|contingents?|teams?|"
+    r"cells?|waves?|swarms?|formations?|numbers?|dozens|scores|hundreds|fleets?)\s+of\s+"
+    r"(?:[\w'\"-]+\s+){0,4}$", _I)
 # A victim told without an auxiliary: "two SDF fighters wounded in a government drone strike".
 _REDUCED_VICTIM = re.compile(r"^\s*(?:[\w-]+\s+){0,2}?(?:killed|wounded|injured|hurt|dead)\s+"
                              r"(?:in|by|when|during|as)\b", _I)
@@ -901,7 +907,8 @@ def _role_for(sentence: str, span: Span, act: Act, acts: Sequence[Act] = ()) -> 
         # "are shelling" is active, not passive; "Fighters of X repelled an attack": X
         # defended
         return "target" if act.defensive else "attacker"
-    if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between):
+    if _TARGET_BEFORE.search(before) and not _SAID_WORD.search(between) \
+            and not _COLLECTIVE_OF.search(before):
         return "target"
     if _UNDER_FIRE.match(act.trigger):
         # "rebel-held Harasta came under artillery fire"; "came under rebel fire": the firer
