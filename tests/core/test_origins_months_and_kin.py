@@ -277,3 +277,22 @@ def test_a_collective_noun_heads_its_party(
     text = f"{collective} {party} {act} on Friday, local sources said."
     found = _incidents(classifier, text, datetime(2021, 11, 7, 15, tzinfo=UTC))
     assert found and name in _attackers(found[0]), (text, found and found[0].actors)
+
+
+@pytest.mark.parametrize(("first", "second", "lead", "other"), [
+    ("Turkish forces shelled Syrian army positions west of Tal Abyad",
+     "the Syrian army answered with artillery fire", "Turkish Armed Forces",
+     "Syrian government forces"),
+    ("Hayat Tahrir al-Sham fighters attacked army posts near Kafr Nabudah",
+     "government troops fired back", "Hayat Tahrir al-Sham", "Syrian government forces"),
+    ("Government artillery pounded Kansafra",
+     "HTS fighters responded with rockets", "Syrian government forces", "Hayat Tahrir al-Sham")])
+def test_the_camp_that_fires_first_is_the_attacker(
+    classifier: Classifier, first: str, second: str, lead: str, other: str
+) -> None:
+    text = f"{first} on Sunday, and {second}, a war monitor said."
+    found = [i for i in _incidents(classifier, text, datetime(2020, 2, 23, 15, tzinfo=UTC))
+             if i.violation]
+    assert found, text
+    roles = {a.name: a.role for a in found[0].actors}
+    assert roles.get(lead) == "attacker" and roles.get(other) != "attacker", roles

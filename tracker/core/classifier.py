@@ -48,6 +48,7 @@ from tracker.core.lang.seam import ActArguments
 from tracker.core.mentions import (
     CIV,
     GOV,
+    OPP,
     ORIGIN_ACTORS,
     UNKNOWN,
     ActorInfo,
@@ -70,6 +71,21 @@ from tracker.core.text import normalise, unwrap
 # Damascus has kept UTC+3 all year since October 2022; callers that need exact historic
 # daylight-saving offsets pass ZoneInfo("Asia/Damascus").
 DEFAULT_TZ = timezone(timedelta(hours=3), "Asia/Damascus (fixed +03:00)")
+
+
+
+def _initiator_attacks(actors: dict[str, ActorInfo], roles: dict[str, str]) -> dict[str, str]:
+    """When attackers of both camps are read for one act ("X shelled Y's posts and Y
+    answered with artillery"), the camp the report names attacking first is the attacker and
+    the other camp's named parties its targets (event data's first actor is the initiator);
+    the fighting stays between both camps, so the violation rule sees the same pair."""
+    attackers = [n for n, r in roles.items() if r == "attacker" and actors.get(n) is not None
+                 and actors[n].side in (GOV, OPP)]
+    if len({actors[n].side for n in attackers}) < 2:
+        return roles
+    lead = actors[attackers[0]].side
+    return {n: ("target" if n in attackers and actors[n].side != lead
+                and not actors[n].generic else r) for n, r in roles.items()}
 
 
 class Classifier:
@@ -182,6 +198,7 @@ class Classifier:
         date_res, date_src = cluster_date(doc, c, taken)
         event_type, sub, type_note = cluster_type(doc, c)
         actors, roles = cluster_actors(c, doc.sentence_text, lambda i: doc.actors[i])
+        roles = _initiator_attacks(actors, roles)
         if foes and "attacker" in roles.values() and "target" not in roles.values():
             # The party the report has the attacker fighting elsewhere ("clashes between HTS
             # and Ahrar al-Sham ... HTS took control of Khan Shaykhun") is named for this
