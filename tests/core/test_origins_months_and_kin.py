@@ -296,3 +296,29 @@ def test_the_camp_that_fires_first_is_the_attacker(
     assert found, text
     roles = {a.name: a.role for a in found[0].actors}
     assert roles.get(lead) == "attacker" and roles.get(other) != "attacker", roles
+
+
+@pytest.mark.parametrize(("sentence", "count"), [
+    ("ALEPPO, Jan. 2 - Three civilians, among them a woman, were killed on Monday.", 3),
+    ("20:10 - Twelve members of the regime forces were killed in a suicide attack.", 12),
+    ("Eight children and the mother of three of them died on Thursday.", 9),
+    ("The death toll from government artillery fire on the town of Misraba rose to six.", 6),
+    ("Eleven soldiers were killed on Wednesday in two separate attacks by HTS.", None),
+])
+def test_toll_phrases(sentence: str, count: int | None) -> None:
+    from tracker.core.numbers import extract_toll
+
+    assert extract_toll([sentence]).best == count, sentence
+
+
+@pytest.mark.parametrize(("total", "own"), [(11, 8), (12, 3), (9, 5)])
+def test_the_acts_own_count_wins_over_the_headlines_sum(
+    classifier: Classifier, total: int, own: int
+) -> None:
+    title = f"HTS attacks kill {total} Syrian soldiers in Idlib"
+    text = (f"Fighters of Hayat Tahrir al-Sham fired rockets at an army post near the village of "
+            f"Kafr Ruma on Wednesday, killing {own} soldiers, a war monitor said. Later, "
+            f"snipers shot dead {total - own} more soldiers near Kafr Nabl.")
+    found = classifier.classify(ItemInput(title, text, datetime(2023, 2, 2, 6, tzinfo=UTC)))
+    at = {i.location.name: i.fatalities for i in found if i.location}
+    assert at.get("Karfuma", at.get("Kafr Ruma")) == own, at

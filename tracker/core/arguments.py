@@ -362,11 +362,13 @@ def cluster_toll(
                 break
             idx.append(j)
     texts = [_own_clauses(doc, c, ci, i, act_owner or {}) for i in dict.fromkeys(idx)]
-    if ci == 0 and doc.title and not from_title:
+    toll = extract_toll(texts)
+    if ci == 0 and doc.title and not from_title and toll.best is None:
+        # The headline sums up the report ("HTS attacks kill 11 soldiers" over two attacks):
+        # its figure stands in only where the act's own sentences count no dead.
         own = _title_about(doc, c)
         if own:
-            texts = [own, *texts]
-    toll = extract_toll(texts)
+            toll = extract_toll([own, *texts])
     if toll.best is None and not toll.uncounted:
         zero = _later_zero_statement(doc, ci, owner, set(idx))
         if zero is not None:

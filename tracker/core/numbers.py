@@ -129,7 +129,7 @@ _OBJECT_KILLED = CaselessPattern(
 _OBJECT_INJURED = CaselessPattern(
     rf"\b(?:injuring|wounding|injured|wounded|injures|wounds)\s+{_QUAL}(?P<num>{_NUM})\b\s+{_NP}")
 _TOLL = CaselessPattern(rf"\b(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+"
-                   rf"(?:[\w'\u2019-]+\s+){{0,4}}?(?:to|at|of|reached|is|was|stands\s+at)\s+"
+                   rf"(?:[\w'\u2019-]+\s+){{0,10}}?(?:to|at|of|reached|is|was|stands\s+at)\s+"
                    rf"{_QUAL}(?P<num>\d+|{_WORDNUM})\b\b")
 _ZERO = CaselessPattern(
     r"\b(?:(?:nobody|no\s+one|no-one|none(?:\s+of\s+(?:them|the\s+\w+|those\s+\w+))?)\s+"
@@ -350,7 +350,7 @@ _AND_MORE = re.compile(rf"^\s*(?:,\s*|\s+and\s+|,\s+and\s+){_QUAL}(?P<num>{_NUM}
 
 
 _KIN = "|".join(KIN_SINGULAR + KIN_PLURAL + ("children", "child", "kids"))
-_AND_KIN = re.compile(rf"\s*,?\s+and\s+(?:his|her|their)\s+(?:(?P<num>{_NUM})\s+)?"
+_AND_KIN = re.compile(rf"\s*,?\s+and\s+(?:his|her|their|the)\s+(?:(?P<num>{_NUM})\s+)?"
                       rf"(?:(?:young|little|infant|teenage|baby|elderly|two-year-old)\s+)?"
                       rf"(?P<kin>{_KIN})\b", _I)
 
@@ -413,6 +413,10 @@ def _add_kin(figures: list[tuple[int, Figure]], kin: re.Match[str]) -> None:
                                words=f"{first.words} {kin.group(0).strip()}"))
 
 
+# A day or a time before the dash of a dateline is no count of the dead.
+_DATELINE_NUMBER = re.compile(r"^(.{0,40}?)(\b\d{1,2}(?::\d{2})?\s*[-\u2013\u2014]\s+)(?=[A-Z])")
+
+
 def find_figures(sentence: str, index: int = 0) -> list[Figure]:
     """All casualty figures in one sentence, left to right, without double counting.
 
@@ -422,6 +426,10 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
     if not _CASUALTY_GATE(sentence):
         return []
     sentence = _APPOSITIVE.sub(" ", sentence)
+    lead = _DATELINE_NUMBER.match(sentence)
+    if lead is not None:  # "ALEPPO, Jan. 2 - Three civilians ...", "20:10 - Twelve ..."
+        sentence = sentence[: lead.start(2)] + " " * (lead.end(2) - lead.start(2)) \
+            + sentence[lead.end(2):]
     figures: list[tuple[int, Figure]] = []
     taken: list[tuple[int, int]] = []
     verbs = [m.span() for m in _VERB.finditer(sentence)]
@@ -541,6 +549,13 @@ _CUMULATIVE = CaselessPattern(
     r"(?:(?:few|several|three|four|five|six|seven|eight|nine|ten|[3-9]|\d{2,})\s+days|"
     r"(?:[\w-]+\s+)?(?:weeks?|months?|years?))\b"
     r"|\bsince\s+the\s+(?:beginning|start)\s+of\b|\bso\s+far\s+this\s+(?:week|month|year)\b"
+    # "in two separate attacks", "in raids on several villages", "across the province": a
+    # total over several acts, which their own sentences break down
+    r"|\bin\s+(?:two|three|four|five|six|several|multiple|a\s+series\s+of|[2-9])\s+(?:separate\s+)?"
+    r"(?:attacks|raids|strikes|air\s*strikes|incidents|bombings|assaults)\b"
+    r"|\b(?:strikes|raids|shelling|bombardment)\s+on\s+(?:several\s+|multiple\s+|a\s+number\s+of\s+|"
+    r"[\w-]+\s+)?(?:villages|towns)\b"
+    r"|\bacross\s+(?:the\s+)?(?:province|region|country|enclave|north-?west|de-escalation\s+zone)\b"
     # "in the following days", "over the next weeks": later acts' dead
     r"|\b(?:in|over|during)\s+the\s+(?:following|next|subsequent|coming)\s+(?:few\s+|several\s+)?"
     r"(?:days|weeks|months)\b|\bin\s+the\s+days\s+that\s+followed\b"
