@@ -42,6 +42,9 @@ FLOORS = {
     # Written blind later in stop 18, scored before any change it could prompt.
     "arblind8": {"violation_f1": 0.93, "date_accuracy": 0.79, "location_within_15km": 0.88,
                  "fatalities_exact": 0.52, "attacker_side_correct": 0.97},
+    # Written blind late in stop 18 (25 reports), scored on the stop's rules before any change.
+    "arblind9": {"violation_f1": 0.87, "date_accuracy": 0.75, "location_within_15km": 0.75,
+                 "fatalities_exact": 0.42, "attacker_side_correct": 0.86},
 }
 
 

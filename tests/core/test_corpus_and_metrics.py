@@ -142,7 +142,7 @@ def test_eval_runs_over_the_corpus_manifest() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["n"] == len(_corpus())
-    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 49)}
+    assert set(summary["sets"]) == {f"holdout{n}" for n in range(4, 51)}
     assert sum(s["n"] for s in summary["sets"].values()) == summary["n"]
     # A true positive whose label names no attacker, or one the registry does not know (h23-06:
     # fire from Lebanon by an unknown group), cannot be scored for the attacker side.
