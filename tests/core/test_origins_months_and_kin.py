@@ -304,6 +304,8 @@ def test_the_camp_that_fires_first_is_the_attacker(
     ("Eight children and the mother of three of them died on Thursday.", 9),
     ("The death toll from government artillery fire on the town of Misraba rose to six.", 6),
     ("Eleven soldiers were killed on Wednesday in two separate attacks by HTS.", None),
+    ("Two citizens were killed and twelve others injured when a rocket fell.", 2),
+    ("The rocket killed three locals on Sunday.", 3),
 ])
 def test_toll_phrases(sentence: str, count: int | None) -> None:
     from tracker.core.numbers import extract_toll

@@ -88,7 +88,8 @@ PERSON_NOUNS = (
     "doctors|doctor|nurses|nurse|teachers|teacher|drivers|driver|journalists|journalist|"
     "rescuers|rescuer|paramedics|paramedic|passengers|passenger|worker|youths|youth|"
     "volunteer|colleagues|colleague|medics|medic|pedestrians|pedestrian|worshippers|"
-    "schoolgirls|schoolgirl|schoolboys|schoolboy|pupils|pupil|pilots|pilot|"
+    "schoolgirls|schoolgirl|schoolboys|schoolboy|pupils|pupil|pilots|pilot|citizens|citizen|"
+    "locals|"
     + "|".join(KIN_SINGULAR + KIN_PLURAL)
 )
 _STOP = (r"(?:killed|killing|kill|kills|left|leaving|wounded|wounding|injured|injuring|were|was|"
@@ -154,7 +155,8 @@ _ADDITIVE = re.compile(r"\b(?:also|another|in\s+addition|additional|a\s+further|
                        r"as\s+well|too|more\s+were)\b", _I)
 
 _GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("civilian", re.compile(r"\b(?:civilians?|children|child|women|woman|residents|villagers|"
+    ("civilian", re.compile(r"\b(?:civilians?|citizens?|locals|children|child|women|woman|"
+                            r"residents|villagers|"
                             r"kids|infants|famil(?:y|ies)|farmers|workers)\b", _I)),
     # "Turkish-backed factions", "Russian-backed militias": the proxies, not the patron's
     # own soldiers.
