@@ -324,3 +324,15 @@ def test_the_acts_own_count_wins_over_the_headlines_sum(
     found = classifier.classify(ItemInput(title, text, datetime(2023, 2, 2, 6, tzinfo=UTC)))
     at = {i.location.name: i.fatalities for i in found if i.location}
     assert at.get("Karfuma", at.get("Kafr Ruma")) == own, at
+
+
+@pytest.mark.parametrize("body", ["Tal Tamr Military Council", "Manbij Military Council",
+                                  "Daraa Operations Room"])
+def test_a_place_naming_a_body_is_not_where_the_act_was(
+    classifier: Classifier, body: str
+) -> None:
+    text = (f"Four fighters of the {body} were killed on Thursday in a drone strike near the "
+            "village of Himo, on the road between Qamishli and Amuda.")
+    found = _incidents(classifier, text, datetime(2021, 8, 20, 10, tzinfo=UTC))
+    assert found and found[0].location is not None
+    assert found[0].location.admin1 == "Hasakah", found[0].location

@@ -179,6 +179,8 @@ def _place_for(
                 doc.sentences[i].text[max(0, pm.start - 70) : pm.start]) and any(
                 o.start >= act.end for o in candidates):
             continue  # "units stationed in X fired at the town of Y": X is where they fired from
+        if _NAME_PART_AFTER.match(doc.sentences[i].text, pm.end):
+            continue  # "the Tal Tamr Military Council": part of a body's name
         if _reporter_place(doc.sentences[i].text, pm):
             continue  # "our correspondent in Idlib said ...": where the news came from
         if _launch_site(doc.sentences[i].text, act, pm):
@@ -257,6 +259,12 @@ _STATIONED_BEFORE = re.compile(
     r"\b(?:stationed|deployed|based|positioned|entrenched|massed|garrisoned)\s+(?:in|at|near|"
     r"around|on)\s+(?:the\s+)?(?:[a-z'-]+\s+){0,3}?(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
     r"\s*(?:,\s*|\s+and\s+))*$")
+
+
+# A place that names a body: "Tal Tamr Military Council", "Daraa Operations Room".
+_NAME_PART_AFTER = re.compile(
+    r"\s+(?:(?:Military|Civil|Local|Revolutionary|Provincial)\s+Council|Operations?\s+Room|"
+    r"(?:Media|Press)\s+(?:Centre|Center|Office)|Brigades?|Battalion|Revolutionaries|Martyrs)\b")
 
 
 def _reporter_place(sentence: str, pm: PlaceMention) -> bool:
