@@ -45,6 +45,7 @@ __all__ = [
     "parse_actor_periods_csv",
     "parse_actors_csv",
     "parse_places_csv",
+    "parse_extra_settlements_csv",
     "parse_settlements_csv",
 ]
 
@@ -295,33 +296,79 @@ def _bulk_name_ok(name: str, stop: frozenset[str]) -> bool:
     return " " in key or len(key) >= _MIN_SETTLEMENT_WORD_CHARS or bool(_ARABIC_RE.search(name))
 
 
-def parse_settlements_csv(text: str, stop: frozenset[str] = frozenset()) -> list[Place]:
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    """Rows of a generated CSV whose header lines start with '#'."""
+    body = "\n".join(ln for ln in text.splitlines() if not ln.startswith("#"))
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def _settlement_from_row(
+    row: Mapping[str, str], stop: frozenset[str], extra: tuple[str, ...] = ()
+) -> Place | None:
+    """One bulk settlement row (plus ``extra`` names for it) -> Place, or None when no name
+    survives :func:`_bulk_name_ok`."""
+    names = [n for n in (row["name"], *_split(row.get("aliases")), *extra)
+             if _bulk_name_ok(n, stop)]
+    names += [a for a in _split(row.get("arabic")) if _bulk_name_ok(a, stop)]
+    names = list(dict.fromkeys(names))
+    if not names:
+        return None
+    return Place(
+        name=names[0],
+        admin1=row["admin1"],
+        lat=float(row["lat"]),
+        lon=float(row["lon"]),
+        precision=1,
+        kind="settlement",
+        aliases=tuple(names[1:]),
+        curated=False,
+        admin2=row.get("admin2") or "",
+    )
+
+
+def parse_settlements_csv(
+    text: str,
+    stop: frozenset[str] = frozenset(),
+    extra_names: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[Place]:
     """Rows of settlements.csv (built by scripts/build_gazetteer.py) -> non-curated places.
 
     Names failing :func:`_bulk_name_ok` are dropped; a row whose own name fails takes its
     first surviving alias as name, and a row with no surviving name is skipped.
+    ``extra_names`` maps an OCHA P-code (the row's ``id``) to more names of that community
+    (the alias rows of settlements_extra.csv: "al-Tih" for OCHA's "Tah").
     """
-    body = "\n".join(ln for ln in text.splitlines() if not ln.startswith("#"))
+    extra_names = extra_names or {}
     places: list[Place] = []
-    for row in csv.DictReader(io.StringIO(body)):
-        names = [n for n in (row["name"], *_split(row.get("aliases"))) if _bulk_name_ok(n, stop)]
-        names += [a for a in _split(row.get("arabic")) if _bulk_name_ok(a, stop)]
-        if not names:
-            continue
-        places.append(
-            Place(
-                name=names[0],
-                admin1=row["admin1"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
-                precision=1,
-                kind="settlement",
-                aliases=tuple(names[1:]),
-                curated=False,
-                admin2=row.get("admin2") or "",
-            )
-        )
+    for row in _csv_rows(text):
+        place = _settlement_from_row(row, stop, extra_names.get(row.get("id") or "", ()))
+        if place is not None:
+            places.append(place)
     return places
+
+
+def parse_extra_settlements_csv(
+    text: str, stop: frozenset[str] = frozenset()
+) -> tuple[list[Place], dict[str, tuple[str, ...]]]:
+    """Rows of settlements_extra.csv (built by scripts/build_gazetteer_extra.py) -> the new
+    places, and the names its alias rows add to OCHA communities (by P-code).
+
+    Why two parts: a village OCHA lists under another spelling must stay ONE place (OCHA's
+    point, OCHA's other names), so its news spelling joins OCHA's row instead of becoming a
+    second place that would make every mention ambiguous.
+    """
+    places: list[Place] = []
+    extra: dict[str, tuple[str, ...]] = {}
+    for row in _csv_rows(text):
+        of = (row.get("of") or "").strip()
+        if of:
+            names = (row["name"], *_split(row.get("aliases")), *_split(row.get("arabic")))
+            extra[of] = extra.get(of, ()) + names
+            continue
+        place = _settlement_from_row(row, stop)
+        if place is not None:
+            places.append(place)
+    return places, extra
 
 
 def shipped_places() -> list[Place]:
@@ -364,8 +411,12 @@ def load_reference(
     # settlement may take an actor's name ("Qaeda" is not the hamlet Qadah).
     stop = [n for a in actor_list for n in (a.name, *a.aliases, *a.arabic)]
     bulk_stop = load_place_stop_keys() | {fold_key(n) for n in stop}
-    settlements = parse_settlements_csv(_read_text("settlements.csv"), bulk_stop)
-    curated, settlements = _curated_wins(curated, settlements)
+    # settlements_extra.csv (scripts/build_gazetteer_extra.py): villages OCHA lacks, and more
+    # names of OCHA's own communities; after OCHA in priority, before GeoNames.
+    extra_places, extra_names = parse_extra_settlements_csv(
+        _read_text("settlements_extra.csv"), bulk_stop)
+    settlements = parse_settlements_csv(_read_text("settlements.csv"), bulk_stop, extra_names)
+    curated, settlements = _curated_wins(curated, settlements + extra_places)
     # Priority: user, curated, OCHA settlements, GeoNames (earlier wins on duplicates).
     geonames = _without_stop_names(_load_geonames(), bulk_stop)
     # Skeleton matching (a looser fallback) reads curated and OCHA names only: GeoNames'
