@@ -227,9 +227,10 @@ def build_rows(records: Sequence[Record], known: Sequence[_Known],
             continue
         rec.latin, rec.arabic = latin, arabic
         new.append(rec)
-    for owner, rec in sorted(aliases.items()):
+    for _owner, rec in sorted(aliases.items()):
         names = _dedupe(rec.latin)
-        yield _row(rec, names[0] if names else "", names[1:], _dedupe(rec.arabic))
+        arabic = _dedupe(rec.arabic)
+        yield _row(rec, names[0] if names else arabic[0], names[1:], arabic)
     for rec in sorted(new, key=lambda r: r.id):
         names = _dedupe(rec.latin)
         arabic = _dedupe(rec.arabic)

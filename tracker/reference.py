@@ -44,8 +44,8 @@ __all__ = [
     "load_reference",
     "parse_actor_periods_csv",
     "parse_actors_csv",
-    "parse_places_csv",
     "parse_extra_settlements_csv",
+    "parse_places_csv",
     "parse_settlements_csv",
 ]
 
@@ -413,10 +413,10 @@ def load_reference(
     bulk_stop = load_place_stop_keys() | {fold_key(n) for n in stop}
     # settlements_extra.csv (scripts/build_gazetteer_extra.py): villages OCHA lacks, and more
     # names of OCHA's own communities; after OCHA in priority, before GeoNames.
-    extra_places, extra_names = parse_extra_settlements_csv(
+    extra_bulk, extra_names = parse_extra_settlements_csv(
         _read_text("settlements_extra.csv"), bulk_stop)
     settlements = parse_settlements_csv(_read_text("settlements.csv"), bulk_stop, extra_names)
-    curated, settlements = _curated_wins(curated, settlements + extra_places)
+    curated, settlements = _curated_wins(curated, settlements + extra_bulk)
     # Priority: user, curated, OCHA settlements, GeoNames (earlier wins on duplicates).
     geonames = _without_stop_names(_load_geonames(), bulk_stop)
     # Skeleton matching (a looser fallback) reads curated and OCHA names only: GeoNames'
