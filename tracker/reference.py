@@ -309,8 +309,9 @@ def _settlement_from_row(
     survives :func:`_bulk_name_ok`."""
     names = [n for n in (row["name"], *_split(row.get("aliases")), *extra)
              if _bulk_name_ok(n, stop)]
+    # An Arabic-only row keeps its Arabic name among its aliases too: the Arabic matcher reads
+    # a place's aliases, not its name (so no dedupe here).
     names += [a for a in _split(row.get("arabic")) if _bulk_name_ok(a, stop)]
-    names = list(dict.fromkeys(names))
     if not names:
         return None
     return Place(
