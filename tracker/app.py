@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 
 from tracker import __version__
 from tracker.adapters.feeds.parse import ParserPool
+from tracker.adapters.memory import cap_arenas, release_free_memory
 from tracker.adapters.metrics import Metrics
 from tracker.adapters.storage import db
 from tracker.adapters.storage.alerts import AlertStore
@@ -45,7 +46,11 @@ from tracker.core.startup import ReadyFacts, ready_line
 from tracker.services.alert_bot import AlertService
 from tracker.services.alert_delivery import DeliveryConfig, NotifierPort
 from tracker.services.channels import ChannelConfig, ChannelDelivery, ChannelSenderPort
-from tracker.services.classification import ClassificationService, ClassifierPort
+from tracker.services.classification import (
+    ClassificationService,
+    ClassifierPort,
+    ClassifyStats,
+)
 from tracker.services.digest import (
     DigestConfig,
     DigestSender,
@@ -131,6 +136,9 @@ class App:
         classifier_factory: Callable[[], ClassifierPort] | None = None,
         notifier: NotifierPort | None = None,
     ) -> None:
+        # Before the worker threads exist: they would each get a heap of their own (see
+        # tracker.adapters.memory).
+        cap_arenas()
         self.settings = settings
         self.clock = clock
         self.engine = engine or open_engine(
@@ -414,7 +422,7 @@ class App:
                 if fresh:
                     self._fresh_waiting -= 1
                     fresh = False
-                stats = await asyncio.to_thread(self.classification.classify_ids, item_ids)
+                stats = await asyncio.to_thread(self._classify_and_trim, item_ids)
         except Exception:
             # Items stay stored and unclassified; the next tick's catch-up retries them.
             log.exception("classification of %d new items failed", len(item_ids))
@@ -426,6 +434,14 @@ class App:
         self._record_classified(stats)
         self.alerts.wake()
         return True
+
+    def _classify_and_trim(self, item_ids: list[int]) -> ClassifyStats:
+        """Classify, then give the batch's freed memory back (see tracker.adapters.memory:
+        the reports a batch decodes and drops stayed resident otherwise)."""
+        try:
+            return self.classification.classify_ids(item_ids)
+        finally:
+            release_free_memory()
 
     async def drain_backlog(self, max_batches: int | None = None) -> int:
         """Classify backlog items in batches of `classifier.backlog_batch`, fresh work first

@@ -252,27 +252,31 @@ def target_sides(incident: Incident) -> frozenset[str]:
     return _sides(incident)[1]
 
 
-# incident id() -> (the incident, attacker sides, target sides, attacker parties). The merge
-# loops ask for the sides of one incident for every pair it is in; hashing an incident (or
-# its actors) costs more than computing them, so they are kept by identity. The entry holds
-# the incident, so its id cannot be reused while the entry lives.
-_SIDES: dict[int, tuple[Incident, frozenset[str], frozenset[str], frozenset[str]]] = {}
+# id() of an incident's actors tuple -> (that tuple, attacker sides, target sides, attacker
+# parties). The merge loops ask for the sides of one incident for every pair it is in;
+# hashing an incident (or its actors) costs more than computing them, so they are kept by
+# identity. The sides depend on the actors alone, so the entry holds the actors tuple (which
+# keeps its id from being reused while the entry lives), never the incident: holding
+# incidents kept their evidence and reasons alive long after the report cache let them go
+# (up to 16,384 of them, tens of MB on a cold pass).
+_Actors = tuple[ActorRole, ...]
+_SIDES: dict[int, tuple[_Actors, frozenset[str], frozenset[str], frozenset[str]]] = {}
 _SIDES_LIMIT = 16_384  # as many as the event store keeps reports (events.LIGHT_CACHE)
 
 
 def _sides(incident: Incident) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(attacker sides, target sides, attacker sides that stand for a party)."""
-    entry = _SIDES.get(id(incident))
-    if entry is not None and entry[0] is incident:
-        return entry[1], entry[2], entry[3]
     actors = incident.actors
+    entry = _SIDES.get(id(actors))
+    if entry is not None and entry[0] is actors:
+        return entry[1], entry[2], entry[3]
     attackers = frozenset(a.side for a in actors
                           if a.role == "attacker" and a.side and not a.inferred)
     targets = frozenset(a.side for a in actors
                         if a.role == "target" and a.side not in _NOT_A_PARTY)
     if len(_SIDES) >= _SIDES_LIMIT:
         _SIDES.clear()
-    _SIDES[id(incident)] = (incident, attackers, targets, attackers - _NOT_A_PARTY)
+    _SIDES[id(actors)] = (actors, attackers, targets, attackers - _NOT_A_PARTY)
     return attackers, targets, attackers - _NOT_A_PARTY
 
 
