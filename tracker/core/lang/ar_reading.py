@@ -137,7 +137,7 @@ def _orig(norm: Normalised, m: PhraseMatch[Any]) -> tuple[int, int]:
 # ------------------------------------------------------------------ acts
 
 
-def _acts(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+def _acts(lex: ArabicLexicon, s: ArSentence, st: list[tuple[tuple[str, int], ...]],
           taken: set[int], background_tokens: set[int], named: set[int]) -> None:
     """Acts of the sentence: act words not inside an actor's name, not negated, not unreal
     (denied, threatened, intended), not in a clause recalling the past.  The words of an
@@ -218,7 +218,7 @@ _FIRE_OBJECTS = frozenset({"النار", "النيران"})
 _FIRE_REACH = 8
 
 
-def _split_fire(s: ArSentence, st: list[list[tuple[str, int]]],
+def _split_fire(s: ArSentence, st: list[tuple[tuple[str, int], ...]],
                 used: set[int]) -> list[PhraseMatch[str]]:
     """"أطلق ... النار" with words between: a clash act on the verb (the contiguous phrase is
     in the lexicon)."""
@@ -291,7 +291,7 @@ def _clause_cue(s: ArSentence, cues: Sequence[PhraseMatch[str]], clause: int) ->
 # ------------------------------------------------------------------ places
 
 
-def _places(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+def _places(lex: ArabicLexicon, s: ArSentence, st: list[tuple[tuple[str, int], ...]],
             taken: set[int]) -> list[tuple[PlaceMention, str]]:
     """Places of the sentence: the countryside formula and bare directions of a governorate
     first, then gazetteer names; each with its context ("near", "origin" or "")."""
@@ -358,7 +358,7 @@ def _mention(s: ArSentence, place: Place, nstart: int, nend: int) -> PlaceMentio
     return PlaceMention(place, start, end, s.text[start:end])
 
 
-def _countryside(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+def _countryside(lex: ArabicLexicon, s: ArSentence, st: list[tuple[tuple[str, int], ...]],
                  k: int) -> tuple[Place, int] | None:
     """"ريف إدلب الجنوبي" at token ``k``: the region English calls "southern Idlib
     countryside" (the same place, so the same precision and zones)."""
@@ -399,7 +399,7 @@ def _countryside(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int
     return (place, last) if place is not None else None
 
 
-def _bare_direction(lex: ArabicLexicon, s: ArSentence, st: list[list[tuple[str, int]]],
+def _bare_direction(lex: ArabicLexicon, s: ArSentence, st: list[tuple[tuple[str, int], ...]],
                     m: PhraseMatch[tuple[Place, ...]]) -> tuple[Place, int] | None:
     """"جنوب إدلب": a direction right before a governorate's own name is its region."""
     gov = lex.governorates.match_at(s.toks, m.first, st)

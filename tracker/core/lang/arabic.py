@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from tracker.core.text import Sentence
@@ -33,6 +34,12 @@ _MAP = {
 _MAP.update({chr(0x0660 + d): str(d) for d in range(10)})  # Arabic-Indic digits
 _MAP.update({chr(0x06F0 + d): str(d) for d in range(10)})  # Persian digits
 _TABLE = {ord(k): v for k, v in _MAP.items()}
+# What :func:`normalise` does to each character in one table: dropped marks deleted, the
+# mapped characters replaced (each by one character, never an upper-case ASCII letter), and
+# ASCII upper case lowered (``str.lower`` of an ASCII character does only that).
+_NORMALISE_TABLE = {**_TABLE, **{ord(c): None for c in _DROPPED},
+                    **{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}
+_DROPPED_RUN = re.compile("[" + "".join(sorted(_DROPPED)) + "]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +57,24 @@ class Normalised:
 
 def normalise(text: str) -> Normalised:
     """Normalise for matching: alef forms -> ا, ى -> ي, ة -> ه, no vowel marks or tatweel,
-    ASCII digits, Arabic punctuation as ASCII marks, Latin in lower case."""
-    chars: list[str] = []
+    ASCII digits, Arabic punctuation as ASCII marks, Latin in lower case.
+
+    One ``str.translate`` over the whole text (every kept character maps to exactly one
+    character, so the offsets are those of the kept characters); only runs of dropped
+    marks cost a Python step, instead of every character (the Arabic front end normalises
+    every sentence, and this was a sixth of its time).
+    """
+    norm = text.translate(_NORMALISE_TABLE)
+    if len(norm) == len(text):
+        return Normalised(norm, tuple(range(len(text) + 1)))
     offsets: list[int] = []
-    for i, ch in enumerate(text):
-        if ch in _DROPPED:
-            continue
-        out = ch.translate(_TABLE)
-        if out.isascii():
-            out = out.lower()
-        chars.append(out)
-        offsets.append(i)
+    kept = 0
+    for m in _DROPPED_RUN.finditer(text):
+        offsets.extend(range(kept, m.start()))
+        kept = m.end()
+    offsets.extend(range(kept, len(text)))
     offsets.append(len(text))
-    return Normalised("".join(chars), tuple(offsets))
+    return Normalised(norm, tuple(offsets))
 
 
 def normalise_key(phrase: str) -> str:
@@ -161,11 +173,15 @@ def tokens(norm: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(norm)]
 
 
-def stems(word: str) -> list[tuple[str, int]]:
+@lru_cache(maxsize=1 << 15)
+def stems(word: str) -> tuple[tuple[str, int], ...]:
     """The word with its possible proclitics taken off, and how many letters were taken.
 
-    "وبالطيران" -> [("وبالطيران", 0), ("بالطيران", 1), ("الطيران", 2)]; "للنظام" gives
+    "وبالطيران" -> (("وبالطيران", 0), ("بالطيران", 1), ("الطيران", 2)); "للنظام" gives
     "النظام" (ل + ال, whose alef is not written).  At least two letters stay.
+
+    Cached, hence a tuple: the front end asks for the stems of every word of a sentence
+    several times (acts, places, tolls, roles), and news repeats its words.
     """
     out = [(word, 0)]
     for conj in _CONJ:
@@ -181,7 +197,7 @@ def stems(word: str) -> list[tuple[str, int]]:
             out.append((rest, len(pre)))
             if prep == "ل" and rest.startswith("ل"):
                 out.append(("ا" + rest, len(pre)))  # "للنظام" = ل + النظام
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +211,10 @@ class PhraseMatch(Generic[T]):
     first: int  # index of the first token
     last: int  # index of the last token
     clitics: int = 0  # letters of proclitics on the first word, outside the span
+
+
+# At most this many words remembered per :class:`PhraseIndex` (then it starts over).
+_MAY_START_WORDS = 50_000
 
 
 class PhraseIndex(Generic[T]):
@@ -226,6 +246,18 @@ class PhraseIndex(Generic[T]):
         for plist in self._prefix.values():
             plist.sort(key=lambda p: (-len(p[1]), -len(p[0])))
         self.size = len(seen)
+        # Word -> whether some phrase may start with it (see :meth:`find`).
+        self._may_start: dict[str, bool] = {}
+
+    def _starts_with(self, word_stems: Sequence[tuple[str, int]]) -> bool:
+        """Whether a phrase's first word may be one of ``word_stems`` (:meth:`match_at`
+        finds nothing at a word for which this is False, whatever follows it)."""
+        for stem, _ in word_stems:
+            if stem in self._exact:
+                return True
+            if any(stem.startswith(head) for head, _, _ in self._prefix.get(stem[:2], ())):
+                return True
+        return False
 
     @staticmethod
     def _word_ok(key: str, word: str) -> bool:
@@ -260,11 +292,26 @@ class PhraseIndex(Generic[T]):
     def find(
         self, toks: Sequence[Token], token_stems: Sequence[Sequence[tuple[str, int]]] | None = None
     ) -> list[PhraseMatch[T]]:
-        """All matches, left to right, longest first at each position, never overlapping."""
+        """All matches, left to right, longest first at each position, never overlapping.
+
+        ``token_stems[k]`` must be ``stems(toks[k].text)`` (what every caller passes): whether
+        a word may start a phrase is then a property of the word, remembered per index, so
+        most words of a sentence cost one dictionary look-up instead of a :meth:`match_at`.
+        """
         st = token_stems if token_stems is not None else [stems(t.text) for t in toks]
         out: list[PhraseMatch[T]] = []
+        may_start = self._may_start
+        if len(may_start) > _MAY_START_WORDS:
+            may_start.clear()  # a long-running service meets new words without end
         k = 0
         while k < len(toks):
+            word = toks[k].text
+            start = may_start.get(word)
+            if start is None:
+                start = may_start[word] = self._starts_with(st[k])
+            if not start:
+                k += 1
+                continue
             m = self.match_at(toks, k, st)
             if m is None:
                 k += 1
