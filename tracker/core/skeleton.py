@@ -256,6 +256,11 @@ class SkeletonHit:
     candidates: tuple[Place, ...]
 
 
+# At most this many name runs remembered by :meth:`SkeletonIndex.find` (then it starts over):
+# a long-running service meets new names without end.
+_KNOWN_RUNS = 50_000
+
+
 class SkeletonIndex:
     """Skeleton -> places, over every Latin and Arabic name of the given places."""
 
@@ -265,6 +270,11 @@ class SkeletonIndex:
         """Use :meth:`build`."""
         self._name_parts = name_parts
         self._by = by_skeleton
+        # Name run -> whether its skeleton is indexed, for one fold function: most runs of
+        # every report ("The", "Syrian", "On Monday") are asked about again and again, and one
+        # dictionary look-up is cheaper than the two cached calls it stands for.
+        self._known: dict[str, bool] = {}
+        self._known_fold: Callable[[str], str] | None = None
         self._stop = stop_keys
         self._stop_words = stop_words
         # One-word stop names (person names) by skeleton, as vowel-class shapes.
@@ -318,9 +328,16 @@ class SkeletonIndex:
         """
         found: list[tuple[SkeletonHit, str, bool]] = []
         by = self._by
+        if fold is not self._known_fold or len(self._known) > _KNOWN_RUNS:
+            self._known, self._known_fold = {}, fold
+        known = self._known
         for run in _NAME_RUN.finditer(text):
-            if latin_skeleton(fold(run.group())) not in by:
-                continue  # most runs: cheap, both steps are cached
+            name = run.group()
+            indexed = known.get(name)
+            if indexed is None:
+                indexed = known[name] = latin_skeleton(fold(name)) in by
+            if not indexed:
+                continue  # most runs
             s0, e0 = run.start(), run.end()
             if any(s0 < e and s < e0 for s, e in blocked):
                 continue
