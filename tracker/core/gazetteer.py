@@ -569,11 +569,20 @@ class Gazetteer:
 
     def _hits(self, text: str, ft: FoldedText) -> Iterator[tuple[int, int, _Entry]]:
         """All (first_word, last_word, entry) hits, boundaries guaranteed by the padding."""
-        if not self._entries:
+        entries = self._entries
+        if not entries:
             return
-        for end_idx, entry_id in self._automaton.iter(ft.folded):
-            entry = self._entries[entry_id]
-            last = ft.word_at_space(end_idx)
+        folded = ft.folded
+        # ``ft.word_at_space(end_idx)``, counted on from the previous hit: the automaton
+        # reports hits by end offset, so the text is counted once, not once per hit.
+        counted, spaces = 0, 0
+        for end_idx, entry_id in self._automaton.iter(folded):
+            entry = entries[entry_id]
+            if end_idx < counted:
+                counted, spaces = 0, 0
+            spaces += folded.count(" ", counted, end_idx)
+            counted = end_idx
+            last = spaces - 1
             first = last - entry.key.count(" ")
             if entry.needs_capital:
                 s, e = ft.span(first, last)

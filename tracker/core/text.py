@@ -63,6 +63,10 @@ _ESCAPE_OR_NAME = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)")
 # pattern is scanned by ``re`` alone (a one-letter start would make most positions candidates).
 _MAX_STARTS = 400
 _MIN_START = 3
+# Below this many characters to scan, ``re`` alone is faster than the start finder (building
+# the position list costs more than trying a short window at every offset): the windows
+# before an act word ("the 60 characters before the verb") are scanned this way.
+_SHORT_SCAN = 40
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
 _REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
 
@@ -190,7 +194,7 @@ class CaselessPattern:
     def _twin_matches(self, low: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
         """``self._cs.finditer(low, pos, endpos)``, tried only where a literal start is."""
         finder = self._starts()
-        if finder is None:
+        if finder is None or min(endpos, len(low)) - pos < _SHORT_SCAN:
             yield from self._cs.finditer(low, pos, endpos)
             return
         match = self._cs.match
@@ -209,7 +213,7 @@ class CaselessPattern:
     def _first_twin(self, low: str, pos: int, endpos: int) -> re.Match[str] | None:
         """``self._cs.search(low, pos, endpos)``, tried only where a literal start is."""
         finder = self._starts()
-        if finder is None:
+        if finder is None or min(endpos, len(low)) - pos < _SHORT_SCAN:
             return self._cs.search(low, pos, endpos)
         match = self._cs.match
         for at in finder.positions(low, pos, endpos):
