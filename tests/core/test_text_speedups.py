@@ -1,5 +1,6 @@
-"""LiteralGate's automaton (gates of many words, h-speed4) answers exactly as one substring
-test per word and as the case-insensitive alternation do."""
+"""Text-layer speed-ups of h-speed4 that must not change an answer: LiteralGate's automaton
+(gates of many words) answers as one substring test per word and as the case-insensitive
+alternation do, and the rewritten wrapped-break pattern matches where the plain one does."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import tracker.core.events
 import tracker.core.frames
 import tracker.core.mentions
 import tracker.core.numbers  # noqa: F401  (imported for their gates)
-from tracker.core.text import LiteralGate, split_sentences
+from tracker.core.text import _WRAPPED_BREAK, LiteralGate, normalise, split_sentences
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -59,3 +60,26 @@ def test_a_many_word_gate_answers_as_substring_tests(text: str) -> None:
     gate = LiteralGate(_WORDS)
     assert gate._automaton is not None
     assert gate(text) == any(w in text.lower() for w in _WORDS) == _plain(gate, text)
+
+
+_PLAIN_WRAPPED_BREAK = re.compile(r"(?<=[^\n]{50})[ \t]*\n(?=[ \t]*\S)")
+
+
+def test_wrapped_breaks_are_found_where_the_plain_pattern_finds_them() -> None:
+    texts = [normalise(str(json.loads(line).get("text") or ""))
+             for path in sorted(DATA.glob("*_cases.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    found = 0
+    for text in texts:
+        spans = [m.span() for m in _PLAIN_WRAPPED_BREAK.finditer(text)]
+        assert [m.span() for m in _WRAPPED_BREAK.finditer(text)] == spans
+        found += len(spans)
+    assert found > 100
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a" * 20, "a" * 49, "b", " ", "\t", "\n", " \n", "\n\n", ".",
+                                 "1. ", "- "]), max_size=20).map("".join))
+def test_wrapped_breaks_on_generated_text(text: str) -> None:
+    assert ([m.span() for m in _WRAPPED_BREAK.finditer(text)]
+            == [m.span() for m in _PLAIN_WRAPPED_BREAK.finditer(text)])
