@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import re
+import re._parser as sre_parser
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -17,7 +18,14 @@ import tracker.core.events
 import tracker.core.frames
 import tracker.core.mentions
 import tracker.core.numbers  # noqa: F401  (imported for their gates)
-from tracker.core.text import _WRAPPED_BREAK, LiteralGate, normalise, split_sentences
+from tracker.core.text import (
+    _WRAPPED_BREAK,
+    CaselessPattern,
+    LiteralGate,
+    literal_starts,
+    normalise,
+    split_sentences,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -83,3 +91,20 @@ def test_wrapped_breaks_are_found_where_the_plain_pattern_finds_them() -> None:
 def test_wrapped_breaks_on_generated_text(text: str) -> None:
     assert ([m.span() for m in _WRAPPED_BREAK.finditer(text)]
             == [m.span() for m in _PLAIN_WRAPPED_BREAK.finditer(text)])
+
+
+def test_start_positions_are_every_offset_where_a_start_occurs_once_each() -> None:
+    patterns = [o for o in gc.get_objects() if isinstance(o, CaselessPattern)]
+    sentences = [s.lower() for s in _sentences()[:300]]
+    tried = 0
+    for pattern in patterns:
+        finder = pattern._starts()
+        if finder is None:
+            continue
+        starts = literal_starts(list(sre_parser.parse(pattern.pattern).data))
+        assert starts is not None
+        for low in sentences:
+            expected = [i for i in range(len(low)) if any(low.startswith(s, i) for s in starts)]
+            assert finder.positions(low, 0, len(low)) == expected
+            tried += 1
+    assert tried > 1000

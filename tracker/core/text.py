@@ -130,10 +130,17 @@ class _StartFinder:
     __slots__ = ("_automaton",)
 
     def __init__(self, starts: frozenset[str]) -> None:
-        """Index the ``starts`` (non-empty strings)."""
+        """Index the ``starts`` (non-empty strings).
+
+        A start that begins with another start ("attacked" after "attack") is left out: it
+        occurs only where the shorter one does, so the offsets are the same, and without it
+        no two hits share an offset (two starts found at one offset would be one the
+        prefix of the other), so the offsets need no de-duplication.
+        """
         self._automaton = ahocorasick.Automaton()
         for word in starts:
-            self._automaton.add_word(word, len(word))
+            if not any(word.startswith(other) for other in starts if other != word):
+                self._automaton.add_word(word, len(word) - 1)
         self._automaton.make_automaton()
 
     def positions(self, low: str, pos: int, endpos: int) -> list[int]:
@@ -141,7 +148,7 @@ class _StartFinder:
         end = min(endpos, len(low))
         if pos >= end:
             return []
-        return sorted({e - n + 1 for e, n in self._automaton.iter(low, pos, end)})
+        return sorted([e - back for e, back in self._automaton.iter(low, pos, end)])
 
 
 def _start_finder(source: str, flags: int) -> _StartFinder | None:
