@@ -241,7 +241,7 @@ _SET_UP_OBJECTS = ("حاجز", "حواجز", "نقطه", "نقاط", "ساتر",
 _SET_UP_REACH = 8
 
 
-def _set_up(s: ArSentence, st: list[list[tuple[str, int]]],
+def _set_up(s: ArSentence, st: list[tuple[tuple[str, int], ...]],
             used: set[int]) -> list[PhraseMatch[str]]:
     """A verb of setting up with a checkpoint, barrier or post as its object a few words on:
     an incursion act on the verb."""
