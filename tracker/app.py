@@ -144,7 +144,9 @@ class App:
         self.engine = engine or open_engine(
             settings, migrate=False, echo=settings.database.echo
         )
-        self.repo = FeedStore(self.engine)
+        self.repo = FeedStore(
+            self.engine, synchronous_ingest=settings.database.ingest_synchronous_commit
+        )
         self.prom = Metrics()
         self._feed_fetcher: FeedFetcher | None = None
         if fetcher is None:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, se
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from tracker.adapters.storage.db import upsert_insert
+from tracker.adapters.storage.db import relax_commit, upsert_insert
 from tracker.adapters.storage.models import REPLACED_EVENTS, EventRow, Feed, IncidentRow, Item
 from tracker.core.candidates import place_key
 from tracker.core.feeds import FeedRef, FeedState, FeedSuccess, NewItem
@@ -63,9 +63,18 @@ class FeedStore:
     """Feeds and their items, and the classifications stored against items: the storage of
     polling and classification (named like the other stores: AlertStore, EventStore ...)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, synchronous_ingest: bool = True) -> None:
         self.engine = engine
         self.classification_hooks: list[ClassificationHook] = []
+        # False: the ingest writes (items, fetch state, classifications) commit without
+        # waiting for the disk on PostgreSQL (`db.relax_commit`, setting
+        # database.ingest_synchronous_commit); True keeps every commit synchronous.
+        self.synchronous_ingest = synchronous_ingest
+
+    def _ingest(self, session: Session) -> None:
+        """Start an ingest transaction (see `synchronous_ingest`)."""
+        if not self.synchronous_ingest:
+            relax_commit(session.connection())
 
     # -- feeds ---------------------------------------------------------------------------
 
@@ -210,6 +219,7 @@ class FeedStore:
         modified = [s for s in successes if s.modified]
         table = Feed.__table__  # type: ignore[attr-defined]
         with Session(self.engine) as session:
+            self._ingest(session)
             if plain:
                 session.execute(
                     update(table)
@@ -280,6 +290,7 @@ class FeedStore:
         for item in items:
             rows.setdefault(item.entry_key, {**asdict(item), "feed_id": feed_id})
         with Session(self.engine) as session:
+            self._ingest(session)
             existing = set(
                 session.execute(
                     select(col(Item.entry_key)).where(
@@ -415,6 +426,7 @@ class FeedStore:
             for seq, data in enumerate(incidents)
         ]
         with Session(self.engine) as session:
+            self._ingest(session)
             replaced: set[int] = set()
             for chunk in _chunks(item_ids):
                 replaced.update(
