@@ -221,18 +221,29 @@ _UNCLAIMED = CaselessPattern(
     r"|\bunclaimed\b")
 
 
-def unclaimed_act(doc: Document, c: Cluster, ci: int, owner: dict[int, int]) -> bool:
-    """Whether the cluster's sentences, or the act-free ones after them, say that nobody
-    claimed the act or that who did it is disputed."""
+def _told_with(doc: Document, c: Cluster, ci: int, owner: dict[int, int],
+               reach: int) -> list[int]:
+    """The cluster's sentences, each followed by up to ``reach`` sentences that go on telling
+    it: none that another incident took, none whose own act an incident took.  A sentence
+    whose own act no incident took ("the strike came from government positions") still tells
+    about this act."""
+    idx: list[int] = []
     for i in c.sentences:
         if i < 0:
             continue
-        for j in range(i, min(i + 5, len(doc.sentences))):
-            if j != i and (owner.get(j, ci) != ci or (doc.scans[j].acts and j in owner)):
+        idx.append(i)
+        for j in range(i + 1, min(i + 1 + reach, len(doc.sentences))):
+            if owner.get(j, ci) != ci or (doc.scans[j].acts and j in owner):
                 break
-            if _UNCLAIMED.search(doc.sentences[j].text):
-                return True
-    return False
+            idx.append(j)
+    return list(dict.fromkeys(idx))
+
+
+def unclaimed_act(doc: Document, c: Cluster, ci: int, owner: dict[int, int]) -> bool:
+    """Whether the cluster's sentences, or the act-free ones after them, say that nobody
+    claimed the act or that who did it is disputed."""
+    return any(_UNCLAIMED.search(doc.sentences[i].text)
+               for i in _told_with(doc, c, ci, owner, 4))
 
 
 def origin_attacker(
@@ -240,22 +251,12 @@ def origin_attacker(
 ) -> tuple[ActorInfo, str] | None:
     """The side the fire came from ("launched from government-held territory"), looked
     for in the cluster's sentences and the act-free sentences right after each."""
-    idx: list[int] = []
-    for i in c.sentences:
-        if i < 0:
-            continue
-        idx.append(i)
-        for j in range(i + 1, min(i + 4, len(doc.sentences))):
-            # A sentence whose own act no incident took ("the strike came from government
-            # positions") still tells where this act's fire came from.
-            if owner.get(j, ci) != ci or (doc.scans[j].acts and j in owner):
-                break
-            idx.append(j)
-    for i in dict.fromkeys(idx):
+    idx = _told_with(doc, c, ci, owner, 3)
+    for i in idx:
         side = fire_origin_side(doc.sentences[i].text)
         if side in ORIGIN_ACTORS:
             return ORIGIN_ACTORS[side], doc.sentences[i].text.strip()
-    for i in dict.fromkeys(idx):
+    for i in idx:
         agent = weapon_agent(doc, i)
         if agent is not None:
             return agent, doc.sentences[i].text.strip()
