@@ -368,21 +368,20 @@ _OBJECT_KIN = re.compile(
     rf"elderly)\s+)?(?P<k2>{_KIN_OBJECT_WORDS})\b)?", _I)
 
 
-def _kin_value(word: str | None) -> int:
-    """One relative, or two for "parents"; nothing for no word."""
-    if not word:
-        return 0
-    return 2 if word.lower() == "parents" else 1
+def _kin_word_count(word: str) -> int | None:
+    """How many relatives one kin word names without a number: two for "parents", one for a
+    singular; None for another plural ("sons")."""
+    kin = word.lower()
+    if kin == "parents":
+        return 2
+    return 1 if kin in KIN_SINGULAR or kin == "child" else None
 
 
 def kin_count(m: re.Match[str]) -> int | None:
     """How many relatives an ``_AND_KIN`` match names (None: a plural without a number)."""
-    kin = m.group("kin").lower()
     if m.group("num"):
         return parse_count(m.group("num"))
-    if kin == "parents":
-        return 2
-    return 1 if kin in KIN_SINGULAR or kin == "child" else None
+    return _kin_word_count(m.group("kin"))
 
 
 # A second, coordinated subject inside a subject noun phrase: "... and nine rebels".
@@ -492,7 +491,8 @@ def find_figures(sentence: str, index: int = 0) -> list[Figure]:
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
         taken.append((m.start(), m.end()))
-        relatives = _kin_value(m.group("k1")) + _kin_value(m.group("k2"))
+        # _OBJECT_KIN names only singulars and "parents": every word counts.
+        relatives = sum(_kin_word_count(w) or 0 for w in (m.group("k1"), m.group("k2")) if w)
         figures.append((m.start(), Figure(relatives, "killed", "civilian", False, False,
                                           m.group(0), index)))
     for m in _OBJECT_KILLED.finditer(sentence):
