@@ -316,11 +316,12 @@ def _dedupe(names: Iterable[str], seen: set[str]) -> list[str]:
     return out
 
 
-def render(rows_: Iterable[dict[str, str]]) -> str:
-    """The CSV text, with the provenance header."""
+def render(rows_: Iterable[dict[str, str]], header: str = HEADER,
+           columns: tuple[str, ...] = COLUMNS) -> str:
+    """The CSV text, with the provenance header (build_gazetteer_extra.py passes its own)."""
     buf = io.StringIO()
-    buf.write(HEADER)
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    buf.write(header)
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows_)
     return buf.getvalue()

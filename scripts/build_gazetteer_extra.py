@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import io
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from tracker.core.gazetteer import fold_key
 from tracker.core.geo import haversine_km
@@ -65,11 +67,23 @@ HEADER = """\
 # 2 km of an OCHA or curated place with the same folded name is that place.
 """
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’]+\b")
-_NOT_PROSE = re.compile(r"`[^`\n]*`|\S*[/_@=]\S*|\S+-\S+")
-PROSE_GLOBS = (
-    "tests/data/*.jsonl", "tests/data/seeds/*.txt", "tests/data/*.md", "*.md", "eval/*.md",
-)
+
+
+def _sibling(name: str) -> ModuleType:
+    """A script beside this one (scripts/ is no package), loaded once."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# The prose filter, the CSV writer and the name deduplication are settlements.csv's own.
+_BASE = _sibling("build_gazetteer")
+PROSE_GLOBS: tuple[str, ...] = _BASE.PROSE_GLOBS
+common_word_keys = _BASE.common_word_keys
 
 
 @dataclass
@@ -135,15 +149,6 @@ def read_geonames_dump(lines: Iterable[str], country: str = "SY") -> list[Record
             admin1=ADMIN1_NAMES.get(cols[10], ""), lat=float(cols[4]), lon=float(cols[5]),
             uncertainty_km="", source=f"GeoNames {cols[0]} (CC BY 4.0)"))
     return out
-
-
-def common_word_keys(paths: Iterable[Path]) -> set[str]:
-    """Folded forms of the words written in lower case in English prose files."""
-    keys: set[str] = set()
-    for path in paths:
-        text = _NOT_PROSE.sub(" ", path.read_text(encoding="utf-8", errors="replace"))
-        keys.update(fold_key(w) for w in set(_LOWER_WORD.findall(text)))
-    return keys
 
 
 def _name_ok(name: str, stop: set[str] | frozenset[str], common: set[str]) -> bool:
@@ -239,14 +244,9 @@ def build_rows(records: Sequence[Record], known: Sequence[_Known],
 
 
 def _dedupe(names: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for n in names:
-        k = fold_key(n)
-        if k and k not in seen:
-            seen.add(k)
-            out.append(n)
-    return out
+    """Names with a new folded key, first spelling kept."""
+    result: list[str] = _BASE._dedupe(names, set())
+    return result
 
 
 def _row(rec: Record, name: str, aliases: list[str], arabic: list[str]) -> dict[str, str]:
@@ -260,13 +260,9 @@ def _row(rec: Record, name: str, aliases: list[str], arabic: list[str]) -> dict[
 
 
 def render(rows: Iterable[dict[str, str]]) -> str:
-    """The CSV text, with the provenance header."""
-    buf = io.StringIO()
-    buf.write(HEADER)
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    """The CSV text, with this file's provenance header."""
+    text: str = _BASE.render(rows, HEADER, COLUMNS)
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
