@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.support.reference import shipped_reference
+from tests.support.reference import arabic_roles, shipped_reference
 from tracker.core.lang.ar_frontend import read_arabic
 from tracker.core.lang.ar_lexicon import ArabicLexicon
 from tracker.core.lang.ar_reading import assign_roles, read_sentence
@@ -38,10 +38,7 @@ def _pair(rng: random.Random) -> tuple[str, str]:
     return first, SDF if first == GOV else GOV
 
 
-def _roles(lex: ArabicLexicon, sentence: str) -> dict[str, str]:
-    s = read_sentence(lex, sentence)
-    assert s.acts, sentence
-    return assign_roles(lex, s, s.acts)
+_roles = arabic_roles
 
 
 def test_the_accused_is_the_attacker(lex: ArabicLexicon) -> None:

@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.support.reference import shipped_reference
+from tests.support.reference import arabic_roles, shipped_reference
 from tracker.core.dates import resolve_phrase
 from tracker.core.lang.ar_frontend import read_arabic
 from tracker.core.lang.ar_lexicon import ArabicLexicon
-from tracker.core.lang.ar_reading import assign_roles, read_sentence
+from tracker.core.lang.ar_reading import read_sentence
 from tracker.core.lang.ar_tolls import extract_toll
 
 PUBLISHED = datetime(2019, 3, 12, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -37,10 +37,7 @@ def test_no_act(lex: ArabicLexicon, sentence: str) -> None:
     assert read_sentence(lex, sentence).acts == []
 
 
-def _roles(lex: ArabicLexicon, sentence: str) -> dict[str, str]:
-    s = read_sentence(lex, sentence)
-    assert s.acts, sentence
-    return assign_roles(lex, s, s.acts)
+_roles = arabic_roles
 
 
 def test_a_source_is_no_party(lex: ArabicLexicon) -> None:

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support.reference import shipped_reference
+from tests.support.reference import arabic_roles, shipped_reference
 from tracker.core.events import INCURSION
 from tracker.core.lang.ar_frontend import read_arabic
 from tracker.core.lang.ar_lexicon import ArabicLexicon
-from tracker.core.lang.ar_reading import assign_roles, read_sentence
+from tracker.core.lang.ar_reading import read_sentence
 
 SEED = 8
 N = 12
@@ -47,10 +47,7 @@ def lex() -> ArabicLexicon:
     return lexicon
 
 
-def _roles(lex: ArabicLexicon, sentence: str) -> dict[str, str]:
-    s = read_sentence(lex, sentence)
-    assert s.acts, sentence
-    return assign_roles(lex, s, s.acts)
+_roles = arabic_roles
 
 
 def test_control_told_as_a_state_is_no_act(lex: ArabicLexicon) -> None:

@@ -12,6 +12,8 @@ import functools
 from zoneinfo import ZoneInfo
 
 from tracker.core.classifier import Classifier
+from tracker.core.lang.ar_lexicon import ArabicLexicon
+from tracker.core.lang.ar_reading import assign_roles, read_sentence
 from tracker.reference import ReferenceData, load_reference
 
 
@@ -25,3 +27,11 @@ def shipped_classifier() -> Classifier:
     """A classifier over the shared shipped reference, in Damascus time (as the app builds
     it with no [reference] files)."""
     return Classifier(shipped_reference(), ZoneInfo("Asia/Damascus"))
+
+
+def arabic_roles(lex: ArabicLexicon, sentence: str) -> dict[str, str]:
+    """The roles the Arabic reader gives the parties of one sentence (which must hold an
+    act): the one shared helper of the Arabic role tests."""
+    s = read_sentence(lex, sentence)
+    assert s.acts, sentence
+    return assign_roles(lex, s, s.acts)
